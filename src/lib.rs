@@ -1,0 +1,12 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+pub mod id;
+pub mod protocol;
+pub mod receiver;
+pub mod store;
+pub mod task;
+pub mod time;
+
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod wasm;

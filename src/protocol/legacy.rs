@@ -1,0 +1,1 @@
+//! Core tasks of protocol revision 2025-11-25.

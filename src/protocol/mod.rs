@@ -1,0 +1,8 @@
+//! Wire types: the JSON-RPC envelope and the task shapes of both generations.
+//!
+//! Parsing is lenient where the spec and real peers are (unknown fields, any timestamp
+//! precision, `_meta` anywhere); emitting is exact.
+
+pub mod extension;
+pub mod jsonrpc;
+pub mod legacy;

@@ -1,0 +1,1 @@
+//! JSON-RPC `tasks/*` handling over a store, for both generations.

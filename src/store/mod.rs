@@ -1,0 +1,1 @@
+//! The receiver-side task store.

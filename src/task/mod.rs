@@ -1,0 +1,12 @@
+//! The task state machine: statuses, the task model, the transition function and the
+//! per-generation policy.
+
+mod model;
+mod policy;
+mod status;
+mod transition;
+
+pub use model::{InputRequest, InputRequests, InputResponses, Outcome, Payload, Task, TaskView};
+pub use policy::{CancelMode, Generation, InputDelivery, Policy, ResultDelivery, TerminalCancel};
+pub use status::TaskStatus;
+pub use transition::{MessageUpdate, Transition, TransitionError, transition};
