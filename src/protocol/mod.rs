@@ -3,6 +3,10 @@
 //! Parsing is lenient where the spec and real peers are (unknown fields, any timestamp
 //! precision, `_meta` anywhere); emitting is exact.
 
+mod error;
 pub mod extension;
 pub mod jsonrpc;
 pub mod legacy;
+pub mod meta;
+
+pub use error::WireError;
