@@ -1,0 +1,91 @@
+//! What the store can refuse, and why.
+
+use crate::id::{EntropyError, TaskId};
+use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
+use crate::store::BackendError;
+use crate::task::{TaskStatus, TransitionError};
+
+/// A store operation that did not happen. Nothing was changed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No such task for this owner: never created, another owner's, expired or purged.
+    #[error("task not found: {task_id}")]
+    NotFound {
+        /// The id that was asked for.
+        task_id: TaskId,
+    },
+    /// The task is terminal and the operation needs a live one (2025-11-25 cancel of a
+    /// finished task, or work reporting after the end).
+    #[error("task {task_id} is already in terminal status '{status}'")]
+    AlreadyTerminal {
+        /// The task.
+        task_id: TaskId,
+        /// Its final status.
+        status: TaskStatus,
+    },
+    /// The state machine refused the move.
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// The list cursor was not one this store issued.
+    #[error("invalid cursor")]
+    InvalidCursor,
+    /// The owner already has as many live tasks as allowed.
+    #[error("too many live tasks for this owner (limit {limit})")]
+    OwnerLimit {
+        /// The configured limit.
+        limit: u32,
+    },
+    /// The work reported a terminal status through the wrong call, or a live status
+    /// through the finishing call.
+    #[error("status {status} cannot be set this way")]
+    WrongStatusKind {
+        /// The status that was passed.
+        status: TaskStatus,
+    },
+    /// No random bytes for a task id.
+    #[error(transparent)]
+    Entropy(#[from] EntropyError),
+    /// The storage under the store failed.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+impl StoreError {
+    /// A stable, machine-readable code for the variant.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound { .. } => "task_not_found",
+            Self::AlreadyTerminal { .. } => "task_already_terminal",
+            Self::Transition(_) => "illegal_transition",
+            Self::InvalidCursor => "invalid_cursor",
+            Self::OwnerLimit { .. } => "owner_task_limit",
+            Self::WrongStatusKind { .. } => "wrong_status_kind",
+            Self::Entropy(_) => "entropy_unavailable",
+            Self::Backend(_) => "backend_failed",
+        }
+    }
+
+    /// The JSON-RPC error a receiver answers with.
+    ///
+    /// Unknown, foreign, expired and purged tasks all read "not found" (-32602) so that a
+    /// task's existence never leaks to another owner.
+    pub fn to_error_object(&self) -> ErrorObject {
+        match self {
+            Self::NotFound { .. } => ErrorObject::new(
+                ErrorCode::INVALID_PARAMS,
+                "Failed to retrieve task: Task not found",
+            ),
+            Self::AlreadyTerminal { status, .. } => ErrorObject::new(
+                ErrorCode::INVALID_PARAMS,
+                format!("Cannot cancel task: already in terminal status '{status}'"),
+            ),
+            Self::InvalidCursor => ErrorObject::new(ErrorCode::INVALID_PARAMS, "Invalid cursor"),
+            Self::OwnerLimit { limit } => ErrorObject::new(
+                ErrorCode::INVALID_REQUEST,
+                format!("Too many live tasks for this requestor (limit {limit})"),
+            ),
+            other => ErrorObject::new(ErrorCode::INTERNAL_ERROR, other.to_string()),
+        }
+    }
+}
