@@ -9,7 +9,10 @@ use mcp_tasks::store::{
     Backend, BackendError, MemoryBackend, Owner, StoreConfig, StoreError, StoredTask, TaskStore,
     conformance,
 };
+use mcp_tasks::task::Generation;
 use mcp_tasks::time::UnixMillis;
+
+const G: Generation = Generation::Legacy;
 
 /// A backend that counts the records it reads, to check what operations cost.
 #[derive(Default)]
@@ -82,10 +85,10 @@ fn sweep_cost_follows_what_expired_not_the_table() {
     let mut store = TaskStore::new(backend, CounterIds::new("t"), config);
     let me = Owner::from("me");
     for _ in 0..10 {
-        store.create(&me, Some(1_000), T0).unwrap();
+        store.create(&me, G, Some(1_000), T0).unwrap();
     }
     for _ in 0..20_000 {
-        store.create(&me, Some(3_600_000), T0).unwrap();
+        store.create(&me, G, Some(3_600_000), T0).unwrap();
     }
     reads.set(0);
     assert_eq!(
@@ -113,7 +116,7 @@ fn a_failing_backend_surfaces_a_typed_error_and_changes_nothing_visible() {
         StoreConfig::default(),
     );
     let me = Owner::from("me");
-    let task = store.create(&me, None, T0).unwrap();
+    let task = store.create(&me, G, None, T0).unwrap();
     let before = store.get(&me, &task.task_id, T0).unwrap();
     let mut failing = TaskStore::new(
         Counting {
@@ -123,7 +126,7 @@ fn a_failing_backend_surfaces_a_typed_error_and_changes_nothing_visible() {
         CounterIds::new("f"),
         StoreConfig::default(),
     );
-    let err = failing.create(&me, None, T0).unwrap_err();
+    let err = failing.create(&me, G, None, T0).unwrap_err();
     assert_eq!(err.code(), "backend_failed");
     assert!(matches!(
         err,
@@ -143,8 +146,8 @@ fn a_failing_backend_surfaces_a_typed_error_and_changes_nothing_visible() {
 fn default_store_mints_unguessable_ids() {
     let mut store = TaskStore::in_memory();
     let me = Owner::from("me");
-    let a = store.create(&me, None, T0).unwrap().task_id;
-    let b = store.create(&me, None, T0).unwrap().task_id;
+    let a = store.create(&me, G, None, T0).unwrap().task_id;
+    let b = store.create(&me, G, None, T0).unwrap().task_id;
     assert_ne!(a, b);
     assert_eq!(a.as_str().len(), 32, "128 random bits in hex");
 }

@@ -14,8 +14,10 @@ use serde_json::{Map, Value, json};
 use crate::id::{CounterIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::store::{Backend, Finish, Owner, StoreConfig, StoreError, TaskStore};
-use crate::task::{InputRequest, InputResponses, MessageUpdate, Outcome, TaskStatus};
+use crate::task::{Generation, InputRequest, InputResponses, MessageUpdate, Outcome, TaskStatus};
 use crate::time::UnixMillis;
+
+const G: Generation = Generation::Legacy;
 
 const T0: UnixMillis = UnixMillis(1_763_000_000_000);
 
@@ -71,7 +73,7 @@ fn obj(v: Value) -> Map<String, Value> {
 
 fn create_and_get<B: Backend>(mut s: TaskStore<B, CounterIds>) {
     let me = Owner::from("alice");
-    let t = s.create(&me, Some(60_000), T0).expect("create");
+    let t = s.create(&me, G, Some(60_000), T0).expect("create");
     assert_eq!(t.status(), TaskStatus::Working, "tasks start working");
     assert_eq!(t.created_at.millis(), T0);
     assert_eq!(t.last_updated_at.millis(), T0);
@@ -83,7 +85,7 @@ fn create_and_get<B: Backend>(mut s: TaskStore<B, CounterIds>) {
     let got = s.get(&me, &t.task_id, T0).expect("get");
     assert_eq!(got.task(), &t);
     assert_eq!(got.owner(), &me);
-    let other = s.create(&me, None, T0).expect("second create");
+    let other = s.create(&me, G, None, T0).expect("second create");
     assert_ne!(other.task_id, t.task_id, "ids are unique");
     let missing = s.get(&me, &TaskId::from("nope"), T0);
     assert!(
@@ -95,19 +97,19 @@ fn create_and_get<B: Backend>(mut s: TaskStore<B, CounterIds>) {
 fn ttl_is_clamped_and_counted_from_creation<B: Backend>(mut s: TaskStore<B, CounterIds>) {
     let me = Owner::from("alice");
     let max = s.config().max_ttl_ms.expect("default config has a max");
-    let long = s.create(&me, Some(max * 10), T0).expect("create");
+    let long = s.create(&me, G, Some(max * 10), T0).expect("create");
     assert_eq!(
         long.ttl_ms,
         Some(max),
         "requested TTL is clamped to the maximum"
     );
-    let default = s.create(&me, None, T0).expect("create");
+    let default = s.create(&me, G, None, T0).expect("create");
     assert_eq!(
         default.ttl_ms,
         s.config().default_ttl_ms,
         "no request gets the default"
     );
-    let short = s.create(&me, Some(5_000), T0).expect("create");
+    let short = s.create(&me, G, Some(5_000), T0).expect("create");
     let id = short.task_id.clone();
     s.set_status(
         &id,
@@ -129,7 +131,7 @@ fn ttl_is_clamped_and_counted_from_creation<B: Backend>(mut s: TaskStore<B, Coun
 
 fn owners_are_isolated<B: Backend>(mut s: TaskStore<B, CounterIds>) {
     let (alice, bob) = (Owner::from("alice"), Owner::from("bob"));
-    let t = s.create(&alice, None, T0).expect("create");
+    let t = s.create(&alice, G, None, T0).expect("create");
     let id = &t.task_id;
     assert!(
         matches!(s.get(&bob, id, T0), Err(StoreError::NotFound { .. })),
@@ -171,7 +173,7 @@ fn owners_are_isolated<B: Backend>(mut s: TaskStore<B, CounterIds>) {
 
 fn result_is_stored_with_the_terminal_transition<B: Backend>(mut s: TaskStore<B, CounterIds>) {
     let me = Owner::from("alice");
-    let ok = s.create(&me, None, T0).expect("create").task_id;
+    let ok = s.create(&me, G, None, T0).expect("create").task_id;
     let result = obj(json!({"content": [{"type": "text", "text": "done"}]}));
     let at = T0.saturating_add(10);
     s.finish(
@@ -195,7 +197,7 @@ fn result_is_stored_with_the_terminal_transition<B: Backend>(mut s: TaskStore<B,
     );
     assert_eq!(got.task().last_updated_at.millis(), at);
 
-    let bad = s.create(&me, None, T0).expect("create").task_id;
+    let bad = s.create(&me, G, None, T0).expect("create").task_id;
     let error = ErrorObject::new(ErrorCode::INTERNAL_ERROR, "boom");
     s.finish(
         &bad,
@@ -215,7 +217,7 @@ fn result_is_stored_with_the_terminal_transition<B: Backend>(mut s: TaskStore<B,
 
 fn terminal_tasks_are_frozen<B: Backend>(mut s: TaskStore<B, CounterIds>) {
     let me = Owner::from("alice");
-    let id = s.create(&me, None, T0).expect("create").task_id;
+    let id = s.create(&me, G, None, T0).expect("create").task_id;
     s.finish(
         &id,
         Finish::Cancelled,
@@ -269,12 +271,12 @@ fn terminal_tasks_are_frozen<B: Backend>(mut s: TaskStore<B, CounterIds>) {
 
 fn list_pages_survive_inserts_and_deletes<B: Backend>(mut s: TaskStore<B, CounterIds>) {
     let me = Owner::from("alice");
-    s.create(&Owner::from("bob"), None, T0).expect("noise");
+    s.create(&Owner::from("bob"), G, None, T0).expect("noise");
     let mut ids = Vec::new();
     for i in 0..7u64 {
         // Tasks 2 and 4 expire between the pages: 2 is the one the cursor names.
         let ttl = if i == 2 || i == 4 { Some(2_000) } else { None };
-        let id = s.create(&me, ttl, T0).expect("create").task_id;
+        let id = s.create(&me, G, ttl, T0).expect("create").task_id;
         // Ended at once so that the per-owner live limit does not cap the listing.
         s.finish(&id, Finish::Cancelled, MessageUpdate::Keep, T0)
             .expect("end");
@@ -287,7 +289,7 @@ fn list_pages_survive_inserts_and_deletes<B: Backend>(mut s: TaskStore<B, Counte
     assert!(!cursor.contains(ids[2].as_str()), "cursors are opaque");
     let later = T0.saturating_add(2_000);
     let fresh = s
-        .create(&me, None, later)
+        .create(&me, G, None, later)
         .expect("insert while paging")
         .task_id;
     assert_eq!(
@@ -307,7 +309,10 @@ fn list_pages_survive_inserts_and_deletes<B: Backend>(mut s: TaskStore<B, Counte
     assert_eq!(got3, vec![fresh], "insert shows up at the end");
     assert_eq!(third.next_cursor, None, "last page has no cursor");
     // Expired but not yet swept tasks are not listed either.
-    let short = s.create(&me, Some(1_000), later).expect("create").task_id;
+    let short = s
+        .create(&me, G, Some(1_000), later)
+        .expect("create")
+        .task_id;
     assert!(list_all(&mut s, &me, later).contains(&short));
     let all = list_all(&mut s, &me, later.saturating_add(1_000));
     assert_eq!(all.len(), 6, "every live task once, across pages");
@@ -333,7 +338,7 @@ fn list_all<B: Backend>(
 
 fn invalid_cursors_are_rejected<B: Backend>(mut s: TaskStore<B, CounterIds>) {
     let me = Owner::from("alice");
-    s.create(&me, None, T0).expect("create");
+    s.create(&me, G, None, T0).expect("create");
     for bad in ["", "garbage", "c1.zzzz", "c9.0000000000000001"] {
         let r = s.list(&me, Some(bad), T0);
         assert!(
@@ -348,7 +353,7 @@ fn invalid_cursors_are_rejected<B: Backend>(mut s: TaskStore<B, CounterIds>) {
 fn sweep_removes_exactly_what_expired<B: Backend>(mut s: TaskStore<B, CounterIds>) {
     let me = Owner::from("alice");
     let short: Vec<_> = (0..3)
-        .map(|_| s.create(&me, Some(1_000), T0).expect("create").task_id)
+        .map(|_| s.create(&me, G, Some(1_000), T0).expect("create").task_id)
         .collect();
     s.finish(
         &short[0],
@@ -357,7 +362,7 @@ fn sweep_removes_exactly_what_expired<B: Backend>(mut s: TaskStore<B, CounterIds
         T0,
     )
     .expect("finish");
-    let long = s.create(&me, Some(10_000), T0).expect("create").task_id;
+    let long = s.create(&me, G, Some(10_000), T0).expect("create").task_id;
     assert_eq!(
         s.sweep(T0.saturating_add(999), usize::MAX).expect("sweep"),
         0,
@@ -396,15 +401,15 @@ fn owner_limit_counts_live_tasks<B: Backend>(mut s: TaskStore<B, CounterIds>) {
     let me = Owner::from("alice");
     let limit = s.config().max_live_per_owner;
     let ids: Vec<_> = (0..limit)
-        .map(|_| s.create(&me, Some(5_000), T0).expect("create").task_id)
+        .map(|_| s.create(&me, G, Some(5_000), T0).expect("create").task_id)
         .collect();
-    let over = s.create(&me, None, T0);
+    let over = s.create(&me, G, None, T0);
     assert!(
         matches!(over, Err(StoreError::OwnerLimit { limit: l }) if l == limit),
         "limit enforced"
     );
     assert!(
-        s.create(&Owner::from("bob"), None, T0).is_ok(),
+        s.create(&Owner::from("bob"), G, None, T0).is_ok(),
         "limit is per owner"
     );
     s.finish(
@@ -415,21 +420,21 @@ fn owner_limit_counts_live_tasks<B: Backend>(mut s: TaskStore<B, CounterIds>) {
     )
     .expect("finish");
     assert!(
-        s.create(&me, Some(60_000), T0).is_ok(),
+        s.create(&me, G, Some(60_000), T0).is_ok(),
         "a terminal task frees a slot"
     );
-    assert!(s.create(&me, None, T0).is_err(), "full again");
+    assert!(s.create(&me, G, None, T0).is_err(), "full again");
     let later = T0.saturating_add(5_000);
     s.sweep(later, usize::MAX).expect("sweep");
     assert!(
-        s.create(&me, None, later).is_ok(),
+        s.create(&me, G, None, later).is_ok(),
         "expired live tasks free their slots"
     );
 }
 
 fn cancel_forms<B: Backend>(mut s: TaskStore<B, CounterIds>) {
     let me = Owner::from("alice");
-    let id = s.create(&me, None, T0).expect("create").task_id;
+    let id = s.create(&me, G, None, T0).expect("create").task_id;
     let t = s
         .cancel(&me, &id, MessageUpdate::Set("user asked".into()), T0)
         .expect("cancel");
@@ -454,7 +459,7 @@ fn cancel_forms<B: Backend>(mut s: TaskStore<B, CounterIds>) {
         e.message
     );
 
-    let coop = s.create(&me, None, T0).expect("create").task_id;
+    let coop = s.create(&me, G, None, T0).expect("create").task_id;
     let t = s.request_cancel(&me, &coop, T0).expect("request cancel");
     assert_eq!(
         t.status(),
@@ -473,7 +478,7 @@ fn cancel_forms<B: Backend>(mut s: TaskStore<B, CounterIds>) {
 
 fn input_round_trip<B: Backend>(mut s: TaskStore<B, CounterIds>) {
     let me = Owner::from("alice");
-    let id = s.create(&me, None, T0).expect("create").task_id;
+    let id = s.create(&me, G, None, T0).expect("create").task_id;
     let ask = InputRequest {
         method: "elicitation/create".into(),
         params: obj(json!({"message": "sure?"})),

@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use crate::task::{InputRequests, InputResponses, Outcome, Payload, Task, TaskStatus, TaskView};
+use crate::task::{
+    Generation, InputRequests, InputResponses, Outcome, Payload, Task, TaskStatus, TaskView,
+};
 
 /// Who a task belongs to: the caller's authorization context (e.g. the token's subject),
 /// or the session when there is no authorization. Another owner's task is "not found".
@@ -40,6 +42,7 @@ impl fmt::Display for Owner {
 pub struct StoredTask {
     pub(super) task: Task,
     pub(super) owner: Owner,
+    pub(super) generation: Generation,
     pub(super) seq: u64,
     pub(super) outcome: Option<Outcome>,
     pub(super) input_requests: InputRequests,
@@ -57,6 +60,12 @@ impl StoredTask {
     /// Whom the task belongs to.
     pub fn owner(&self) -> &Owner {
         &self.owner
+    }
+
+    /// The wire generation of the request that created the task; its policy decides how
+    /// the work's outcome maps to a status.
+    pub fn generation(&self) -> Generation {
+        self.generation
     }
 
     /// The creation order number within this store.

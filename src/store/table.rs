@@ -4,8 +4,8 @@ use crate::id::{IdSource, RandomIds, TaskId};
 use crate::store::keys;
 use crate::store::{Backend, MemoryBackend, Owner, StoreConfig, StoreError, StoredTask};
 use crate::task::{
-    InputRequest, InputRequests, InputResponses, MessageUpdate, Outcome, Task, TaskStatus,
-    Transition, transition,
+    Generation, InputRequest, InputRequests, InputResponses, MessageUpdate, Outcome, Task,
+    TaskStatus, Transition, transition,
 };
 use crate::time::UnixMillis;
 
@@ -80,10 +80,12 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         &self.backend
     }
 
-    /// Creates a `working` task for `owner`, with the requested TTL clamped to the limits.
+    /// Creates a `working` task for `owner` in `generation`'s wire format, with the
+    /// requested TTL clamped to the limits.
     pub fn create(
         &mut self,
         owner: &Owner,
+        generation: Generation,
         requested_ttl_ms: Option<u64>,
         now: UnixMillis,
     ) -> Result<Task, StoreError> {
@@ -105,6 +107,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         let record = StoredTask {
             task: task.clone(),
             owner: owner.clone(),
+            generation,
             seq,
             outcome: None,
             input_requests: InputRequests::new(),
