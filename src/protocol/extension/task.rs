@@ -94,9 +94,10 @@ impl Task {
     }
 
     pub(super) fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+        let fields = TaskFields::read(f)?;
         Ok(Self {
             status: f.required("status")?,
-            fields: TaskFields::read(f)?,
+            fields,
         })
     }
 
