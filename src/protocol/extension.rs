@@ -1,1 +1,0 @@
-//! The `io.modelcontextprotocol/tasks` extension (protocol 2026-07-28).
