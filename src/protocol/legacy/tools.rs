@@ -34,6 +34,14 @@ pub struct ToolExecution {
     pub extra: Object,
 }
 
+impl WireShape for ToolExecution {
+    const WHAT: &'static str = "tool execution";
+
+    fn check(_: &Object) -> Result<(), WireError> {
+        Ok(())
+    }
+}
+
 impl ToolExecution {
     /// `execution` declaring `task_support`.
     pub fn new(task_support: TaskSupport) -> Self {
@@ -93,6 +101,14 @@ impl Tool {
 
     fn check_in(what: &'static str, map: &Object) -> Result<(), WireError> {
         require(what, map, &["name", "inputSchema"])
+    }
+}
+
+impl WireShape for Tool {
+    const WHAT: &'static str = "tool";
+
+    fn check(map: &Object) -> Result<(), WireError> {
+        Self::check_in(Self::WHAT, map)
     }
 }
 
