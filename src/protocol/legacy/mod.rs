@@ -137,7 +137,184 @@ fn check_nested(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    /// JSON biased towards the names and values these shapes look at, so that generated
+    /// objects get past the first check often enough to exercise the nested ones.
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let words = prop::sample::select(vec![
+            "working",
+            "cancelled",
+            "unknown",
+            "optional",
+            "2025-11-25T10:30:00Z",
+            "2026-11-21T19:35:29.683913Z",
+            "2025-02-30T00:00:00Z",
+            "",
+            "t1",
+        ]);
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            words.prop_map(Value::from),
+        ];
+        let keys = prop::sample::select(vec![
+            "taskId",
+            "status",
+            "statusMessage",
+            "createdAt",
+            "lastUpdatedAt",
+            "ttl",
+            "pollInterval",
+            "task",
+            "tasks",
+            "nextCursor",
+            "cursor",
+            "_meta",
+            "io.modelcontextprotocol/related-task",
+            "content",
+            "isError",
+            "tools",
+            "name",
+            "inputSchema",
+            "execution",
+            "taskSupport",
+            "protocolVersion",
+            "capabilities",
+            "clientInfo",
+            "serverInfo",
+            "version",
+            "list",
+            "cancel",
+            "requests",
+            "call",
+            "other",
+        ]);
+        leaf.prop_recursive(5, 64, 8, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec((keys.clone(), inner), 0..8).prop_map(|entries| {
+                    Value::Object(
+                        entries
+                            .into_iter()
+                            .map(|(k, v)| (k.to_owned(), v))
+                            .collect(),
+                    )
+                }),
+            ]
+        })
+    }
+
+    /// Parsing never panics, and whatever parses re-emits to something that parses back
+    /// to the same value.
+    fn stable<T: WireShape + PartialEq + std::fmt::Debug>(value: &Value) {
+        if let Ok(parsed) = T::from_value(value.clone()) {
+            let again = T::from_value(parsed.to_value());
+            assert_eq!(again.ok().as_ref(), Some(&parsed), "{}", T::WHAT);
+        }
+    }
+
+    fn task_field() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "taskId",
+            "status",
+            "statusMessage",
+            "createdAt",
+            "lastUpdatedAt",
+            "ttl",
+            "pollInterval",
+            "_meta",
+            "other",
+        ])
+    }
+
+    proptest! {
+        /// A valid task with one field removed or replaced, in every place a task goes.
+        #[test]
+        fn damaged_tasks_fail_cleanly(
+            field in task_field(),
+            replacement in prop::option::of(arb_json()),
+        ) {
+            let mut task = Object::new();
+            for (k, v) in [
+                ("taskId", json!("t1")),
+                ("status", json!("input_required")),
+                ("statusMessage", json!("waiting")),
+                ("createdAt", json!("2026-11-21T19:35:29.683913Z")),
+                ("lastUpdatedAt", json!("2026-11-21T19:35:30Z")),
+                ("ttl", json!(60000)),
+                ("pollInterval", json!(500)),
+            ] {
+                task.insert(k.to_owned(), v);
+            }
+            let removed = replacement.is_none();
+            match replacement {
+                None => { task.remove(field); }
+                Some(v) => { task.insert(field.to_owned(), v); }
+            }
+            let flat = Value::Object(task.clone());
+            let created = json!({ "task": flat });
+            let listed = json!({ "tasks": [flat] });
+            stable::<GetTaskResult>(&flat);
+            stable::<TaskStatusNotificationParams>(&flat);
+            stable::<CreateTaskResult>(&created);
+            stable::<ListTasksResult>(&listed);
+            if removed && WireTask::REQUIRED.contains(&field) {
+                for err in [
+                    GetTaskResult::from_value(flat.clone()).err(),
+                    CreateTaskResult::from_value(created.clone()).err(),
+                    ListTasksResult::from_value(listed.clone()).err(),
+                ] {
+                    let missing = matches!(
+                        err,
+                        Some(WireError::MissingField { field: f, .. }) if f == field
+                    );
+                    prop_assert!(missing, "{:?}", err);
+                }
+            }
+            if !removed && field != "other" && field != "_meta" {
+                let parsed = GetTaskResult::from_value(flat.clone());
+                if let Ok(r) = parsed {
+                    prop_assert_eq!(WireTask::from_map(task.clone()).ok(), Some(r.task));
+                }
+            }
+        }
+
+        #[test]
+        fn arbitrary_json_never_panics_and_re_emission_is_stable(value in arb_json()) {
+            stable::<WireTask>(&value);
+            stable::<TaskMetadata>(&value);
+            stable::<RelatedTaskMetadata>(&value);
+            stable::<CreateTaskResult>(&value);
+            stable::<GetTaskResult>(&value);
+            stable::<CancelTaskResult>(&value);
+            stable::<TaskStatusNotificationParams>(&value);
+            stable::<ListTasksResult>(&value);
+            stable::<TaskIdParams>(&value);
+            stable::<ListTasksParams>(&value);
+            stable::<TaskPayloadResult>(&value);
+            stable::<ServerCapabilities>(&value);
+            stable::<ClientCapabilities>(&value);
+            stable::<InitializeParams>(&value);
+            stable::<InitializeResult>(&value);
+            stable::<Tool>(&value);
+            stable::<ToolExecution>(&value);
+            stable::<ListToolsResult>(&value);
+            stable::<CallToolParams>(&value);
+            stable::<CallToolResult>(&value);
+            if let Value::Object(map) = &value {
+                let _ = related_task(Some(map));
+                let _ = model_immediate_response(Some(map));
+                if let Ok(r) = CallToolResponse::from_map(map.clone()) {
+                    prop_assert_eq!(CallToolResponse::from_map(r.to_map()).ok(), Some(r));
+                }
+            }
+        }
+    }
 
     #[test]
     fn non_objects_are_malformed_not_panics() {
