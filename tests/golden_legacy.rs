@@ -2,7 +2,7 @@
 //! the TypeScript and Python SDKs, and the JSON examples of the spec, must parse into the
 //! typed shapes and re-emit as the same JSON.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::Path;
 
@@ -34,6 +34,9 @@ enum Deviation {
     ExtraTaskIdParams,
     /// A `tasks/list` request without `params`; re-emitted as `{}`.
     ListWithoutParams,
+    /// A task in a status notification or `tasks/list` that no `CreateTaskResult` announced:
+    /// the TypeScript server runs plain calls of task-capable tools as tasks internally.
+    UnannouncedTask,
 }
 
 #[derive(Default)]
@@ -42,6 +45,8 @@ struct Coverage {
     vectors: usize,
     kinds: BTreeMap<&'static str, usize>,
     deviations: BTreeMap<Deviation, usize>,
+    /// Task ids announced by a `CreateTaskResult` so far.
+    created: HashSet<String>,
 }
 
 impl Coverage {
@@ -52,6 +57,12 @@ impl Coverage {
 
     fn deviate(&mut self, d: Deviation) {
         *self.deviations.entry(d).or_default() += 1;
+    }
+
+    fn seen_task(&mut self, task_id: &str) {
+        if !self.created.contains(task_id) {
+            self.deviate(Deviation::UnannouncedTask);
+        }
     }
 }
 
@@ -164,6 +175,7 @@ fn walk(path: &Path) -> Coverage {
                 if note.method == "notifications/tasks/status" {
                     let mut original = Value::Object(note.params.clone().unwrap_or_default());
                     let p = TaskStatusNotificationParams::from_params(note.params).unwrap();
+                    cov.seen_task(p.task.task_id.as_str());
                     fill_ttl(&mut original, &mut cov);
                     assert_round_trip(&here, "status notification", original, p.to_value());
                     cov.hit("notifications/tasks/status");
@@ -251,6 +263,7 @@ fn check_result(here: &str, req: &Pending, result: Object, cov: &mut Coverage) {
             let kind = match &r {
                 CallToolResponse::Task(created) => {
                     assert_eq!(created.task.status, TaskStatus::Working, "{here}");
+                    cov.created.insert(created.task.task_id.0.clone());
                     "tools/call result (CreateTaskResult)"
                 }
                 CallToolResponse::Result(_) => "tools/call result (CallToolResult)",
@@ -284,6 +297,9 @@ fn check_result(here: &str, req: &Pending, result: Object, cov: &mut Coverage) {
             }
             let r = ListTasksResult::from_map(result).unwrap();
             assert!(!r.tasks.is_empty(), "{here}");
+            for task in &r.tasks {
+                cov.seen_task(task.task_id.as_str());
+            }
             assert_round_trip(here, "tasks/list result", original, r.to_value());
             cov.hit("tasks/list result");
         }
@@ -372,6 +388,12 @@ fn every_captured_tasks_message_round_trips() {
             cov.vectors,
             cov.messages
         );
+        let ts_server = name.starts_with("node-sdk") || name.contains("node-server");
+        assert_eq!(
+            cov.deviations.contains_key(&Deviation::UnannouncedTask),
+            ts_server,
+            "{name}: unannounced tasks come from the TypeScript server only"
+        );
         total += cov.vectors;
         for (d, n) in cov.deviations {
             *deviations.entry(d).or_default() += n;
@@ -382,6 +404,7 @@ fn every_captured_tasks_message_round_trips() {
     // The known departures, counted so that a new one (or a vanished one) is noticed.
     assert_eq!(deviations.get(&Deviation::TaskWithoutTtl), Some(&1));
     assert_eq!(deviations.get(&Deviation::PayloadWithoutContent), Some(&4));
+    assert_eq!(deviations.get(&Deviation::UnannouncedTask), Some(&4));
     assert!(deviations.get(&Deviation::ExtraTaskIdParams) >= Some(&1));
     assert!(deviations.get(&Deviation::ListWithoutParams) >= Some(&1));
 }
