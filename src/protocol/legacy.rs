@@ -1,1 +1,0 @@
-//! Core tasks of protocol revision 2025-11-25.
