@@ -1,1 +1,223 @@
-//! JSON-RPC `tasks/*` handling over a store, for both generations.
+//! JSON-RPC `tasks/*` handling over a [`TaskStore`], for both generations.
+//!
+//! The receiver turns a request (method + params + who is calling) into a reply, and the
+//! work's reports into status changes. It does no IO: an HTTP server feeds it requests,
+//! sends its replies, and drains [`Receiver::poll_event`] for what to push (status
+//! notifications, 2025-11-25 input requests) and whom to wake (held `tasks/result` calls,
+//! work asked to stop).
+//!
+//! Tool execution belongs to the embedder. [`Receiver::accept_tool_call`] decides whether
+//! a `tools/call` becomes a task; the embedder runs the tool and reports through
+//! [`Receiver::work`].
+
+mod extension;
+mod legacy;
+mod tool_call;
+mod work;
+
+use std::collections::VecDeque;
+
+use serde_json::{Map, Value};
+
+use crate::id::{IdSource, RandomIds, TaskId};
+use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
+use crate::store::{Backend, MemoryBackend, Owner, StoreError, TaskStore};
+use crate::task::{Generation, InputRequest, InputResponses, TaskView};
+use crate::time::UnixMillis;
+
+pub use tool_call::{TaskSupport, ToolCallPlan};
+pub use work::Work;
+
+/// Who sent a request, and how.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    /// The authorization context, or the session when there is none.
+    pub owner: Owner,
+    /// The wire generation of the request.
+    pub generation: Generation,
+    /// Whether this request's `_meta` client capabilities list the tasks extension.
+    /// Ignored for 2025-11-25 requests, where the extension enables nothing.
+    pub declares_extension: bool,
+}
+
+impl Caller {
+    /// A 2025-11-25 caller.
+    pub fn legacy(owner: Owner) -> Self {
+        Self {
+            owner,
+            generation: Generation::Legacy,
+            declares_extension: false,
+        }
+    }
+
+    /// A 2026-07-28 caller, declaring the tasks extension on this request or not.
+    pub fn extension(owner: Owner, declares_extension: bool) -> Self {
+        Self {
+            owner,
+            generation: Generation::Extension,
+            declares_extension,
+        }
+    }
+}
+
+/// The answer to a request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reply {
+    /// A JSON-RPC result.
+    Result(Map<String, Value>),
+    /// A JSON-RPC error.
+    Error(ErrorObject),
+    /// 2025-11-25 `tasks/result` on a live task: hold the response and ask again when
+    /// [`Event::Terminal`] names this task.
+    AwaitTerminal(TaskId),
+}
+
+/// Something the IO layer must act on.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// A task's status or message changed: push `notifications/tasks/status` (2025-11-25)
+    /// or `notifications/tasks` (extension) to those listening.
+    Status {
+        /// The task with its payload.
+        view: TaskView,
+        /// The generation that created it.
+        generation: Generation,
+        /// Whose task it is.
+        owner: Owner,
+    },
+    /// A 2025-11-25 task asks its requestor something: send it as a server→client request
+    /// with related-task `_meta`, and pass the answer to [`Receiver::deliver_answer`].
+    InputRequested {
+        /// The task.
+        task_id: TaskId,
+        /// The request's key, to hand back with the answer.
+        key: String,
+        /// The request.
+        request: InputRequest,
+        /// Whose task it is.
+        owner: Owner,
+    },
+    /// The requestor asked to cancel: tell the work to stop.
+    CancelRequested {
+        /// The task.
+        task_id: TaskId,
+    },
+    /// The task became terminal: answer the `tasks/result` calls held for it.
+    Terminal {
+        /// The task.
+        task_id: TaskId,
+    },
+}
+
+/// The receiver: a task store and the rules for answering `tasks/*`.
+#[derive(Debug)]
+pub struct Receiver<B = MemoryBackend, I = RandomIds> {
+    store: TaskStore<B, I>,
+    events: VecDeque<Event>,
+}
+
+impl Receiver {
+    /// A receiver over an in-memory store with random ids and default limits.
+    pub fn in_memory() -> Self {
+        Self::new(TaskStore::in_memory())
+    }
+}
+
+impl<B: Backend, I: IdSource> Receiver<B, I> {
+    /// A receiver over `store`.
+    pub fn new(store: TaskStore<B, I>) -> Self {
+        Self {
+            store,
+            events: VecDeque::new(),
+        }
+    }
+
+    /// The store, for reads and maintenance such as [`TaskStore::sweep`].
+    pub fn store(&mut self) -> &mut TaskStore<B, I> {
+        &mut self.store
+    }
+
+    /// The next thing the IO layer must act on.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Answers a `tasks/*` request, or returns `None` when `method` is not one.
+    pub fn handle(
+        &mut self,
+        caller: &Caller,
+        method: &str,
+        params: Option<&Map<String, Value>>,
+        now: UnixMillis,
+    ) -> Option<Reply> {
+        if !method.starts_with("tasks/") {
+            return None;
+        }
+        let empty = Map::new();
+        let params = params.unwrap_or(&empty);
+        Some(match caller.generation {
+            Generation::Legacy => legacy::handle(self, caller, method, params, now),
+            Generation::Extension => extension::handle(self, caller, method, params, now),
+        })
+    }
+
+    /// The work's handle on task `id`.
+    pub fn work(&mut self, id: &TaskId) -> Work<'_, B, I> {
+        Work::new(self, id.clone())
+    }
+
+    /// Passes a 2025-11-25 requestor's answer to input request `key` of task `id` on to
+    /// the work. Unknown or repeated keys are ignored, as the spec asks.
+    pub fn deliver_answer(
+        &mut self,
+        caller: &Caller,
+        id: &TaskId,
+        key: String,
+        answer: Map<String, Value>,
+        now: UnixMillis,
+    ) -> Result<bool, StoreError> {
+        let mut responses = InputResponses::new();
+        responses.insert(key, answer);
+        self.answer(caller, id, responses, now)
+            .map(|accepted| accepted > 0)
+    }
+
+    fn answer(
+        &mut self,
+        caller: &Caller,
+        id: &TaskId,
+        responses: InputResponses,
+        now: UnixMillis,
+    ) -> Result<usize, StoreError> {
+        let answered = self.store.answer_input(&caller.owner, id, responses, now)?;
+        if answered.resumed {
+            self.push_status(id, now);
+        }
+        Ok(answered.accepted.len())
+    }
+
+    /// Queues a status event for `id` as it is now stored.
+    fn push_status(&mut self, id: &TaskId, now: UnixMillis) {
+        let Ok(record) = self.store.peek(id, now) else {
+            return;
+        };
+        let view = record.view();
+        let terminal = view.task.status().is_terminal();
+        let (owner, generation) = (record.owner().clone(), record.generation());
+        self.events.push_back(Event::Status {
+            view,
+            generation,
+            owner,
+        });
+        if terminal {
+            self.events.push_back(Event::Terminal {
+                task_id: id.clone(),
+            });
+        }
+    }
+}
+
+/// The JSON-RPC error for params that could not be read.
+fn invalid_params(err: &crate::protocol::WireError) -> ErrorObject {
+    ErrorObject::new(ErrorCode::INVALID_PARAMS, err.to_string())
+}

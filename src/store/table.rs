@@ -142,6 +142,12 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         Ok(record)
     }
 
+    /// The task `id` whoever owns it: for the work and the receiver's own bookkeeping,
+    /// never for answering a requestor.
+    pub fn peek(&mut self, id: &TaskId, now: UnixMillis) -> Result<StoredTask, StoreError> {
+        self.live_record(id, now)
+    }
+
     /// One page of `owner`'s tasks, oldest first, resuming after `cursor`.
     pub fn list(
         &mut self,

@@ -1,0 +1,100 @@
+//! `tasks/*` as the `io.modelcontextprotocol/tasks` extension defines them.
+
+use serde_json::{Map, Value};
+
+use crate::id::IdSource;
+use crate::protocol::extension::{
+    AckResult, DetailedTask, GetTaskResult, MissingClientCapability, TaskIdParams, UpdateTaskParams,
+};
+use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
+use crate::receiver::{Caller, Event, Receiver, Reply, invalid_params};
+use crate::store::Backend;
+use crate::task::{Outcome, Payload, TaskStatus, TaskView};
+use crate::time::UnixMillis;
+
+pub(super) fn handle<B: Backend, I: IdSource>(
+    r: &mut Receiver<B, I>,
+    caller: &Caller,
+    method: &str,
+    params: &Map<String, Value>,
+    now: UnixMillis,
+) -> Reply {
+    if !matches!(method, "tasks/get" | "tasks/update" | "tasks/cancel") {
+        // Includes tasks/result and tasks/list, which the extension removed.
+        return Reply::Error(ErrorObject::new(
+            ErrorCode::METHOD_NOT_FOUND,
+            format!("Method not found: {method}"),
+        ));
+    }
+    if !caller.declares_extension {
+        return Reply::Error(MissingClientCapability::tasks_extension().to_error());
+    }
+    match method {
+        "tasks/get" => {
+            let id = match TaskIdParams::from_map(params) {
+                Ok(p) => p.task_id,
+                Err(e) => return Reply::Error(invalid_params(&e)),
+            };
+            match r.store.get(&caller.owner, &id, now) {
+                Ok(record) => match detailed(record.view()) {
+                    Ok(task) => Reply::Result(GetTaskResult::new(task).to_map()),
+                    Err(e) => {
+                        Reply::Error(ErrorObject::new(ErrorCode::INTERNAL_ERROR, e.to_string()))
+                    }
+                },
+                Err(e) => Reply::Error(e.to_error_object()),
+            }
+        }
+        "tasks/update" => {
+            let p = match UpdateTaskParams::from_map(params) {
+                Ok(p) => p,
+                Err(e) => return Reply::Error(invalid_params(&e)),
+            };
+            match r.answer(caller, &p.task_id, p.input_responses, now) {
+                Ok(_) => Reply::Result(AckResult::new().to_map()),
+                Err(e) => Reply::Error(e.to_error_object()),
+            }
+        }
+        _ => {
+            let id = match TaskIdParams::from_map(params) {
+                Ok(p) => p.task_id,
+                Err(e) => return Reply::Error(invalid_params(&e)),
+            };
+            let was_requested = r.store.peek(&id, now).is_ok_and(|t| t.cancel_requested());
+            match r.store.request_cancel(&caller.owner, &id, now) {
+                Ok(task) => {
+                    if !task.status().is_terminal() && !was_requested {
+                        r.events.push_back(Event::CancelRequested { task_id: id });
+                    }
+                    Reply::Result(AckResult::new().to_map())
+                }
+                Err(e) => Reply::Error(e.to_error_object()),
+            }
+        }
+    }
+}
+
+/// The extension view of a stored task. A task created under 2025-11-25 that failed with an
+/// `isError` tool result has no JSON-RPC error to show; the extension's `failed` requires
+/// one, so the tool result travels as the error's `data`.
+fn detailed(view: TaskView) -> Result<DetailedTask, crate::protocol::WireError> {
+    let view = match view {
+        TaskView {
+            task,
+            payload: Payload::Outcome(Outcome::Result(result)),
+        } if task.status() == TaskStatus::Failed => {
+            let message = task
+                .status_message
+                .clone()
+                .unwrap_or_else(|| "Tool call failed".into());
+            let error = ErrorObject::new(ErrorCode::INTERNAL_ERROR, message)
+                .with_data(Value::Object(result));
+            TaskView {
+                task,
+                payload: Payload::Outcome(Outcome::Error(error)),
+            }
+        }
+        other => other,
+    };
+    DetailedTask::try_from(&view)
+}
