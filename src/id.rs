@@ -72,10 +72,7 @@ pub struct CounterIds {
 impl CounterIds {
     /// A counter whose ids start with `prefix`.
     pub fn new(prefix: impl Into<String>) -> Self {
-        Self {
-            prefix: prefix.into(),
-            next: 1,
-        }
+        Self { prefix: prefix.into(), next: 1 }
     }
 }
 
@@ -107,10 +104,7 @@ mod tests {
         let a = ids.next_id().unwrap();
         let b = ids.next_id().unwrap();
         assert_eq!(a.len(), 32);
-        assert!(
-            a.bytes()
-                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
-        );
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         assert_ne!(a, b);
     }
 

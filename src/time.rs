@@ -46,22 +46,14 @@ pub struct TimestampError {
 impl Timestamp {
     /// The canonical timestamp for `at`, with millisecond precision and a `Z` offset.
     pub fn from_millis(at: UnixMillis) -> Self {
-        Self {
-            text: format_rfc3339(at),
-            millis: at,
-        }
+        Self { text: format_rfc3339(at), millis: at }
     }
 
     /// Parses a timestamp, keeping its text for exact re-emission.
     pub fn parse(text: &str) -> Result<Self, TimestampError> {
         match parse_rfc3339(text) {
-            Some(millis) => Ok(Self {
-                text: text.to_owned(),
-                millis,
-            }),
-            None => Err(TimestampError {
-                text: text.chars().take(64).collect(),
-            }),
+            Some(millis) => Ok(Self { text: text.to_owned(), millis }),
+            None => Err(TimestampError { text: text.chars().take(64).collect() }),
         }
     }
 
@@ -142,9 +134,8 @@ fn parse_rfc3339(s: &str) -> Option<UnixMillis> {
     let b = s.as_bytes();
     let num = |range: std::ops::Range<usize>| -> Option<u32> {
         let part = b.get(range)?;
-        part.iter().try_fold(0u32, |acc, c| {
-            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-        })
+        part.iter()
+            .try_fold(0u32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
@@ -155,20 +146,7 @@ fn parse_rfc3339(s: &str) -> Option<UnixMillis> {
         return None;
     }
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let month_days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
+    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     let max_day = *month_days.get((month as usize).checked_sub(1)?)?;
     // 60 admits a leap second, which is read as the last second of the minute.
     if day == 0 || day > max_day || hour > 23 || minute > 59 || second > 60 {
@@ -224,14 +202,8 @@ mod tests {
     #[test]
     fn formats_known_instants() {
         assert_eq!(format_rfc3339(UnixMillis(0)), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            format_rfc3339(UnixMillis(1_763_734_547_878)),
-            "2025-11-21T14:15:47.878Z"
-        );
-        assert_eq!(
-            format_rfc3339(UnixMillis(951_782_400_000)),
-            "2000-02-29T00:00:00.000Z"
-        );
+        assert_eq!(format_rfc3339(UnixMillis(1_763_734_547_878)), "2025-11-21T14:15:47.878Z");
+        assert_eq!(format_rfc3339(UnixMillis(951_782_400_000)), "2000-02-29T00:00:00.000Z");
     }
 
     #[test]

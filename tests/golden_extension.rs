@@ -42,10 +42,7 @@ impl Facts {
         self.set("pollIntervalMs", d.fields.poll_interval_ms);
         match &d.state {
             TaskState::InputRequired { input_requests } => {
-                self.set(
-                    "inputKeys",
-                    input_requests.keys().cloned().collect::<Vec<_>>(),
-                );
+                self.set("inputKeys", input_requests.keys().cloned().collect::<Vec<_>>());
             }
             TaskState::Completed { result } => {
                 self.set("isToolError", result.get("isError") == Some(&json!(true)));
@@ -121,10 +118,7 @@ fn round_trip(kind: &str, body: &Value) -> Result<(Value, Facts), WireError> {
         "update_task_params" => {
             let r = UpdateTaskParams::from_value(body)?;
             f.set("taskId", r.task_id.as_str());
-            f.set(
-                "inputKeys",
-                r.input_responses.keys().cloned().collect::<Vec<_>>(),
-            );
+            f.set("inputKeys", r.input_responses.keys().cloned().collect::<Vec<_>>());
             f.meta(r.meta.as_ref());
             r.to_map()
         }
@@ -224,10 +218,7 @@ fn positive_vectors_parse_and_re_emit_exactly() {
         let (body, rewrap) = unwrap_envelope(&v["json"]);
         let (emitted, facts) =
             round_trip(kind, &body).unwrap_or_else(|e| panic!("{name}: rejected: {e}"));
-        let want = v
-            .get("emitted")
-            .cloned()
-            .unwrap_or_else(|| v["json"].clone());
+        let want = v.get("emitted").cloned().unwrap_or_else(|| v["json"].clone());
         assert_eq!(rewrap(emitted.clone()), want, "{name}: re-emission differs");
         // A second pass over our own output is a fixed point.
         let (again, _) = round_trip(kind, &emitted).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -250,11 +241,7 @@ fn negative_vectors_fail_with_the_expected_error() {
             Ok((out, _)) => panic!("{name}: accepted as {out}"),
             Err(e) => e,
         };
-        assert_eq!(
-            err.code(),
-            v["error"].as_str().expect("error"),
-            "{name}: {err}"
-        );
+        assert_eq!(err.code(), v["error"].as_str().expect("error"), "{name}: {err}");
         if let Some(field) = v.get("field") {
             match err {
                 WireError::MissingField { field: f, .. } => assert_eq!(f, field, "{name}"),
@@ -272,22 +259,12 @@ fn header_vectors() {
         let value = v["value"].as_str().expect("value");
         let header = v["header"].as_str().expect("header");
         assert_eq!(encode_header_value(value), header, "encode {value:?}");
-        assert_eq!(
-            decode_header_value(header).unwrap(),
-            value,
-            "decode {header:?}"
-        );
-        assert!(
-            header.bytes().all(|b| (0x20..0x7f).contains(&b)),
-            "{header:?}"
-        );
+        assert_eq!(decode_header_value(header).unwrap(), value, "decode {header:?}");
+        assert!(header.bytes().all(|b| (0x20..0x7f).contains(&b)), "{header:?}");
     }
     for v in h["decode_only"].as_array().expect("array") {
         let header = v["header"].as_str().expect("header");
-        assert_eq!(
-            decode_header_value(header).unwrap(),
-            v["value"].as_str().unwrap()
-        );
+        assert_eq!(decode_header_value(header).unwrap(), v["value"].as_str().unwrap());
     }
     for v in h["reject"].as_array().expect("array") {
         let header = v["header"].as_str().expect("header");
@@ -303,8 +280,7 @@ fn our_constructors_emit_the_golden_shapes() {
         let v = positive
             .as_array()
             .and_then(|a| {
-                a.iter()
-                    .find(|v| v["name"].as_str().is_some_and(|n| n.starts_with(prefix)))
+                a.iter().find(|v| v["name"].as_str().is_some_and(|n| n.starts_with(prefix)))
             })
             .unwrap_or_else(|| panic!("no vector {prefix}"));
         v["json"].clone()
@@ -315,19 +291,10 @@ fn our_constructors_emit_the_golden_shapes() {
         supported: vec!["2026-07-28".into()],
         requested: "2025-11-25".into(),
     };
-    assert_eq!(
-        serde_json::to_value(unsupported.to_error()).unwrap(),
-        by_name("-32022")["error"]
-    );
-    assert_eq!(
-        Value::Object(AckResult::new().to_map()),
-        json!({"resultType": "complete"})
-    );
+    assert_eq!(serde_json::to_value(unsupported.to_error()).unwrap(), by_name("-32022")["error"]);
+    assert_eq!(Value::Object(AckResult::new().to_map()), json!({"resultType": "complete"}));
     let meta = RequestMeta::new().with_tasks_extension();
-    assert_eq!(
-        Value::Object(meta.to_meta()),
-        by_name("spec 3.2: per-request")
-    );
+    assert_eq!(Value::Object(meta.to_meta()), by_name("spec 3.2: per-request"));
     let discover = DiscoverResult::new(vec!["2026-07-28".into()]).with_tasks_extension();
     assert_eq!(
         Value::Object(discover.to_map())["capabilities"],
@@ -339,10 +306,7 @@ fn our_constructors_emit_the_golden_shapes() {
     assert_eq!(ours.to_map()["resultType"], json!("complete"));
     let note = TaskStatusNotification::new(ours.task, &RequestId::Number(42));
     assert_eq!(note.subscription_id(), Some(RequestId::Number(42)));
-    assert_eq!(
-        note.to_map()["_meta"],
-        json!({"io.modelcontextprotocol/subscriptionId": 42})
-    );
+    assert_eq!(note.to_map()["_meta"], json!({"io.modelcontextprotocol/subscriptionId": 42}));
 }
 
 #[test]

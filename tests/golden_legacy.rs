@@ -18,10 +18,7 @@ use mcp_tasks::task::TaskStatus;
 use serde_json::{Value, json};
 
 const WIRE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/wire");
-const SPEC_FILE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/spec-legacy.jsonl"
-);
+const SPEC_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/spec-legacy.jsonl");
 
 /// Where a capture departs from what this crate re-emits, or from the spec, on purpose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -84,10 +81,7 @@ fn fill_ttl(task: &mut Value, cov: &mut Coverage) {
 }
 
 fn assert_round_trip(file: &str, what: &str, expected: Value, emitted: Value) {
-    assert_eq!(
-        emitted, expected,
-        "{file}: {what} did not re-emit as received"
-    );
+    assert_eq!(emitted, expected, "{file}: {what} did not re-emit as received");
 }
 
 /// A request as remembered for pairing with its response.
@@ -97,11 +91,7 @@ struct Pending {
 }
 
 fn walk(path: &Path) -> Coverage {
-    let file = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("?")
-        .to_owned();
+    let file = path.file_name().and_then(|n| n.to_str()).unwrap_or("?").to_owned();
     let text = fs::read_to_string(path).expect("fixture readable");
     let mut cov = Coverage::default();
     // Requests by (direction they travelled, id); a response travels the other way.
@@ -164,10 +154,7 @@ fn walk(path: &Path) -> Coverage {
                 }
                 let previous = pending.insert(
                     (dir.clone(), req.id.clone()),
-                    Pending {
-                        method: req.method.clone(),
-                        params,
-                    },
+                    Pending { method: req.method.clone(), params },
                 );
                 assert!(previous.is_none(), "{here}: request id reused");
             }
@@ -182,11 +169,8 @@ fn walk(path: &Path) -> Coverage {
                 }
             }
             Message::Result(resp) => {
-                let request_dir = if dir == "server->client" {
-                    "client->server"
-                } else {
-                    "server->client"
-                };
+                let request_dir =
+                    if dir == "server->client" { "client->server" } else { "server->client" };
                 let Some(req) = pending.remove(&(request_dir.to_owned(), resp.id.clone())) else {
                     panic!("{here}: response to no request")
                 };
@@ -194,11 +178,8 @@ fn walk(path: &Path) -> Coverage {
             }
             Message::Error(resp) => {
                 let id = resp.id.clone().expect("captured errors answer a request");
-                let request_dir = if dir == "server->client" {
-                    "client->server"
-                } else {
-                    "server->client"
-                };
+                let request_dir =
+                    if dir == "server->client" { "client->server" } else { "server->client" };
                 let Some(req) = pending.remove(&(request_dir.to_owned(), id)) else {
                     panic!("{here}: error to no request")
                 };
@@ -220,10 +201,7 @@ fn walk(path: &Path) -> Coverage {
 }
 
 fn request_task_id(req: &Pending) -> String {
-    TaskIdParams::from_params(req.params.clone())
-        .unwrap()
-        .task_id
-        .0
+    TaskIdParams::from_params(req.params.clone()).unwrap().task_id.0
 }
 
 fn check_result(here: &str, req: &Pending, result: Object, cov: &mut Coverage) {
@@ -239,19 +217,11 @@ fn check_result(here: &str, req: &Pending, result: Object, cov: &mut Coverage) {
         }
         "tools/list" => {
             let r = ListToolsResult::from_map(result).unwrap();
-            let support = |name: &str| {
-                r.tools
-                    .iter()
-                    .find(|t| t.name == name)
-                    .map(|t| t.task_support())
-            };
+            let support =
+                |name: &str| r.tools.iter().find(|t| t.name == name).map(|t| t.task_support());
             assert_eq!(support("echo"), Some(TaskSupport::Forbidden), "{here}");
             assert_eq!(support("slow_count"), Some(TaskSupport::Optional), "{here}");
-            assert_eq!(
-                support("slow_required"),
-                Some(TaskSupport::Required),
-                "{here}"
-            );
+            assert_eq!(support("slow_required"), Some(TaskSupport::Required), "{here}");
             assert_round_trip(here, "tools/list result", original, r.to_value());
             cov.hit("tools/list result");
         }
@@ -268,12 +238,7 @@ fn check_result(here: &str, req: &Pending, result: Object, cov: &mut Coverage) {
                 }
                 CallToolResponse::Result(_) => "tools/call result (CallToolResult)",
             };
-            assert_round_trip(
-                here,
-                "tools/call result",
-                original,
-                Value::Object(r.to_map()),
-            );
+            assert_round_trip(here, "tools/call result", original, Value::Object(r.to_map()));
             cov.hit(kind);
         }
         "tasks/get" => {
@@ -316,9 +281,7 @@ fn check_result(here: &str, req: &Pending, result: Object, cov: &mut Coverage) {
                     assert_round_trip(here, "CallToolResult", original, tool.to_value());
                     cov.hit("tasks/result result (CallToolResult)");
                 }
-                Err(WireError::MissingField {
-                    field: "content", ..
-                }) => {
+                Err(WireError::MissingField { field: "content", .. }) => {
                     cov.deviate(Deviation::PayloadWithoutContent);
                     cov.hit("tasks/result result (_meta only)");
                 }

@@ -13,15 +13,8 @@ const T0: UnixMillis = UnixMillis(1_763_700_000_000);
 type Rx = Receiver<MemoryBackend, CounterIds>;
 
 fn receiver() -> Rx {
-    let config = StoreConfig {
-        page_size: 2,
-        ..StoreConfig::default()
-    };
-    Receiver::new(TaskStore::new(
-        MemoryBackend::new(),
-        CounterIds::new("task"),
-        config,
-    ))
+    let config = StoreConfig { page_size: 2, ..StoreConfig::default() };
+    Receiver::new(TaskStore::new(MemoryBackend::new(), CounterIds::new("task"), config))
 }
 
 fn obj(v: Value) -> Map<String, Value> {
@@ -44,8 +37,7 @@ fn modern(declares: bool) -> Caller {
 }
 
 fn call(rx: &mut Rx, caller: &Caller, method: &str, params: Value, now: UnixMillis) -> Reply {
-    rx.handle(caller, method, Some(&obj(params)), now)
-        .expect("a tasks/* method")
+    rx.handle(caller, method, Some(&obj(params)), now).expect("a tasks/* method")
 }
 
 fn ok(reply: Reply) -> Map<String, Value> {
@@ -79,44 +71,19 @@ fn legacy_task_lifecycle_from_call_to_result() {
     let c = legacy();
     let params = json!({"name": "slow", "arguments": {}, "task": {"ttl": 60_000}, "_meta": {"progressToken": 7}});
     let plan = rx.accept_tool_call(&c, TaskSupport::Optional, &obj(params), T0);
-    let ToolCallPlan::Task {
-        task_id,
-        reply,
-        progress_token,
-    } = plan
-    else {
-        panic!("{plan:?}")
-    };
+    let ToolCallPlan::Task { task_id, reply, progress_token } = plan else { panic!("{plan:?}") };
     assert_eq!(progress_token, Some(json!(7)));
     assert_eq!(reply["task"]["status"], "working");
     assert_eq!(reply["task"]["ttl"], 60_000);
     assert_eq!(reply["task"]["taskId"], task_id.as_str());
 
-    let got = ok(call(
-        &mut rx,
-        &c,
-        "tasks/get",
-        json!({"taskId": task_id}),
-        at(10),
-    ));
+    let got = ok(call(&mut rx, &c, "tasks/get", json!({"taskId": task_id}), at(10)));
     assert_eq!(got["status"], "working", "flat task");
     assert!(got.get("task").is_none());
-    let held = call(
-        &mut rx,
-        &c,
-        "tasks/result",
-        json!({"taskId": task_id}),
-        at(10),
-    );
-    assert_eq!(
-        held,
-        Reply::AwaitTerminal(task_id.clone()),
-        "tasks/result waits for the end"
-    );
+    let held = call(&mut rx, &c, "tasks/result", json!({"taskId": task_id}), at(10));
+    assert_eq!(held, Reply::AwaitTerminal(task_id.clone()), "tasks/result waits for the end");
 
-    rx.work(&task_id)
-        .status_message("step 1/2", at(20))
-        .unwrap();
+    rx.work(&task_id).status_message("step 1/2", at(20)).unwrap();
     let result = obj(json!({"content": [{"type": "text", "text": "42"}]}));
     rx.work(&task_id).complete(result, at(30)).unwrap();
     let evs = events(&mut rx);
@@ -126,25 +93,11 @@ fn legacy_task_lifecycle_from_call_to_result() {
     assert!(
         matches!(&evs[1], Event::Status { view, .. } if view.task.status() == TaskStatus::Completed)
     );
-    assert_eq!(
-        evs[2],
-        Event::Terminal {
-            task_id: task_id.clone()
-        }
-    );
+    assert_eq!(evs[2], Event::Terminal { task_id: task_id.clone() });
 
-    let r = ok(call(
-        &mut rx,
-        &c,
-        "tasks/result",
-        json!({"taskId": task_id}),
-        at(40),
-    ));
+    let r = ok(call(&mut rx, &c, "tasks/result", json!({"taskId": task_id}), at(40)));
     assert_eq!(r["content"][0]["text"], "42");
-    assert_eq!(
-        r["_meta"]["io.modelcontextprotocol/related-task"]["taskId"],
-        task_id.as_str()
-    );
+    assert_eq!(r["_meta"]["io.modelcontextprotocol/related-task"]["taskId"], task_id.as_str());
 }
 
 #[test]
@@ -156,18 +109,12 @@ fn legacy_acceptance_rules() {
     let e = rx.accept_tool_call(&c, TaskSupport::Forbidden, &obj(with_task.clone()), T0);
     assert!(matches!(
         e,
-        ToolCallPlan::Reject(ErrorObject {
-            code: ErrorCode::METHOD_NOT_FOUND,
-            ..
-        })
+        ToolCallPlan::Reject(ErrorObject { code: ErrorCode::METHOD_NOT_FOUND, .. })
     ));
     let e = rx.accept_tool_call(&c, TaskSupport::Required, &obj(without.clone()), T0);
     assert!(matches!(
         e,
-        ToolCallPlan::Reject(ErrorObject {
-            code: ErrorCode::METHOD_NOT_FOUND,
-            ..
-        })
+        ToolCallPlan::Reject(ErrorObject { code: ErrorCode::METHOD_NOT_FOUND, .. })
     ));
     assert_eq!(
         rx.accept_tool_call(&c, TaskSupport::Optional, &obj(without.clone()), T0),
@@ -179,13 +126,7 @@ fn legacy_acceptance_rules() {
     );
     let bad = json!({"name": "t", "task": {"ttl": "soon"}});
     let e = rx.accept_tool_call(&c, TaskSupport::Optional, &obj(bad), T0);
-    assert!(matches!(
-        e,
-        ToolCallPlan::Reject(ErrorObject {
-            code: ErrorCode::INVALID_PARAMS,
-            ..
-        })
-    ));
+    assert!(matches!(e, ToolCallPlan::Reject(ErrorObject { code: ErrorCode::INVALID_PARAMS, .. })));
     let id = start(&mut rx, &c, TaskSupport::Required, with_task);
     let got = ok(call(&mut rx, &c, "tasks/get", json!({"taskId": id}), T0));
     assert_eq!(
@@ -200,60 +141,23 @@ fn is_error_results_map_per_generation() {
     let mut rx = receiver();
     let failing = obj(json!({"content": [{"type": "text", "text": "no"}], "isError": true}));
 
-    let old = start(
-        &mut rx,
-        &legacy(),
-        TaskSupport::Optional,
-        json!({"name": "t", "task": {}}),
-    );
+    let old = start(&mut rx, &legacy(), TaskSupport::Optional, json!({"name": "t", "task": {}}));
     assert_eq!(
-        rx.work(&old)
-            .complete(failing.clone(), at(1))
-            .unwrap()
-            .status(),
+        rx.work(&old).complete(failing.clone(), at(1)).unwrap().status(),
         TaskStatus::Failed
     );
-    let r = ok(call(
-        &mut rx,
-        &legacy(),
-        "tasks/result",
-        json!({"taskId": old}),
-        at(2),
-    ));
-    assert_eq!(
-        r["isError"], true,
-        "the stored isError result is returned, not dropped"
-    );
+    let r = ok(call(&mut rx, &legacy(), "tasks/result", json!({"taskId": old}), at(2)));
+    assert_eq!(r["isError"], true, "the stored isError result is returned, not dropped");
 
-    let new = start(
-        &mut rx,
-        &modern(true),
-        TaskSupport::Optional,
-        json!({"name": "t"}),
-    );
-    assert_eq!(
-        rx.work(&new).complete(failing, at(1)).unwrap().status(),
-        TaskStatus::Completed
-    );
-    let got = ok(call(
-        &mut rx,
-        &modern(true),
-        "tasks/get",
-        json!({"taskId": new}),
-        at(2),
-    ));
+    let new = start(&mut rx, &modern(true), TaskSupport::Optional, json!({"name": "t"}));
+    assert_eq!(rx.work(&new).complete(failing, at(1)).unwrap().status(), TaskStatus::Completed);
+    let got = ok(call(&mut rx, &modern(true), "tasks/get", json!({"taskId": new}), at(2)));
     assert_eq!(got["status"], "completed");
     assert_eq!(got["result"]["isError"], true);
     assert_eq!(got["resultType"], "complete");
 
     // A legacy task read through the extension: `failed` must carry an error there.
-    let got = ok(call(
-        &mut rx,
-        &modern(true),
-        "tasks/get",
-        json!({"taskId": old}),
-        at(3),
-    ));
+    let got = ok(call(&mut rx, &modern(true), "tasks/get", json!({"taskId": old}), at(3)));
     assert_eq!(got["status"], "failed");
     assert_eq!(got["error"]["data"]["isError"], true);
 }
@@ -262,106 +166,43 @@ fn is_error_results_map_per_generation() {
 fn legacy_failed_with_error_and_cancelled_results() {
     let mut rx = receiver();
     let c = legacy();
-    let id = start(
-        &mut rx,
-        &c,
-        TaskSupport::Optional,
-        json!({"name": "t", "task": {}}),
-    );
-    rx.work(&id)
-        .fail(
-            ErrorObject::new(ErrorCode::INTERNAL_ERROR, "disk on fire"),
-            at(1),
-        )
-        .unwrap();
+    let id = start(&mut rx, &c, TaskSupport::Optional, json!({"name": "t", "task": {}}));
+    rx.work(&id).fail(ErrorObject::new(ErrorCode::INTERNAL_ERROR, "disk on fire"), at(1)).unwrap();
     let got = ok(call(&mut rx, &c, "tasks/get", json!({"taskId": id}), at(2)));
     assert_eq!(
         (got["status"].clone(), got["statusMessage"].clone()),
         (json!("failed"), json!("disk on fire"))
     );
-    let e = err(call(
-        &mut rx,
-        &c,
-        "tasks/result",
-        json!({"taskId": id}),
-        at(2),
-    ));
+    let e = err(call(&mut rx, &c, "tasks/result", json!({"taskId": id}), at(2)));
     assert_eq!(
         (e.code, e.message.as_str()),
         (ErrorCode::INTERNAL_ERROR, "disk on fire"),
         "the same JSON-RPC error"
     );
 
-    let id = start(
-        &mut rx,
-        &c,
-        TaskSupport::Optional,
-        json!({"name": "t", "task": {}}),
-    );
+    let id = start(&mut rx, &c, TaskSupport::Optional, json!({"name": "t", "task": {}}));
     events(&mut rx);
-    let cancelled = ok(call(
-        &mut rx,
-        &c,
-        "tasks/cancel",
-        json!({"taskId": id}),
-        at(5),
-    ));
-    assert_eq!(
-        cancelled["status"], "cancelled",
-        "cancelled before the reply"
-    );
-    assert!(events(&mut rx).contains(&Event::CancelRequested {
-        task_id: id.clone()
-    }));
-    let again = err(call(
-        &mut rx,
-        &c,
-        "tasks/cancel",
-        json!({"taskId": id}),
-        at(6),
-    ));
+    let cancelled = ok(call(&mut rx, &c, "tasks/cancel", json!({"taskId": id}), at(5)));
+    assert_eq!(cancelled["status"], "cancelled", "cancelled before the reply");
+    assert!(events(&mut rx).contains(&Event::CancelRequested { task_id: id.clone() }));
+    let again = err(call(&mut rx, &c, "tasks/cancel", json!({"taskId": id}), at(6)));
     assert_eq!(again.code, ErrorCode::INVALID_PARAMS);
-    assert!(
-        again.message.contains("terminal status 'cancelled'"),
-        "{}",
-        again.message
-    );
+    assert!(again.message.contains("terminal status 'cancelled'"), "{}", again.message);
     let late = rx.work(&id).complete(Map::new(), at(7));
-    assert!(matches!(
-        late,
-        Err(StoreError::AlreadyTerminal {
-            status: TaskStatus::Cancelled,
-            ..
-        })
-    ));
+    assert!(matches!(late, Err(StoreError::AlreadyTerminal { status: TaskStatus::Cancelled, .. })));
     assert_eq!(
         ok(call(&mut rx, &c, "tasks/get", json!({"taskId": id}), at(8)))["status"],
         "cancelled"
     );
-    let e = err(call(
-        &mut rx,
-        &c,
-        "tasks/result",
-        json!({"taskId": id}),
-        at(8),
-    ));
-    assert_eq!(
-        e.code,
-        ErrorCode::INVALID_PARAMS,
-        "a cancelled task has no result"
-    );
+    let e = err(call(&mut rx, &c, "tasks/result", json!({"taskId": id}), at(8)));
+    assert_eq!(e.code, ErrorCode::INVALID_PARAMS, "a cancelled task has no result");
 }
 
 #[test]
 fn legacy_input_requests_travel_as_events_and_answers_resume() {
     let mut rx = receiver();
     let c = legacy();
-    let id = start(
-        &mut rx,
-        &c,
-        TaskSupport::Optional,
-        json!({"name": "t", "task": {}}),
-    );
+    let id = start(&mut rx, &c, TaskSupport::Optional, json!({"name": "t", "task": {}}));
     let ask = InputRequest {
         method: "elicitation/create".into(),
         params: obj(json!({"message": "Delete?"})),
@@ -371,12 +212,7 @@ fn legacy_input_requests_travel_as_events_and_answers_resume() {
     let owner = Owner::from("alice");
     assert_eq!(
         evs[0],
-        Event::InputRequested {
-            task_id: id.clone(),
-            key: key.clone(),
-            request: ask,
-            owner
-        }
+        Event::InputRequested { task_id: id.clone(), key: key.clone(), request: ask, owner }
     );
     assert_eq!(
         ok(call(&mut rx, &c, "tasks/get", json!({"taskId": id}), at(2)))["status"],
@@ -384,27 +220,17 @@ fn legacy_input_requests_travel_as_events_and_answers_resume() {
     );
     let stranger = Caller::legacy(Owner::from("mallory"));
     let answer = obj(json!({"action": "accept", "content": {"confirm": true}}));
+    assert!(rx.deliver_answer(&stranger, &id, key.clone(), answer.clone(), at(3)).is_err());
+    assert!(rx.deliver_answer(&c, &id, key.clone(), answer.clone(), at(3)).unwrap());
     assert!(
-        rx.deliver_answer(&stranger, &id, key.clone(), answer.clone(), at(3))
-            .is_err()
-    );
-    assert!(
-        rx.deliver_answer(&c, &id, key.clone(), answer.clone(), at(3))
-            .unwrap()
-    );
-    assert!(
-        !rx.deliver_answer(&c, &id, key.clone(), answer.clone(), at(4))
-            .unwrap(),
+        !rx.deliver_answer(&c, &id, key.clone(), answer.clone(), at(4)).unwrap(),
         "answered once"
     );
     assert_eq!(
         ok(call(&mut rx, &c, "tasks/get", json!({"taskId": id}), at(5)))["status"],
         "working"
     );
-    assert_eq!(
-        rx.work(&id).answers(at(5)).unwrap().get(&key),
-        Some(&answer)
-    );
+    assert_eq!(rx.work(&id).answers(at(5)).unwrap().get(&key), Some(&answer));
 }
 
 #[test]
@@ -412,14 +238,7 @@ fn legacy_list_is_per_owner_and_paged() {
     let mut rx = receiver();
     let c = legacy();
     let ids: Vec<_> = (0..3)
-        .map(|_| {
-            start(
-                &mut rx,
-                &c,
-                TaskSupport::Optional,
-                json!({"name": "t", "task": {}}),
-            )
-        })
+        .map(|_| start(&mut rx, &c, TaskSupport::Optional, json!({"name": "t", "task": {}})))
         .collect();
     start(
         &mut rx,
@@ -430,55 +249,24 @@ fn legacy_list_is_per_owner_and_paged() {
     let page = ok(call(&mut rx, &c, "tasks/list", json!({}), at(1)));
     assert_eq!(page["tasks"].as_array().map(Vec::len), Some(2));
     let cursor = page["nextCursor"].clone();
-    let page2 = ok(call(
-        &mut rx,
-        &c,
-        "tasks/list",
-        json!({"cursor": cursor}),
-        at(1),
-    ));
+    let page2 = ok(call(&mut rx, &c, "tasks/list", json!({"cursor": cursor}), at(1)));
     assert_eq!(page2["tasks"][0]["taskId"], ids[2].as_str());
     assert!(page2.get("nextCursor").is_none());
-    let e = err(call(
-        &mut rx,
-        &c,
-        "tasks/list",
-        json!({"cursor": "bogus"}),
-        at(1),
-    ));
+    let e = err(call(&mut rx, &c, "tasks/list", json!({"cursor": "bogus"}), at(1)));
     assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
     let none = rx.handle(&c, "tasks/list", None, at(1)).expect("handled");
-    assert_eq!(
-        ok(none)["tasks"].as_array().map(Vec::len),
-        Some(2),
-        "params may be absent"
-    );
+    assert_eq!(ok(none)["tasks"].as_array().map(Vec::len), Some(2), "params may be absent");
 }
 
 #[test]
 fn unknown_foreign_and_malformed_requests_get_typed_errors() {
     let mut rx = receiver();
     let c = legacy();
-    let id = start(
-        &mut rx,
-        &c,
-        TaskSupport::Optional,
-        json!({"name": "t", "task": {}}),
-    );
+    let id = start(&mut rx, &c, TaskSupport::Optional, json!({"name": "t", "task": {}}));
     let mallory = Caller::legacy(Owner::from("mallory"));
     for method in ["tasks/get", "tasks/result", "tasks/cancel"] {
-        let e = err(call(
-            &mut rx,
-            &mallory,
-            method,
-            json!({"taskId": id}),
-            at(1),
-        ));
-        assert_eq!(
-            e.code,
-            ErrorCode::INVALID_PARAMS,
-            "{method}: foreign reads as not found"
-        );
+        let e = err(call(&mut rx, &mallory, method, json!({"taskId": id}), at(1)));
+        assert_eq!(e.code, ErrorCode::INVALID_PARAMS, "{method}: foreign reads as not found");
         let e = err(call(&mut rx, &c, method, json!({"taskId": "nope"}), at(1)));
         assert_eq!(e.code, ErrorCode::INVALID_PARAMS, "{method}: unknown");
         let e = err(call(&mut rx, &c, method, json!({"taskId": 5}), at(1)));
@@ -490,23 +278,10 @@ fn unknown_foreign_and_malformed_requests_get_typed_errors() {
         err(call(&mut rx, &c, "tasks/frobnicate", json!({}), at(1))).code,
         ErrorCode::METHOD_NOT_FOUND
     );
-    assert!(
-        rx.handle(&c, "tools/list", None, at(1)).is_none(),
-        "not a tasks/* method"
-    );
+    assert!(rx.handle(&c, "tools/list", None, at(1)).is_none(), "not a tasks/* method");
     let expired = at(StoreConfig::default().default_ttl_ms.unwrap());
-    let e = err(call(
-        &mut rx,
-        &c,
-        "tasks/get",
-        json!({"taskId": id}),
-        expired,
-    ));
-    assert_eq!(
-        e.code,
-        ErrorCode::INVALID_PARAMS,
-        "expired reads as not found"
-    );
+    let e = err(call(&mut rx, &c, "tasks/get", json!({"taskId": id}), expired));
+    assert_eq!(e.code, ErrorCode::INVALID_PARAMS, "expired reads as not found");
 }
 
 #[test]
@@ -518,9 +293,7 @@ fn extension_acceptance_is_the_servers_choice() {
         &obj(json!({"name": "t", "task": {"ttl": 5}})),
         T0,
     );
-    let ToolCallPlan::Task { reply, .. } = plan else {
-        panic!("{plan:?}")
-    };
+    let ToolCallPlan::Task { reply, .. } = plan else { panic!("{plan:?}") };
     assert_eq!(reply["resultType"], "task");
     assert_eq!(reply["status"], "working");
     assert_eq!(
@@ -530,15 +303,9 @@ fn extension_acceptance_is_the_servers_choice() {
     );
     assert!(reply.get("ttl").is_none() && reply.get("task").is_none());
 
-    let e = rx.accept_tool_call(
-        &modern(false),
-        TaskSupport::Required,
-        &obj(json!({"name": "t"})),
-        T0,
-    );
-    let ToolCallPlan::Reject(e) = e else {
-        panic!("{e:?}")
-    };
+    let e =
+        rx.accept_tool_call(&modern(false), TaskSupport::Required, &obj(json!({"name": "t"})), T0);
+    let ToolCallPlan::Reject(e) = e else { panic!("{e:?}") };
     assert_eq!(e.code, ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY);
     assert_eq!(
         e.data,
@@ -546,19 +313,11 @@ fn extension_acceptance_is_the_servers_choice() {
             json!({"requiredCapabilities": {"extensions": {"io.modelcontextprotocol/tasks": {}}}})
         )
     );
-    let plain = rx.accept_tool_call(
-        &modern(false),
-        TaskSupport::Optional,
-        &obj(json!({"name": "t"})),
-        T0,
-    );
+    let plain =
+        rx.accept_tool_call(&modern(false), TaskSupport::Optional, &obj(json!({"name": "t"})), T0);
     assert_eq!(plain, ToolCallPlan::Plain);
-    let plain = rx.accept_tool_call(
-        &modern(true),
-        TaskSupport::Forbidden,
-        &obj(json!({"name": "t"})),
-        T0,
-    );
+    let plain =
+        rx.accept_tool_call(&modern(true), TaskSupport::Forbidden, &obj(json!({"name": "t"})), T0);
     assert_eq!(plain, ToolCallPlan::Plain);
 }
 
@@ -594,10 +353,7 @@ fn extension_tasks_methods() {
     let key = rx.work(&id).ask(ask, at(2)).unwrap();
     let got = ok(call(&mut rx, &c, "tasks/get", json!({"taskId": id}), at(3)));
     assert_eq!(got["status"], "input_required");
-    assert_eq!(
-        got["inputRequests"][key.as_str()]["method"],
-        "sampling/createMessage"
-    );
+    assert_eq!(got["inputRequests"][key.as_str()]["method"], "sampling/createMessage");
     let answer =
         json!({"role": "assistant", "content": {"type": "text", "text": "hi"}, "model": "m"});
     let ack = ok(call(
@@ -622,9 +378,7 @@ fn extension_tasks_methods() {
     ));
     assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
 
-    rx.work(&id)
-        .fail(ErrorObject::new(ErrorCode::INTERNAL_ERROR, "bad"), at(6))
-        .unwrap();
+    rx.work(&id).fail(ErrorObject::new(ErrorCode::INTERNAL_ERROR, "bad"), at(6)).unwrap();
     let got = ok(call(&mut rx, &c, "tasks/get", json!({"taskId": id}), at(7)));
     assert_eq!(
         (got["status"].clone(), got["error"]["message"].clone()),
@@ -638,38 +392,15 @@ fn extension_cancel_is_a_cooperative_ack() {
     let c = modern(true);
     let id = start(&mut rx, &c, TaskSupport::Optional, json!({"name": "t"}));
     events(&mut rx);
-    let ack = ok(call(
-        &mut rx,
-        &c,
-        "tasks/cancel",
-        json!({"taskId": id}),
-        at(1),
-    ));
-    assert_eq!(
-        Value::Object(ack.clone()),
-        json!({"resultType": "complete"})
-    );
-    assert_eq!(
-        events(&mut rx),
-        vec![Event::CancelRequested {
-            task_id: id.clone()
-        }]
-    );
+    let ack = ok(call(&mut rx, &c, "tasks/cancel", json!({"taskId": id}), at(1)));
+    assert_eq!(Value::Object(ack.clone()), json!({"resultType": "complete"}));
+    assert_eq!(events(&mut rx), vec![Event::CancelRequested { task_id: id.clone() }]);
     assert_eq!(
         ok(call(&mut rx, &c, "tasks/get", json!({"taskId": id}), at(2)))["status"],
         "working"
     );
     assert!(rx.work(&id).should_stop(at(2)));
-    assert_eq!(
-        ok(call(
-            &mut rx,
-            &c,
-            "tasks/cancel",
-            json!({"taskId": id}),
-            at(2)
-        )),
-        ack
-    );
+    assert_eq!(ok(call(&mut rx, &c, "tasks/cancel", json!({"taskId": id}), at(2))), ack);
     assert!(events(&mut rx).is_empty(), "a repeated cancel asks once");
     rx.work(&id).cancelled(at(3)).unwrap();
     assert_eq!(
@@ -677,22 +408,10 @@ fn extension_cancel_is_a_cooperative_ack() {
         "cancelled"
     );
     assert_eq!(
-        ok(call(
-            &mut rx,
-            &c,
-            "tasks/cancel",
-            json!({"taskId": id}),
-            at(5)
-        )),
+        ok(call(&mut rx, &c, "tasks/cancel", json!({"taskId": id}), at(5))),
         ack,
         "terminal: ack"
     );
-    let e = err(call(
-        &mut rx,
-        &c,
-        "tasks/cancel",
-        json!({"taskId": "nope"}),
-        at(5),
-    ));
+    let e = err(call(&mut rx, &c, "tasks/cancel", json!({"taskId": "nope"}), at(5)));
     assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
 }

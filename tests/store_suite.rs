@@ -29,10 +29,7 @@ impl Backend for Counting {
     }
     fn put(&mut self, task: StoredTask) -> Result<(), BackendError> {
         if self.fail_puts {
-            return Err(BackendError {
-                backend: "counting",
-                reason: "disk full".into(),
-            });
+            return Err(BackendError { backend: "counting", reason: "disk full".into() });
         }
         self.inner.put(task)
     }
@@ -74,14 +71,8 @@ const T0: UnixMillis = UnixMillis(1_700_000_000_000);
 #[test]
 fn sweep_cost_follows_what_expired_not_the_table() {
     let reads = Rc::new(Cell::new(0));
-    let backend = Counting {
-        reads: reads.clone(),
-        ..Counting::default()
-    };
-    let config = StoreConfig {
-        max_live_per_owner: 100_000,
-        ..StoreConfig::default()
-    };
+    let backend = Counting { reads: reads.clone(), ..Counting::default() };
+    let config = StoreConfig { max_live_per_owner: 100_000, ..StoreConfig::default() };
     let mut store = TaskStore::new(backend, CounterIds::new("t"), config);
     let me = Owner::from("me");
     for _ in 0..10 {
@@ -91,54 +82,30 @@ fn sweep_cost_follows_what_expired_not_the_table() {
         store.create(&me, G, Some(3_600_000), T0).unwrap();
     }
     reads.set(0);
-    assert_eq!(
-        store.sweep(T0.saturating_add(1_000), usize::MAX).unwrap(),
-        10
-    );
+    assert_eq!(store.sweep(T0.saturating_add(1_000), usize::MAX).unwrap(), 10);
     let cost = reads.get();
-    assert!(
-        cost <= 3 * 10 + 5,
-        "sweeping 10 of 20,010 tasks took {cost} reads"
-    );
+    assert!(cost <= 3 * 10 + 5, "sweeping 10 of 20,010 tasks took {cost} reads");
     reads.set(0);
-    assert_eq!(
-        store.sweep(T0.saturating_add(2_000), usize::MAX).unwrap(),
-        0
-    );
+    assert_eq!(store.sweep(T0.saturating_add(2_000), usize::MAX).unwrap(), 0);
     assert!(reads.get() <= 2, "an idle sweep took {} reads", reads.get());
 }
 
 #[test]
 fn a_failing_backend_surfaces_a_typed_error_and_changes_nothing_visible() {
-    let mut store = TaskStore::new(
-        Counting::default(),
-        CounterIds::new("t"),
-        StoreConfig::default(),
-    );
+    let mut store =
+        TaskStore::new(Counting::default(), CounterIds::new("t"), StoreConfig::default());
     let me = Owner::from("me");
     let task = store.create(&me, G, None, T0).unwrap();
     let before = store.get(&me, &task.task_id, T0).unwrap();
     let mut failing = TaskStore::new(
-        Counting {
-            fail_puts: true,
-            ..Counting::default()
-        },
+        Counting { fail_puts: true, ..Counting::default() },
         CounterIds::new("f"),
         StoreConfig::default(),
     );
     let err = failing.create(&me, G, None, T0).unwrap_err();
     assert_eq!(err.code(), "backend_failed");
-    assert!(matches!(
-        err,
-        StoreError::Backend(BackendError {
-            backend: "counting",
-            ..
-        })
-    ));
-    assert!(
-        failing.list(&me, None, T0).unwrap().tasks.is_empty(),
-        "no half-created task listed"
-    );
+    assert!(matches!(err, StoreError::Backend(BackendError { backend: "counting", .. })));
+    assert!(failing.list(&me, None, T0).unwrap().tasks.is_empty(), "no half-created task listed");
     assert_eq!(store.get(&me, &task.task_id, T0).unwrap(), before);
 }
 

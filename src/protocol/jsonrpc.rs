@@ -76,11 +76,7 @@ pub struct ErrorObject {
 impl ErrorObject {
     /// An error without `data`.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            data: None,
-        }
+        Self { code, message: message.into(), data: None }
     }
 
     /// The same error with `data` attached.
@@ -106,9 +102,7 @@ impl<'de> Deserialize<'de> for V2 {
         if v == "2.0" {
             Ok(V2)
         } else {
-            Err(serde::de::Error::custom(format!(
-                "jsonrpc must be \"2.0\", got {v:?}"
-            )))
+            Err(serde::de::Error::custom(format!("jsonrpc must be \"2.0\", got {v:?}")))
         }
     }
 }
@@ -240,45 +234,28 @@ impl Request {
         method: impl Into<String>,
         params: Option<Map<String, Value>>,
     ) -> Self {
-        Self {
-            jsonrpc: V2,
-            id,
-            method: method.into(),
-            params,
-        }
+        Self { jsonrpc: V2, id, method: method.into(), params }
     }
 }
 
 impl Notification {
     /// A notification with the given method and params.
     pub fn new(method: impl Into<String>, params: Option<Map<String, Value>>) -> Self {
-        Self {
-            jsonrpc: V2,
-            method: method.into(),
-            params,
-        }
+        Self { jsonrpc: V2, method: method.into(), params }
     }
 }
 
 impl ResultResponse {
     /// A response carrying `result`.
     pub fn new(id: RequestId, result: Map<String, Value>) -> Self {
-        Self {
-            jsonrpc: V2,
-            id,
-            result,
-        }
+        Self { jsonrpc: V2, id, result }
     }
 }
 
 impl ErrorResponse {
     /// A response carrying `error`.
     pub fn new(id: Option<RequestId>, error: ErrorObject) -> Self {
-        Self {
-            jsonrpc: V2,
-            id,
-            error,
-        }
+        Self { jsonrpc: V2, id, error }
     }
 }
 
@@ -290,24 +267,13 @@ mod tests {
     #[test]
     fn classifies_each_kind() {
         let req = json!({"jsonrpc":"2.0","id":"a","method":"tasks/get","params":{"taskId":"t"}});
-        assert!(matches!(
-            Message::from_value(req.clone()).unwrap(),
-            Message::Request(_)
-        ));
+        assert!(matches!(Message::from_value(req.clone()).unwrap(), Message::Request(_)));
         let note = json!({"jsonrpc":"2.0","method":"notifications/initialized"});
-        assert!(matches!(
-            Message::from_value(note).unwrap(),
-            Message::Notification(_)
-        ));
+        assert!(matches!(Message::from_value(note).unwrap(), Message::Notification(_)));
         let ok = json!({"jsonrpc":"2.0","id":3,"result":{}});
-        assert!(matches!(
-            Message::from_value(ok).unwrap(),
-            Message::Result(_)
-        ));
+        assert!(matches!(Message::from_value(ok).unwrap(), Message::Result(_)));
         let err = json!({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"x"}});
-        let Message::Error(e) = Message::from_value(err.clone()).unwrap() else {
-            panic!()
-        };
+        let Message::Error(e) = Message::from_value(err.clone()).unwrap() else { panic!() };
         assert_eq!(e.error.code, ErrorCode::PARSE_ERROR);
         assert_eq!(Message::Error(e).to_value(), err);
         assert_eq!(Message::from_value(req.clone()).unwrap().to_value(), req);
@@ -315,27 +281,12 @@ mod tests {
 
     #[test]
     fn rejects_non_messages_with_typed_errors() {
-        assert!(matches!(
-            Message::from_slice(b"[1]"),
-            Err(EnvelopeError::Batch)
-        ));
-        assert!(matches!(
-            Message::from_slice(b"{}"),
-            Err(EnvelopeError::UnknownKind)
-        ));
-        assert!(matches!(
-            Message::from_slice(b"{"),
-            Err(EnvelopeError::Malformed(_))
-        ));
+        assert!(matches!(Message::from_slice(b"[1]"), Err(EnvelopeError::Batch)));
+        assert!(matches!(Message::from_slice(b"{}"), Err(EnvelopeError::UnknownKind)));
+        assert!(matches!(Message::from_slice(b"{"), Err(EnvelopeError::Malformed(_))));
         let wrong = br#"{"jsonrpc":"1.0","id":1,"result":{}}"#;
-        assert!(matches!(
-            Message::from_slice(wrong),
-            Err(EnvelopeError::Malformed(_))
-        ));
+        assert!(matches!(Message::from_slice(wrong), Err(EnvelopeError::Malformed(_))));
         let id_obj = br#"{"jsonrpc":"2.0","id":{},"method":"x"}"#;
-        assert!(matches!(
-            Message::from_slice(id_obj),
-            Err(EnvelopeError::Malformed(_))
-        ));
+        assert!(matches!(Message::from_slice(id_obj), Err(EnvelopeError::Malformed(_))));
     }
 }

@@ -79,20 +79,13 @@ pub(super) fn handle<B: Backend, I: IdSource>(
 /// one, so the tool result travels as the error's `data`.
 fn detailed(view: TaskView) -> Result<DetailedTask, crate::protocol::WireError> {
     let view = match view {
-        TaskView {
-            task,
-            payload: Payload::Outcome(Outcome::Result(result)),
-        } if task.status() == TaskStatus::Failed => {
-            let message = task
-                .status_message
-                .clone()
-                .unwrap_or_else(|| "Tool call failed".into());
+        TaskView { task, payload: Payload::Outcome(Outcome::Result(result)) }
+            if task.status() == TaskStatus::Failed =>
+        {
+            let message = task.status_message.clone().unwrap_or_else(|| "Tool call failed".into());
             let error = ErrorObject::new(ErrorCode::INTERNAL_ERROR, message)
                 .with_data(Value::Object(result));
-            TaskView {
-                task,
-                payload: Payload::Outcome(Outcome::Error(error)),
-            }
+            TaskView { task, payload: Payload::Outcome(Outcome::Error(error)) }
         }
         other => other,
     };

@@ -35,9 +35,7 @@ pub(super) fn handle<B: Backend, I: IdSource>(
                 "tasks/result" => result(r, caller, &id, now),
                 _ => match r.store.cancel(&caller.owner, &id, MessageUpdate::Keep, now) {
                     Ok(task) => {
-                        r.events.push_back(Event::CancelRequested {
-                            task_id: id.clone(),
-                        });
+                        r.events.push_back(Event::CancelRequested { task_id: id.clone() });
                         r.push_status(&id, now);
                         Reply::Result(CancelTaskResult::new(&task).to_map())
                     }

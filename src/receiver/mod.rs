@@ -43,20 +43,12 @@ pub struct Caller {
 impl Caller {
     /// A 2025-11-25 caller.
     pub fn legacy(owner: Owner) -> Self {
-        Self {
-            owner,
-            generation: Generation::Legacy,
-            declares_extension: false,
-        }
+        Self { owner, generation: Generation::Legacy, declares_extension: false }
     }
 
     /// A 2026-07-28 caller, declaring the tasks extension on this request or not.
     pub fn extension(owner: Owner, declares_extension: bool) -> Self {
-        Self {
-            owner,
-            generation: Generation::Extension,
-            declares_extension,
-        }
+        Self { owner, generation: Generation::Extension, declares_extension }
     }
 }
 
@@ -126,10 +118,7 @@ impl Receiver {
 impl<B: Backend, I: IdSource> Receiver<B, I> {
     /// A receiver over `store`.
     pub fn new(store: TaskStore<B, I>) -> Self {
-        Self {
-            store,
-            events: VecDeque::new(),
-        }
+        Self { store, events: VecDeque::new() }
     }
 
     /// The store, for reads and maintenance such as [`TaskStore::sweep`].
@@ -178,8 +167,7 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
     ) -> Result<bool, StoreError> {
         let mut responses = InputResponses::new();
         responses.insert(key, answer);
-        self.answer(caller, id, responses, now)
-            .map(|accepted| accepted > 0)
+        self.answer(caller, id, responses, now).map(|accepted| accepted > 0)
     }
 
     fn answer(
@@ -204,15 +192,9 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
         let view = record.view();
         let terminal = view.task.status().is_terminal();
         let (owner, generation) = (record.owner().clone(), record.generation());
-        self.events.push_back(Event::Status {
-            view,
-            generation,
-            owner,
-        });
+        self.events.push_back(Event::Status { view, generation, owner });
         if terminal {
-            self.events.push_back(Event::Terminal {
-                task_id: id.clone(),
-            });
+            self.events.push_back(Event::Terminal { task_id: id.clone() });
         }
     }
 }

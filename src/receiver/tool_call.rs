@@ -48,10 +48,7 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
         now: UnixMillis,
     ) -> ToolCallPlan {
         let name = params.get("name").and_then(Value::as_str).unwrap_or("");
-        let progress_token = params
-            .get("_meta")
-            .and_then(|m| m.get(PROGRESS_TOKEN))
-            .cloned();
+        let progress_token = params.get("_meta").and_then(|m| m.get(PROGRESS_TOKEN)).cloned();
         let ttl = match caller.generation {
             Generation::Legacy => match params.get("task") {
                 None => {
@@ -75,10 +72,7 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
                     match serde_json::from_value::<legacy::TaskMetadata>(meta.clone()) {
                         Ok(meta) => meta.ttl,
                         Err(source) => {
-                            let e = WireError::Malformed {
-                                what: "tools/call params.task",
-                                source,
-                            };
+                            let e = WireError::Malformed { what: "tools/call params.task", source };
                             return ToolCallPlan::Reject(invalid_params(&e));
                         }
                     }
@@ -100,10 +94,7 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
                 None
             }
         };
-        let task = match self
-            .store
-            .create(&caller.owner, caller.generation, ttl, now)
-        {
+        let task = match self.store.create(&caller.owner, caller.generation, ttl, now) {
             Ok(task) => task,
             Err(e) => return ToolCallPlan::Reject(e.to_error_object()),
         };
@@ -111,10 +102,6 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
             Generation::Legacy => legacy::CreateTaskResult::new(&task).to_map(),
             Generation::Extension => ext::CreateTaskResult::new(ext::Task::from(&task)).to_map(),
         };
-        ToolCallPlan::Task {
-            task_id: task.task_id,
-            reply,
-            progress_token,
-        }
+        ToolCallPlan::Task { task_id: task.task_id, reply, progress_token }
     }
 }

@@ -39,9 +39,7 @@ impl<'r, B: Backend, I: IdSource> Work<'r, B, I> {
         now: UnixMillis,
     ) -> Result<(), StoreError> {
         let status = self.receiver.store.peek(&self.id, now)?.task().status();
-        self.receiver
-            .store
-            .set_status(&self.id, status, MessageUpdate::Set(text.into()), now)?;
+        self.receiver.store.set_status(&self.id, status, MessageUpdate::Set(text.into()), now)?;
         self.receiver.push_status(&self.id, now);
         Ok(())
     }

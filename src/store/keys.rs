@@ -61,11 +61,7 @@ pub(super) fn cursor_for(seq: u64) -> String {
 /// names may be gone, and the scan still starts after where it was.
 pub(super) fn scan_after(prefix: &str, cursor: &str) -> Option<String> {
     let hex = cursor.strip_prefix(CURSOR_TAG)?;
-    if hex.len() != 16
-        || !hex
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
+    if hex.len() != 16 || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
         return None;
     }
     // ';' sorts right after ':', so every key of this seq sorts before the position and

@@ -102,9 +102,6 @@ impl StoredTask {
             }
             _ => Payload::None,
         };
-        TaskView {
-            task: self.task.clone(),
-            payload,
-        }
+        TaskView { task: self.task.clone(), payload }
     }
 }

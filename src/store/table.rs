@@ -63,11 +63,7 @@ impl TaskStore {
 impl<B: Backend, I: IdSource> TaskStore<B, I> {
     /// A store over `backend`, minting ids from `ids`.
     pub fn new(backend: B, ids: I, config: StoreConfig) -> Self {
-        Self {
-            backend,
-            ids,
-            config,
-        }
+        Self { backend, ids, config }
     }
 
     /// The limits in force.
@@ -117,8 +113,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         };
         // The record goes in first: a reader that finds an index key always finds it.
         self.backend.put(record)?;
-        self.backend
-            .index_insert(keys::owner_key(owner, seq, &task_id))?;
+        self.backend.index_insert(keys::owner_key(owner, seq, &task_id))?;
         if let Some(at) = task.expires_at() {
             self.backend.index_insert(keys::expiry_key(at, &task_id))?;
         }
@@ -135,9 +130,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
     ) -> Result<StoredTask, StoreError> {
         let record = self.live_record(id, now)?;
         if &record.owner != owner {
-            return Err(StoreError::NotFound {
-                task_id: id.clone(),
-            });
+            return Err(StoreError::NotFound { task_id: id.clone() });
         }
         Ok(record)
     }
@@ -165,9 +158,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         let mut last_seq = None;
         // Expired tasks not yet swept are skipped, so a page may need several scans.
         loop {
-            let batch = self
-                .backend
-                .index_scan(&prefix, after.as_deref(), want + 1)?;
+            let batch = self.backend.index_scan(&prefix, after.as_deref(), want + 1)?;
             let exhausted = batch.len() <= want;
             for key in &batch {
                 if tasks.len() == want {
@@ -186,10 +177,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
                 }
             }
             if exhausted {
-                return Ok(Page {
-                    tasks,
-                    next_cursor: None,
-                });
+                return Ok(Page { tasks, next_cursor: None });
             }
         }
     }
@@ -302,12 +290,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
             return Ok(answered);
         }
         if record.input_requests.is_empty() {
-            transition(
-                &mut record.task,
-                TaskStatus::Working,
-                MessageUpdate::Keep,
-                now,
-            )?;
+            transition(&mut record.task, TaskStatus::Working, MessageUpdate::Keep, now)?;
             answered.resumed = true;
         }
         self.backend.put(record)?;
@@ -334,8 +317,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         let mut removed = 0;
         while removed < max {
             let batch =
-                self.backend
-                    .index_scan(keys::EXPIRY_PREFIX, None, (max - removed).min(256))?;
+                self.backend.index_scan(keys::EXPIRY_PREFIX, None, (max - removed).min(256))?;
             let mut progressed = false;
             for key in &batch {
                 let Some((at, id)) = keys::parse_expiry_key(key) else {
@@ -380,23 +362,18 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         record.input_requests.clear();
         record.cancel_requested = false;
         self.backend.put(record.clone())?;
-        self.backend
-            .counter_add(&keys::live_counter(&record.owner), -1)?;
+        self.backend.counter_add(&keys::live_counter(&record.owner), -1)?;
         Ok(())
     }
 
     /// The record, unless absent or expired (an expired one is purged on the way).
     fn live_record(&mut self, id: &TaskId, now: UnixMillis) -> Result<StoredTask, StoreError> {
         let Some(record) = self.backend.get(id)? else {
-            return Err(StoreError::NotFound {
-                task_id: id.clone(),
-            });
+            return Err(StoreError::NotFound { task_id: id.clone() });
         };
         if record.task.is_expired(now) {
             self.purge(&record)?;
-            return Err(StoreError::NotFound {
-                task_id: id.clone(),
-            });
+            return Err(StoreError::NotFound { task_id: id.clone() });
         }
         Ok(record)
     }
@@ -406,10 +383,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         let record = self.live_record(id, now)?;
         let status = record.task.status();
         if status.is_terminal() {
-            return Err(StoreError::AlreadyTerminal {
-                task_id: id.clone(),
-                status,
-            });
+            return Err(StoreError::AlreadyTerminal { task_id: id.clone(), status });
         }
         Ok(record)
     }
@@ -417,14 +391,12 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
     fn purge(&mut self, record: &StoredTask) -> Result<(), StoreError> {
         let id = &record.task.task_id;
         self.backend.remove(id)?;
-        self.backend
-            .index_remove(&keys::owner_key(&record.owner, record.seq, id))?;
+        self.backend.index_remove(&keys::owner_key(&record.owner, record.seq, id))?;
         if let Some(at) = record.task.expires_at() {
             self.backend.index_remove(&keys::expiry_key(at, id))?;
         }
         if !record.task.status().is_terminal() {
-            self.backend
-                .counter_add(&keys::live_counter(&record.owner), -1)?;
+            self.backend.counter_add(&keys::live_counter(&record.owner), -1)?;
         }
         Ok(())
     }

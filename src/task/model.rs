@@ -79,8 +79,7 @@ impl Task {
 
     /// When the task may be deleted (`createdAt + ttl`), or `None` if kept forever.
     pub fn expires_at(&self) -> Option<UnixMillis> {
-        self.ttl_ms
-            .map(|ttl| self.created_at.millis().saturating_add(ttl))
+        self.ttl_ms.map(|ttl| self.created_at.millis().saturating_add(ttl))
     }
 
     /// Whether the TTL has run out at `now`.

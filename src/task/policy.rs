@@ -125,45 +125,23 @@ mod tests {
 
     #[test]
     fn is_error_maps_per_generation() {
-        let Value::Object(err) = json!({"content": [], "isError": true}) else {
-            unreachable!()
-        };
-        let Value::Object(ok) = json!({"content": []}) else {
-            unreachable!()
-        };
-        assert_eq!(
-            Generation::Legacy.policy().status_for_tool_result(&err),
-            TaskStatus::Failed
-        );
+        let Value::Object(err) = json!({"content": [], "isError": true}) else { unreachable!() };
+        let Value::Object(ok) = json!({"content": []}) else { unreachable!() };
+        assert_eq!(Generation::Legacy.policy().status_for_tool_result(&err), TaskStatus::Failed);
         assert_eq!(
             Generation::Extension.policy().status_for_tool_result(&err),
             TaskStatus::Completed
         );
         for g in [Generation::Legacy, Generation::Extension] {
-            assert_eq!(
-                g.policy().status_for_tool_result(&ok),
-                TaskStatus::Completed
-            );
+            assert_eq!(g.policy().status_for_tool_result(&ok), TaskStatus::Completed);
         }
     }
 
     #[test]
     fn cancel_rules_differ() {
-        assert_eq!(
-            Generation::Legacy.policy().terminal_cancel,
-            TerminalCancel::Reject
-        );
-        assert_eq!(
-            Generation::Extension.policy().terminal_cancel,
-            TerminalCancel::Ack
-        );
-        assert_eq!(
-            Generation::Legacy.policy().cancel_mode,
-            CancelMode::Synchronous
-        );
-        assert_eq!(
-            Generation::Extension.policy().cancel_mode,
-            CancelMode::Cooperative
-        );
+        assert_eq!(Generation::Legacy.policy().terminal_cancel, TerminalCancel::Reject);
+        assert_eq!(Generation::Extension.policy().terminal_cancel, TerminalCancel::Ack);
+        assert_eq!(Generation::Legacy.policy().cancel_mode, CancelMode::Synchronous);
+        assert_eq!(Generation::Extension.policy().cancel_mode, CancelMode::Cooperative);
     }
 }

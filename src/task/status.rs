@@ -22,13 +22,8 @@ pub enum TaskStatus {
 
 impl TaskStatus {
     /// All five, in declaration order.
-    pub const ALL: [Self; 5] = [
-        Self::Working,
-        Self::InputRequired,
-        Self::Completed,
-        Self::Failed,
-        Self::Cancelled,
-    ];
+    pub const ALL: [Self; 5] =
+        [Self::Working, Self::InputRequired, Self::Completed, Self::Failed, Self::Cancelled];
 
     /// Whether the status is final: `completed`, `failed` or `cancelled`.
     pub const fn is_terminal(self) -> bool {

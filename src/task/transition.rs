@@ -95,19 +95,9 @@ mod tests {
     fn starts_working_and_follows_the_diagram() {
         let mut t = task();
         assert_eq!(t.status(), Working);
-        let step = transition(
-            &mut t,
-            InputRequired,
-            MessageUpdate::Set("need".into()),
-            UnixMillis(2_000),
-        );
-        assert_eq!(
-            step,
-            Ok(Transition {
-                from: Working,
-                to: InputRequired
-            })
-        );
+        let step =
+            transition(&mut t, InputRequired, MessageUpdate::Set("need".into()), UnixMillis(2_000));
+        assert_eq!(step, Ok(Transition { from: Working, to: InputRequired }));
         transition(&mut t, Working, MessageUpdate::Keep, UnixMillis(3_000)).unwrap();
         assert_eq!(t.status_message.as_deref(), Some("need"));
         let done = transition(&mut t, Completed, MessageUpdate::Clear, UnixMillis(4_000)).unwrap();
@@ -123,12 +113,8 @@ mod tests {
             transition(&mut t, end, MessageUpdate::Keep, UnixMillis(2_000)).unwrap();
             let before = t.clone();
             for to in TaskStatus::ALL {
-                let err = transition(
-                    &mut t,
-                    to,
-                    MessageUpdate::Set("late".into()),
-                    UnixMillis(9_000),
-                );
+                let err =
+                    transition(&mut t, to, MessageUpdate::Set("late".into()), UnixMillis(9_000));
                 assert_eq!(err, Err(TransitionError { from: end, to }));
                 assert_eq!(t, before);
             }
@@ -138,13 +124,9 @@ mod tests {
     #[test]
     fn same_status_update_touches_message_and_time_only() {
         let mut t = task();
-        let step = transition(
-            &mut t,
-            Working,
-            MessageUpdate::Set("step 1/3".into()),
-            UnixMillis(1_500),
-        )
-        .unwrap();
+        let step =
+            transition(&mut t, Working, MessageUpdate::Set("step 1/3".into()), UnixMillis(1_500))
+                .unwrap();
         assert!(!step.changed());
         assert_eq!(t.status(), Working);
         assert_eq!(t.status_message.as_deref(), Some("step 1/3"));

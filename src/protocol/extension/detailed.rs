@@ -77,15 +77,11 @@ impl TaskState {
         Ok(match status {
             TaskStatus::Working => Self::Working,
             TaskStatus::Cancelled => Self::Cancelled,
-            TaskStatus::InputRequired => Self::InputRequired {
-                input_requests: f.required(INPUT_REQUESTS)?,
-            },
-            TaskStatus::Completed => Self::Completed {
-                result: f.required(RESULT)?,
-            },
-            TaskStatus::Failed => Self::Failed {
-                error: f.required(ERROR)?,
-            },
+            TaskStatus::InputRequired => {
+                Self::InputRequired { input_requests: f.required(INPUT_REQUESTS)? }
+            }
+            TaskStatus::Completed => Self::Completed { result: f.required(RESULT)? },
+            TaskStatus::Failed => Self::Failed { error: f.required(ERROR)? },
         })
     }
 
@@ -122,10 +118,7 @@ impl DetailedTask {
 
     /// The task without its payload.
     pub fn summary(&self) -> Task {
-        Task {
-            status: self.status(),
-            fields: self.fields.clone(),
-        }
+        Task { status: self.status(), fields: self.fields.clone() }
     }
 
     /// Parses a detailed task object; unknown fields are ignored.
@@ -141,10 +134,7 @@ impl DetailedTask {
     pub(super) fn read(f: &Fields<'_>) -> Result<Self, WireError> {
         let status: TaskStatus = f.required("status")?;
         let state = TaskState::read(status, f)?;
-        Ok(Self {
-            fields: TaskFields::read(f)?,
-            state,
-        })
+        Ok(Self { fields: TaskFields::read(f)?, state })
     }
 
     /// The task as a JSON object, payload included.
@@ -186,9 +176,9 @@ impl TryFrom<&TaskView> for DetailedTask {
         let state = match (status, &view.payload) {
             (TaskStatus::Working, Payload::None) => TaskState::Working,
             (TaskStatus::Cancelled, Payload::None) => TaskState::Cancelled,
-            (TaskStatus::InputRequired, Payload::InputRequests(r)) => TaskState::InputRequired {
-                input_requests: r.clone(),
-            },
+            (TaskStatus::InputRequired, Payload::InputRequests(r)) => {
+                TaskState::InputRequired { input_requests: r.clone() }
+            }
             (TaskStatus::Completed, Payload::Outcome(Outcome::Result(r))) => {
                 TaskState::Completed { result: r.clone() }
             }
@@ -202,10 +192,7 @@ impl TryFrom<&TaskView> for DetailedTask {
                 return Err(mismatch("must carry no payload"));
             }
         };
-        Ok(Self {
-            fields: TaskFields::from_model(&view.task),
-            state,
-        })
+        Ok(Self { fields: TaskFields::from_model(&view.task), state })
     }
 }
 
@@ -225,19 +212,14 @@ mod tests {
     }
 
     fn base(status: &str) -> Map<String, Value> {
-        obj(
-            json!({"taskId": "t", "status": status, "createdAt": "2026-08-01T00:00:00Z",
-            "lastUpdatedAt": "2026-08-01T00:00:01Z", "ttlMs": null}),
-        )
+        obj(json!({"taskId": "t", "status": status, "createdAt": "2026-08-01T00:00:00Z",
+            "lastUpdatedAt": "2026-08-01T00:00:01Z", "ttlMs": null}))
     }
 
     #[test]
     fn every_wrong_payload_is_a_mismatch_for_every_status() {
         let payloads = [
-            (
-                "inputRequests",
-                json!({"k": {"method": "roots/list", "params": {}}}),
-            ),
+            ("inputRequests", json!({"k": {"method": "roots/list", "params": {}}})),
             ("result", json!({"content": []})),
             ("error", json!({"code": -32603, "message": "x"})),
         ];
@@ -269,18 +251,12 @@ mod tests {
     fn null_payload_counts_as_absent() {
         let mut m = base("working");
         m.insert("result".into(), Value::Null);
-        assert_eq!(
-            DetailedTask::from_map(&m).unwrap().state,
-            TaskState::Working
-        );
+        assert_eq!(DetailedTask::from_map(&m).unwrap().state, TaskState::Working);
         let mut m = base("completed");
         m.insert("result".into(), Value::Null);
         assert!(matches!(
             DetailedTask::from_map(&m),
-            Err(WireError::StatusPayloadMismatch {
-                problem: "lacks `result`",
-                ..
-            })
+            Err(WireError::StatusPayloadMismatch { problem: "lacks `result`", .. })
         ));
     }
 
@@ -294,10 +270,8 @@ mod tests {
         assert_eq!(DetailedTask::try_from(&view).unwrap(), d);
 
         let fresh = ModelTask::new(TaskId::from("n"), UnixMillis(5), None, Some(100));
-        let mut view = TaskView {
-            task: fresh,
-            payload: Payload::Outcome(Outcome::Result(Map::new())),
-        };
+        let mut view =
+            TaskView { task: fresh, payload: Payload::Outcome(Outcome::Result(Map::new())) };
         assert_eq!(
             DetailedTask::try_from(&view).unwrap_err().code(),
             "wire_status_payload_mismatch"

@@ -42,10 +42,8 @@ impl DiscoverResult {
 
     /// The same, advertising the tasks extension.
     pub fn with_tasks_extension(mut self) -> Self {
-        let ext = self
-            .capabilities
-            .entry("extensions")
-            .or_insert_with(|| Value::Object(Map::new()));
+        let ext =
+            self.capabilities.entry("extensions").or_insert_with(|| Value::Object(Map::new()));
         if !ext.is_object() {
             *ext = Value::Object(Map::new());
         }
@@ -81,16 +79,9 @@ impl DiscoverResult {
     /// The result object.
     pub fn to_map(&self) -> Map<String, Value> {
         let mut map = Map::new();
-        let versions = self
-            .supported_versions
-            .iter()
-            .map(|v| Value::from(v.as_str()))
-            .collect();
+        let versions = self.supported_versions.iter().map(|v| Value::from(v.as_str())).collect();
         map.insert("supportedVersions".into(), Value::Array(versions));
-        map.insert(
-            "capabilities".into(),
-            Value::Object(self.capabilities.clone()),
-        );
+        map.insert("capabilities".into(), Value::Object(self.capabilities.clone()));
         put_opt(&mut map, "serverInfo", self.server_info.clone());
         put_opt(&mut map, "instructions", self.instructions.clone());
         put_opt(&mut map, RESULT_TYPE, self.result_type.clone());

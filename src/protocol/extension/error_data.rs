@@ -28,9 +28,7 @@ impl MissingClientCapability {
         ext.insert(TASKS_EXTENSION.into(), Value::Object(Map::new()));
         let mut caps = Map::new();
         caps.insert("extensions".into(), Value::Object(ext));
-        Self {
-            required_capabilities: caps,
-        }
+        Self { required_capabilities: caps }
     }
 
     /// Whether the missing capabilities include the tasks extension.
@@ -51,11 +49,7 @@ impl MissingClientCapability {
 
     /// Reads the data of a -32021 error; any other code is malformed.
     pub fn from_error(error: &ErrorObject) -> Result<Self, WireError> {
-        let data = data_of(
-            error,
-            ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY,
-            Self::WHAT,
-        )?;
+        let data = data_of(error, ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY, Self::WHAT)?;
         Ok(Self {
             required_capabilities: Fields::new(data, Self::WHAT)
                 .required("requiredCapabilities")?,
@@ -80,11 +74,7 @@ impl UnsupportedProtocolVersion {
     /// The JSON-RPC error object, with the canonical message.
     pub fn to_error(&self) -> ErrorObject {
         let mut data = Map::new();
-        let supported = self
-            .supported
-            .iter()
-            .map(|v| Value::from(v.as_str()))
-            .collect();
+        let supported = self.supported.iter().map(|v| Value::from(v.as_str())).collect();
         data.insert("supported".into(), Value::Array(supported));
         data.insert("requested".into(), Value::from(self.requested.as_str()));
         ErrorObject::new(ErrorCode::UNSUPPORTED_PROTOCOL_VERSION, Self::MESSAGE)
@@ -95,10 +85,7 @@ impl UnsupportedProtocolVersion {
     pub fn from_error(error: &ErrorObject) -> Result<Self, WireError> {
         let data = data_of(error, ErrorCode::UNSUPPORTED_PROTOCOL_VERSION, Self::WHAT)?;
         let f = Fields::new(data, Self::WHAT);
-        Ok(Self {
-            supported: f.required("supported")?,
-            requested: f.required("requested")?,
-        })
+        Ok(Self { supported: f.required("supported")?, requested: f.required("requested")? })
     }
 }
 
@@ -108,17 +95,11 @@ fn data_of<'a>(
     what: &'static str,
 ) -> Result<&'a Map<String, Value>, WireError> {
     if error.code != code {
-        return Err(malformed(
-            what,
-            format!("expected error code {code}, got {}", error.code),
-        ));
+        return Err(malformed(what, format!("expected error code {code}, got {}", error.code)));
     }
     match &error.data {
         Some(data) => Fields::object(data, what),
-        None => Err(WireError::MissingField {
-            what,
-            field: "data",
-        }),
+        None => Err(WireError::MissingField { what, field: "data" }),
     }
 }
 
@@ -131,14 +112,9 @@ mod tests {
         let e = MissingClientCapability::tasks_extension().to_error();
         let back = MissingClientCapability::from_error(&e).unwrap();
         assert!(back.requires_tasks_extension());
-        let wrong = ErrorObject {
-            code: ErrorCode::INVALID_PARAMS,
-            ..e
-        };
+        let wrong = ErrorObject { code: ErrorCode::INVALID_PARAMS, ..e };
         assert_eq!(
-            MissingClientCapability::from_error(&wrong)
-                .unwrap_err()
-                .code(),
+            MissingClientCapability::from_error(&wrong).unwrap_err().code(),
             "wire_malformed"
         );
     }

@@ -44,10 +44,7 @@ impl<'a> Fields<'a> {
     pub(super) fn required<T: DeserializeOwned>(&self, key: &'static str) -> Result<T, WireError> {
         match self.get(key) {
             Some(v) => self.decode(key, v),
-            None => Err(WireError::MissingField {
-                what: self.what,
-                field: key,
-            }),
+            None => Err(WireError::MissingField { what: self.what, field: key }),
         }
     }
 
@@ -71,10 +68,7 @@ impl<'a> Fields<'a> {
 }
 
 pub(super) fn malformed(what: &'static str, msg: String) -> WireError {
-    WireError::Malformed {
-        what,
-        source: serde_json::Error::custom(msg),
-    }
+    WireError::Malformed { what, source: serde_json::Error::custom(msg) }
 }
 
 fn kind(v: &Value) -> &'static str {

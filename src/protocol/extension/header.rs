@@ -49,19 +49,14 @@ pub fn encode_header_value(value: &str) -> Cow<'_, str> {
     if is_header_safe(value) {
         Cow::Borrowed(value)
     } else {
-        Cow::Owned(format!(
-            "{PREFIX}{}{SUFFIX}",
-            base64_encode(value.as_bytes())
-        ))
+        Cow::Owned(format!("{PREFIX}{}{SUFFIX}", base64_encode(value.as_bytes())))
     }
 }
 
 /// The text a header value stands for. Values that do not start with `=?base64?`
 /// (matched case-insensitively) are returned as-is.
 pub fn decode_header_value(value: &str) -> Result<Cow<'_, str>, HeaderValueError> {
-    let starts = value
-        .get(..PREFIX.len())
-        .is_some_and(|p| p.eq_ignore_ascii_case(PREFIX));
+    let starts = value.get(..PREFIX.len()).is_some_and(|p| p.eq_ignore_ascii_case(PREFIX));
     if !starts {
         return Ok(Cow::Borrowed(value));
     }
@@ -70,9 +65,7 @@ pub fn decode_header_value(value: &str) -> Result<Cow<'_, str>, HeaderValueError
         .and_then(|rest| rest.strip_suffix(SUFFIX))
         .ok_or(HeaderValueError::Unterminated)?;
     let bytes = base64_decode(body).ok_or(HeaderValueError::InvalidBase64)?;
-    String::from_utf8(bytes)
-        .map(Cow::Owned)
-        .map_err(|_| HeaderValueError::InvalidUtf8)
+    String::from_utf8(bytes).map(Cow::Owned).map_err(|_| HeaderValueError::InvalidUtf8)
 }
 
 /// Standard Base64 (RFC 4648 §4) with `=` padding.
@@ -166,15 +159,7 @@ mod tests {
         assert_eq!(encode_header_value("tasks/get"), "tasks/get");
         assert_eq!(encode_header_value("a b"), "a b");
         assert_eq!(encode_header_value("café"), "=?base64?Y2Fmw6k=?=");
-        for wrapped in [
-            " lead",
-            "trail ",
-            "tab\t",
-            "nl\n",
-            "",
-            "=?base64?eA==?=",
-            "=?x",
-        ] {
+        for wrapped in [" lead", "trail ", "tab\t", "nl\n", "", "=?base64?eA==?=", "=?x"] {
             let e = encode_header_value(wrapped);
             assert!(e.starts_with(PREFIX), "{wrapped:?} -> {e}");
             assert_eq!(decode_header_value(&e).unwrap(), wrapped);

@@ -30,11 +30,7 @@ impl GetTaskResult {
 
     /// The result a receiver sends: `resultType: "complete"`.
     pub fn new(task: DetailedTask) -> Self {
-        Self {
-            task,
-            result_type: Some(ResultType::Complete),
-            meta: None,
-        }
+        Self { task, result_type: Some(ResultType::Complete), meta: None }
     }
 
     /// Parses a `tasks/get` result. Any `resultType` is accepted: some published examples
@@ -78,20 +74,14 @@ impl AckResult {
 
     /// The ack a receiver sends: `{"resultType": "complete"}`.
     pub fn new() -> Self {
-        Self {
-            result_type: Some(ResultType::Complete),
-            meta: None,
-        }
+        Self { result_type: Some(ResultType::Complete), meta: None }
     }
 
     /// Parses an ack; its effective `resultType` must be `"complete"`.
     pub fn from_map(map: &Map<String, Value>) -> Result<Self, WireError> {
         let result_type = ResultType::read(map, Self::WHAT)?;
         result_type::expect(result_type.as_ref(), ResultType::Complete)?;
-        Ok(Self {
-            result_type,
-            meta: Fields::new(map, Self::WHAT).object_field("_meta")?,
-        })
+        Ok(Self { result_type, meta: Fields::new(map, Self::WHAT).object_field("_meta")? })
     }
 
     /// Parses a JSON value (which must be an object).
@@ -125,19 +115,13 @@ impl TaskIdParams {
 
     /// Params naming `task_id`, without `_meta`.
     pub fn new(task_id: TaskId) -> Self {
-        Self {
-            task_id,
-            meta: None,
-        }
+        Self { task_id, meta: None }
     }
 
     /// Parses params; unknown fields are ignored.
     pub fn from_map(map: &Map<String, Value>) -> Result<Self, WireError> {
         let f = Fields::new(map, Self::WHAT);
-        Ok(Self {
-            task_id: f.required("taskId")?,
-            meta: f.object_field("_meta")?,
-        })
+        Ok(Self { task_id: f.required("taskId")?, meta: f.object_field("_meta")? })
     }
 
     /// Parses a JSON value (which must be an object).
@@ -222,10 +206,7 @@ impl TaskStatusNotification {
             RequestId::String(s) => Value::from(s.as_str()),
         };
         meta.insert(SUBSCRIPTION_ID.into(), id);
-        Self {
-            task,
-            meta: Some(meta),
-        }
+        Self { task, meta: Some(meta) }
     }
 
     /// The id of the `subscriptions/listen` request this notification belongs to, when
@@ -238,10 +219,7 @@ impl TaskStatusNotification {
     /// Parses params; unknown fields are ignored.
     pub fn from_map(map: &Map<String, Value>) -> Result<Self, WireError> {
         let f = Fields::new(map, Self::WHAT);
-        Ok(Self {
-            task: DetailedTask::read(&f)?,
-            meta: f.object_field("_meta")?,
-        })
+        Ok(Self { task: DetailedTask::read(&f)?, meta: f.object_field("_meta")? })
     }
 
     /// Parses a JSON value (which must be an object).

@@ -68,23 +68,14 @@ impl RequestMeta {
     pub fn from_params(params: &Map<String, Value>) -> Result<Self, WireError> {
         match Fields::new(params, Self::WHAT).object_field("_meta")? {
             Some(meta) => Self::from_meta(&meta),
-            None => Err(WireError::MissingField {
-                what: Self::WHAT,
-                field: PROTOCOL_VERSION,
-            }),
+            None => Err(WireError::MissingField { what: Self::WHAT, field: PROTOCOL_VERSION }),
         }
     }
 
     /// Writes the keys into a `_meta` object, keeping its other keys.
     pub fn write_meta(&self, meta: &mut Map<String, Value>) {
-        meta.insert(
-            PROTOCOL_VERSION.into(),
-            Value::from(self.protocol_version.as_str()),
-        );
-        meta.insert(
-            CLIENT_CAPABILITIES.into(),
-            Value::Object(self.client_capabilities.clone()),
-        );
+        meta.insert(PROTOCOL_VERSION.into(), Value::from(self.protocol_version.as_str()));
+        meta.insert(CLIENT_CAPABILITIES.into(), Value::Object(self.client_capabilities.clone()));
         put_opt(meta, CLIENT_INFO, self.client_info.clone());
     }
 
@@ -97,9 +88,7 @@ impl RequestMeta {
 
     /// Writes the keys into `params._meta`, creating it (or replacing a non-object).
     pub fn write_params(&self, params: &mut Map<String, Value>) {
-        let meta = params
-            .entry("_meta")
-            .or_insert_with(|| Value::Object(Map::new()));
+        let meta = params.entry("_meta").or_insert_with(|| Value::Object(Map::new()));
         if !meta.is_object() {
             *meta = Value::Object(Map::new());
         }
@@ -161,18 +150,12 @@ mod tests {
         let params = Map::new();
         assert!(matches!(
             RequestMeta::from_params(&params),
-            Err(WireError::MissingField {
-                field: PROTOCOL_VERSION,
-                ..
-            })
+            Err(WireError::MissingField { field: PROTOCOL_VERSION, .. })
         ));
         let meta = json!({CLIENT_CAPABILITIES: {}});
         assert!(matches!(
             RequestMeta::from_meta(meta.as_object().unwrap()),
-            Err(WireError::MissingField {
-                field: PROTOCOL_VERSION,
-                ..
-            })
+            Err(WireError::MissingField { field: PROTOCOL_VERSION, .. })
         ));
     }
 }

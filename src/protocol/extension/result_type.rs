@@ -116,13 +116,8 @@ mod tests {
         let empty = Map::new();
         let found = ResultType::read(&empty, "x").unwrap();
         assert_eq!(found, None);
-        assert_eq!(
-            ResultType::or_default(found.as_ref()),
-            &ResultType::Complete
-        );
-        let Value::Object(m) = json!({"resultType": "streaming"}) else {
-            unreachable!()
-        };
+        assert_eq!(ResultType::or_default(found.as_ref()), &ResultType::Complete);
+        let Value::Object(m) = json!({"resultType": "streaming"}) else { unreachable!() };
         let t = ResultType::read(&m, "x").unwrap().unwrap();
         assert_eq!(t, ResultType::Other("streaming".into()));
         assert_eq!(Value::from(t), json!("streaming"));
@@ -130,13 +125,8 @@ mod tests {
 
     #[test]
     fn non_string_is_malformed() {
-        let Value::Object(m) = json!({"resultType": 3}) else {
-            unreachable!()
-        };
-        assert_eq!(
-            ResultType::read(&m, "x").unwrap_err().code(),
-            "wire_malformed"
-        );
+        let Value::Object(m) = json!({"resultType": 3}) else { unreachable!() };
+        assert_eq!(ResultType::read(&m, "x").unwrap_err().code(), "wire_malformed");
     }
 
     #[test]

@@ -19,10 +19,7 @@ pub struct NotificationSelection {
 impl NotificationSelection {
     /// A selection of only these tasks.
     pub fn tasks(task_ids: Vec<TaskId>) -> Self {
-        Self {
-            task_ids: Some(task_ids),
-            other: Map::new(),
-        }
+        Self { task_ids: Some(task_ids), other: Map::new() }
     }
 
     fn read(f: &Fields<'_>) -> Result<Self, WireError> {

@@ -95,10 +95,7 @@ impl Task {
 
     pub(super) fn read(f: &Fields<'_>) -> Result<Self, WireError> {
         let fields = TaskFields::read(f)?;
-        Ok(Self {
-            status: f.required("status")?,
-            fields,
-        })
+        Ok(Self { status: f.required("status")?, fields })
     }
 
     /// The task as a JSON object.
@@ -111,10 +108,7 @@ impl Task {
 
 impl From<&task::Task> for Task {
     fn from(t: &task::Task) -> Self {
-        Self {
-            status: t.status(),
-            fields: TaskFields::from_model(t),
-        }
+        Self { status: t.status(), fields: TaskFields::from_model(t) }
     }
 }
 
@@ -149,15 +143,9 @@ impl CreateTaskResult {
 
     /// Parses a result whose `resultType` must be `"task"`.
     pub fn from_map(map: &Map<String, Value>) -> Result<Self, WireError> {
-        result_type::expect(
-            ResultType::read(map, Self::WHAT)?.as_ref(),
-            ResultType::Task,
-        )?;
+        result_type::expect(ResultType::read(map, Self::WHAT)?.as_ref(), ResultType::Task)?;
         let f = Fields::new(map, Self::WHAT);
-        Ok(Self {
-            task: Task::read(&f)?,
-            meta: f.object_field("_meta")?,
-        })
+        Ok(Self { task: Task::read(&f)?, meta: f.object_field("_meta")? })
     }
 
     /// Parses a JSON value (which must be an object).

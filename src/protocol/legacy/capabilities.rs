@@ -228,9 +228,7 @@ pub struct ServerCapabilities {
 impl ServerCapabilities {
     /// Whether `tools/call` may be task-augmented with this server.
     pub fn supports_task_tool_call(&self) -> bool {
-        self.tasks
-            .as_ref()
-            .is_some_and(ServerTasksCapability::supports_tool_call)
+        self.tasks.as_ref().is_some_and(ServerTasksCapability::supports_tool_call)
     }
 }
 
@@ -274,10 +272,7 @@ mod tests {
         let tasks = caps.tasks.as_ref().unwrap();
         assert!(tasks.supports_list() && tasks.supports_cancel());
         assert_eq!(caps.to_value(), spec);
-        let built = ServerTasksCapability::default()
-            .with_list()
-            .with_cancel()
-            .with_tool_call();
+        let built = ServerTasksCapability::default().with_list().with_cancel().with_tool_call();
         assert_eq!(&built, tasks);
 
         let partial =

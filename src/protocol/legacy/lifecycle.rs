@@ -20,11 +20,7 @@ pub struct Implementation {
 impl Implementation {
     /// A name and version with nothing else.
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            version: version.into(),
-            extra: Object::new(),
-        }
+        Self { name: name.into(), version: version.into(), extra: Object::new() }
     }
 }
 
@@ -47,11 +43,7 @@ impl WireShape for InitializeParams {
     const WHAT: &'static str = "initialize params";
 
     fn check(map: &Object) -> Result<(), WireError> {
-        require(
-            Self::WHAT,
-            map,
-            &["protocolVersion", "capabilities", "clientInfo"],
-        )
+        require(Self::WHAT, map, &["protocolVersion", "capabilities", "clientInfo"])
     }
 }
 
@@ -77,11 +69,7 @@ impl WireShape for InitializeResult {
     const WHAT: &'static str = "initialize result";
 
     fn check(map: &Object) -> Result<(), WireError> {
-        require(
-            Self::WHAT,
-            map,
-            &["protocolVersion", "capabilities", "serverInfo"],
-        )
+        require(Self::WHAT, map, &["protocolVersion", "capabilities", "serverInfo"])
     }
 }
 
@@ -101,10 +89,7 @@ mod tests {
         assert_eq!(p.to_value(), v);
         assert!(matches!(
             InitializeParams::from_value(json!({"protocolVersion":"x","capabilities":{}})),
-            Err(WireError::MissingField {
-                what: "initialize params",
-                field: "clientInfo"
-            })
+            Err(WireError::MissingField { what: "initialize params", field: "clientInfo" })
         ));
         let r = InitializeResult::from_value(json!({"protocolVersion":"2025-11-25",
             "capabilities":{},"serverInfo":{"name":"s","version":"1"},"instructions":"hi"}))

@@ -23,10 +23,7 @@ pub struct CreateTaskResult {
 impl CreateTaskResult {
     /// The result for a freshly created task, without `_meta`.
     pub fn new(task: &Task) -> Self {
-        Self {
-            task: task.into(),
-            meta: None,
-        }
+        Self { task: task.into(), meta: None }
     }
 
     /// The interim text for the model, if the server gave one.
@@ -143,11 +140,7 @@ pub struct TaskIdParams {
 impl TaskIdParams {
     /// Params naming `task_id` and nothing else.
     pub fn new(task_id: TaskId) -> Self {
-        Self {
-            task_id,
-            meta: None,
-            unknown: Object::new(),
-        }
+        Self { task_id, meta: None, unknown: Object::new() }
     }
 }
 
@@ -202,10 +195,7 @@ impl TaskPayloadResult {
             _ => Object::new(),
         };
         super::set_related_task(&mut meta, task_id);
-        Self {
-            meta: Some(meta),
-            payload,
-        }
+        Self { meta: Some(meta), payload }
     }
 
     /// The task this result belongs to, per `_meta`.
@@ -244,29 +234,17 @@ mod tests {
                 "createdAt":"1970-01-01T00:00:00.000Z","lastUpdatedAt":"1970-01-01T00:00:00.000Z",
                 "ttl":60000,"pollInterval":5000}})
         );
-        assert_eq!(
-            CreateTaskResult::from_value(v).unwrap().task.to_task(),
-            task
-        );
+        assert_eq!(CreateTaskResult::from_value(v).unwrap().task.to_task(), task);
         assert!(matches!(
             CreateTaskResult::from_value(json!({"taskId":"t"})),
-            Err(WireError::MissingField {
-                what: "CreateTaskResult",
-                field: "task"
-            })
+            Err(WireError::MissingField { what: "CreateTaskResult", field: "task" })
         ));
         let err = CreateTaskResult::from_value(json!({"task":{"taskId":"t","status":"working",
             "createdAt":"now","lastUpdatedAt":"now"}}))
         .unwrap_err();
         assert!(matches!(err, WireError::Timestamp(_)), "{err:?}");
         let err = CreateTaskResult::from_value(json!({"task":{"status":"working"}})).unwrap_err();
-        assert!(matches!(
-            err,
-            WireError::MissingField {
-                field: "taskId",
-                ..
-            }
-        ));
+        assert!(matches!(err, WireError::MissingField { field: "taskId", .. }));
     }
 
     #[test]
@@ -280,13 +258,7 @@ mod tests {
         assert_eq!(r.to_value(), v);
         let get = GetTaskResult::from_value(json!({"taskId":"a","status":"unknown",
             "createdAt":"2026-11-21T19:35:50.482Z","lastUpdatedAt":"2026-11-21T19:35:51.710Z"}));
-        assert!(matches!(
-            get,
-            Err(WireError::Malformed {
-                what: "tasks/get result",
-                ..
-            })
-        ));
+        assert!(matches!(get, Err(WireError::Malformed { what: "tasks/get result", .. })));
     }
 
     #[test]
@@ -298,10 +270,7 @@ mod tests {
         assert_eq!(r.next_cursor.as_deref(), Some("c"));
         assert!(matches!(
             ListTasksResult::from_value(json!({"tasks":[ok, {"taskId":"b"}]})),
-            Err(WireError::MissingField {
-                what: "tasks/list result",
-                field: "status"
-            })
+            Err(WireError::MissingField { what: "tasks/list result", field: "status" })
         ));
         assert!(matches!(
             ListTasksResult::from_value(json!({})),
@@ -320,10 +289,7 @@ mod tests {
         assert_eq!(p.task_id.as_str(), "t");
         assert_eq!(p.unknown.get("task"), Some(&json!({"ttl":60000})));
         assert_eq!(p.to_value(), v);
-        assert_eq!(
-            TaskIdParams::new(TaskId::from("t")).to_value(),
-            json!({"taskId":"t"})
-        );
+        assert_eq!(TaskIdParams::new(TaskId::from("t")).to_value(), json!({"taskId":"t"}));
         assert!(matches!(
             TaskIdParams::from_value(json!({"taskId": 5})),
             Err(WireError::Malformed { .. })
@@ -342,20 +308,14 @@ mod tests {
                 "io.modelcontextprotocol/related-task":{"taskId":"t"}}})
         );
         assert_eq!(r.related_task().unwrap(), Some(TaskId::from("t")));
-        assert_eq!(
-            r.to_call_tool_result().unwrap().content,
-            Vec::<Value>::new()
-        );
+        assert_eq!(r.to_call_tool_result().unwrap().content, Vec::<Value>::new());
         let meta_only = TaskPayloadResult::from_value(
             json!({"_meta":{"io.modelcontextprotocol/related-task":{"taskId":"t"}}}),
         )
         .unwrap();
         assert!(matches!(
             meta_only.to_call_tool_result(),
-            Err(WireError::MissingField {
-                field: "content",
-                ..
-            })
+            Err(WireError::MissingField { field: "content", .. })
         ));
     }
 }

@@ -198,12 +198,7 @@ mod tests {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
                 prop::collection::vec((keys.clone(), inner), 0..8).prop_map(|entries| {
-                    Value::Object(
-                        entries
-                            .into_iter()
-                            .map(|(k, v)| (k.to_owned(), v))
-                            .collect(),
-                    )
+                    Value::Object(entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
                 }),
             ]
         })
@@ -330,12 +325,6 @@ mod tests {
         let p = ListTasksParams::from_params(None).unwrap();
         assert_eq!(p.cursor, None);
         let err = TaskIdParams::from_params(None).unwrap_err();
-        assert!(matches!(
-            err,
-            WireError::MissingField {
-                field: "taskId",
-                ..
-            }
-        ));
+        assert!(matches!(err, WireError::MissingField { field: "taskId", .. }));
     }
 }

@@ -145,9 +145,7 @@ pub fn related_task(meta: Option<&Object>) -> Result<Option<RelatedTaskMetadata>
 
 /// Ties a `_meta` object to `task_id`, replacing any previous related task.
 pub fn set_related_task(meta: &mut Object, task_id: &TaskId) {
-    let related = RelatedTaskMetadata {
-        task_id: task_id.clone(),
-    };
+    let related = RelatedTaskMetadata { task_id: task_id.clone() };
     meta.insert(RELATED_TASK.to_owned(), related.to_value());
 }
 
@@ -159,10 +157,7 @@ pub fn model_immediate_response(meta: Option<&Object>) -> Option<&str> {
 
 /// Sets the interim text for the model in a `_meta` object.
 pub fn set_model_immediate_response(meta: &mut Object, text: impl Into<String>) {
-    meta.insert(
-        MODEL_IMMEDIATE_RESPONSE.to_owned(),
-        Value::String(text.into()),
-    );
+    meta.insert(MODEL_IMMEDIATE_RESPONSE.to_owned(), Value::String(text.into()));
 }
 
 #[cfg(test)]
@@ -226,10 +221,7 @@ mod tests {
         no_id.remove("taskId");
         assert!(matches!(
             WireTask::from_map(no_id),
-            Err(WireError::MissingField {
-                what: "task",
-                field: "taskId"
-            })
+            Err(WireError::MissingField { what: "task", field: "taskId" })
         ));
         let mut bad_time = obj(base());
         bad_time.insert("lastUpdatedAt".into(), json!("yesterday"));
@@ -249,10 +241,7 @@ mod tests {
             let mut map = obj(base());
             map.insert(field.into(), value);
             let err = WireTask::from_map(map).unwrap_err();
-            assert!(
-                matches!(err, WireError::Malformed { what: "task", .. }),
-                "{field}: {err:?}"
-            );
+            assert!(matches!(err, WireError::Malformed { what: "task", .. }), "{field}: {err:?}");
         }
     }
 
@@ -281,16 +270,10 @@ mod tests {
         meta.insert(RELATED_TASK.into(), json!({"id": "x"}));
         assert!(matches!(
             related_task(Some(&meta)),
-            Err(WireError::MissingField {
-                field: "taskId",
-                ..
-            })
+            Err(WireError::MissingField { field: "taskId", .. })
         ));
         meta.insert(RELATED_TASK.into(), json!("x"));
-        assert!(matches!(
-            related_task(Some(&meta)),
-            Err(WireError::Malformed { .. })
-        ));
+        assert!(matches!(related_task(Some(&meta)), Err(WireError::Malformed { .. })));
     }
 
     #[test]

@@ -45,10 +45,7 @@ impl WireShape for ToolExecution {
 impl ToolExecution {
     /// `execution` declaring `task_support`.
     pub fn new(task_support: TaskSupport) -> Self {
-        Self {
-            task_support: Some(task_support),
-            extra: Object::new(),
-        }
+        Self { task_support: Some(task_support), extra: Object::new() }
     }
 
     /// The declared task support, with absent read as `forbidden`.
@@ -93,10 +90,9 @@ impl Tool {
     /// Whether the tool may be called as a task, with absent `execution` read as
     /// `forbidden`. The server must also declare `tasks.requests.tools.call`.
     pub fn task_support(&self) -> TaskSupport {
-        self.execution.as_ref().map_or(
-            TaskSupport::Forbidden,
-            ToolExecution::effective_task_support,
-        )
+        self.execution
+            .as_ref()
+            .map_or(TaskSupport::Forbidden, ToolExecution::effective_task_support)
     }
 
     fn check_in(what: &'static str, map: &Object) -> Result<(), WireError> {
@@ -159,12 +155,7 @@ pub struct CallToolParams {
 impl CallToolParams {
     /// A plain call of `name`.
     pub fn new(name: impl Into<String>, arguments: Option<Object>) -> Self {
-        Self {
-            name: name.into(),
-            arguments,
-            task: None,
-            meta: None,
-        }
+        Self { name: name.into(), arguments, task: None, meta: None }
     }
 
     /// The same call, asked to run as a task.
@@ -297,17 +288,11 @@ mod tests {
             json!({"tools":[{"name":"t","inputSchema":{},"execution":{"taskSupport":"always"}}]});
         assert!(matches!(
             ListToolsResult::from_value(bad),
-            Err(WireError::Malformed {
-                what: "tools/list result",
-                ..
-            })
+            Err(WireError::Malformed { what: "tools/list result", .. })
         ));
         assert!(matches!(
             ListToolsResult::from_value(json!({"tools":[{"name":"t"}]})),
-            Err(WireError::MissingField {
-                field: "inputSchema",
-                ..
-            })
+            Err(WireError::MissingField { field: "inputSchema", .. })
         ));
     }
 
@@ -345,10 +330,7 @@ mod tests {
         assert_eq!(CallToolResponse::Result(result).to_map().len(), 2);
         assert!(matches!(
             CallToolResponse::from_value(json!({"isError":false})),
-            Err(WireError::MissingField {
-                field: "content",
-                ..
-            })
+            Err(WireError::MissingField { field: "content", .. })
         ));
         assert!(CallToolResponse::from_value(json!("x")).is_err());
     }
