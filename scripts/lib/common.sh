@@ -1,0 +1,92 @@
+# Shared helpers for the project's scripts: step banners with timings, the build cache
+# location and a test-count tally. Sourced, never run: `source scripts/lib/common.sh`.
+#
+# Expects `set -euo pipefail` in the caller.
+
+# The repository root, whatever directory the caller was started from.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+# Keep build output outside the clone so that a fresh clone (CI clones anew every run)
+# reuses what an earlier run compiled. An explicit CARGO_TARGET_DIR wins.
+if [[ -z "${CARGO_TARGET_DIR:-}" ]]; then
+  if [[ -n "${HOME:-}" ]]; then
+    CARGO_TARGET_DIR="$HOME/.cache/mcp-tasks/target"
+  else
+    CARGO_TARGET_DIR="$ROOT/target"
+  fi
+fi
+# Cargo resolves a relative target dir against its working directory; later steps read
+# artifacts from it directly, so make it absolute once.
+case "$CARGO_TARGET_DIR" in
+  /*) ;;
+  *) CARGO_TARGET_DIR="$ROOT/$CARGO_TARGET_DIR" ;;
+esac
+export CARGO_TARGET_DIR
+
+# On CI the lockfile is the truth: fail instead of silently re-resolving dependencies.
+CARGO_LOCKED=()
+if [[ -n "${CI:-}" && "${CI}" != "false" && "${CI}" != "0" ]]; then
+  CARGO_LOCKED=(--locked)
+fi
+
+now_ms() { date +%s%3N; }
+
+# Formats a millisecond count as seconds with one decimal.
+fmt_secs() { printf '%d.%d' $(($1 / 1000)) $((($1 % 1000) / 100)); }
+
+STEP_NAMES=()
+STEP_TIMES=()
+
+# run_step TITLE FUNCTION [ARGS...]: prints a banner, runs FUNCTION and reports how long it
+# took. A failing step stops the script (set -e) after saying which step failed.
+run_step() {
+  local title="$1"
+  shift
+  local start end rc=0
+  printf '\n==== %s ====\n' "$title"
+  start=$(now_ms)
+  "$@" || rc=$?
+  end=$(now_ms)
+  STEP_NAMES+=("$title")
+  STEP_TIMES+=("$((end - start))")
+  if ((rc != 0)); then
+    printf '==== FAILED: %s (exit %d, %ss) ====\n' "$title" "$rc" "$(fmt_secs $((end - start)))" >&2
+    exit "$rc"
+  fi
+  printf '==== done: %s (%ss) ====\n' "$title" "$(fmt_secs $((end - start)))"
+}
+
+print_step_times() {
+  local i
+  printf '\nstep times:\n'
+  for i in "${!STEP_NAMES[@]}"; do
+    printf '  %7ss  %s\n' "$(fmt_secs "${STEP_TIMES[$i]}")" "${STEP_NAMES[$i]}"
+  done
+}
+
+# Test counts from every runner, summed for one closing line.
+TESTS_PASSED=0
+TESTS_FAILED=0
+TESTS_SKIPPED=0
+LAST_PASSED=0
+
+# tally_cargo_test LOG: adds the counts of every `test result:` line cargo printed (unit
+# tests, each integration test binary, doctests) to the totals and sets LAST_PASSED to how
+# many passed in this log. Call it directly, not in $(...), or the totals stay in a subshell.
+tally_cargo_test() {
+  local log="$1" passed failed ignored
+  read -r passed failed ignored < <(
+    awk '/^test result:/ {
+           for (i = 1; i <= NF; i++) {
+             if ($(i+1) ~ /^passed/) p += $i
+             if ($(i+1) ~ /^failed/) f += $i
+             if ($(i+1) ~ /^ignored/) s += $i
+           }
+         }
+         END { printf "%d %d %d\n", p, f, s }' "$log"
+  )
+  TESTS_PASSED=$((TESTS_PASSED + passed))
+  TESTS_FAILED=$((TESTS_FAILED + failed))
+  TESTS_SKIPPED=$((TESTS_SKIPPED + ignored))
+  LAST_PASSED=$passed
+}
