@@ -140,11 +140,12 @@ fn shift(now: u64, by: i64) -> u64 {
     now.saturating_add_signed(by)
 }
 
-fn assert_expiry(task: &Task, model: &Model, now: u64) {
-    assert_eq!(
+fn check_expiry(task: &Task, model: &Model, now: u64) -> Result<(), TestCaseError> {
+    prop_assert_eq!(
         task.is_expired(UnixMillis(now)),
         model.expired(now),
-        "is_expired({now}) with created {} ttl {:?}",
+        "is_expired({}) with created {} ttl {:?}",
+        now,
         model.created,
         model.ttl
     );
@@ -152,17 +153,19 @@ fn assert_expiry(task: &Task, model: &Model, now: u64) {
     if let Some(ttl) = model.ttl {
         let edge = model.created + ttl;
         for probe in [edge.saturating_sub(1), edge, edge + 1] {
-            assert_eq!(
+            prop_assert_eq!(
                 task.is_expired(UnixMillis(probe)),
                 probe >= edge,
-                "probe {probe}"
+                "probe {}",
+                probe
             );
         }
-        assert_eq!(task.expires_at(), Some(UnixMillis(edge)));
+        prop_assert_eq!(task.expires_at(), Some(UnixMillis(edge)));
     } else {
-        assert_eq!(task.expires_at(), None);
-        assert!(!task.is_expired(UnixMillis(u64::MAX)));
+        prop_assert_eq!(task.expires_at(), None);
+        prop_assert!(!task.is_expired(UnixMillis(u64::MAX)));
     }
+    Ok(())
 }
 
 proptest! {
@@ -181,7 +184,7 @@ proptest! {
         let mut now = created;
 
         prop_assert_eq!(&task, &model.expected_task(&id, poll));
-        assert_expiry(&task, &model, now);
+        check_expiry(&task, &model, now)?;
 
         for event in events {
             let before = task.clone();
@@ -218,7 +221,7 @@ proptest! {
             prop_assert_eq!(task.last_updated_at.millis(), UnixMillis(model.last_updated));
             prop_assert!(task.last_updated_at.millis() >= before.last_updated_at.millis());
             prop_assert_eq!(&task, &model.expected_task(&id, poll));
-            assert_expiry(&task, &model, now);
+            check_expiry(&task, &model, now)?;
         }
     }
 

@@ -8,6 +8,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 # Keep build output outside the clone so that a fresh clone (CI clones anew every run)
 # reuses what an earlier run compiled. An explicit CARGO_TARGET_DIR wins.
+# Cargo judges this crate's freshness by file times, and the crate's artifacts are named
+# the same whatever directory it sits in: checkouts that are edited side by side should
+# each set their own CARGO_TARGET_DIR, or one may test the other's build.
 if [[ -z "${CARGO_TARGET_DIR:-}" ]]; then
   if [[ -n "${HOME:-}" ]]; then
     CARGO_TARGET_DIR="$HOME/.cache/mcp-tasks/target"
