@@ -26,7 +26,7 @@ CORE_DIRS=(src/protocol src/task src/store src/receiver src/client)
 FORBIDDEN=('cfg(target' 'target_arch' 'target_family' 'Instant::now' 'SystemTime::now' 'tokio' 'std::thread::sleep')
 
 TMP_DIR="$(mktemp -d)"
-trap 'rm -rf "$TMP_DIR"' EXIT
+CLEANUP_PATHS+=("$TMP_DIR")
 
 step_install() {
   ensure_test_tools
@@ -35,7 +35,7 @@ step_install() {
 step_core_purity() {
   local dirs=() d patterns=() p hits
   for d in "${CORE_DIRS[@]}"; do
-    [[ -d "$d" ]] && dirs+=("$d")
+    if [[ -d "$d" ]]; then dirs+=("$d"); fi
   done
   if ((${#dirs[@]} == 0)); then
     echo "no core module directories found" >&2

@@ -39,24 +39,37 @@ fmt_secs() { printf '%d.%d' $(($1 / 1000)) $((($1 % 1000) / 100)); }
 
 STEP_NAMES=()
 STEP_TIMES=()
+CURRENT_STEP=""
+STEP_START=0
+# Paths removed when the script ends, however it ends.
+CLEANUP_PATHS=()
+
+# A failing command ends the script through `set -e`; this says which step it was in.
+on_exit() {
+  local rc=$?
+  if ((rc != 0)) && [[ -n "$CURRENT_STEP" ]]; then
+    printf '==== FAILED: %s (exit %d, %ss) ====\n' "$CURRENT_STEP" "$rc" \
+      "$(fmt_secs $(($(now_ms) - STEP_START)))" >&2
+  fi
+  if ((${#CLEANUP_PATHS[@]} > 0)); then rm -rf "${CLEANUP_PATHS[@]}"; fi
+}
+trap on_exit EXIT
 
 # run_step TITLE FUNCTION [ARGS...]: prints a banner, runs FUNCTION and reports how long it
-# took. A failing step stops the script (set -e) after saying which step failed.
+# took. FUNCTION runs as a plain command, never under `||` or `if`, because bash ignores
+# `set -e` inside anything called from such a context and a failed command would pass.
 run_step() {
-  local title="$1"
+  local title="$1" elapsed
   shift
-  local start end rc=0
   printf '\n==== %s ====\n' "$title"
-  start=$(now_ms)
-  "$@" || rc=$?
-  end=$(now_ms)
+  CURRENT_STEP="$title"
+  STEP_START=$(now_ms)
+  "$@"
+  elapsed=$(($(now_ms) - STEP_START))
+  CURRENT_STEP=""
   STEP_NAMES+=("$title")
-  STEP_TIMES+=("$((end - start))")
-  if ((rc != 0)); then
-    printf '==== FAILED: %s (exit %d, %ss) ====\n' "$title" "$rc" "$(fmt_secs $((end - start)))" >&2
-    exit "$rc"
-  fi
-  printf '==== done: %s (%ss) ====\n' "$title" "$(fmt_secs $((end - start)))"
+  STEP_TIMES+=("$elapsed")
+  printf '==== done: %s (%ss) ====\n' "$title" "$(fmt_secs "$elapsed")"
 }
 
 print_step_times() {
