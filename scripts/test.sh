@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The project's whole test command: what a developer runs before committing and what CI
+# runs (.ci/run execs it).
+#
+#   bash scripts/test.sh
+#
+# It installs what is missing (see scripts/lib/install.sh), then checks, in order from
+# cheapest to dearest: core modules stay platform-free, formatting, clippy, every Rust test
+# and doctest, the wasm release build, and that the .wasm imports nothing from "env".
+# Each step prints a banner and its time; the last line sums the test counts.
+#
+# Build output goes to $CARGO_TARGET_DIR, by default ~/.cache/mcp-tasks/target, so a fresh
+# clone reuses earlier builds.
+set -euo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$ROOT/scripts/lib/install.sh"
+cd "$ROOT"
+
+WASM_TARGET=wasm32-unknown-unknown
+WASM_ARTIFACT="$CARGO_TARGET_DIR/$WASM_TARGET/release/mcp_tasks.wasm"
+
+# Modules that must build the same for every target and never read a clock or block:
+# the wasm cfg belongs in lib.rs and Cargo.toml, clocks and runtimes in the drivers.
+CORE_DIRS=(src/protocol src/task src/store src/receiver src/client)
+FORBIDDEN=('cfg(target' 'target_arch' 'target_family' 'Instant::now' 'SystemTime::now' 'tokio' 'std::thread::sleep')
+
+TMP_DIR="$(mktemp -d)"
+CLEANUP_PATHS+=("$TMP_DIR")
+
+step_install() {
+  ensure_test_tools
+}
+
+step_core_purity() {
+  local dirs=() d patterns=() p hits
+  for d in "${CORE_DIRS[@]}"; do
+    if [[ -d "$d" ]]; then dirs+=("$d"); fi
+  done
+  if ((${#dirs[@]} == 0)); then
+    echo "no core module directories found" >&2
+    return 1
+  fi
+  for p in "${FORBIDDEN[@]}"; do patterns+=(-e "$p"); done
+  # Comments may name what is forbidden (to say why); code may not.
+  hits="$(grep -rnF "${patterns[@]}" -- "${dirs[@]}" | grep -vE '^[^:]+:[0-9]+:[[:space:]]*//' || true)"
+  if [[ -n "$hits" ]]; then
+    echo "core modules must not mention target cfgs, clock reads, tokio or blocking sleeps:" >&2
+    echo "$hits" >&2
+    return 1
+  fi
+  echo "checked ${dirs[*]}: clean"
+}
+
+step_fmt() {
+  cargo fmt --check
+}
+
+step_clippy() {
+  cargo clippy "${CARGO_LOCKED[@]}" --all-targets -- -D warnings
+}
+
+step_cargo_test() {
+  local log="$TMP_DIR/cargo-test.log" passed
+  cargo test "${CARGO_LOCKED[@]}" 2>&1 | tee "$log"
+  tally_cargo_test "$log"
+  passed=$LAST_PASSED
+  # A broken harness or a filtered-out suite exits 0 with nothing run; that is a failure.
+  if ((passed == 0)); then
+    echo "cargo test ran 0 tests" >&2
+    return 1
+  fi
+  echo "cargo test: $passed passed"
+}
+
+step_wasm_build() {
+  cargo build "${CARGO_LOCKED[@]}" --release --target "$WASM_TARGET" --lib
+  ls -l "$WASM_ARTIFACT"
+}
+
+step_wasm_imports() {
+  node "$ROOT/scripts/check-wasm-imports.mjs" "$WASM_ARTIFACT"
+}
+
+main() {
+  local start
+  start=$(now_ms)
+  echo "mcp-tasks tests; CARGO_TARGET_DIR=$CARGO_TARGET_DIR${CARGO_LOCKED:+ (--locked)}"
+  run_step "install missing tools" step_install
+  run_step "core modules are platform-free" step_core_purity
+  run_step "cargo fmt --check" step_fmt
+  run_step "cargo clippy --all-targets -D warnings" step_clippy
+  run_step "cargo test" step_cargo_test
+  run_step "wasm release build ($WASM_TARGET)" step_wasm_build
+  run_step "wasm imports nothing from env" step_wasm_imports
+  print_step_times
+  printf '  %7ss  total\n' "$(fmt_secs $(($(now_ms) - start)))"
+  echo
+  echo "summary: $TESTS_PASSED passed, $TESTS_FAILED failed, $TESTS_SKIPPED skipped"
+}
+
+main "$@"
