@@ -39,13 +39,7 @@ struct Model {
 
 impl Model {
     fn new(created: u64, ttl: Option<u64>) -> Self {
-        Self {
-            status: Working,
-            message: None,
-            created,
-            last_updated: created,
-            ttl,
-        }
+        Self { status: Working, message: None, created, last_updated: created, ttl }
     }
 
     /// Applies a requested transition; `Err` carries (from, to) of a refusal.
@@ -92,10 +86,7 @@ impl Model {
 #[derive(Clone, Debug)]
 enum Event {
     /// Ask for a move to `to`, changing the message as given.
-    Request {
-        to: TaskStatus,
-        message: MessageUpdate,
-    },
+    Request { to: TaskStatus, message: MessageUpdate },
     /// Move the clock by a signed amount (saturating at 0); 0 and negatives included.
     Tick(i64),
     /// Set the clock to `createdAt + ttl + offset`, to land on and around the expiry edge.
@@ -153,12 +144,7 @@ fn check_expiry(task: &Task, model: &Model, now: u64) -> Result<(), TestCaseErro
     if let Some(ttl) = model.ttl {
         let edge = model.created + ttl;
         for probe in [edge.saturating_sub(1), edge, edge + 1] {
-            prop_assert_eq!(
-                task.is_expired(UnixMillis(probe)),
-                probe >= edge,
-                "probe {}",
-                probe
-            );
+            prop_assert_eq!(task.is_expired(UnixMillis(probe)), probe >= edge, "probe {}", probe);
         }
         prop_assert_eq!(task.expires_at(), Some(UnixMillis(edge)));
     } else {
@@ -268,9 +254,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 
 /// Anything `isError` may hold that is not the boolean `true`.
 fn not_true() -> impl Strategy<Value = Value> {
-    json_value().prop_filter("isError: true is the error case", |v| {
-        *v != Value::Bool(true)
-    })
+    json_value().prop_filter("isError: true is the error case", |v| *v != Value::Bool(true))
 }
 
 /// A tool result with arbitrary fields, including near-misses of `isError` (case, spelling)
@@ -285,18 +269,16 @@ fn result_without_error() -> impl Strategy<Value = Map<String, Value>> {
         "is_error",
         "isError ",
     ]);
-    (
-        prop::collection::btree_map(keys, json_value(), 0..5),
-        prop::option::of(not_true()),
-    )
-        .prop_map(|(fields, is_error)| {
+    (prop::collection::btree_map(keys, json_value(), 0..5), prop::option::of(not_true())).prop_map(
+        |(fields, is_error)| {
             let mut result: Map<String, Value> =
                 fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
             if let Some(v) = is_error {
                 result.insert("isError".into(), v);
             }
             result
-        })
+        },
+    )
 }
 
 proptest! {
