@@ -44,6 +44,13 @@ impl From<String> for TaskId {
 #[error("the platform random source failed: {0}")]
 pub struct EntropyError(pub String);
 
+impl EntropyError {
+    /// The stable error code.
+    pub const fn code(&self) -> &'static str {
+        "entropy_unavailable"
+    }
+}
+
 /// A source of fresh identifiers (task ids, session ids, cursor keys).
 pub trait IdSource {
     /// A new identifier, distinct from every one this source returned before.

@@ -43,6 +43,13 @@ pub struct TimestampError {
     pub text: String,
 }
 
+impl TimestampError {
+    /// The stable error code.
+    pub const fn code(&self) -> &'static str {
+        "bad_timestamp"
+    }
+}
+
 impl Timestamp {
     /// The canonical timestamp for `at`, with millisecond precision and a `Z` offset.
     pub fn from_millis(at: UnixMillis) -> Self {
@@ -157,9 +164,9 @@ fn parse_rfc3339(s: &str) -> Option<UnixMillis> {
     if b.get(i) == Some(&b'.') {
         i += 1;
         let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
+        while let Some(digit) = b.get(i).filter(|c| c.is_ascii_digit()) {
             if i - start < 3 {
-                millis = millis * 10 + u32::from(b[i] - b'0');
+                millis = millis * 10 + u32::from(digit - b'0');
             }
             i += 1;
         }

@@ -183,6 +183,27 @@ pub enum EnvelopeError {
     Batch,
 }
 
+impl EnvelopeError {
+    /// A stable, machine-readable code for the variant.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "envelope_malformed",
+            Self::UnknownKind => "envelope_unknown_kind",
+            Self::Batch => "envelope_batch",
+        }
+    }
+
+    /// The JSON-RPC error a receiver answers with: -32700 for text that is not JSON,
+    /// -32600 for JSON that is not a single valid message.
+    pub fn to_error_object(&self) -> ErrorObject {
+        let code = match self {
+            Self::Malformed(e) if e.is_syntax() || e.is_eof() => ErrorCode::PARSE_ERROR,
+            _ => ErrorCode::INVALID_REQUEST,
+        };
+        ErrorObject::new(code, self.to_string())
+    }
+}
+
 impl Message {
     /// Parses one message from JSON text.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, EnvelopeError> {
@@ -288,5 +309,10 @@ mod tests {
         assert!(matches!(Message::from_slice(wrong), Err(EnvelopeError::Malformed(_))));
         let id_obj = br#"{"jsonrpc":"2.0","id":{},"method":"x"}"#;
         assert!(matches!(Message::from_slice(id_obj), Err(EnvelopeError::Malformed(_))));
+        let codes =
+            |b: &[u8]| Message::from_slice(b).map(|_| ()).unwrap_err().to_error_object().code;
+        assert_eq!(codes(b"{"), ErrorCode::PARSE_ERROR);
+        assert_eq!(codes(b"[1]"), ErrorCode::INVALID_REQUEST);
+        assert_eq!(codes(id_obj), ErrorCode::INVALID_REQUEST);
     }
 }

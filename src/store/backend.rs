@@ -24,6 +24,13 @@ pub struct BackendError {
     pub reason: String,
 }
 
+impl BackendError {
+    /// The stable error code.
+    pub const fn code(&self) -> &'static str {
+        "backend_failed"
+    }
+}
+
 /// Key-value storage for tasks.
 ///
 /// Each method is one atomic operation; the store never needs more than single-key
