@@ -8,5 +8,6 @@ pub mod extension;
 pub mod jsonrpc;
 pub mod legacy;
 pub mod meta;
+pub mod sse;
 
 pub use error::WireError;
