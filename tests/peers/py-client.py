@@ -49,6 +49,9 @@ class Tally:
 
 
 def describe(err: BaseException) -> str:
+    # anyio task groups wrap the real cause (e.g. a refused connection) in exception groups.
+    while getattr(err, "exceptions", None):
+        err = err.exceptions[0]
     if isinstance(err, McpError):
         return f"MCP error {err.error.code}: {err.error.message}"
     if isinstance(err, TimeoutError):
