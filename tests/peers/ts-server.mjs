@@ -1,0 +1,236 @@
+// Reference MCP server built with the official TypeScript SDK (1.32.2), used only to
+// validate the peer client scripts before they are pointed at our own server.
+//
+//   node tests/peers/ts-server.mjs PORT      → MCP endpoint http://127.0.0.1:PORT/mcp
+//
+// It speaks the 2025-11-25 ("legacy") task protocol, the only one the 1.x SDK offers, and
+// exposes the fixture tools the client scripts expect (the same names the conformance
+// suite uses):
+//   slow_compute   taskSupport optional  {seconds, steps?, label?}  "step i/n" status messages, then a text result
+//   confirm_delete taskSupport required  {filename?}                input_required + elicitation/create {confirm: boolean}
+//   failing_job    taskSupport optional  {}                         ends failed with an isError tool result
+//   greet          no task support       {name}                     "Hello, {name}!"
+// Prints "listening on URL" once it accepts connections.
+import { createServer } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { InMemoryTaskStore, InMemoryTaskMessageQueue } from '@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js';
+import { ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
+
+const port = Number(process.argv[2]);
+if (!Number.isInteger(port) || port <= 0) {
+  console.error('usage: node ts-server.mjs PORT');
+  process.exit(2);
+}
+
+// One store and queue for the whole process, as a real server would have; the SDK scopes
+// tasks to the session that created them.
+const taskStore = new InMemoryTaskStore();
+const taskMessageQueue = new InMemoryTaskMessageQueue();
+const POLL_INTERVAL_MS = 100;
+const DEFAULT_TTL_MS = 60_000;
+
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const isTerminal = (status) => status === 'completed' || status === 'failed' || status === 'cancelled';
+
+// Background work must stop quietly once the client cancelled the task: the SDK store
+// refuses transitions out of a terminal state and throws.
+async function stillRunning(store, taskId) {
+  const task = await store.getTask(taskId);
+  return task !== null && !isTerminal(task.status);
+}
+
+// The SDK answers tasks/get and tasks/result from the store itself; these handlers are what
+// it calls for them.
+const storeBackedHandlers = {
+  getTask: async (_args, extra) => extra.taskStore.getTask(extra.taskId),
+  getTaskResult: async (_args, extra) => extra.taskStore.getTaskResult(extra.taskId),
+};
+
+function newTask(extra) {
+  return extra.taskStore.createTask({ ttl: extra.taskRequestedTtl ?? DEFAULT_TTL_MS, pollInterval: POLL_INTERVAL_MS });
+}
+
+// Runs `work` after the CreateTaskResult has been sent; any error becomes a failed task.
+function runInBackground(store, taskId, work) {
+  setImmediate(async () => {
+    try {
+      await work();
+    } catch (err) {
+      if (await stillRunning(store, taskId)) {
+        await store.storeTaskResult(taskId, 'failed', {
+          content: [{ type: 'text', text: `internal error: ${err?.message ?? err}` }],
+          isError: true,
+        });
+      }
+    }
+  });
+}
+
+function buildServer() {
+  const server = new McpServer(
+    { name: 'mcp-tasks-ts-reference', version: '1.0.0' },
+    {
+      capabilities: { tools: {}, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } },
+      taskStore,
+      taskMessageQueue,
+    },
+  );
+
+  server.experimental.tasks.registerToolTask(
+    'slow_compute',
+    {
+      description: 'Sleeps `seconds` in `steps` steps, reporting "step i/n", then returns a text result.',
+      inputSchema: { seconds: z.number().min(0), steps: z.number().int().min(1).optional(), label: z.string().optional() },
+      execution: { taskSupport: 'optional' },
+    },
+    {
+      createTask: async ({ seconds, steps = 1, label }, extra) => {
+        const task = await newTask(extra);
+        const store = extra.taskStore;
+        runInBackground(store, task.taskId, async () => {
+          for (let i = 1; i <= steps; i++) {
+            await delay((seconds * 1000) / steps);
+            if (!(await stillRunning(store, task.taskId))) return;
+            if (i < steps) await store.updateTaskStatus(task.taskId, 'working', `step ${i}/${steps}`);
+          }
+          if (!(await stillRunning(store, task.taskId))) return;
+          const text = `computed after ${seconds}s in ${steps} steps${label ? ` (${label})` : ''}`;
+          await store.storeTaskResult(task.taskId, 'completed', { content: [{ type: 'text', text }] });
+        });
+        return { task };
+      },
+      ...storeBackedHandlers,
+    },
+  );
+
+  server.experimental.tasks.registerToolTask(
+    'confirm_delete',
+    {
+      description: 'Asks the client to confirm (elicitation, boolean `confirm`), then "deletes" the file.',
+      inputSchema: { filename: z.string().optional() },
+      execution: { taskSupport: 'required' },
+    },
+    {
+      createTask: async ({ filename = 'example.txt' }, extra) => {
+        const task = await newTask(extra);
+        const store = extra.taskStore;
+        runInBackground(store, task.taskId, async () => {
+          // The SDK delivers a request tagged with relatedTask only through tasks/result, and
+          // its client calls tasks/result only once it sees input_required: set that first, or
+          // the elicitation sits in the queue while the client polls forever.
+          await store.updateTaskStatus(task.taskId, 'input_required', `confirm deletion of ${filename}`);
+          const answer = await server.server.request(
+            {
+              method: 'elicitation/create',
+              params: {
+                message: `Delete ${filename}?`,
+                requestedSchema: {
+                  type: 'object',
+                  properties: { confirm: { type: 'boolean', description: 'Confirm the deletion' } },
+                  required: ['confirm'],
+                },
+              },
+            },
+            ElicitResultSchema,
+            { relatedTask: { taskId: task.taskId } },
+          );
+          if (!(await stillRunning(store, task.taskId))) return;
+          await store.updateTaskStatus(task.taskId, 'working');
+          const confirmed = answer.action === 'accept' && answer.content?.confirm === true;
+          const text = confirmed ? `deleted ${filename}` : `kept ${filename} (not confirmed)`;
+          await store.storeTaskResult(task.taskId, 'completed', { content: [{ type: 'text', text }] });
+        });
+        return { task };
+      },
+      ...storeBackedHandlers,
+    },
+  );
+
+  server.experimental.tasks.registerToolTask(
+    'failing_job',
+    {
+      description: 'Always fails: the task ends failed with an isError tool result.',
+      inputSchema: {},
+      execution: { taskSupport: 'optional' },
+    },
+    {
+      createTask: async (_args, extra) => {
+        const task = await newTask(extra);
+        const store = extra.taskStore;
+        runInBackground(store, task.taskId, async () => {
+          await delay(50);
+          await store.storeTaskResult(task.taskId, 'failed', {
+            content: [{ type: 'text', text: 'failing_job failed on purpose' }],
+            isError: true,
+          });
+        });
+        return { task };
+      },
+      ...storeBackedHandlers,
+    },
+  );
+
+  server.registerTool(
+    'greet',
+    { description: 'Returns a greeting; never a task.', inputSchema: { name: z.string() } },
+    async ({ name }) => ({ content: [{ type: 'text', text: `Hello, ${name}!` }] }),
+  );
+
+  return server;
+}
+
+// One transport (and McpServer) per session, keyed by the Mcp-Session-Id header.
+const transports = new Map();
+
+async function readJson(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  if (chunks.length === 0) return undefined;
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+const http = createServer(async (req, res) => {
+  try {
+    const url = new URL(req.url, 'http://localhost');
+    if (url.pathname !== '/mcp') {
+      res.writeHead(404).end();
+      return;
+    }
+    const body = req.method === 'POST' ? await readJson(req) : undefined;
+    const sessionId = req.headers['mcp-session-id'];
+    let transport = sessionId ? transports.get(sessionId) : undefined;
+    if (!transport) {
+      if (sessionId || req.method !== 'POST' || body?.method !== 'initialize') {
+        res.writeHead(sessionId ? 404 : 400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'No valid session' } }));
+        return;
+      }
+      transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => transports.set(id, transport),
+      });
+      transport.onclose = () => {
+        if (transport.sessionId) transports.delete(transport.sessionId);
+      };
+      await buildServer().connect(transport);
+    }
+    await transport.handleRequest(req, res, body);
+  } catch (err) {
+    console.error('request failed:', err);
+    if (!res.headersSent) res.writeHead(500).end();
+  }
+});
+
+http.listen(port, '127.0.0.1', () => console.log(`listening on http://127.0.0.1:${port}/mcp`));
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    taskStore.cleanup?.();
+    http.close();
+    process.exit(0);
+  });
+}
