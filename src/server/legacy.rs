@@ -40,7 +40,7 @@ pub(crate) async fn post(
     }
     let session = match session_of(shared, headers) {
         Ok(s) => s,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
     match msg {
         Message::Notification(_) => http::empty(StatusCode::ACCEPTED),
@@ -63,44 +63,44 @@ pub(crate) async fn post(
 
 /// The session a request names, or the error response: 400 when it names none, 404 when
 /// it is unknown or ended, 400 for an unsupported `MCP-Protocol-Version`.
-fn session_of(shared: &Shared, headers: &HeaderMap) -> Result<String, Response<Body>> {
+fn session_of(shared: &Shared, headers: &HeaderMap) -> Result<String, Box<Response<Body>>> {
     let Some(id) = header_str(headers, SESSION_HEADER) else {
-        return Err(rpc_fail(
+        return Err(Box::new(rpc_fail(
             StatusCode::BAD_REQUEST,
             None,
             ErrorCode::SERVER_ERROR,
             "Bad Request: Mcp-Session-Id header is required",
-        ));
+        )));
     };
     if let Some(v) = header_str(headers, "mcp-protocol-version") {
         if !VERSIONS.contains(&v) {
-            return Err(rpc_fail(
+            return Err(Box::new(rpc_fail(
                 StatusCode::BAD_REQUEST,
                 None,
                 ErrorCode::SERVER_ERROR,
                 format!("Bad Request: Unsupported protocol version: {v}"),
-            ));
+            )));
         }
     }
     let negotiated = match shared.lock().touch_session(id) {
         Some(s) => s.protocol_version.clone(),
         None => {
-            return Err(rpc_fail(
+            return Err(Box::new(rpc_fail(
                 StatusCode::NOT_FOUND,
                 None,
                 ErrorCode::SESSION_NOT_FOUND,
                 "Session not found",
-            ));
+            )));
         }
     };
     if let Some(v) = header_str(headers, "mcp-protocol-version") {
         if v != negotiated {
-            return Err(rpc_fail(
+            return Err(Box::new(rpc_fail(
                 StatusCode::BAD_REQUEST,
                 None,
                 ErrorCode::SERVER_ERROR,
                 format!("Bad Request: this session speaks {negotiated}, not {v}"),
-            ));
+            )));
         }
     }
     Ok(id.to_owned())
@@ -206,7 +206,7 @@ pub(crate) fn get(shared: &Shared, headers: &HeaderMap) -> Response<Body> {
     }
     let session = match session_of(shared, headers) {
         Ok(s) => s,
-        Err(res) => return res,
+        Err(res) => return *res,
     };
     let last = header_str(headers, "last-event-id").and_then(|v| v.trim().parse::<u64>().ok());
     let (res, tx) = http::sse();
@@ -221,6 +221,6 @@ pub(crate) fn delete(shared: &Shared, headers: &HeaderMap) -> Response<Body> {
             shared.lock().close_session(&session);
             http::empty(StatusCode::OK)
         }
-        Err(res) => res,
+        Err(res) => *res,
     }
 }
