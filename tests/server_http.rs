@@ -41,7 +41,7 @@ impl Resp {
     fn sse(self) -> Sse {
         let ct = self.headers.get("content-type").unwrap().to_str().unwrap();
         assert!(ct.starts_with("text/event-stream"), "{ct}");
-        Sse { body: self.body, buf: String::new() }
+        Sse { body: self.body, buf: String::new(), last_id: None }
     }
 
     fn header(&self, name: &str) -> Option<&str> {
@@ -52,6 +52,7 @@ impl Resp {
 struct Sse {
     body: Incoming,
     buf: String,
+    last_id: Option<String>,
 }
 
 impl Sse {
@@ -62,6 +63,9 @@ impl Sse {
                 let event: String = self.buf.drain(..pos + 2).collect();
                 let data: Vec<&str> =
                     event.lines().filter_map(|l| l.strip_prefix("data: ")).collect();
+                if let Some(id) = event.lines().find_map(|l| l.strip_prefix("id: ")) {
+                    self.last_id = Some(id.to_owned());
+                }
                 if !data.is_empty() {
                     return Some(serde_json::from_str(&data.join("\n")).unwrap());
                 }
@@ -155,7 +159,15 @@ impl Legacy {
     }
 
     async fn open_get_stream(&self) -> Sse {
-        let h = [("mcp-session-id", self.session.as_str()), ("accept", "text/event-stream")];
+        self.resume_get_stream(None).await
+    }
+
+    async fn resume_get_stream(&self, last_event_id: Option<&str>) -> Sse {
+        let mut h =
+            vec![("mcp-session-id", self.session.as_str()), ("accept", "text/event-stream")];
+        if let Some(id) = last_event_id {
+            h.push(("last-event-id", id));
+        }
         let res = send(self.addr, "GET", &h, b"").await;
         assert_eq!(res.status, StatusCode::OK);
         res.sse()
@@ -253,6 +265,30 @@ async fn legacy_task_runs_reports_status_and_returns_its_result() {
     }
     assert!(statuses.iter().any(|s| s["statusMessage"] == "step 1/2"), "{statuses:?}");
     assert!(statuses.iter().all(|s| s["taskId"] == task));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn legacy_get_stream_replays_after_last_event_id() {
+    let server = start().await;
+    let c = Legacy::connect(server.local_addr()).await;
+    let mut stream = c.open_get_stream().await;
+    c.start_task("slow_compute", json!({"seconds": 0, "steps": 2})).await;
+    let first = stream.next().await.unwrap();
+    let first_id = stream.last_id.clone().unwrap();
+    let mut rest = Vec::new();
+    while let Some(msg) = stream.next().await {
+        rest.push(msg.clone());
+        if msg["params"]["status"] == "completed" {
+            break;
+        }
+    }
+    assert_eq!(first["method"], "notifications/tasks/status");
+    drop(stream);
+    let mut resumed = c.resume_get_stream(Some(&first_id)).await;
+    for want in &rest {
+        assert_eq!(&resumed.next().await.unwrap(), want);
+    }
     server.shutdown().await;
 }
 

@@ -116,11 +116,23 @@ impl State {
         found
     }
 
-    /// Ends sessions idle for longer than `idle_ms`.
+    /// Wakes the work of tasks that expired and were swept, so that it stops instead of
+    /// waiting for answers that can no longer arrive.
+    pub fn wake_orphans(&mut self, now: crate::time::UnixMillis) {
+        let ids: Vec<TaskId> = self.works.keys().cloned().collect();
+        for id in ids {
+            if self.receiver.store().peek(&id, now).is_err() {
+                self.poke(&id);
+            }
+        }
+    }
+
+    /// Ends sessions idle for longer than `idle_ms` that have no open GET stream.
     pub fn expire_sessions(&mut self, now_ms: u64, idle_ms: u64) {
         let stale: Vec<String> = self
             .sessions
             .iter()
+            .filter(|(_, s)| s.get_stream.as_ref().is_none_or(|tx| tx.is_closed()))
             .filter(|(_, s)| now_ms.saturating_sub(s.last_seen_ms) > idle_ms)
             .map(|(id, _)| id.clone())
             .collect();
