@@ -25,7 +25,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run(listen, config))
+    let code = runtime.block_on(run(listen, config));
+    // Connections were given their grace period in `shutdown`; do not wait on stragglers.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    code
 }
 
 fn parse(args: &[String]) -> Result<(SocketAddr, Config), String> {
