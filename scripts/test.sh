@@ -5,8 +5,10 @@
 #   bash scripts/test.sh
 #
 # It installs what is missing (see scripts/lib/install.sh), then checks, in order from
-# cheapest to dearest: core modules stay platform-free, formatting, clippy, every Rust test
-# and doctest, the wasm release build, and that the .wasm imports nothing from "env".
+# cheapest to dearest: core modules stay platform-free, the default dependency tree has no
+# server stack, formatting, clippy (all features), every Rust test and doctest (all
+# features, so the reference server's HTTP tests too), the wasm release build, and that the
+# .wasm imports nothing from "env".
 # Each step prints a banner and its time; the last line sums the test counts.
 #
 # Build output goes to $CARGO_TARGET_DIR, by default ~/.cache/mcp-tasks/target, so a fresh
@@ -52,19 +54,32 @@ step_core_purity() {
   echo "checked ${dirs[*]}: clean"
 }
 
+# The async runtime and HTTP stack belong to the `server` feature only.
+step_default_deps() {
+  local hits
+  hits="$(cargo tree "${CARGO_LOCKED[@]}" -e normal --prefix none | grep -E '^(tokio|hyper|hyper-util|http-body-util) ' || true)"
+  if [[ -n "$hits" ]]; then
+    echo "the library's default dependency tree must not include the server stack:" >&2
+    echo "$hits" >&2
+    return 1
+  fi
+  echo "default dependency tree: no tokio/hyper"
+}
+
 step_fmt() {
   cargo fmt --check
 }
 
 step_clippy() {
-  cargo clippy "${CARGO_LOCKED[@]}" --all-targets -- -D warnings
+  # --all-features takes in the reference server (feature `server`) and its tests.
+  cargo clippy "${CARGO_LOCKED[@]}" --all-targets --all-features -- -D warnings
   # The bindings compile only for wasm, so the host run above never sees them.
   cargo clippy "${CARGO_LOCKED[@]}" --target "$WASM_TARGET" --lib -- -D warnings
 }
 
 step_cargo_test() {
   local log="$TMP_DIR/cargo-test.log" passed
-  cargo test "${CARGO_LOCKED[@]}" 2>&1 | tee "$log"
+  cargo test "${CARGO_LOCKED[@]}" --all-features 2>&1 | tee "$log"
   tally_cargo_test "$log"
   passed=$LAST_PASSED
   # A broken harness or a filtered-out suite exits 0 with nothing run; that is a failure.
@@ -90,9 +105,10 @@ main() {
   echo "mcp-tasks tests; CARGO_TARGET_DIR=$CARGO_TARGET_DIR${CARGO_LOCKED:+ (--locked)}"
   run_step "install missing tools" step_install
   run_step "core modules are platform-free" step_core_purity
+  run_step "default dependency tree has no server stack" step_default_deps
   run_step "cargo fmt --check" step_fmt
   run_step "cargo clippy -D warnings (host and wasm)" step_clippy
-  run_step "cargo test" step_cargo_test
+  run_step "cargo test --all-features" step_cargo_test
   run_step "wasm release build ($WASM_TARGET)" step_wasm_build
   run_step "wasm imports nothing from env" step_wasm_imports
   print_step_times

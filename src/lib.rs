@@ -4,6 +4,8 @@
 pub mod id;
 pub mod protocol;
 pub mod receiver;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod store;
 pub mod task;
 pub mod time;

@@ -1,0 +1,101 @@
+//! `mcp-tasks serve`: the reference MCP Tasks server.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use mcp_tasks::server::{Config, serve};
+
+const USAGE: &str = "usage: mcp-tasks serve [--listen 127.0.0.1:8787] [--www DIR] [--pkg DIR] \
+[--allow-origin ORIGIN]...";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (listen, config) = match parse(&args) {
+        Ok(parsed) => parsed,
+        Err(message) => {
+            eprintln!("{message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(run(listen, config));
+    // Connections were given their grace period in `shutdown`; do not wait on stragglers.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    code
+}
+
+fn parse(args: &[String]) -> Result<(SocketAddr, Config), String> {
+    let mut it = args.iter();
+    match it.next().map(String::as_str) {
+        Some("serve") => {}
+        Some("-h" | "--help") | None => {
+            return Err("mcp-tasks: the reference MCP Tasks server".into());
+        }
+        Some(other) => return Err(format!("unknown command: {other}")),
+    }
+    let mut listen: SocketAddr = ([127, 0, 0, 1], 8787).into();
+    let mut config = Config::default();
+    let mut pkg = None;
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--listen" => {
+                let v = value()?;
+                listen = v.parse().map_err(|_| format!("not an address: {v}"))?;
+            }
+            "--www" => config.www = PathBuf::from(value()?),
+            "--pkg" => pkg = Some(PathBuf::from(value()?)),
+            "--allow-origin" => config.allowed_origins.push(value()?),
+            other => return Err(format!("unknown flag: {other}")),
+        }
+    }
+    config.pkg = pkg.or_else(|| {
+        let default = PathBuf::from("pkg");
+        default.is_dir().then_some(default)
+    });
+    Ok((listen, config))
+}
+
+async fn run(listen: SocketAddr, config: Config) -> ExitCode {
+    let listener = match tokio::net::TcpListener::bind(listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot listen on {listen}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let server = match serve(listener, config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("cannot serve: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!("mcp-tasks: MCP at http://{}/mcp", server.local_addr());
+    wait_for_signal().await;
+    eprintln!("mcp-tasks: shutting down");
+    server.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,59 @@
+//! `tools/call` for both generations: the receiver decides plain, task or refusal; plain
+//! calls run inline, tasks run in the background.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::clock;
+use super::ctx::{Ctx, ToolError, spawn_task};
+use super::state::Shared;
+use super::tools;
+use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
+use crate::receiver::{Caller, ToolCallPlan};
+
+/// Answers a `tools/call`: the `CallToolResult` or `CreateTaskResult`, or an error.
+/// `session` is the 2025-11-25 session (where progress goes), if any.
+pub(crate) async fn tools_call(
+    shared: &Arc<Shared>,
+    caller: &Caller,
+    params: Map<String, Value>,
+    session: Option<String>,
+) -> Result<Map<String, Value>, ErrorObject> {
+    let Some(name) = params.get("name").and_then(Value::as_str).map(str::to_owned) else {
+        return Err(ErrorObject::new(ErrorCode::INVALID_PARAMS, "tools/call needs a name"));
+    };
+    let Some(support) = tools::support_of(&name) else {
+        return Err(ErrorObject::new(ErrorCode::INVALID_PARAMS, format!("Unknown tool: {name}")));
+    };
+    let args = match params.get("arguments") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(a)) => a.clone(),
+        Some(_) => {
+            return Err(ErrorObject::new(ErrorCode::INVALID_PARAMS, "arguments must be an object"));
+        }
+    };
+    let plan = {
+        let mut st = shared.lock();
+        let plan = st.receiver.accept_tool_call(caller, support, &params, clock::now());
+        st.drain_events();
+        plan
+    };
+    match plan {
+        ToolCallPlan::Plain => {
+            let mut ctx = Ctx::plain(shared.clone());
+            match tools::run(&name, args, &mut ctx).await {
+                Ok(result) => Ok(result),
+                Err(ToolError::Rpc(e)) => Err(e),
+                Err(ToolError::Stopped) => {
+                    Err(ErrorObject::new(ErrorCode::INTERNAL_ERROR, "the tool stopped"))
+                }
+            }
+        }
+        ToolCallPlan::Task { task_id, reply, progress_token } => {
+            spawn_task(shared.clone(), task_id, name, args, progress_token, session);
+            Ok(reply)
+        }
+        ToolCallPlan::Reject(e) => Err(e),
+    }
+}

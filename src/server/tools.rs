@@ -1,0 +1,233 @@
+//! The demo and fixture tools the reference server offers, with their task support.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use super::ctx::{Ctx, ToolError};
+use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
+use crate::protocol::legacy::{TaskSupport, Tool, ToolExecution};
+use crate::task::InputRequest;
+
+/// The longest `slow_compute` run, in seconds.
+const MAX_SECONDS: f64 = 600.0;
+/// The most `slow_compute` steps.
+const MAX_STEPS: u64 = 1000;
+
+struct Def {
+    name: &'static str,
+    description: &'static str,
+    support: TaskSupport,
+    schema: fn() -> Value,
+}
+
+const TOOLS: &[Def] = &[
+    Def {
+        name: "greet",
+        description: "Says hello. Never runs as a task.",
+        support: TaskSupport::Forbidden,
+        schema: || object(json!({"name": {"type": "string"}}), &[]),
+    },
+    Def {
+        name: "slow_compute",
+        description: "Works for `seconds` (default 3) in `steps`, reporting each step.",
+        support: TaskSupport::Optional,
+        schema: || {
+            object(
+                json!({"seconds": {"type": "number", "minimum": 0},
+                    "steps": {"type": "integer", "minimum": 1}}),
+                &[],
+            )
+        },
+    },
+    Def {
+        name: "confirm_delete",
+        description: "Asks the user to confirm, then deletes or keeps `item`. Task only.",
+        support: TaskSupport::Required,
+        schema: || object(json!({"item": {"type": "string"}}), &[]),
+    },
+    Def {
+        name: "failing_job",
+        description: "Ends with an isError tool result after a short delay.",
+        support: TaskSupport::Optional,
+        schema: || object(json!({}), &[]),
+    },
+    Def {
+        name: "protocol_error_job",
+        description: "Ends with a JSON-RPC error after a short delay.",
+        support: TaskSupport::Optional,
+        schema: || object(json!({}), &[]),
+    },
+    Def {
+        name: "multi_input",
+        description: "Asks two questions in turn. Task only.",
+        support: TaskSupport::Required,
+        schema: || object(json!({}), &[]),
+    },
+];
+
+fn object(properties: Value, required: &[&str]) -> Value {
+    json!({"type": "object", "properties": properties, "required": required})
+}
+
+/// The task support of tool `name`, or `None` for an unknown tool.
+pub(crate) fn support_of(name: &str) -> Option<TaskSupport> {
+    TOOLS.iter().find(|d| d.name == name).map(|d| d.support)
+}
+
+/// The tools as `tools/list` lists them; `with_execution` adds the 2025-11-25
+/// `execution.taskSupport` (the 2026-07-28 `Tool` has no such field).
+pub(crate) fn list(with_execution: bool) -> Vec<Tool> {
+    TOOLS
+        .iter()
+        .map(|d| Tool {
+            name: d.name.into(),
+            title: None,
+            description: Some(d.description.into()),
+            input_schema: (d.schema)(),
+            output_schema: None,
+            annotations: None,
+            execution: with_execution.then(|| ToolExecution::new(d.support)),
+            meta: None,
+            extra: Map::new(),
+        })
+        .collect()
+}
+
+/// Runs tool `name` with `args`.
+pub(crate) async fn run(
+    name: &str,
+    args: Map<String, Value>,
+    ctx: &mut Ctx,
+) -> Result<Map<String, Value>, ToolError> {
+    match name {
+        "greet" => {
+            let who = args.get("name").and_then(Value::as_str).unwrap_or("world");
+            Ok(text(&format!("Hello, {who}!"), false))
+        }
+        "slow_compute" => slow_compute(&args, ctx).await,
+        "confirm_delete" => confirm_delete(&args, ctx).await,
+        "failing_job" => {
+            ctx.sleep(ctx.job_delay()).await?;
+            Ok(text("failing_job failed on purpose", true))
+        }
+        "protocol_error_job" => {
+            ctx.sleep(ctx.job_delay()).await?;
+            Err(ToolError::Rpc(ErrorObject::new(
+                ErrorCode::INTERNAL_ERROR,
+                "protocol_error_job failed on purpose",
+            )))
+        }
+        "multi_input" => multi_input(ctx).await,
+        _ => Err(ToolError::invalid_params(format!("Unknown tool: {name}"))),
+    }
+}
+
+/// A `CallToolResult` with one text item.
+fn text(t: &str, is_error: bool) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("content".into(), json!([{"type": "text", "text": t}]));
+    if is_error {
+        m.insert("isError".into(), Value::Bool(true));
+    }
+    m
+}
+
+async fn slow_compute(
+    args: &Map<String, Value>,
+    ctx: &mut Ctx,
+) -> Result<Map<String, Value>, ToolError> {
+    let seconds = match args.get("seconds") {
+        None | Some(Value::Null) => 3.0,
+        Some(v) => match v.as_f64() {
+            Some(s) if (0.0..=MAX_SECONDS).contains(&s) => s,
+            _ => {
+                return Err(ToolError::invalid_params(format!(
+                    "seconds must be a number from 0 to {MAX_SECONDS}"
+                )));
+            }
+        },
+    };
+    let steps = match args.get("steps") {
+        None | Some(Value::Null) => 3,
+        Some(v) => match v.as_u64() {
+            Some(n) if (1..=MAX_STEPS).contains(&n) => n,
+            _ => {
+                return Err(ToolError::invalid_params(format!(
+                    "steps must be an integer from 1 to {MAX_STEPS}"
+                )));
+            }
+        },
+    };
+    let step = Duration::from_secs_f64(seconds / steps as f64);
+    for i in 1..=steps {
+        let msg = format!("step {i}/{steps}");
+        ctx.status(&msg);
+        ctx.sleep(step).await?;
+        ctx.progress(i, steps, &msg);
+    }
+    Ok(text(&format!("computed {steps} steps in {seconds}s"), false))
+}
+
+fn elicit(message: String, field: &str, schema: Value) -> InputRequest {
+    let mut props = Map::new();
+    props.insert(field.into(), schema);
+    let params = json!({"mode": "form", "message": message,
+        "requestedSchema": {"type": "object", "properties": props, "required": [field]}});
+    InputRequest { method: "elicitation/create".into(), params: as_map(params) }
+}
+
+fn as_map(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// The accepted content of an elicitation answer, or `None` when declined or cancelled.
+fn accepted(answer: &Map<String, Value>) -> Option<&Map<String, Value>> {
+    if answer.get("action").and_then(Value::as_str) != Some("accept") {
+        return None;
+    }
+    answer.get("content").and_then(Value::as_object)
+}
+
+async fn confirm_delete(
+    args: &Map<String, Value>,
+    ctx: &mut Ctx,
+) -> Result<Map<String, Value>, ToolError> {
+    let item = args.get("item").and_then(Value::as_str).unwrap_or("the item").to_owned();
+    ctx.status(&format!("waiting for confirmation to delete {item}"));
+    let request = elicit(
+        format!("Delete {item}?"),
+        "confirm",
+        json!({"type": "boolean",
+        "title": "Confirm", "description": "Delete it?"}),
+    );
+    let answer = ctx.ask(request).await?;
+    Ok(match accepted(&answer).and_then(|c| c.get("confirm")).and_then(Value::as_bool) {
+        Some(true) => text("deleted", false),
+        Some(false) => text("kept", false),
+        None => text(&format!("The user declined to confirm deleting {item}"), true),
+    })
+}
+
+async fn multi_input(ctx: &mut Ctx) -> Result<Map<String, Value>, ToolError> {
+    let first = elicit("What is your name?".into(), "name", json!({"type": "string"}));
+    let answer = ctx.ask(first).await?;
+    let Some(name) = accepted(&answer).and_then(|c| c.get("name")).and_then(Value::as_str) else {
+        return Ok(text("The user declined to give a name", true));
+    };
+    let name = name.to_owned();
+    let second = elicit(
+        format!("Hello {name}, what is your favourite colour?"),
+        "colour",
+        json!({"type": "string"}),
+    );
+    let answer = ctx.ask(second).await?;
+    let Some(colour) = accepted(&answer).and_then(|c| c.get("colour")).and_then(Value::as_str)
+    else {
+        return Ok(text("The user declined to give a colour", true));
+    };
+    Ok(text(&format!("{name} likes {colour}"), false))
+}
