@@ -99,6 +99,56 @@ step_wasm_imports() {
   node "$ROOT/scripts/check-wasm-imports.mjs" "$WASM_ARTIFACT"
 }
 
+# tally_summary LOG: adds a sub-script's closing `summary: N passed, N failed, N skipped`.
+tally_summary() {
+  local passed failed skipped
+  read -r passed failed skipped < <(
+    sed -n 's/^summary: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$1" |
+      tail -n 1
+  )
+  TESTS_PASSED=$((TESTS_PASSED + ${passed:-0}))
+  TESTS_FAILED=$((TESTS_FAILED + ${failed:-0}))
+  TESTS_SKIPPED=$((TESTS_SKIPPED + ${skipped:-0}))
+  if ((${passed:-0} == 0)); then
+    echo "$1: no checks passed" >&2
+    return 1
+  fi
+}
+
+SERVE_PID=""
+stop_serve() {
+  if [[ -n "$SERVE_PID" ]]; then
+    kill "$SERVE_PID" 2>/dev/null || true
+    wait "$SERVE_PID" 2>/dev/null || true
+    SERVE_PID=""
+  fi
+}
+
+# Our reference server, proven against real peers: the official TypeScript and Python SDK
+# clients, and the MCP conformance suite's task scenarios.
+step_interop() {
+  local log="$TMP_DIR/serve.log" url="" i
+  cargo build "${CARGO_LOCKED[@]}" --features server --bin mcp-tasks
+  "$CARGO_TARGET_DIR/debug/mcp-tasks" serve --listen 127.0.0.1:0 >"$log" 2>&1 &
+  SERVE_PID=$!
+  trap 'stop_serve; on_exit' EXIT
+  for ((i = 0; i < 100; i++)); do
+    url="$(sed -n 's/^mcp-tasks: MCP at //p' "$log" | head -n 1)"
+    if [[ -n "$url" ]]; then break; fi
+    sleep 0.1
+  done
+  if [[ -z "$url" ]]; then
+    cat "$log" >&2
+    echo "mcp-tasks serve did not start" >&2
+    return 1
+  fi
+  bash "$ROOT/scripts/peers.sh" "$url" | tee "$TMP_DIR/peers.log"
+  tally_summary "$TMP_DIR/peers.log"
+  bash "$ROOT/scripts/conformance.sh" "$url" | tee "$TMP_DIR/conformance.log"
+  tally_summary "$TMP_DIR/conformance.log"
+  stop_serve
+}
+
 main() {
   local start
   start=$(now_ms)
@@ -111,6 +161,7 @@ main() {
   run_step "cargo test --all-features" step_cargo_test
   run_step "wasm release build ($WASM_TARGET)" step_wasm_build
   run_step "wasm imports nothing from env" step_wasm_imports
+  run_step "interop: SDK clients and conformance suite against mcp-tasks serve" step_interop
   print_step_times
   printf '  %7ss  total\n' "$(fmt_secs $(($(now_ms) - start)))"
   echo

@@ -205,7 +205,8 @@ async fn legacy_initialize_gives_a_session_and_tools_list_task_support() {
         ("greet", "forbidden"),
         ("slow_compute", "optional"),
         ("confirm_delete", "required"),
-        ("failing_job", "optional"),
+        ("failing_job", "required"),
+        ("test_tool_with_task", "required"),
         ("protocol_error_job", "optional"),
         ("multi_input", "required"),
     ] {

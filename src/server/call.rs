@@ -11,6 +11,7 @@ use super::state::Shared;
 use super::tools;
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::receiver::{Caller, ToolCallPlan};
+use crate::task::Generation;
 
 /// Answers a `tools/call`: the `CallToolResult` or `CreateTaskResult`, or an error.
 /// `session` is the 2025-11-25 session (where progress goes), if any.
@@ -32,6 +33,22 @@ pub(crate) async fn tools_call(
         Some(_) => {
             return Err(ErrorObject::new(ErrorCode::INVALID_PARAMS, "arguments must be an object"));
         }
+    };
+    let args = if caller.generation == Generation::Extension && caller.declares_extension {
+        let responses = params.get("inputResponses").and_then(Value::as_object);
+        match tools::pre_task_input(&name, responses, args) {
+            Ok(args) => args,
+            // A multi-round call: ask first; the task is created on the round that brings
+            // the answers.
+            Err(input_requests) => {
+                let mut reply = Map::new();
+                reply.insert("resultType".into(), Value::String("input_required".into()));
+                reply.insert("inputRequests".into(), Value::Object(input_requests));
+                return Ok(reply);
+            }
+        }
+    } else {
+        args
     };
     let plan = {
         let mut st = shared.lock();

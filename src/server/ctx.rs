@@ -135,21 +135,44 @@ impl Ctx {
 
     /// Asks the requestor and waits for the answer.
     pub async fn ask(&mut self, request: InputRequest) -> Result<Map<String, Value>, ToolError> {
-        let key = match self.with_work(|w, now| w.ask(request, now)) {
-            Some(Ok(key)) => key,
-            Some(Err(_)) => return Err(ToolError::Stopped),
-            None => {
-                return Err(ToolError::Rpc(ErrorObject::new(
-                    ErrorCode::INTERNAL_ERROR,
-                    "this tool needs input and can only run as a task",
-                )));
+        let mut answers = self.ask_all(vec![request]).await?;
+        answers.pop().ok_or(ToolError::Stopped)
+    }
+
+    /// Asks several questions at once (all pending together, as `multi_input` needs) and
+    /// waits until every one is answered; the answers come back in the order asked.
+    pub async fn ask_all(
+        &mut self,
+        requests: Vec<InputRequest>,
+    ) -> Result<Vec<Map<String, Value>>, ToolError> {
+        let mut keys = Vec::with_capacity(requests.len());
+        for request in requests {
+            match self.with_work(|w, now| w.ask(request, now)) {
+                Some(Ok(key)) => keys.push(key),
+                Some(Err(_)) => return Err(ToolError::Stopped),
+                None => {
+                    return Err(ToolError::Rpc(ErrorObject::new(
+                        ErrorCode::INTERNAL_ERROR,
+                        "this tool needs input and can only run as a task",
+                    )));
+                }
             }
-        };
+        }
+        // Answers arrive in any order and are taken from the store all at once, so the
+        // ones not complete yet are kept here until the set is whole.
+        let mut got: Map<String, Value> = Map::new();
         loop {
-            let answer =
-                self.with_work(|w, now| w.answers(now).ok().and_then(|mut a| a.remove(&key)));
-            if let Some(Some(answer)) = answer {
-                return Ok(answer);
+            if let Some(Ok(taken)) = self.with_work(|w, now| w.answers(now)) {
+                got.extend(taken.into_iter().map(|(k, v)| (k, Value::Object(v))));
+            }
+            if keys.iter().all(|k| got.contains_key(k)) {
+                return Ok(keys
+                    .iter()
+                    .filter_map(|k| match got.remove(k) {
+                        Some(Value::Object(answer)) => Some(answer),
+                        _ => None,
+                    })
+                    .collect());
             }
             if self.should_stop() {
                 return Err(ToolError::Stopped);

@@ -14,7 +14,8 @@ use super::http::{self, Body, header_str, rpc_error, rpc_fail};
 use super::state::Shared;
 use super::tools;
 use crate::protocol::extension::{
-    DiscoverResult, RequestMeta, UnsupportedProtocolVersion, decode_header_value, method,
+    DISCOVER_TTL_MS, DiscoverResult, RequestMeta, UnsupportedProtocolVersion, decode_header_value,
+    method,
 };
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject, Message, RequestId, ResultResponse};
 use crate::protocol::legacy::{ListToolsResult, WireShape};
@@ -76,8 +77,14 @@ pub(crate) async fn post(
         }
         "ping" => Ok(Map::new()),
         "tools/list" => {
-            Ok(ListToolsResult { tools: tools::list(false), next_cursor: None, meta: None }
-                .to_map())
+            let mut list =
+                ListToolsResult { tools: tools::list(false), next_cursor: None, meta: None }
+                    .to_map();
+            // 2026-07-28 list results are cacheable and must say for how long; the tool
+            // set is fixed per binary and holds nothing user-specific.
+            list.insert("cacheScope".into(), json!("public"));
+            list.insert("ttlMs".into(), json!(DISCOVER_TTL_MS));
+            Ok(list)
         }
         method::TOOLS_CALL => tools_call(shared, &caller, params, None).await,
         m if m.starts_with("tasks/") => {

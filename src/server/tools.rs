@@ -48,8 +48,8 @@ const TOOLS: &[Def] = &[
     },
     Def {
         name: "failing_job",
-        description: "Ends with an isError tool result after a short delay.",
-        support: TaskSupport::Optional,
+        description: "Ends with an isError tool result after a short delay. Task only.",
+        support: TaskSupport::Required,
         schema: || object(json!({}), &[]),
     },
     Def {
@@ -60,11 +60,52 @@ const TOOLS: &[Def] = &[
     },
     Def {
         name: "multi_input",
-        description: "Asks two questions in turn. Task only.",
+        description: "Asks two questions at once. Task only.",
+        support: TaskSupport::Required,
+        schema: || object(json!({}), &[]),
+    },
+    Def {
+        name: MRTR_TOOL,
+        description: "Asks for `user_name` before the task starts (2026-07-28 multi-round \
+                      call), or from inside the task (2025-11-25), then greets. Task only.",
         support: TaskSupport::Required,
         schema: || object(json!({}), &[]),
     },
 ];
+
+/// The tool that gathers input before it becomes a task.
+pub(crate) const MRTR_TOOL: &str = "test_tool_with_task";
+
+/// The key of the question [`MRTR_TOOL`] asks before the task exists.
+pub(crate) const USER_NAME: &str = "user_name";
+
+/// The argument under which the gathered name reaches the task's work.
+const GATHERED_NAME: &str = "_gathered_user_name";
+
+/// For a tool that asks before it becomes a task: the questions still open given the
+/// call's `inputResponses`, or the arguments the task's work needs once all is answered.
+pub(crate) fn pre_task_input(
+    name: &str,
+    responses: Option<&Map<String, Value>>,
+    mut args: Map<String, Value>,
+) -> Result<Map<String, Value>, Map<String, Value>> {
+    if name != MRTR_TOOL {
+        return Ok(args);
+    }
+    let answer = responses.and_then(|r| r.get(USER_NAME)).and_then(Value::as_object);
+    match answer.and_then(accepted).and_then(|c| c.get("name")).and_then(Value::as_str) {
+        Some(user) => {
+            args.insert(GATHERED_NAME.into(), Value::String(user.to_owned()));
+            Ok(args)
+        }
+        None => {
+            let mut requests = Map::new();
+            let ask = elicit("What is your name?".into(), "name", json!({"type": "string"}));
+            requests.insert(USER_NAME.into(), json!({"method": ask.method, "params": ask.params}));
+            Err(requests)
+        }
+    }
+}
 
 fn object(properties: Value, required: &[&str]) -> Value {
     json!({"type": "object", "properties": properties, "required": required})
@@ -119,6 +160,7 @@ pub(crate) async fn run(
             )))
         }
         "multi_input" => multi_input(ctx).await,
+        MRTR_TOOL => greet_gathered(&args, ctx).await,
         _ => Err(ToolError::invalid_params(format!("Unknown tool: {name}"))),
     }
 }
@@ -213,21 +255,35 @@ async fn confirm_delete(
 }
 
 async fn multi_input(ctx: &mut Ctx) -> Result<Map<String, Value>, ToolError> {
-    let first = elicit("What is your name?".into(), "name", json!({"type": "string"}));
-    let answer = ctx.ask(first).await?;
-    let Some(name) = accepted(&answer).and_then(|c| c.get("name")).and_then(Value::as_str) else {
-        return Ok(text("The user declined to give a name", true));
+    let questions = vec![
+        elicit("What is your name?".into(), "name", json!({"type": "string"})),
+        elicit("What is your favourite colour?".into(), "colour", json!({"type": "string"})),
+    ];
+    let answers = ctx.ask_all(questions).await?;
+    let field = |i: usize, f: &str| {
+        answers.get(i).and_then(accepted).and_then(|c| c.get(f)).and_then(Value::as_str)
     };
-    let name = name.to_owned();
-    let second = elicit(
-        format!("Hello {name}, what is your favourite colour?"),
-        "colour",
-        json!({"type": "string"}),
-    );
-    let answer = ctx.ask(second).await?;
-    let Some(colour) = accepted(&answer).and_then(|c| c.get("colour")).and_then(Value::as_str)
-    else {
-        return Ok(text("The user declined to give a colour", true));
+    Ok(match (field(0, "name"), field(1, "colour")) {
+        (Some(name), Some(colour)) => text(&format!("{name} likes {colour}"), false),
+        _ => text("The user declined to answer", true),
+    })
+}
+
+async fn greet_gathered(
+    args: &Map<String, Value>,
+    ctx: &mut Ctx,
+) -> Result<Map<String, Value>, ToolError> {
+    let name = match args.get(GATHERED_NAME).and_then(Value::as_str) {
+        Some(name) => name.to_owned(),
+        None => {
+            let ask = elicit("What is your name?".into(), "name", json!({"type": "string"}));
+            let answer = ctx.ask(ask).await?;
+            match accepted(&answer).and_then(|c| c.get("name")).and_then(Value::as_str) {
+                Some(name) => name.to_owned(),
+                None => return Ok(text("The user declined to give a name", true)),
+            }
+        }
     };
-    Ok(text(&format!("{name} likes {colour}"), false))
+    ctx.sleep(ctx.job_delay()).await?;
+    Ok(text(&format!("Hello, {name}! Your task is done."), false))
 }

@@ -136,7 +136,7 @@ async def session_checks(session: ClientSession, elicitations: list[types.Elicit
     async def tools_list() -> None:
         listed = await session.list_tools()
         support = {t.name: (t.execution.taskSupport if t.execution else None) for t in listed.tools}
-        for name, want in {"slow_compute": "optional", "confirm_delete": "required", "failing_job": "optional"}.items():
+        for name, want in {"slow_compute": "optional", "confirm_delete": "required", "failing_job": "required"}.items():
             ensure(name in support, f"tool {name} missing")
             ensure(support[name] == want, f"{name} taskSupport is {support[name]}, expected {want}")
         ensure("greet" in support, "tool greet missing")

@@ -7,7 +7,7 @@ The SDK's session manager is mounted at /mcp/ (with the slash; /mcp answers 307)
 the 2025-11-25 task protocol and exposes the same fixture tools as ts-server.mjs:
   slow_compute   taskSupport optional  {seconds, steps?, label?}  "step i/n" status messages, then a text result
   confirm_delete taskSupport required  {filename?}                input_required + elicitation/create {confirm: boolean}
-  failing_job    taskSupport optional  {}                         ends failed with an isError tool result
+  failing_job    taskSupport required  {}                         ends failed with an isError tool result
   greet          no task support       {name}                     "Hello, {name}!"
 Prints "listening on URL" once it accepts connections.
 """
@@ -57,7 +57,7 @@ TOOLS = [
         name="failing_job",
         description="Always fails: the task ends failed with an isError tool result.",
         inputSchema={"type": "object", "properties": {}},
-        execution=types.ToolExecution(taskSupport="optional"),
+        execution=types.ToolExecution(taskSupport="required"),
     ),
     types.Tool(
         name="greet",

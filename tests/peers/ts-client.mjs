@@ -122,7 +122,7 @@ async function main() {
   await check('tools/list taskSupport', async () => {
     const { tools } = await client.listTools();
     const support = Object.fromEntries(tools.map((t) => [t.name, t.execution?.taskSupport]));
-    const expected = { slow_compute: 'optional', confirm_delete: 'required', failing_job: 'optional' };
+    const expected = { slow_compute: 'optional', confirm_delete: 'required', failing_job: 'required' };
     for (const [name, want] of Object.entries(expected)) {
       assert(name in support, `tool ${name} missing`);
       assert(support[name] === want, `${name} taskSupport is ${support[name]}, expected ${want}`);

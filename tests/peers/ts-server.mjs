@@ -8,7 +8,7 @@
 // suite uses):
 //   slow_compute   taskSupport optional  {seconds, steps?, label?}  "step i/n" status messages, then a text result
 //   confirm_delete taskSupport required  {filename?}                input_required + elicitation/create {confirm: boolean}
-//   failing_job    taskSupport optional  {}                         ends failed with an isError tool result
+//   failing_job    taskSupport required  {}                         ends failed with an isError tool result
 //   greet          no task support       {name}                     "Hello, {name}!"
 // Prints "listening on URL" once it accepts connections.
 import { createServer } from 'node:http';
@@ -155,7 +155,7 @@ function buildServer() {
     {
       description: 'Always fails: the task ends failed with an isError tool result.',
       inputSchema: {},
-      execution: { taskSupport: 'optional' },
+      execution: { taskSupport: 'required' },
     },
     {
       createTask: async (_args, extra) => {

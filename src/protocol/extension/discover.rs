@@ -8,6 +8,10 @@ use super::result_type::{RESULT_TYPE, ResultType};
 use crate::protocol::WireError;
 use crate::protocol::meta::TASKS_EXTENSION;
 
+/// How long a client may cache our `server/discover` answer: it changes only when the
+/// server is upgraded.
+pub const DISCOVER_TTL_MS: u64 = 60_000;
+
 /// What a 2026-07-28 server says about itself in answer to `server/discover`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DiscoverResult {
@@ -19,6 +23,12 @@ pub struct DiscoverResult {
     pub server_info: Option<Map<String, Value>>,
     /// `instructions` for the model.
     pub instructions: Option<String>,
+    /// `cacheScope` (`"public"` or `"private"`), required by the 2026-07-28 schema for
+    /// cacheable results; [`DiscoverResult::new`] sets `"public"`.
+    pub cache_scope: Option<String>,
+    /// `ttlMs`: how long a client may cache the result; [`DiscoverResult::new`] sets
+    /// [`DISCOVER_TTL_MS`].
+    pub ttl_ms: Option<u64>,
     /// `resultType` as received; [`DiscoverResult::new`] sets `"complete"`.
     pub result_type: Option<ResultType>,
     /// `_meta`, when present.
@@ -35,6 +45,8 @@ impl DiscoverResult {
             capabilities: Map::new(),
             server_info: None,
             instructions: None,
+            cache_scope: Some("public".into()),
+            ttl_ms: Some(DISCOVER_TTL_MS),
             result_type: Some(ResultType::Complete),
             meta: None,
         }
@@ -66,6 +78,8 @@ impl DiscoverResult {
             capabilities: f.required("capabilities")?,
             server_info: f.object_field("serverInfo")?,
             instructions: f.optional("instructions")?,
+            cache_scope: f.optional("cacheScope")?,
+            ttl_ms: f.optional("ttlMs")?,
             result_type: ResultType::read(map, Self::WHAT)?,
             meta: f.object_field("_meta")?,
         })
@@ -84,6 +98,8 @@ impl DiscoverResult {
         map.insert("capabilities".into(), Value::Object(self.capabilities.clone()));
         put_opt(&mut map, "serverInfo", self.server_info.clone());
         put_opt(&mut map, "instructions", self.instructions.clone());
+        put_opt(&mut map, "cacheScope", self.cache_scope.clone());
+        put_opt(&mut map, "ttlMs", self.ttl_ms);
         put_opt(&mut map, RESULT_TYPE, self.result_type.clone());
         put_opt(&mut map, "_meta", self.meta.clone());
         map

@@ -17,7 +17,7 @@ mod subscriptions;
 mod task;
 
 pub use detailed::{DetailedTask, TaskState};
-pub use discover::DiscoverResult;
+pub use discover::{DISCOVER_TTL_MS, DiscoverResult};
 pub use error_data::{MissingClientCapability, UnsupportedProtocolVersion};
 pub use header::{HeaderValueError, decode_header_value, encode_header_value};
 pub use messages::{
