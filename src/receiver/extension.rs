@@ -60,10 +60,9 @@ pub(super) fn handle<B: Backend, I: IdSource>(
                 Ok(p) => p.task_id,
                 Err(e) => return Reply::Error(invalid_params(&e)),
             };
-            let was_requested = r.store.peek(&id, now).is_ok_and(|t| t.cancel_requested());
             match r.store.request_cancel(&caller.owner, &id, now) {
-                Ok(task) => {
-                    if !task.status().is_terminal() && !was_requested {
+                Ok(request) => {
+                    if request.newly_requested {
                         r.events.push_back(Event::CancelRequested { task_id: id });
                     }
                     Reply::Result(AckResult::new().to_map())

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use crate::id::{IdSource, RandomIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
-use crate::store::{Backend, MemoryBackend, Owner, StoreError, TaskStore};
+use crate::store::{Backend, MemoryBackend, Owner, StoreError, StoredTask, TaskStore};
 use crate::task::{Generation, InputRequest, InputResponses, TaskView};
 use crate::time::UnixMillis;
 
@@ -186,15 +186,20 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
 
     /// Queues a status event for `id` as it is now stored.
     fn push_status(&mut self, id: &TaskId, now: UnixMillis) {
-        let Ok(record) = self.store.peek(id, now) else {
-            return;
-        };
+        if let Ok(record) = self.store.peek(id, now) {
+            self.push_status_of(&record);
+        }
+    }
+
+    /// Queues a status event for a record just read, and the wake-up when it is terminal.
+    fn push_status_of(&mut self, record: &StoredTask) {
         let view = record.view();
+        let task_id = view.task.task_id.clone();
         let terminal = view.task.status().is_terminal();
         let (owner, generation) = (record.owner().clone(), record.generation());
         self.events.push_back(Event::Status { view, generation, owner });
         if terminal {
-            self.events.push_back(Event::Terminal { task_id: id.clone() });
+            self.events.push_back(Event::Terminal { task_id });
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::id::{IdSource, TaskId};
 use crate::protocol::jsonrpc::ErrorObject;
 use crate::receiver::{Event, Receiver};
 use crate::store::{Backend, Finish, StoreError};
-use crate::task::{InputRequest, InputResponses, MessageUpdate, Outcome, Task, TaskStatus};
+use crate::task::{InputRequest, InputResponses, MessageUpdate, Outcome, Task};
 use crate::time::UnixMillis;
 
 /// What the work of one task can do: say how it is going, ask the requestor for input,
@@ -38,8 +38,7 @@ impl<'r, B: Backend, I: IdSource> Work<'r, B, I> {
         text: impl Into<String>,
         now: UnixMillis,
     ) -> Result<(), StoreError> {
-        let status = self.receiver.store.peek(&self.id, now)?.task().status();
-        self.receiver.store.set_status(&self.id, status, MessageUpdate::Set(text.into()), now)?;
+        self.receiver.store.set_message(&self.id, MessageUpdate::Set(text.into()), now)?;
         self.receiver.push_status(&self.id, now);
         Ok(())
     }
@@ -61,7 +60,7 @@ impl<'r, B: Backend, I: IdSource> Work<'r, B, I> {
             request,
             owner: record.owner().clone(),
         });
-        self.receiver.push_status(&self.id, now);
+        self.receiver.push_status_of(&record);
         Ok(key)
     }
 
@@ -85,12 +84,7 @@ impl<'r, B: Backend, I: IdSource> Work<'r, B, I> {
         result: Map<String, Value>,
         now: UnixMillis,
     ) -> Result<Task, StoreError> {
-        let generation = self.receiver.store.peek(&self.id, now)?.generation();
-        let finish = match generation.policy().status_for_tool_result(&result) {
-            TaskStatus::Failed => Finish::Failed(Outcome::Result(result)),
-            _ => Finish::Completed(result),
-        };
-        self.finish(finish, MessageUpdate::Keep, now)
+        self.finish(Finish::ToolResult(result), MessageUpdate::Keep, now)
     }
 
     /// Ends the task `failed` with a JSON-RPC error; its message becomes the

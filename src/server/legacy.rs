@@ -72,7 +72,8 @@ fn session_of(shared: &Shared, headers: &HeaderMap) -> Result<String, Box<Respon
             "Bad Request: Mcp-Session-Id header is required",
         )));
     };
-    if let Some(v) = header_str(headers, "mcp-protocol-version") {
+    let version = header_str(headers, "mcp-protocol-version");
+    if let Some(v) = version {
         if !VERSIONS.contains(&v) {
             return Err(Box::new(rpc_fail(
                 StatusCode::BAD_REQUEST,
@@ -93,7 +94,7 @@ fn session_of(shared: &Shared, headers: &HeaderMap) -> Result<String, Box<Respon
             )));
         }
     };
-    if let Some(v) = header_str(headers, "mcp-protocol-version") {
+    if let Some(v) = version {
         if v != negotiated {
             return Err(Box::new(rpc_fail(
                 StatusCode::BAD_REQUEST,

@@ -101,7 +101,7 @@ pub(crate) fn pre_task_input(
         None => {
             let mut requests = Map::new();
             let ask = elicit("What is your name?".into(), "name", json!({"type": "string"}));
-            requests.insert(USER_NAME.into(), json!({"method": ask.method, "params": ask.params}));
+            requests.insert(USER_NAME.into(), serde_json::to_value(ask).unwrap_or_default());
             Err(requests)
         }
     }

@@ -275,11 +275,11 @@ fn cancel_forms<B: Backend>(mut s: TaskStore<B, CounterIds>) {
     assert!(e.message.contains("'cancelled'"), "message names the status: {}", e.message);
 
     let coop = s.create(&me, G, None, T0).expect("create").task_id;
-    let t = s.request_cancel(&me, &coop, T0).expect("request cancel");
+    let t = s.request_cancel(&me, &coop, T0).expect("request cancel").task;
     assert_eq!(t.status(), TaskStatus::Working, "cooperative cancel leaves the work to end it");
     assert!(s.get(&me, &coop, T0).expect("get").cancel_requested());
     s.finish(&coop, Finish::Cancelled, MessageUpdate::Keep, T0).expect("work ends it");
-    let t = s.request_cancel(&me, &coop, T0).expect("terminal request_cancel is fine");
+    let t = s.request_cancel(&me, &coop, T0).expect("terminal request_cancel is fine").task;
     assert_eq!(t.status(), TaskStatus::Cancelled);
     assert!(!s.get(&me, &coop, T0).expect("get").cancel_requested());
 }

@@ -20,4 +20,4 @@ pub use backend::{Backend, BackendError, MemoryBackend};
 pub use config::{MIN_TTL_MS, StoreConfig};
 pub use error::StoreError;
 pub use record::{Owner, StoredTask};
-pub use table::{Answered, Finish, Page, TaskStore};
+pub use table::{Answered, CancelRequest, Finish, Page, TaskStore};

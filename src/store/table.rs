@@ -27,6 +27,19 @@ pub enum Finish {
     Failed(Outcome),
     /// `cancelled`, without a result.
     Cancelled,
+    /// A tool's result: `completed`, or whatever the task's generation makes of
+    /// `isError: true` (`failed` under 2025-11-25, `completed` under the extension).
+    ToolResult(serde_json::Map<String, serde_json::Value>),
+}
+
+/// What a cooperative `request_cancel` did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CancelRequest {
+    /// The task as it is (a cooperative cancel does not change its status).
+    pub task: Task,
+    /// Whether this request flagged a live task that was not flagged before, so the work
+    /// has to be told; repeats and terminal tasks give `false`.
+    pub newly_requested: bool,
 }
 
 /// What `answer_input` did with a set of responses.
@@ -199,6 +212,20 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         Ok(step)
     }
 
+    /// Changes a live task's `statusMessage` (and `lastUpdatedAt`), keeping its status.
+    pub fn set_message(
+        &mut self,
+        id: &TaskId,
+        message: MessageUpdate,
+        now: UnixMillis,
+    ) -> Result<Transition, StoreError> {
+        let mut record = self.work_record(id, now)?;
+        let status = record.task.status();
+        let step = transition(&mut record.task, status, message, now)?;
+        self.backend.put(record)?;
+        Ok(step)
+    }
+
     /// Ends the task, storing its outcome in the same write as the terminal transition.
     pub fn finish(
         &mut self,
@@ -209,6 +236,10 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
     ) -> Result<Task, StoreError> {
         let mut record = self.work_record(id, now)?;
         let (status, outcome) = match finish {
+            Finish::ToolResult(result) => {
+                let status = record.generation.policy().status_for_tool_result(&result);
+                (status, Some(Outcome::Result(result)))
+            }
             Finish::Completed(result) => (TaskStatus::Completed, Some(Outcome::Result(result))),
             Finish::Failed(outcome) => (TaskStatus::Failed, Some(outcome)),
             Finish::Cancelled => (TaskStatus::Cancelled, None),
@@ -232,19 +263,20 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
     }
 
     /// The requestor's `tasks/cancel`, cooperative form: flags the task so the work can
-    /// stop and end it. Terminal tasks are left as they are. Returns the task as it is.
+    /// stop and end it. Terminal tasks are left as they are.
     pub fn request_cancel(
         &mut self,
         owner: &Owner,
         id: &TaskId,
         now: UnixMillis,
-    ) -> Result<Task, StoreError> {
+    ) -> Result<CancelRequest, StoreError> {
         let mut record = self.get(owner, id, now)?;
-        if !record.task.status().is_terminal() && !record.cancel_requested {
+        let newly_requested = !record.task.status().is_terminal() && !record.cancel_requested;
+        if newly_requested {
             record.cancel_requested = true;
             self.backend.put(record.clone())?;
         }
-        Ok(record.task)
+        Ok(CancelRequest { task: record.task, newly_requested })
     }
 
     /// Queues an input request for the requestor and moves the task to
