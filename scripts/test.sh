@@ -129,6 +129,8 @@ stop_serve() {
 step_interop() {
   local log="$TMP_DIR/serve.log" url="" i
   cargo build "${CARGO_LOCKED[@]}" --features server --bin mcp-tasks
+  # The background child opens the log itself, possibly after the first read below.
+  : >"$log"
   "$CARGO_TARGET_DIR/debug/mcp-tasks" serve --listen 127.0.0.1:0 >"$log" 2>&1 &
   SERVE_PID=$!
   trap 'stop_serve; on_exit' EXIT
