@@ -5,6 +5,7 @@
 
 mod error;
 pub mod extension;
+pub mod http;
 pub mod jsonrpc;
 pub mod legacy;
 pub mod meta;
