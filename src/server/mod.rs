@@ -14,6 +14,7 @@
 mod call;
 mod clock;
 mod ctx;
+mod demo_tools;
 mod extension;
 mod http;
 mod legacy;
@@ -59,6 +60,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How long `failing_job` and `protocol_error_job` work before they fail.
     pub job_delay: Duration,
+    /// How long a demo tool (`build_report`, `deploy_release`, `import_contacts`) takes
+    /// from start to end, not counting time spent waiting for a person's answer.
+    pub demo_duration: Duration,
     /// A session unused for this long ends.
     pub session_idle: Duration,
     /// How often expired tasks and idle sessions are swept.
@@ -73,6 +77,7 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             max_body_bytes: 1024 * 1024,
             job_delay: Duration::from_millis(500),
+            demo_duration: Duration::from_secs(8),
             session_idle: Duration::from_secs(60 * 60),
             sweep_interval: Duration::from_secs(10),
         }
