@@ -29,7 +29,7 @@ async fn result_stream(c: &Legacy, task: &str) -> Sse {
 
 #[tokio::test]
 async fn demo_tools_cover_every_task_support_and_explain_themselves() {
-    let server = start().await;
+    let server = start(false).await;
     let c = Legacy::connect(server.local_addr(), json!({})).await;
     let tools = c.rpc("tools/list", json!({})).await["result"]["tools"].clone();
     for (name, support) in [
@@ -64,7 +64,7 @@ async fn demo_tools_cover_every_task_support_and_explain_themselves() {
 
 #[tokio::test]
 async fn build_report_reports_every_step_with_progress() {
-    let server = start().await;
+    let server = start(false).await;
     let c = Legacy::connect(server.local_addr(), json!({})).await;
     let mut events = c.get_stream().await;
     let task = start_task(&c, "build_report", json!({"topic": "tides", "sections": 2})).await;
@@ -99,7 +99,7 @@ async fn build_report_reports_every_step_with_progress() {
 
 #[tokio::test]
 async fn deploy_release_asks_for_approval_then_proceeds_or_stops() {
-    let server = start().await;
+    let server = start(false).await;
     let c = Legacy::connect(server.local_addr(), json!({"elicitation": {}})).await;
     for (approve, outcome) in [
         (true, "Deployed checkout 2.4.0 to production: 3 of 3 instances healthy."),
@@ -131,7 +131,7 @@ async fn deploy_release_asks_for_approval_then_proceeds_or_stops() {
 
 #[tokio::test]
 async fn import_contacts_fails_part_way() {
-    let server = start().await;
+    let server = start(false).await;
     let c = Legacy::connect(server.local_addr(), json!({})).await;
     let task = start_task(&c, "import_contacts", json!({"rows": 1000})).await;
     let (done, before) = result_stream(&c, &task).await.until_response(9).await;

@@ -13,6 +13,7 @@
 
 mod call;
 mod clock;
+mod control;
 mod ctx;
 mod demo_tools;
 mod extension;
@@ -63,6 +64,14 @@ pub struct Config {
     /// How long a demo tool (`build_report`, `deploy_release`, `import_contacts`) takes
     /// from start to end, not counting time spent waiting for a person's answer.
     pub demo_duration: Duration,
+    /// Task-tools mode, for hosts that know nothing of tasks. A plain `tools/call` (no
+    /// 2025-11-25 `params.task`; a 2026-07-28 caller that did not declare the tasks
+    /// extension) of a tool that can run as a task starts the task and answers at once
+    /// with a `CallToolResult` naming it, and the control tools `get_task_status`,
+    /// `get_task_result`, `cancel_task`, `list_my_tasks` and `answer_task_input` are
+    /// listed. Off by default: without it, plain calls of optional tools run inline, as
+    /// the conformance suite expects.
+    pub task_tools: bool,
     /// A session unused for this long ends.
     pub session_idle: Duration,
     /// How often expired tasks and idle sessions are swept.
@@ -78,6 +87,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             job_delay: Duration::from_millis(500),
             demo_duration: Duration::from_secs(8),
+            task_tools: false,
             session_idle: Duration::from_secs(60 * 60),
             sweep_interval: Duration::from_secs(10),
         }

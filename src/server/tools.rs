@@ -1,12 +1,12 @@
 //! The fixture tools the official conformance suite and the peer scripts call (their names
-//! and behaviour are fixed), and the registry over them and the demo tools.
+//! and behaviour are fixed), and the registry over them, the demo tools and the control tools.
 
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
 use super::ctx::{Ctx, ToolError};
-use super::demo_tools;
+use super::{control, demo_tools};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::protocol::legacy::{TaskSupport, Tool, ToolExecution};
 use crate::task::InputRequest;
@@ -123,30 +123,49 @@ pub(super) fn object(properties: Value, required: &[&str]) -> Value {
     json!({"type": "object", "properties": properties, "required": required})
 }
 
-/// Every tool definition this server lists: fixtures, then demos.
-fn defs() -> impl Iterator<Item = &'static Def> {
-    TOOLS.iter().chain(demo_tools::TOOLS)
+/// Every tool definition this server may list: fixtures, demos, and (in task-tools mode)
+/// the control tools.
+fn defs(task_tools: bool) -> impl Iterator<Item = &'static Def> {
+    let control: &'static [Def] = if task_tools { control::TOOLS } else { &[] };
+    TOOLS.iter().chain(demo_tools::TOOLS).chain(control)
 }
 
 /// The task support of tool `name`, or `None` for an unknown tool.
-pub(crate) fn support_of(name: &str) -> Option<TaskSupport> {
-    defs().find(|d| d.name == name).map(|d| d.support)
+pub(crate) fn support_of(name: &str, task_tools: bool) -> Option<TaskSupport> {
+    defs(task_tools).find(|d| d.name == name).map(|d| d.support)
 }
 
 /// The tools as `tools/list` lists them; `with_execution` adds the 2025-11-25
 /// `execution.taskSupport` (the 2026-07-28 `Tool` has no such field).
-pub(crate) fn list(with_execution: bool) -> Vec<Tool> {
-    defs()
-        .map(|d| Tool {
-            name: d.name.into(),
-            title: None,
-            description: Some(d.description.into()),
-            input_schema: (d.schema)(),
-            output_schema: d.output.map(|f| f()),
-            annotations: None,
-            execution: with_execution.then(|| ToolExecution::new(d.support)),
-            meta: None,
-            extra: Map::new(),
+///
+/// In task-tools mode a plain call of a task-only tool is served (it starts the task), so
+/// such a tool is listed as `optional`: that is what the server then does, and hosts that
+/// refuse to call `required` tools plainly (the TypeScript SDK's `callTool`) can call it.
+/// The descriptions of long tools also say how a plain call behaves, since the host's
+/// model reads them and nothing else tells it.
+pub(crate) fn list(with_execution: bool, task_tools: bool) -> Vec<Tool> {
+    defs(task_tools)
+        .map(|d| {
+            let support = match d.support {
+                TaskSupport::Required if task_tools => TaskSupport::Optional,
+                other => other,
+            };
+            let description = if task_tools && d.support != TaskSupport::Forbidden {
+                format!("{} {}", d.description, control::BACKGROUND_NOTE)
+            } else {
+                d.description.to_owned()
+            };
+            Tool {
+                name: d.name.into(),
+                title: None,
+                description: Some(description),
+                input_schema: (d.schema)(),
+                output_schema: d.output.map(|f| f()),
+                annotations: None,
+                execution: with_execution.then(|| ToolExecution::new(support)),
+                meta: None,
+                extra: Map::new(),
+            }
         })
         .collect()
 }

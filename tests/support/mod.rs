@@ -17,9 +17,10 @@ use tokio::time::timeout;
 /// The bound on every wait, so that a hung server fails a test instead of hanging it.
 pub const WAIT: Duration = Duration::from_secs(10);
 
-/// A server with durations short enough for tests.
-pub async fn start() -> ServerHandle {
+/// A server with task-tools mode as given and durations short enough for tests.
+pub async fn start(task_tools: bool) -> ServerHandle {
     let config = Config {
+        task_tools,
         job_delay: Duration::from_millis(1),
         demo_duration: Duration::from_millis(5),
         ..Config::default()
