@@ -91,7 +91,7 @@ pub(crate) async fn post(
             }
             .to_map();
             // 2026-07-28 list results are cacheable and must say for how long; the tool
-            // set is fixed per binary and holds nothing user-specific.
+            // set is fixed by the server's configuration and holds nothing user-specific.
             list.insert("cacheScope".into(), json!("public"));
             list.insert("ttlMs".into(), json!(DISCOVER_TTL_MS));
             Ok(list)
