@@ -5,12 +5,18 @@
 #   bash scripts/peers.sh SERVER_URL          e.g. http://127.0.0.1:8931/mcp
 #   bash scripts/peers.sh --sdk-servers       both clients against both SDK reference servers
 #   bash scripts/peers.sh --rmcp-server       the 2026-07-28 wire probe against the rmcp peer server
+#   bash scripts/peers.sh --plain SERVER_URL  a host without task support against a server
+#                                             in task-tools mode (mcp-tasks serve --task-tools)
 #
 # SERVER_URL is passed unchanged to both clients (tests/peers/ts-client.mjs and
 # tests/peers/py-client.py). The server must expose the fixture tools those scripts
 # describe: slow_compute, confirm_delete, failing_job, greet. Both clients always run;
 # the script fails if either failed. PEERS_SKIP_ELICITATION=1 skips the elicitation check,
 # PEERS_CHECK_TIMEOUT_MS bounds each check (default 20000).
+#
+# --plain runs tests/peers/ts-plain-host.mjs only: the TS SDK client with no capabilities
+# drives long tools through plain tools/call and the control tools (get_task_status,
+# get_task_result, cancel_task, list_my_tasks, answer_task_input).
 #
 # --sdk-servers starts tests/peers/ts-server.mjs and tests/peers/py-server.py on free
 # loopback ports and runs all four client/server pairings: that validates the client
@@ -142,22 +148,33 @@ step_rmcp_server() {
   stop_servers
 }
 
+usage() {
+  echo "usage: bash scripts/peers.sh SERVER_URL | --sdk-servers | --rmcp-server | --plain SERVER_URL" >&2
+  exit 2
+}
+
 main() {
-  if (($# != 1)); then
-    echo "usage: bash scripts/peers.sh SERVER_URL | --sdk-servers | --rmcp-server" >&2
-    exit 2
-  fi
-  if [[ "$1" == "--rmcp-server" ]]; then
-    run_step "build the rmcp peer server" step_install_rmcp
-    run_step "wire probe against the rmcp peer server" step_rmcp_server
-  else
-    run_step "install peer SDKs" step_install
-    if [[ "$1" == "--sdk-servers" ]]; then
+  case "$#:${1:-}" in
+    2:--plain)
+      run_step "install the TS SDK" ensure_peer_node_deps
+      run_step "plain host against $2" \
+        run_client "TS SDK plain host" "$2" node "$PEERS_DIR/ts-plain-host.mjs"
+      ;;
+    1:--sdk-servers)
+      run_step "install peer SDKs" step_install
       run_step "SDK clients against the SDK reference servers" step_sdk_servers
-    else
+      ;;
+    1:--rmcp-server)
+      run_step "build the rmcp peer server" step_install_rmcp
+      run_step "wire probe against the rmcp peer server" step_rmcp_server
+      ;;
+    1:--*) usage ;;
+    1:*)
+      run_step "install peer SDKs" step_install
       run_step "SDK clients against $1" run_peer_clients "$1"
-    fi
-  fi
+      ;;
+    *) usage ;;
+  esac
   print_step_times
   echo
   echo "summary: $TESTS_PASSED passed, $TESTS_FAILED failed, $TESTS_SKIPPED skipped"
