@@ -318,6 +318,25 @@ async fn legacy_input_request_arrives_on_the_held_result_stream() {
 }
 
 #[tokio::test]
+async fn legacy_error_answer_to_an_input_request_is_a_tool_error() {
+    let server = start().await;
+    let c = Legacy::connect(server.local_addr()).await;
+    let task = c.start_task("confirm_delete", json!({"item": "x"})).await;
+    let mut held = c.result_stream(&task).await;
+    let ask = held.next().await.unwrap();
+    let refusal = json!({"jsonrpc": "2.0", "id": ask["id"],
+        "error": {"code": -32601, "message": "Method not found"}});
+    assert_eq!(c.post(&refusal).await.status, StatusCode::ACCEPTED);
+    let (done, _) = response_of(&mut held).await;
+    assert_eq!(done["result"]["isError"], true, "{done}");
+    let text = done["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("Method not found"), "{text}");
+    let got = c.call("tasks/get", json!({"taskId": task})).await;
+    assert_eq!(got["result"]["status"], "failed", "isError is failed under 2025-11-25");
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn legacy_multi_input_asks_twice_in_turn() {
     let server = start().await;
     let c = Legacy::connect(server.local_addr()).await;

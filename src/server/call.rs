@@ -62,7 +62,7 @@ pub(crate) async fn tools_call(
             match tools::run(&name, args, &mut ctx).await {
                 Ok(result) => Ok(result),
                 Err(ToolError::Rpc(e)) => Err(e),
-                Err(ToolError::Stopped) => {
+                Err(ToolError::Stopped | ToolError::Refused(_)) => {
                     Err(ErrorObject::new(ErrorCode::INTERNAL_ERROR, "the tool stopped"))
                 }
             }

@@ -21,6 +21,7 @@ use crate::protocol::legacy::{
 };
 use crate::receiver::{Caller, Reply};
 use crate::store::Owner;
+use crate::task::InputAnswer;
 
 /// The revisions this endpoint serves with sessions, newest first.
 pub(crate) const VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26"];
@@ -45,15 +46,12 @@ pub(crate) async fn post(
     match msg {
         Message::Notification(_) => http::empty(StatusCode::ACCEPTED),
         Message::Result(res) => {
-            answer(shared, &session, &res.id, res.result);
+            answer(shared, &session, &res.id, InputAnswer::Response(res.result));
             http::empty(StatusCode::ACCEPTED)
         }
         Message::Error(err) => {
-            // A refused input request reads as the user cancelling it.
             if let Some(id) = &err.id {
-                let mut cancel = Map::new();
-                cancel.insert("action".into(), Value::from("cancel"));
-                answer(shared, &session, id, cancel);
+                answer(shared, &session, id, InputAnswer::Error(err.error));
             }
             http::empty(StatusCode::ACCEPTED)
         }
@@ -189,13 +187,13 @@ fn respond(id: RequestId, outcome: Result<Map<String, Value>, ErrorObject>) -> R
 }
 
 /// Passes a client's response to a server→client input request on to its task.
-fn answer(shared: &Shared, session: &str, id: &RequestId, result: Map<String, Value>) {
+fn answer(shared: &Shared, session: &str, id: &RequestId, answer: InputAnswer) {
     let mut st = shared.lock();
     let Some((task, key)) = st.take_pending(session, id) else {
         return;
     };
     let caller = Caller::legacy(Owner::new(session));
-    let _ = st.receiver.deliver_answer(&caller, &task, key, result, clock::now());
+    let _ = st.receiver.deliver_answer(&caller, &task, key, answer, clock::now());
     st.poke(&task);
     st.drain_events();
 }

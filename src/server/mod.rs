@@ -135,7 +135,6 @@ async fn accept_loop(
                 let now = clock::now();
                 let mut st = shared.lock();
                 let _ = st.receiver.store().sweep(now, 1000);
-                st.wake_orphans(now);
                 let idle = u64::try_from(shared.config.session_idle.as_millis()).unwrap_or(u64::MAX);
                 st.expire_sessions(now.0, idle);
                 st.drain_events();

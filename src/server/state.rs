@@ -17,7 +17,7 @@ use crate::id::{IdSource, RandomIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorResponse, Message, RequestId, ResultResponse};
 use crate::protocol::legacy::{TaskStatusNotificationParams, WireShape, set_related_task};
 use crate::receiver::{Caller, Event, Receiver, Reply};
-use crate::store::Owner;
+use crate::store::{Owner, Removed};
 use crate::task::Generation;
 
 /// How many GET-stream events a session keeps for `Last-Event-ID` replay.
@@ -114,17 +114,6 @@ impl State {
         self.pending.retain(|(s, _), _| s != id);
         self.outbox.retain(|_, (s, _)| s != id);
         found
-    }
-
-    /// Wakes the work of tasks that expired and were swept, so that it stops instead of
-    /// waiting for answers that can no longer arrive.
-    pub fn wake_orphans(&mut self, now: crate::time::UnixMillis) {
-        let ids: Vec<TaskId> = self.works.keys().cloned().collect();
-        for id in ids {
-            if self.receiver.store().peek(&id, now).is_err() {
-                self.poke(&id);
-            }
-        }
     }
 
     /// Ends sessions idle for longer than `idle_ms` that have no open GET stream.
@@ -255,7 +244,9 @@ impl State {
                 self.route(&session, &task_id, &msg, true);
             }
             Event::CancelRequested { task_id } => self.poke(&task_id),
-            Event::Terminal { task_id } => {
+            // A task that ended or went away: its held `tasks/result` calls get their
+            // answer (for a removed task, "not found") and its work stops.
+            Event::Terminal { task_id, .. } | Event::Removed(Removed { task_id, .. }) => {
                 self.outbox.remove(&task_id);
                 self.poke(&task_id);
                 for held in self.held.remove(&task_id).unwrap_or_default() {
