@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::clock;
 use super::ctx::{Ctx, ToolError, spawn_task};
 use super::state::Shared;
 use super::tools;
@@ -52,7 +51,7 @@ pub(crate) async fn tools_call(
     };
     let plan = {
         let mut st = shared.lock();
-        let plan = st.receiver.accept_tool_call(caller, support, &params, clock::now());
+        let plan = st.receiver.accept_tool_call(caller, support, &params, shared.now());
         st.drain_events();
         plan
     };

@@ -10,7 +10,6 @@ use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
 
-use super::clock;
 use super::state::Shared;
 use crate::id::{RandomIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
@@ -81,7 +80,8 @@ impl Ctx {
     ) -> Option<R> {
         let task = self.task.as_ref()?;
         let mut st = self.shared.lock();
-        let r = f(&mut st.receiver.work(&task.id), clock::now());
+        let now = st.now();
+        let r = f(&mut st.receiver.work(&task.id), now);
         st.drain_events();
         Some(r)
     }
@@ -205,7 +205,7 @@ pub(crate) fn spawn_task(
     tokio::spawn(async move {
         let outcome = super::tools::run(&name, args, &mut ctx).await;
         let mut st = shared.lock();
-        let now = clock::now();
+        let now = st.now();
         // A report after the task ended (a cancel won) is refused by the store; that
         // is expected, and the first terminal status stays.
         let _ = {

@@ -9,7 +9,6 @@ use hyper::{Response, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::call::tools_call;
-use super::clock;
 use super::http::{self, Body, header_str, rpc_error, rpc_fail};
 use super::state::Shared;
 use super::tools;
@@ -89,7 +88,8 @@ pub(crate) async fn post(
         method::TOOLS_CALL => tools_call(shared, &caller, params, None).await,
         m if m.starts_with("tasks/") => {
             let mut st = shared.lock();
-            let reply = st.receiver.handle(&caller, m, Some(&params), clock::now());
+            let now = st.now();
+            let reply = st.receiver.handle(&caller, m, Some(&params), now);
             if m == method::TASKS_UPDATE {
                 if let Some(task) = params.get("taskId").and_then(Value::as_str) {
                     st.poke(&task.into());

@@ -8,8 +8,8 @@ use hyper::{Response, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::call::tools_call;
-use super::clock;
 use super::http::{self, Body, header_str, rpc_error, rpc_fail};
+use super::session::EventId;
 use super::state::Shared;
 use super::tools;
 use crate::protocol::jsonrpc::{
@@ -155,13 +155,14 @@ async fn request(shared: &Arc<Shared>, session: String, req: Request) -> Respons
         "tools/call" => tools_call(shared, &caller, params, Some(session)).await,
         m if m.starts_with("tasks/") => {
             let mut st = shared.lock();
-            let reply = st.receiver.handle(&caller, m, Some(&params), clock::now());
+            let now = st.now();
+            let reply = st.receiver.handle(&caller, m, Some(&params), now);
             st.drain_events();
             match reply {
                 Some(Reply::Result(r)) => Ok(r),
                 Some(Reply::Error(e)) => Err(e),
                 Some(Reply::AwaitTerminal(task)) => {
-                    let (res, tx) = http::sse();
+                    let (res, tx) = http::sse(shared.config.keepalive);
                     st.hold_result(&session, task, req.id, tx);
                     return res;
                 }
@@ -193,7 +194,8 @@ fn answer(shared: &Shared, session: &str, id: &RequestId, answer: InputAnswer) {
         return;
     };
     let caller = Caller::legacy(Owner::new(session));
-    let _ = st.receiver.deliver_answer(&caller, &task, key, answer, clock::now());
+    let now = st.now();
+    let _ = st.receiver.deliver_answer(&caller, &task, key, answer, now);
     st.poke(&task);
     st.drain_events();
 }
@@ -207,8 +209,8 @@ pub(crate) fn get(shared: &Shared, headers: &HeaderMap) -> Response<Body> {
         Ok(s) => s,
         Err(res) => return *res,
     };
-    let last = header_str(headers, "last-event-id").and_then(|v| v.trim().parse::<u64>().ok());
-    let (res, tx) = http::sse();
+    let last = header_str(headers, "last-event-id").and_then(EventId::parse);
+    let (res, tx) = http::sse(shared.config.keepalive);
     shared.lock().attach_get_stream(&session, tx, last);
     res
 }

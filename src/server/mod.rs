@@ -17,9 +17,12 @@ mod ctx;
 mod extension;
 mod http;
 mod legacy;
+mod session;
 mod state;
 mod statics;
 mod tools;
+
+pub use clock::Clock;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -59,10 +62,17 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How long `failing_job` and `protocol_error_job` work before they fail.
     pub job_delay: Duration,
-    /// A session unused for this long ends.
+    /// A session unused for this long, with no stream open, ends (and its tasks with it).
     pub session_idle: Duration,
     /// How often expired tasks and idle sessions are swept.
     pub sweep_interval: Duration,
+    /// How often an SSE stream with nothing to say sends a keep-alive comment (zero: never).
+    pub keepalive: Duration,
+    /// The `retry:` a 2025-11-25 SSE stream announces: how long a client waits before it
+    /// reconnects with `Last-Event-ID`.
+    pub sse_retry: Duration,
+    /// Where task timestamps, TTLs and session idleness read the time.
+    pub clock: Clock,
 }
 
 impl Default for Config {
@@ -75,6 +85,9 @@ impl Default for Config {
             job_delay: Duration::from_millis(500),
             session_idle: Duration::from_secs(60 * 60),
             sweep_interval: Duration::from_secs(10),
+            keepalive: Duration::from_secs(15),
+            sse_retry: Duration::from_secs(1),
+            clock: Clock::system(),
         }
     }
 }
@@ -132,11 +145,10 @@ async fn accept_loop(
                 });
             }
             _ = sweep.tick() => {
-                let now = clock::now();
                 let mut st = shared.lock();
+                let now = st.now();
                 let _ = st.receiver.store().sweep(now, 1000);
-                let idle = u64::try_from(shared.config.session_idle.as_millis()).unwrap_or(u64::MAX);
-                st.expire_sessions(now.0, idle);
+                st.expire();
                 st.drain_events();
             }
             _ = stopped.changed() => break,
@@ -191,6 +203,9 @@ fn is_extension_header(headers: &HeaderMap) -> bool {
 
 async fn post(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
     let (parts, body) = req.into_parts();
+    if let Err(res) = http::check_post_headers(&parts.headers) {
+        return *res;
+    }
     let cap = shared.config.max_body_bytes;
     let declared = header_str(&parts.headers, "content-length").and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > cap as u64) {

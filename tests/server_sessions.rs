@@ -1,0 +1,97 @@
+//! Who may reach a task on the reference server: session expiry on a hand-moved clock,
+//! and 2025-11-25 sessions as task owners.
+#![cfg(feature = "server")]
+
+mod support;
+
+use std::time::Duration;
+
+use hyper::StatusCode;
+use mcp_tasks::server::Config;
+use serde_json::json;
+use support::{Legacy, ManualClock, send, start, start_with};
+
+const HOUR: Duration = Duration::from_secs(60 * 60);
+
+#[tokio::test]
+async fn an_idle_session_ends_and_its_tasks_with_it() {
+    let time = ManualClock::new();
+    let config = Config { clock: time.clock(), session_idle: HOUR, ..Config::default() };
+    let server = start_with(config).await;
+    let addr = server.local_addr();
+    let idle = Legacy::connect(addr).await;
+    let watched = Legacy::connect(addr).await;
+    // A day of TTL: what ends the task below is its session, not its TTL.
+    let call = json!({"name": "slow_compute", "arguments": {"seconds": 600, "steps": 1},
+        "task": {"ttl": 86_400_000}});
+    let created = idle.call("tools/call", call).await;
+    let task = created["result"]["task"]["taskId"].as_str().unwrap().to_owned();
+    let _get = watched.open_get_stream().await;
+
+    time.advance(HOUR - Duration::from_secs(1));
+    let got = idle.call("tasks/get", json!({"taskId": task})).await;
+    assert_eq!(got["result"]["status"], "working", "used within the hour: alive");
+    time.advance(HOUR + Duration::from_secs(1));
+
+    for res in [
+        idle.post(&json!({"jsonrpc": "2.0", "id": 1, "method": "tasks/get",
+            "params": {"taskId": task}}))
+            .await,
+        send(
+            addr,
+            "GET",
+            &[("mcp-session-id", &idle.session), ("accept", "text/event-stream")],
+            b"",
+        )
+        .await,
+        send(addr, "DELETE", &[("mcp-session-id", &idle.session)], b"").await,
+    ] {
+        assert_eq!(res.status, StatusCode::NOT_FOUND);
+        assert_eq!(res.json().await["error"]["code"], -32001);
+    }
+    let ping = json!({"jsonrpc": "2.0", "id": 2, "method": "ping"});
+    assert_eq!(watched.post(&ping).await.status, StatusCode::OK, "an open stream keeps a session");
+
+    let fresh = Legacy::connect(addr).await;
+    let got = fresh.call("tasks/get", json!({"taskId": task})).await;
+    assert_eq!(got["error"]["code"], -32602);
+    let listed = fresh.call("tasks/list", json!({})).await;
+    assert_eq!(listed["result"]["tasks"], json!([]));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_deleted_session_takes_its_running_work_down() {
+    let server = start().await;
+    let addr = server.local_addr();
+    let c = Legacy::connect(addr).await;
+    let task = c.start_task("confirm_delete", json!({"item": "x"})).await;
+    let mut held = c.result_stream(&task).await;
+    held.next().await.unwrap();
+    let h = [("mcp-session-id", c.session.as_str())];
+    assert_eq!(send(addr, "DELETE", &h, b"").await.status, StatusCode::OK);
+    assert_eq!(held.next().await, None, "its held stream closes");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_task_of_one_session_is_not_found_from_another() {
+    let server = start().await;
+    let addr = server.local_addr();
+    let alice = Legacy::connect(addr).await;
+    let mallory = Legacy::connect(addr).await;
+    let task = alice.start_task("slow_compute", json!({"seconds": 600, "steps": 1})).await;
+    for method in ["tasks/get", "tasks/result", "tasks/cancel"] {
+        let res = mallory.call(method, json!({"taskId": task})).await;
+        assert_eq!(res["error"]["code"], -32602, "{method}: {res}");
+        let message = res["error"]["message"].as_str().unwrap();
+        assert!(!message.contains("owner"), "no hint that it exists: {message}");
+    }
+    let listed = mallory.call("tasks/list", json!({})).await;
+    assert_eq!(listed["result"]["tasks"], json!([]));
+    let got = alice.call("tasks/get", json!({"taskId": task})).await;
+    assert_eq!(got["result"]["status"], "working", "untouched by the attempts");
+    let listed = alice.call("tasks/list", json!({})).await;
+    assert_eq!(listed["result"]["tasks"][0]["taskId"], task.as_str());
+    server.shutdown().await;
+}
