@@ -1,5 +1,6 @@
 //! Who may reach a task on the reference server: session expiry on a hand-moved clock,
-//! and 2025-11-25 sessions as task owners.
+//! and owner binding in both generations (2025-11-25 sessions, 2026-07-28
+//! `Authorization` credentials).
 #![cfg(feature = "server")]
 
 mod support;
@@ -8,8 +9,8 @@ use std::time::Duration;
 
 use hyper::StatusCode;
 use mcp_tasks::server::Config;
-use serde_json::json;
-use support::{Legacy, ManualClock, send, start, start_with};
+use serde_json::{Value, json};
+use support::{Legacy, ManualClock, ext_as, send, start, start_with};
 
 const HOUR: Duration = Duration::from_secs(60 * 60);
 
@@ -93,5 +94,59 @@ async fn a_task_of_one_session_is_not_found_from_another() {
     assert_eq!(got["result"]["status"], "working", "untouched by the attempts");
     let listed = alice.call("tasks/list", json!({})).await;
     assert_eq!(listed["result"]["tasks"][0]["taskId"], task.as_str());
+    server.shutdown().await;
+}
+
+async fn ext_task(addr: std::net::SocketAddr, auth: Option<&str>) -> String {
+    let call = json!({"name": "confirm_delete", "arguments": {"item": "x"}});
+    let created = ext_as(addr, auth, "tools/call", Some("confirm_delete"), call, true).await;
+    let body = created.json().await;
+    assert_eq!(body["result"]["resultType"], "task", "{body}");
+    body["result"]["taskId"].as_str().unwrap().to_owned()
+}
+
+async fn ext_code(
+    addr: std::net::SocketAddr,
+    auth: Option<&str>,
+    method: &str,
+    task: &str,
+) -> Value {
+    let params = match method {
+        "tasks/update" => json!({"taskId": task, "inputResponses": {}}),
+        _ => json!({"taskId": task}),
+    };
+    let body = ext_as(addr, auth, method, Some(task), params, true).await.json().await;
+    body["error"]["code"].clone()
+}
+
+#[tokio::test]
+async fn extension_tasks_belong_to_the_authorization_credentials() {
+    let server = start().await;
+    let addr = server.local_addr();
+    let alice = Some("Bearer alice-token");
+    let task = ext_task(addr, alice).await;
+    for other in [Some("Bearer mallory-token"), None, Some("Basic alice-token")] {
+        for method in ["tasks/get", "tasks/update", "tasks/cancel"] {
+            assert_eq!(ext_code(addr, other, method, &task).await, -32602, "{other:?} {method}");
+        }
+    }
+    let got = ext_as(
+        addr,
+        Some("bearer  alice-token "),
+        "tasks/get",
+        Some(&task),
+        json!({"taskId": task}),
+        true,
+    )
+    .await
+    .json()
+    .await;
+    assert_eq!(got["result"]["taskId"], task.as_str(), "the scheme is case-insensitive");
+
+    // Without credentials every caller is the one anonymous owner: the random task id
+    // is the handle.
+    let anonymous = ext_task(addr, None).await;
+    assert_eq!(ext_code(addr, alice, "tasks/get", &anonymous).await, -32602);
+    assert_eq!(ext_code(addr, None, "tasks/cancel", &anonymous).await, Value::Null);
     server.shutdown().await;
 }

@@ -86,6 +86,18 @@ pub(crate) async fn post(
             Ok(list)
         }
         method::TOOLS_CALL => tools_call(shared, &caller, params, None).await,
+        method::SUBSCRIPTIONS_LISTEN => {
+            let mut st = shared.lock();
+            let now = st.now();
+            match st.receiver.listen(&caller, &id, &params, now) {
+                Ok(sub) => {
+                    let (res, tx) = http::sse(shared.config.keepalive);
+                    st.open_listener(caller.owner.clone(), id, tx, sub);
+                    return res;
+                }
+                Err(e) => Err(e),
+            }
+        }
         m if m.starts_with("tasks/") => {
             let mut st = shared.lock();
             let now = st.now();
@@ -136,12 +148,22 @@ fn status_for(code: ErrorCode) -> StatusCode {
     }
 }
 
-/// Who is calling: with `Authorization`, its value is the owner (kept in memory only);
+/// Who is calling: with `Authorization`, its credentials are the owner (kept in memory
+/// only; the scheme is case-insensitive, so `bearer X` and `Bearer X` are one caller);
 /// without, every caller is one anonymous owner and task ids are the bearer handles.
+/// This server validates no token: whoever presents the same credentials is the same
+/// caller, and nobody else can reach their tasks.
 fn owner(headers: &HeaderMap) -> Owner {
-    match header_str(headers, "authorization") {
-        Some(token) => Owner::new(format!("ext:authorization:{token}")),
-        None => Owner::new(ANONYMOUS),
+    // Read as bytes: a value that is not visible ASCII is still someone's credentials,
+    // never the anonymous caller.
+    let raw = headers.get("authorization").map(|v| String::from_utf8_lossy(v.as_bytes()));
+    let credentials = raw.as_deref().map(str::trim).unwrap_or("");
+    match credentials.split_once(' ') {
+        Some((scheme, rest)) if !rest.trim().is_empty() => {
+            Owner::new(format!("ext:auth:{}:{}", scheme.to_ascii_lowercase(), rest.trim()))
+        }
+        _ if !credentials.is_empty() => Owner::new(format!("ext:auth::{credentials}")),
+        _ => Owner::new(ANONYMOUS),
     }
 }
 

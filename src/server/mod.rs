@@ -17,6 +17,7 @@ mod ctx;
 mod extension;
 mod http;
 mod legacy;
+mod listen;
 mod session;
 mod state;
 mod statics;

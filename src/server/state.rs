@@ -1,6 +1,6 @@
 //! What the server shares between requests and running tools: the receiver, the
 //! 2025-11-25 sessions with their streams, held `tasks/result` responses, input requests
-//! waiting for an answer, and the routing of the receiver's
+//! waiting for an answer, extension listen streams, and the routing of the receiver's
 //! events to them. Everything here is synchronous and runs under one lock that is never
 //! held across an `.await`.
 
@@ -13,11 +13,12 @@ use tokio::sync::watch;
 use super::Config;
 use super::clock::Clock;
 use super::http::SseSender;
+use super::listen::Listeners;
 use super::session::{EventId, GET_STREAM, Resumed, Session};
 use crate::id::{IdSource, RandomIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorResponse, Message, RequestId, ResultResponse};
 use crate::protocol::legacy::{TaskStatusNotificationParams, WireShape, set_related_task};
-use crate::receiver::{Caller, Event, Receiver, Reply};
+use crate::receiver::{Caller, Event, Receiver, Reply, Subscription};
 use crate::store::{Owner, Removed};
 use crate::task::Generation;
 use crate::time::UnixMillis;
@@ -40,6 +41,7 @@ impl Shared {
             pending: HashMap::new(),
             works: HashMap::new(),
             next_request: 0,
+            listeners: Listeners::default(),
         };
         Arc::new(Self { config, state: Mutex::new(state) })
     }
@@ -87,6 +89,7 @@ pub(crate) struct State {
     /// A running task's wake-up: bumped on answers, cancel requests and removal.
     works: HashMap<TaskId, watch::Sender<u64>>,
     next_request: u64,
+    listeners: Listeners,
 }
 
 impl State {
@@ -134,7 +137,7 @@ impl State {
         true
     }
 
-    /// Ends idle sessions.
+    /// Ends idle sessions and forgets listen streams whose client left.
     pub fn expire(&mut self) {
         let now = self.now().0;
         let idle: Vec<String> = self
@@ -146,14 +149,16 @@ impl State {
         for id in idle {
             self.close_session(&id);
         }
+        self.listeners.prune();
     }
 
-    /// Closes every stream, for shutdown.
+    /// Closes every stream, for shutdown; listen streams end gracefully.
     pub fn close_all_streams(&mut self) {
         self.held.clear();
         for s in self.sessions.values_mut() {
             s.close_streams();
         }
+        self.listeners.close_all();
     }
 
     /// Opens the session's standalone stream on a GET, or continues the stream
@@ -212,6 +217,17 @@ impl State {
         }
     }
 
+    /// Starts a 2026-07-28 listen stream.
+    pub fn open_listener(
+        &mut self,
+        owner: Owner,
+        request_id: RequestId,
+        tx: SseSender,
+        sub: Subscription,
+    ) {
+        self.listeners.open(owner, request_id, tx, sub);
+    }
+
     /// Registers the wake-up of a task's work.
     pub fn register_work(&mut self, task: &TaskId) -> watch::Receiver<u64> {
         let (tx, rx) = watch::channel(0);
@@ -264,8 +280,7 @@ impl State {
                     }
                 }
             }
-            // Extension clients poll `tasks/get`; `subscriptions/listen` is not served yet.
-            Event::Status { .. } => {}
+            Event::Status { view, owner, .. } => self.listeners.status(&view, &owner),
             Event::InputRequested { task_id, key, request, owner } => {
                 self.next_request += 1;
                 let seq = self.next_request;
@@ -286,7 +301,10 @@ impl State {
             }
             Event::CancelRequested { task_id } => self.poke(&task_id),
             Event::Terminal { task_id, .. } => self.settle(&task_id),
-            Event::Removed(Removed { task_id, .. }) => self.settle(&task_id),
+            Event::Removed(Removed { task_id, .. }) => {
+                self.listeners.removed(&task_id);
+                self.settle(&task_id);
+            }
         }
     }
 
