@@ -1,5 +1,6 @@
 //! 2026-07-28 on the reference server: `subscriptions/listen` with `taskIds` delivering
-//! `notifications/tasks`.
+//! `notifications/tasks`, and the revision's request rules (`_meta`, headers, removed
+//! methods, server identity).
 #![cfg(feature = "server")]
 
 mod support;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use hyper::StatusCode;
 use mcp_tasks::server::Config;
 use serde_json::{Value, json};
-use support::{Sse, ext, ext_as, poll_until, start, start_with};
+use support::{Sse, ext, ext_as, ext_meta, poll_until, post, start, start_with};
 
 const SUB: &str = "io.modelcontextprotocol/subscriptionId";
 
@@ -144,5 +145,38 @@ async fn listen_streams_stay_alive_and_task_ids_need_the_extension() {
         err["data"]["requiredCapabilities"]["extensions"]["io.modelcontextprotocol/tasks"],
         json!({})
     );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn requests_follow_the_2026_07_28_rules() {
+    let server = start().await;
+    let addr = server.local_addr();
+    let h = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "tools/list")];
+    let body = json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list", "params": {}});
+    let res = post(addr, &h, &body).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "no _meta: invalid params");
+    let e = res.json().await;
+    assert_eq!((e["id"].clone(), e["error"]["code"].clone()), (json!(3), json!(-32602)));
+
+    let mut body = json!({"jsonrpc": "2.0", "id": 4, "method": "server/discover",
+        "params": {"_meta": ext_meta(false)}});
+    body["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"] = json!("v999");
+    let h = [("mcp-protocol-version", "2026-07-28"), ("mcp-method", "server/discover")];
+    let res = post(addr, &h, &body).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert_eq!(res.json().await["error"]["code"], -32020, "header and body disagree first");
+
+    for method in ["ping", "initialize", "logging/setLevel"] {
+        let res = ext(addr, method, None, json!({}), true).await;
+        assert_eq!(res.status, StatusCode::NOT_FOUND, "{method} was removed");
+        assert_eq!(res.json().await["error"]["code"], -32601);
+    }
+
+    let d = ext(addr, "server/discover", None, json!({}), false).await.json().await;
+    assert_eq!(d["result"]["_meta"]["io.modelcontextprotocol/serverInfo"]["name"], "mcp-tasks");
+    let task = create(addr, None, "slow_compute", json!({"seconds": 60})).await;
+    let got = ext(addr, "tasks/get", Some(&task), json!({"taskId": task}), true).await.json().await;
+    assert_eq!(got["result"]["_meta"]["io.modelcontextprotocol/serverInfo"]["name"], "mcp-tasks");
     server.shutdown().await;
 }

@@ -25,6 +25,9 @@ use crate::store::Owner;
 /// The revisions served statelessly.
 pub(crate) const VERSIONS: &[&str] = &[EXTENSION_PROTOCOL_VERSION];
 
+/// `_meta` key naming the server on a 2026-07-28 result.
+const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
+
 /// The owner of every request without `Authorization`.
 const ANONYMOUS: &str = "ext:anonymous";
 
@@ -74,7 +77,6 @@ pub(crate) async fn post(
             d.server_info = Some(info());
             Ok(d.to_map())
         }
-        "ping" => Ok(Map::new()),
         "tools/list" => {
             let mut list =
                 ListToolsResult { tools: tools::list(false), next_cursor: None, meta: None }
@@ -119,10 +121,18 @@ pub(crate) async fn post(
     match outcome {
         Ok(mut result) => {
             result.entry("resultType").or_insert_with(|| Value::from("complete"));
+            identify(&mut result);
             let body = Message::Result(ResultResponse::new(id, result)).to_value();
             http::json(StatusCode::OK, &body)
         }
         Err(e) => rpc_error(status_for(e.code), Some(id), e),
+    }
+}
+
+/// Names the server in a result's `_meta`, as 2026-07-28 asks of every result.
+fn identify(result: &mut Map<String, Value>) {
+    if let Value::Object(meta) = result.entry("_meta").or_insert_with(|| json!({})) {
+        meta.entry(SERVER_INFO).or_insert_with(|| Value::Object(info()));
     }
 }
 
@@ -180,20 +190,27 @@ fn check(
                 .with_data(json!({"header": what}));
         Box::new(rpc_error(StatusCode::BAD_REQUEST, id.cloned(), error))
     };
-    let version = meta_version(Some(params));
-    if let Some(v) = version {
-        if !VERSIONS.contains(&v) {
-            let error = UnsupportedProtocolVersion {
-                supported: VERSIONS.iter().map(|v| v.to_string()).collect(),
-                requested: v.to_owned(),
-            }
-            .to_error();
-            return Err(Box::new(rpc_error(StatusCode::BAD_REQUEST, id.cloned(), error)));
-        }
-    }
-    let header_version = header_str(headers, "mcp-protocol-version");
-    if version.is_none() || header_version != version {
+    // The body's version is what the request speaks; without it the request is
+    // malformed (invalid params), whatever the headers say.
+    let Some(version) = meta_version(Some(params)) else {
+        let error = ErrorObject::new(
+            ErrorCode::INVALID_PARAMS,
+            format!("Invalid params: _meta[\"{PROTOCOL_VERSION}\"] is required"),
+        );
+        return Err(Box::new(rpc_error(StatusCode::BAD_REQUEST, id.cloned(), error)));
+    };
+    // A header that disagrees with the body is a mismatch even when the body's version
+    // is one the server does not speak.
+    if header_str(headers, "mcp-protocol-version") != Some(version) {
         return Err(mismatch("MCP-Protocol-Version"));
+    }
+    if !VERSIONS.contains(&version) {
+        let error = UnsupportedProtocolVersion {
+            supported: VERSIONS.iter().map(|v| v.to_string()).collect(),
+            requested: version.to_owned(),
+        }
+        .to_error();
+        return Err(Box::new(rpc_error(StatusCode::BAD_REQUEST, id.cloned(), error)));
     }
     if header_str(headers, "mcp-method") != Some(method) {
         return Err(mismatch("Mcp-Method"));

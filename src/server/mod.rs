@@ -265,7 +265,12 @@ fn too_large() -> Response<Body> {
 /// extension form; anything else is treated as 2025-11-25 (and so needs a session).
 fn is_extension(headers: &HeaderMap, msg: &Message) -> bool {
     let params = match msg {
-        Message::Request(r) if r.method == "initialize" => return false,
+        // A dual-era client falls back to `initialize` without the 2026-07-28 markers;
+        // with them it is a 2026-07-28 request for a method that revision removed.
+        Message::Request(r) if r.method == "initialize" => {
+            return header_str(headers, "mcp-protocol-version") == Some(EXTENSION_PROTOCOL_VERSION)
+                || extension::meta_version(r.params.as_ref()) == Some(EXTENSION_PROTOCOL_VERSION);
+        }
         Message::Request(r) => r.params.as_ref(),
         Message::Notification(n) => n.params.as_ref(),
         Message::Result(_) | Message::Error(_) => None,
