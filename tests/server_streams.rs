@@ -22,25 +22,55 @@ async fn streams_open_with_a_priming_event_and_stay_alive() {
     let server = start_with(config).await;
     let c = Legacy::connect(server.local_addr()).await;
 
-    let mut get = c.open_get_stream().await;
-    assert!(get.until_raw(": keep-alive\n\n").await, "a quiet stream says it is alive");
-    let priming = get.raw.split("\n\n").next().unwrap().to_owned();
-    assert!(priming.starts_with("id: 0."), "the standalone stream's priming: {priming}");
-    assert!(priming.contains("\nretry: 1500\n") && priming.ends_with("\ndata: "), "{priming}");
-
     let task = c.start_task("confirm_delete", json!({"item": "x"})).await;
     let mut held = c.result_stream(&task).await;
     let ask = held.next().await.unwrap();
     assert_eq!(ask["method"], "elicitation/create");
     let first = held.raw.split("\n\n").next().unwrap().to_owned();
     assert!(first.starts_with("id: ") && first.ends_with("data: "), "primed first: {first}");
-    assert_eq!(held.retry, Some(1500));
+    assert!(first.contains("\nretry: 1500\n"), "{first}");
     assert!(held.until_raw(": keep-alive\n\n").await, "a held tasks/result stays alive");
 
+    let mut get = c.open_get_stream().await;
+    assert!(get.until_raw(": keep-alive\n\n").await, "a quiet stream says it is alive");
+    let priming = get.raw.split("\n\n").next().unwrap().to_owned();
+    assert!(priming.starts_with("id: 0."), "the standalone stream's priming: {priming}");
+    assert!(priming.contains("\nretry: 1500\n") && priming.ends_with("\ndata: "), "{priming}");
+
     // Event ids are unique across the session's streams.
+    let answer = json!({"jsonrpc": "2.0", "id": ask["id"],
+        "result": {"action": "accept", "content": {"confirm": true}}});
+    assert_eq!(c.post(&answer).await.status, StatusCode::ACCEPTED);
     let status = get.next().await.unwrap();
     assert_eq!(status["method"], "notifications/tasks/status");
+    let (done, _) = response_of(&mut held).await;
+    assert_eq!(done["result"]["content"][0]["text"], "deleted");
     assert_ne!(get.last_id, held.last_id);
+    assert!(get.last_id.as_deref().unwrap().starts_with("0."));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_input_request_read_on_the_get_stream_is_not_repeated() {
+    let server = start().await;
+    let c = Legacy::connect(server.local_addr()).await;
+    let mut get = c.open_get_stream().await;
+    let task = c.start_task("confirm_delete", json!({"item": "x"})).await;
+    let ask = loop {
+        let msg = get.next().await.unwrap();
+        if msg["method"] == "elicitation/create" {
+            break msg;
+        }
+    };
+    // The client is still reading the stream that carried it: a tasks/result opened now
+    // must not ask a second time.
+    let mut held = c.result_stream(&task).await;
+    let answer = json!({"jsonrpc": "2.0", "id": ask["id"],
+        "result": {"action": "accept", "content": {"confirm": true}}});
+    assert_eq!(c.post(&answer).await.status, StatusCode::ACCEPTED);
+    let (done, before) = response_of(&mut held).await;
+    assert_eq!(done["result"]["content"][0]["text"], "deleted");
+    assert!(before.iter().all(|m| m["method"] != "elicitation/create"), "{before:?}");
     server.shutdown().await;
 }
 

@@ -72,8 +72,8 @@ struct Pending {
     /// Order of asking, so that re-sends keep it.
     seq: u64,
     msg: Value,
-    /// Whether a client was reading the stream it went out on.
-    delivered: bool,
+    /// The stream it last went out on with a client reading, if any.
+    delivered_on: Option<u64>,
 }
 
 /// The mutable state.
@@ -176,12 +176,13 @@ impl State {
             }
             _ => s.open_get(tx),
         }
-        self.flush_pending(session);
+        self.resend(session, None);
     }
 
-    /// Holds a `tasks/result` response for `task` on a new stream, and (re-)sends the
-    /// task's input requests still waiting for an answer there: the client may have lost
-    /// the stream that carried them.
+    /// Holds a `tasks/result` response for `task` on a new stream, and sends there the
+    /// task's input requests still waiting for an answer that no client is reading now:
+    /// the client may have lost the stream that carried them. (One that went out on a
+    /// stream still open is not repeated: the client has it.)
     pub fn hold_result(
         &mut self,
         session: &str,
@@ -198,23 +199,7 @@ impl State {
             request_id,
             stream,
         });
-        let mut waiting: Vec<(u64, String)> = self
-            .pending
-            .iter()
-            .filter(|((s, _), p)| s == session && p.task == task)
-            .map(|((_, id), p)| (p.seq, id.clone()))
-            .collect();
-        waiting.sort();
-        for (_, id) in waiting {
-            let key = (session.to_owned(), id);
-            let Some(msg) = self.pending.get(&key).map(|p| p.msg.clone()) else {
-                continue;
-            };
-            let delivered = self.sessions.get_mut(session).is_some_and(|s| s.send(stream, &msg));
-            if let Some(p) = self.pending.get_mut(&key) {
-                p.delivered |= delivered;
-            }
-        }
+        self.resend(session, Some(&task));
     }
 
     /// Starts a 2026-07-28 listen stream.
@@ -256,7 +241,7 @@ impl State {
     /// Sends a task-related notification (e.g. progress) where the task's input would
     /// go; dropped when no client is reading there.
     pub fn notify_task(&mut self, session: &str, task: &TaskId, msg: &Value) {
-        self.route(session, task, msg);
+        let _ = self.route(session, task, msg);
     }
 
     /// Acts on every event the receiver queued.
@@ -295,8 +280,8 @@ impl State {
                 let msg = json!({"jsonrpc": "2.0", "id": id, "method": request.method,
                     "params": params});
                 let session = owner.as_str().to_owned();
-                let delivered = self.route(&session, &task_id, &msg);
-                let pending = Pending { task: task_id, key, seq, msg, delivered };
+                let delivered_on = self.route(&session, &task_id, &msg);
+                let pending = Pending { task: task_id, key, seq, msg, delivered_on };
                 self.pending.insert((session, request_key(&id)), pending);
             }
             Event::CancelRequested { task_id } => self.poke(&task_id),
@@ -345,30 +330,34 @@ impl State {
     }
 
     /// Sends `msg` on the newest held `tasks/result` stream of the task that a client is
-    /// reading, else on the session's standalone stream if one is; false when neither.
-    fn route(&mut self, session: &str, task: &TaskId, msg: &Value) -> bool {
+    /// reading, else on the session's standalone stream if one is; returns the stream, or
+    /// `None` when no client was there.
+    fn route(&mut self, session: &str, task: &TaskId, msg: &Value) -> Option<u64> {
         let streams: Vec<u64> = self
             .held
             .get(task)
             .map(|l| l.iter().filter(|h| h.session == session).map(|h| h.stream).collect())
             .unwrap_or_default();
-        let Some(s) = self.sessions.get_mut(session) else {
-            return false;
+        let s = self.sessions.get_mut(session)?;
+        let stream = match streams.into_iter().rev().find(|stream| s.is_live(*stream)) {
+            Some(stream) => stream,
+            None if s.is_live(GET_STREAM) => GET_STREAM,
+            None => return None,
         };
-        match streams.into_iter().rev().find(|stream| s.is_live(*stream)) {
-            Some(stream) => s.send(stream, msg),
-            None if s.is_live(GET_STREAM) => s.send(GET_STREAM, msg),
-            None => false,
-        }
+        s.send(stream, msg).then_some(stream)
     }
 
-    /// Sends the session's input requests that no client has read yet, in the order asked,
-    /// wherever they can go now.
-    fn flush_pending(&mut self, session: &str) {
+    /// Sends again, in the order asked, the session's input requests (of `task`, or all)
+    /// that no client is reading: never delivered, or delivered on a stream since lost.
+    fn resend(&mut self, session: &str, task: Option<&TaskId>) {
+        let Some(s) = self.sessions.get(session) else {
+            return;
+        };
         let mut waiting: Vec<(u64, String)> = self
             .pending
             .iter()
-            .filter(|((s, _), p)| s == session && !p.delivered)
+            .filter(|((owner, _), p)| owner == session && task.is_none_or(|t| &p.task == t))
+            .filter(|(_, p)| p.delivered_on.is_none_or(|stream| !s.is_live(stream)))
             .map(|((_, id), p)| (p.seq, id.clone()))
             .collect();
         waiting.sort();
@@ -378,9 +367,9 @@ impl State {
             else {
                 continue;
             };
-            let delivered = self.route(session, &task, &msg);
+            let delivered_on = self.route(session, &task, &msg);
             if let Some(p) = self.pending.get_mut(&key) {
-                p.delivered |= delivered;
+                p.delivered_on = delivered_on.or(p.delivered_on);
             }
         }
     }

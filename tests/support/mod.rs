@@ -88,6 +88,11 @@ pub struct Sse {
 impl Sse {
     /// The next message (data of the next event with data), or None at the end.
     pub async fn next(&mut self) -> Option<Value> {
+        // Keep-alives arrive on their own: bound the wait for a message as a whole.
+        timeout(WAIT, self.next_message()).await.expect("no message on the SSE stream")
+    }
+
+    async fn next_message(&mut self) -> Option<Value> {
         loop {
             if let Some(pos) = self.buf.find("\n\n") {
                 let event: String = self.buf.drain(..pos + 2).collect();
@@ -117,12 +122,15 @@ impl Sse {
 
     /// Reads until the raw stream contains `needle`; false if it ends first.
     pub async fn until_raw(&mut self, needle: &str) -> bool {
-        while !self.raw.contains(needle) {
-            if !self.read().await {
-                return false;
+        let read = async {
+            while !self.raw.contains(needle) {
+                if !self.read().await {
+                    return false;
+                }
             }
-        }
-        true
+            true
+        };
+        timeout(WAIT, read).await.expect("SSE timed out")
     }
 
     async fn read(&mut self) -> bool {
