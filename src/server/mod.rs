@@ -1,4 +1,4 @@
-//! The reference server (feature `server`): the [`Receiver`](crate::receiver::Receiver)
+//! The reference server (feature `server`): the [`Receiver`]
 //! behind Streamable HTTP for both generations at `/mcp`, demo and fixture tools, and
 //! static files (`www/` at `/`, `pkg/` at `/pkg/`).
 //!
