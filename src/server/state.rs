@@ -194,11 +194,12 @@ impl State {
             return;
         };
         let stream = s.open_stream(tx);
-        self.held.entry(task.clone()).or_default().push(Held {
-            session: session.into(),
-            request_id,
-            stream,
-        });
+        let list = self.held.entry(task.clone()).or_default();
+        // A client that keeps asking and hanging up leaves entries whose stream the
+        // session has since let go (it keeps a bounded number): those can never be
+        // resumed, so they go.
+        list.retain(|h| h.session != session || s.knows(h.stream));
+        list.push(Held { session: session.into(), request_id, stream });
         self.resend(session, Some(&task));
     }
 
