@@ -150,3 +150,45 @@ async fn extension_tasks_belong_to_the_authorization_credentials() {
     assert_eq!(ext_code(addr, None, "tasks/cancel", &anonymous).await, Value::Null);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_expired_task_releases_what_waits_on_it() {
+    let time = ManualClock::new();
+    let server = start_with(Config { clock: time.clock(), ..Config::default() }).await;
+    let addr = server.local_addr();
+    let c = Legacy::connect(addr).await;
+    let task = c.start_task("confirm_delete", json!({"item": "x"})).await;
+    let mut held = c.result_stream(&task).await;
+    assert_eq!(held.next().await.unwrap()["method"], "elicitation/create");
+
+    let call = json!({"name": "confirm_delete", "arguments": {"item": "y"}});
+    let created = ext_as(addr, None, "tools/call", Some("confirm_delete"), call, true).await;
+    let ext_task = created.json().await["result"]["taskId"].as_str().unwrap().to_owned();
+    let params = json!({"notifications": {"taskIds": [ext_task]}});
+    let mut listen = ext_as(addr, None, "subscriptions/listen", None, params, true).await.sse();
+    assert_eq!(listen.next().await.unwrap()["params"]["notifications"]["taskIds"][0], ext_task);
+    listen.next().await.unwrap();
+
+    // Past the 60 s TTL of the 2025-11-25 task: the first read finds it expired, and the
+    // held tasks/result gets the same "not found" instead of waiting forever.
+    time.advance(Duration::from_secs(61));
+    let got = c.call("tasks/get", json!({"taskId": task})).await;
+    assert_eq!(got["error"]["code"], -32602);
+    let (done, _) = support::response_of(&mut held).await;
+    assert_eq!(done["error"]["code"], -32602, "{done}");
+    assert_eq!(held.next().await, None);
+
+    // Past the default hour of the extension task: its listen stream ends gracefully.
+    time.advance(HOUR);
+    let got = ext_as(addr, None, "tasks/get", Some(&ext_task), json!({"taskId": ext_task}), true)
+        .await
+        .json()
+        .await;
+    assert_eq!(got["error"]["code"], -32602);
+    let mut last = json!(null);
+    while let Some(msg) = listen.next().await {
+        last = msg;
+    }
+    assert_eq!(last["result"]["resultType"], "complete", "{last}");
+    server.shutdown().await;
+}
