@@ -125,7 +125,7 @@ stop_serve() {
 }
 
 # Our reference server, proven against real peers: the official TypeScript and Python SDK
-# clients, and the MCP conformance suite's task scenarios.
+# clients, and the MCP conformance suite (task and transport scenarios, with a baseline).
 step_interop() {
   local log="$TMP_DIR/serve.log" url="" i
   cargo build "${CARGO_LOCKED[@]}" --features server --bin mcp-tasks

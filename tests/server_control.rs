@@ -3,6 +3,7 @@
 //! in both generations; with the mode off nothing changes.
 #![cfg(feature = "server")]
 
+#[path = "control_support/mod.rs"]
 mod support;
 
 use std::net::SocketAddr;

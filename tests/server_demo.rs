@@ -2,6 +2,7 @@
 //! protocol) sees them.
 #![cfg(feature = "server")]
 
+#[path = "control_support/mod.rs"]
 mod support;
 
 use serde_json::{Value, json};

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::clock;
 use super::control;
 use super::ctx::{Ctx, ToolError, spawn_task};
 use super::state::Shared;
@@ -59,7 +58,7 @@ pub(crate) async fn tools_call(
     }
     let plan = {
         let mut st = shared.lock();
-        let plan = st.receiver.accept_tool_call(caller, support, &params, clock::now());
+        let plan = st.receiver.accept_tool_call(caller, support, &params, shared.now());
         st.drain_events();
         plan
     };
@@ -72,7 +71,7 @@ pub(crate) async fn tools_call(
             match tools::run(&name, args, &mut ctx).await {
                 Ok(result) => Ok(result),
                 Err(ToolError::Rpc(e)) => Err(e),
-                Err(ToolError::Stopped) => {
+                Err(ToolError::Stopped | ToolError::Refused(_)) => {
                     Err(ErrorObject::new(ErrorCode::INTERNAL_ERROR, "the tool stopped"))
                 }
             }

@@ -8,8 +8,8 @@ use hyper::{Response, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::call::tools_call;
-use super::clock;
 use super::http::{self, Body, header_str, rpc_error, rpc_fail};
+use super::session::EventId;
 use super::state::Shared;
 use super::tools;
 use crate::protocol::jsonrpc::{
@@ -21,6 +21,7 @@ use crate::protocol::legacy::{
 };
 use crate::receiver::{Caller, Reply};
 use crate::store::Owner;
+use crate::task::InputAnswer;
 
 /// The revisions this endpoint serves with sessions, newest first.
 pub(crate) const VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26"];
@@ -45,15 +46,12 @@ pub(crate) async fn post(
     match msg {
         Message::Notification(_) => http::empty(StatusCode::ACCEPTED),
         Message::Result(res) => {
-            answer(shared, &session, &res.id, res.result);
+            answer(shared, &session, &res.id, InputAnswer::Response(res.result));
             http::empty(StatusCode::ACCEPTED)
         }
         Message::Error(err) => {
-            // A refused input request reads as the user cancelling it.
             if let Some(id) = &err.id {
-                let mut cancel = Map::new();
-                cancel.insert("action".into(), Value::from("cancel"));
-                answer(shared, &session, id, cancel);
+                answer(shared, &session, id, InputAnswer::Error(err.error));
             }
             http::empty(StatusCode::ACCEPTED)
         }
@@ -177,13 +175,14 @@ async fn request(shared: &Arc<Shared>, session: String, req: Request) -> Respons
         "tools/call" => tools_call(shared, &caller, params, Some(session)).await,
         m if m.starts_with("tasks/") => {
             let mut st = shared.lock();
-            let reply = st.receiver.handle(&caller, m, Some(&params), clock::now());
+            let now = st.now();
+            let reply = st.receiver.handle(&caller, m, Some(&params), now);
             st.drain_events();
             match reply {
                 Some(Reply::Result(r)) => Ok(r),
                 Some(Reply::Error(e)) => Err(e),
                 Some(Reply::AwaitTerminal(task)) => {
-                    let (res, tx) = http::sse();
+                    let (res, tx) = http::sse(shared.config.keepalive);
                     st.hold_result(&session, task, req.id, tx);
                     return res;
                 }
@@ -209,13 +208,14 @@ fn respond(id: RequestId, outcome: Result<Map<String, Value>, ErrorObject>) -> R
 }
 
 /// Passes a client's response to a server→client input request on to its task.
-fn answer(shared: &Shared, session: &str, id: &RequestId, result: Map<String, Value>) {
+fn answer(shared: &Shared, session: &str, id: &RequestId, answer: InputAnswer) {
     let mut st = shared.lock();
     let Some((task, key)) = st.take_pending(session, id) else {
         return;
     };
     let caller = Caller::legacy(Owner::new(session));
-    let _ = st.receiver.deliver_answer(&caller, &task, key, result, clock::now());
+    let now = st.now();
+    let _ = st.receiver.deliver_answer(&caller, &task, key, answer, now);
     st.poke(&task);
     st.drain_events();
 }
@@ -229,8 +229,8 @@ pub(crate) fn get(shared: &Shared, headers: &HeaderMap) -> Response<Body> {
         Ok(s) => s,
         Err(res) => return *res,
     };
-    let last = header_str(headers, "last-event-id").and_then(|v| v.trim().parse::<u64>().ok());
-    let (res, tx) = http::sse();
+    let last = header_str(headers, "last-event-id").and_then(EventId::parse);
+    let (res, tx) = http::sse(shared.config.keepalive);
     shared.lock().attach_get_stream(&session, tx, last);
     res
 }

@@ -1,4 +1,4 @@
-//! The reference server (feature `server`): the [`Receiver`](crate::receiver::Receiver)
+//! The reference server (feature `server`): the [`Receiver`]
 //! behind Streamable HTTP for both generations at `/mcp`, demo and fixture tools, and
 //! static files (`www/` at `/`, `pkg/` at `/pkg/`).
 //!
@@ -19,9 +19,13 @@ mod demo_tools;
 mod extension;
 mod http;
 mod legacy;
+mod listen;
+mod session;
 mod state;
 mod statics;
 mod tools;
+
+pub use clock::Clock;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -72,10 +76,17 @@ pub struct Config {
     /// listed. Off by default: without it, plain calls of optional tools run inline, as
     /// the conformance suite expects.
     pub task_tools: bool,
-    /// A session unused for this long ends.
+    /// A session unused for this long, with no stream open, ends (and its tasks with it).
     pub session_idle: Duration,
     /// How often expired tasks and idle sessions are swept.
     pub sweep_interval: Duration,
+    /// How often an SSE stream with nothing to say sends a keep-alive comment (zero: never).
+    pub keepalive: Duration,
+    /// The `retry:` a 2025-11-25 SSE stream announces: how long a client waits before it
+    /// reconnects with `Last-Event-ID`.
+    pub sse_retry: Duration,
+    /// Where task timestamps, TTLs and session idleness read the time.
+    pub clock: Clock,
 }
 
 impl Default for Config {
@@ -90,6 +101,9 @@ impl Default for Config {
             task_tools: false,
             session_idle: Duration::from_secs(60 * 60),
             sweep_interval: Duration::from_secs(10),
+            keepalive: Duration::from_secs(15),
+            sse_retry: Duration::from_secs(1),
+            clock: Clock::system(),
         }
     }
 }
@@ -147,12 +161,10 @@ async fn accept_loop(
                 });
             }
             _ = sweep.tick() => {
-                let now = clock::now();
                 let mut st = shared.lock();
+                let now = st.now();
                 let _ = st.receiver.store().sweep(now, 1000);
-                st.wake_orphans(now);
-                let idle = u64::try_from(shared.config.session_idle.as_millis()).unwrap_or(u64::MAX);
-                st.expire_sessions(now.0, idle);
+                st.expire();
                 st.drain_events();
             }
             _ = stopped.changed() => break,
@@ -207,6 +219,9 @@ fn is_extension_header(headers: &HeaderMap) -> bool {
 
 async fn post(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
     let (parts, body) = req.into_parts();
+    if let Err(res) = http::check_post_headers(&parts.headers) {
+        return *res;
+    }
     let cap = shared.config.max_body_bytes;
     let declared = header_str(&parts.headers, "content-length").and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > cap as u64) {
@@ -265,7 +280,12 @@ fn too_large() -> Response<Body> {
 /// extension form; anything else is treated as 2025-11-25 (and so needs a session).
 fn is_extension(headers: &HeaderMap, msg: &Message) -> bool {
     let params = match msg {
-        Message::Request(r) if r.method == "initialize" => return false,
+        // A dual-era client falls back to `initialize` without the 2026-07-28 markers;
+        // with them it is a 2026-07-28 request for a method that revision removed.
+        Message::Request(r) if r.method == "initialize" => {
+            return header_str(headers, "mcp-protocol-version") == Some(EXTENSION_PROTOCOL_VERSION)
+                || extension::meta_version(r.params.as_ref()) == Some(EXTENSION_PROTOCOL_VERSION);
+        }
         Message::Request(r) => r.params.as_ref(),
         Message::Notification(n) => n.params.as_ref(),
         Message::Result(_) | Message::Error(_) => None,

@@ -11,7 +11,6 @@ use serde_json::{Map, Value, json};
 use super::{Outcome, not_found, object, task_id_arg, task_properties, with_structured};
 use crate::id::TaskId;
 use crate::receiver::Caller;
-use crate::server::clock;
 use crate::server::state::Shared;
 use crate::store::StoreError;
 use crate::task::{InputRequest, InputRequests, TaskStatus};
@@ -87,7 +86,7 @@ pub(super) fn answer(shared: &Shared, caller: &Caller, args: &Map<String, Value>
         Some(_) => return Err("response must be an object, e.g. {\"approve\": true}".into()),
     };
     let mut st = shared.lock();
-    let now = clock::now();
+    let now = shared.now();
     let record = match st.receiver.store().get(&caller.owner, &id, now) {
         Ok(record) => record,
         Err(StoreError::NotFound { .. }) => return Err(not_found(&id)),

@@ -6,7 +6,6 @@ use serde_json::{Map, Value, json};
 
 use super::{Outcome, not_found, status_words, task_fields, task_id_arg, with_structured};
 use crate::receiver::{Caller, Reply};
-use crate::server::clock;
 use crate::server::state::Shared;
 use crate::store::StoreError;
 use crate::task::{CancelMode, TerminalCancel};
@@ -16,7 +15,7 @@ pub(super) fn cancel(shared: &Shared, caller: &Caller, args: &Map<String, Value>
     let id = task_id_arg(args)?;
     let policy = caller.generation.policy();
     let mut st = shared.lock();
-    let now = clock::now();
+    let now = shared.now();
     let before = match st.receiver.store().get(&caller.owner, &id, now) {
         Ok(record) => record.task().clone(),
         Err(StoreError::NotFound { .. }) => return Err(not_found(&id)),

@@ -17,7 +17,6 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::clock;
 use super::ctx::spawn_task;
 use super::state::Shared;
 use super::tools::{Def, object, text};
@@ -113,7 +112,7 @@ pub(super) fn start(
     let task = {
         let mut st = shared.lock();
         let created =
-            st.receiver.store().create(&caller.owner, caller.generation, None, clock::now());
+            st.receiver.store().create(&caller.owner, caller.generation, None, shared.now());
         created.map_err(|e| e.to_error_object())?
     };
     spawn_task(shared.clone(), task.task_id.clone(), name.into(), args, None, None);

@@ -8,7 +8,6 @@ use super::{
     with_structured,
 };
 use crate::receiver::Caller;
-use crate::server::clock;
 use crate::server::extension::is_anonymous;
 use crate::server::state::Shared;
 use crate::server::tools::object;
@@ -127,7 +126,7 @@ pub(super) fn list(shared: &Shared, caller: &Caller, args: &Map<String, Value>) 
     };
     let page = {
         let mut st = shared.lock();
-        st.receiver.store().list(&caller.owner, cursor, clock::now())
+        st.receiver.store().list(&caller.owner, cursor, shared.now())
     };
     let page = match page {
         Ok(page) => page,
@@ -166,7 +165,7 @@ pub(super) fn list(shared: &Shared, caller: &Caller, args: &Map<String, Value>) 
 /// The caller's task named by the `taskId` argument.
 fn read(shared: &Shared, caller: &Caller, args: &Map<String, Value>) -> Result<StoredTask, String> {
     let id = task_id_arg(args)?;
-    let found = shared.lock().receiver.store().get(&caller.owner, &id, clock::now());
+    let found = shared.lock().receiver.store().get(&caller.owner, &id, shared.now());
     match found {
         Ok(record) => Ok(record),
         Err(StoreError::NotFound { .. }) => Err(not_found(&id)),
