@@ -4,6 +4,9 @@
 #
 #   bash scripts/peers.sh SERVER_URL          e.g. http://127.0.0.1:8931/mcp
 #   bash scripts/peers.sh --sdk-servers       both clients against both SDK reference servers
+#   bash scripts/peers.sh --rmcp-server       the 2026-07-28 wire probe against the rmcp peer server
+#   bash scripts/peers.sh --plain SERVER_URL  a host without task support against a server
+#                                             in task-tools mode (mcp-tasks serve --task-tools)
 #
 # SERVER_URL is passed unchanged to both clients (tests/peers/ts-client.mjs and
 # tests/peers/py-client.py). The server must expose the fixture tools those scripts
@@ -11,9 +14,18 @@
 # the script fails if either failed. PEERS_SKIP_ELICITATION=1 skips the elicitation check,
 # PEERS_CHECK_TIMEOUT_MS bounds each check (default 20000).
 #
+# --plain runs tests/peers/ts-plain-host.mjs only: the TS SDK client with no capabilities
+# drives long tools through plain tools/call and the control tools (get_task_status,
+# get_task_result, cancel_task, list_my_tasks, answer_task_input).
+#
 # --sdk-servers starts tests/peers/ts-server.mjs and tests/peers/py-server.py on free
 # loopback ports and runs all four client/server pairings: that validates the client
 # scripts themselves against the SDKs' own servers.
+#
+# --rmcp-server builds tests/peers/rmcp-server (rmcp 3.9.0, the io.modelcontextprotocol/tasks
+# extension only) with scripts/lib/install.sh's ensure_rmcp_server, starts it on a free
+# port and runs tests/peers/rmcp-probe.mjs, a raw-HTTP 2026-07-28 client, against it. The
+# SDK clients speak 2025-11-25 tasks only, so they are not run there.
 #
 # Dependencies are installed on first use (scripts/lib/install.sh: ensure_peer_tools):
 # tests/peers/node_modules from the lockfile, and a venv under ~/.cache/mcp-tasks.
@@ -30,11 +42,13 @@ PEER_FAILURES=()
 # script to the run's totals. A log without that line (the script crashed) counts as a failure.
 tally_peer_log() {
   local log="$1" line passed failed skipped
-  line="$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)"
+  line="$(grep -E '^([a-z]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)"
   if [[ -z "$line" ]]; then
     TESTS_FAILED=$((TESTS_FAILED + 1))
     return
   fi
+  # The probe prints "summary: N passed, ..."; the SDK client scripts print no prefix.
+  line="${line#*: }"
   passed="$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")"
   failed="$(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")"
   skipped="$(sed -nE 's/.*, ([0-9]+) skipped.*/\1/p' <<<"$line")"
@@ -118,17 +132,49 @@ step_sdk_servers() {
   stop_servers
 }
 
+step_install_rmcp() {
+  ensure_node
+  ensure_rmcp_server
+}
+
+# Port 0: the server picks a free port and names it on its "listening on URL" line.
+step_rmcp_server() {
+  local log
+  log="$(mktemp)"
+  CLEANUP_PATHS+=("$log")
+  trap 'stop_servers; on_exit' EXIT
+  start_server "$log" "$RMCP_SERVER_BIN" --listen 127.0.0.1:0
+  run_client "2026-07-28 wire probe" "$SERVER_URL" node "$PEERS_DIR/rmcp-probe.mjs"
+  stop_servers
+}
+
+usage() {
+  echo "usage: bash scripts/peers.sh SERVER_URL | --sdk-servers | --rmcp-server | --plain SERVER_URL" >&2
+  exit 2
+}
+
 main() {
-  if (($# != 1)); then
-    echo "usage: bash scripts/peers.sh SERVER_URL | --sdk-servers" >&2
-    exit 2
-  fi
-  run_step "install peer SDKs" step_install
-  if [[ "$1" == "--sdk-servers" ]]; then
-    run_step "SDK clients against the SDK reference servers" step_sdk_servers
-  else
-    run_step "SDK clients against $1" run_peer_clients "$1"
-  fi
+  case "$#:${1:-}" in
+    2:--plain)
+      run_step "install the TS SDK" ensure_peer_node_deps
+      run_step "plain host against $2" \
+        run_client "TS SDK plain host" "$2" node "$PEERS_DIR/ts-plain-host.mjs"
+      ;;
+    1:--sdk-servers)
+      run_step "install peer SDKs" step_install
+      run_step "SDK clients against the SDK reference servers" step_sdk_servers
+      ;;
+    1:--rmcp-server)
+      run_step "build the rmcp peer server" step_install_rmcp
+      run_step "wire probe against the rmcp peer server" step_rmcp_server
+      ;;
+    1:--*) usage ;;
+    1:*)
+      run_step "install peer SDKs" step_install
+      run_step "SDK clients against $1" run_peer_clients "$1"
+      ;;
+    *) usage ;;
+  esac
   print_step_times
   echo
   echo "summary: $TESTS_PASSED passed, $TESTS_FAILED failed, $TESTS_SKIPPED skipped"

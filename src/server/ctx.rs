@@ -71,6 +71,11 @@ impl Ctx {
         self.shared.config.job_delay
     }
 
+    /// How long a demo tool takes in all.
+    pub fn demo_duration(&self) -> Duration {
+        self.shared.config.demo_duration
+    }
+
     /// Runs `f` on the task's work handle under the lock, then dispatches the events.
     fn with_work<R>(
         &self,

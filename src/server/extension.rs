@@ -29,6 +29,13 @@ pub(crate) const VERSIONS: &[&str] = &[EXTENSION_PROTOCOL_VERSION];
 /// The owner of every request without `Authorization`.
 const ANONYMOUS: &str = "ext:anonymous";
 
+/// Whether `owner` is the one anonymous owner that every caller without `Authorization`
+/// shares: such a caller cannot be told apart from any other, so nothing may be listed
+/// for it.
+pub(crate) fn is_anonymous(owner: &Owner) -> bool {
+    owner.as_str() == ANONYMOUS
+}
+
 /// The `_meta` protocol version of a request's params, if any.
 pub(crate) fn meta_version(params: Option<&Map<String, Value>>) -> Option<&str> {
     params?.get("_meta")?.get(PROTOCOL_VERSION)?.as_str()
@@ -77,11 +84,14 @@ pub(crate) async fn post(
         }
         "ping" => Ok(Map::new()),
         "tools/list" => {
-            let mut list =
-                ListToolsResult { tools: tools::list(false), next_cursor: None, meta: None }
-                    .to_map();
+            let mut list = ListToolsResult {
+                tools: tools::list(false, shared.config.task_tools),
+                next_cursor: None,
+                meta: None,
+            }
+            .to_map();
             // 2026-07-28 list results are cacheable and must say for how long; the tool
-            // set is fixed per binary and holds nothing user-specific.
+            // set is fixed by the server's configuration and holds nothing user-specific.
             list.insert("cacheScope".into(), json!("public"));
             list.insert("ttlMs".into(), json!(DISCOVER_TTL_MS));
             Ok(list)

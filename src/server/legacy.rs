@@ -16,8 +16,8 @@ use crate::protocol::jsonrpc::{
     ErrorCode, ErrorObject, Message, Request, RequestId, ResultResponse,
 };
 use crate::protocol::legacy::{
-    Implementation, InitializeParams, InitializeResult, ListToolsResult, ServerCapabilities,
-    ServerTasksCapability, WireShape,
+    ClientCapabilities, Implementation, InitializeParams, InitializeResult, ListToolsResult,
+    ServerCapabilities, ServerTasksCapability, WireShape,
 };
 use crate::receiver::{Caller, Reply};
 use crate::store::Owner;
@@ -120,7 +120,11 @@ fn initialize(shared: &Shared, req: &Request) -> Response<Body> {
         .find(|v| **v == params.protocol_version)
         .unwrap_or(&VERSIONS[0])
         .to_string();
-    let Some(session) = shared.lock().open_session(version.clone()) else {
+    // In task-tools mode a question the client cannot take stays with its task, where
+    // get_task_status shows it and answer_task_input answers it; otherwise it is sent
+    // anyway, since nothing else could answer it and a refusal at least ends the wait.
+    let input_methods = shared.config.task_tools.then(|| answerable(&params.capabilities));
+    let Some(session) = shared.lock().open_session(version.clone(), input_methods) else {
         let error = ErrorObject::new(ErrorCode::INTERNAL_ERROR, "no randomness for a session id");
         return rpc_error(StatusCode::INTERNAL_SERVER_ERROR, Some(req.id.clone()), error);
     };
@@ -146,14 +150,30 @@ fn initialize(shared: &Shared, req: &Request) -> Response<Body> {
     res
 }
 
+/// The input request methods a client's capabilities say it answers.
+fn answerable(capabilities: &ClientCapabilities) -> Vec<&'static str> {
+    [
+        ("elicitation", "elicitation/create"),
+        ("sampling", "sampling/createMessage"),
+        ("roots", "roots/list"),
+    ]
+    .into_iter()
+    .filter(|(capability, _)| capabilities.extra.get(*capability).is_some_and(Value::is_object))
+    .map(|(_, method)| method)
+    .collect()
+}
+
 async fn request(shared: &Arc<Shared>, session: String, req: Request) -> Response<Body> {
     let caller = Caller::legacy(Owner::new(session.clone()));
     let params = req.params.unwrap_or_default();
     let outcome = match req.method.as_str() {
         "ping" => Ok(Map::new()),
-        "tools/list" => {
-            Ok(ListToolsResult { tools: tools::list(true), next_cursor: None, meta: None }.to_map())
+        "tools/list" => Ok(ListToolsResult {
+            tools: tools::list(true, shared.config.task_tools),
+            next_cursor: None,
+            meta: None,
         }
+        .to_map()),
         "tools/call" => tools_call(shared, &caller, params, Some(session)).await,
         m if m.starts_with("tasks/") => {
             let mut st = shared.lock();

@@ -13,7 +13,9 @@
 
 mod call;
 mod clock;
+mod control;
 mod ctx;
+mod demo_tools;
 mod extension;
 mod http;
 mod legacy;
@@ -59,6 +61,17 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How long `failing_job` and `protocol_error_job` work before they fail.
     pub job_delay: Duration,
+    /// How long a demo tool (`build_report`, `deploy_release`, `import_contacts`) takes
+    /// from start to end, not counting time spent waiting for a person's answer.
+    pub demo_duration: Duration,
+    /// Task-tools mode, for hosts that know nothing of tasks. A plain `tools/call` (no
+    /// 2025-11-25 `params.task`; a 2026-07-28 caller that did not declare the tasks
+    /// extension) of a tool that can run as a task starts the task and answers at once
+    /// with a `CallToolResult` naming it, and the control tools `get_task_status`,
+    /// `get_task_result`, `cancel_task`, `list_my_tasks` and `answer_task_input` are
+    /// listed. Off by default: without it, plain calls of optional tools run inline, as
+    /// the conformance suite expects.
+    pub task_tools: bool,
     /// A session unused for this long ends.
     pub session_idle: Duration,
     /// How often expired tasks and idle sessions are swept.
@@ -73,6 +86,8 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             max_body_bytes: 1024 * 1024,
             job_delay: Duration::from_millis(500),
+            demo_duration: Duration::from_secs(8),
+            task_tools: false,
             session_idle: Duration::from_secs(60 * 60),
             sweep_interval: Duration::from_secs(10),
         }

@@ -59,6 +59,16 @@ pub(crate) struct Session {
     next_event: u64,
     replay: VecDeque<(u64, Bytes)>,
     pub last_seen_ms: u64,
+    /// The input requests the client can answer, when the server must keep to them; `None`
+    /// sends every one.
+    input_methods: Option<Vec<&'static str>>,
+}
+
+impl Session {
+    /// Whether the client gets input requests of `method`.
+    fn takes_input(&self, method: &str) -> bool {
+        self.input_methods.as_ref().is_none_or(|m| m.contains(&method))
+    }
 }
 
 /// A `tasks/result` response held open until its task is terminal.
@@ -83,8 +93,13 @@ pub(crate) struct State {
 }
 
 impl State {
-    /// Mints a session id and records the session.
-    pub fn open_session(&mut self, protocol_version: String) -> Option<String> {
+    /// Mints a session id and records the session. With `input_methods`, the session's
+    /// tasks send it only input requests of those methods; the others wait in the store.
+    pub fn open_session(
+        &mut self,
+        protocol_version: String,
+        input_methods: Option<Vec<&'static str>>,
+    ) -> Option<String> {
         let id = RandomIds.next_id().ok()?;
         let session = Session {
             protocol_version,
@@ -92,6 +107,7 @@ impl State {
             next_event: 0,
             replay: VecDeque::new(),
             last_seen_ms: clock::now().0,
+            input_methods,
         };
         self.sessions.insert(id.clone(), session);
         Some(id)
@@ -210,6 +226,27 @@ impl State {
         }
     }
 
+    /// Forgets the server→client request that carried input request `key` of `task` once
+    /// it was answered another way (`answer_task_input`), so that a stream opened later
+    /// does not ask again and a late client response is not taken for it.
+    pub fn forget_input(&mut self, task: &TaskId, key: &str) {
+        let ids: Vec<(String, String)> = self
+            .pending
+            .iter()
+            .filter(|(_, (t, k))| t == task && k == key)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &ids {
+            self.pending.remove(id);
+        }
+        if let Some((_, msgs)) = self.outbox.get_mut(task) {
+            msgs.retain(|m| {
+                let id = m.get("id").map(|v| serde_json::to_string(v).unwrap_or_default());
+                !ids.iter().any(|(_, sent)| id.as_ref() == Some(sent))
+            });
+        }
+    }
+
     /// The (task, key) a client's response to server request `id` answers, if any.
     pub fn take_pending(&mut self, session: &str, id: &RequestId) -> Option<(TaskId, String)> {
         self.pending.remove(&(session.to_owned(), request_key(id)))
@@ -239,6 +276,13 @@ impl State {
             // Extension clients poll `tasks/get`; `subscriptions/listen` is not served yet.
             Event::Status { .. } => {}
             Event::InputRequested { task_id, key, request, owner } => {
+                if self
+                    .sessions
+                    .get(owner.as_str())
+                    .is_some_and(|s| !s.takes_input(&request.method))
+                {
+                    return;
+                }
                 self.next_request += 1;
                 let id = RequestId::String(format!("srv-{}", self.next_request));
                 let mut params = request.params;

@@ -8,7 +8,11 @@ use mcp_tasks::server::{Config, serve};
 
 /// How to call `serve`.
 pub const USAGE: &str = "mcp-tasks serve [--listen 127.0.0.1:8787] [--www DIR] [--pkg DIR] \
-[--allow-origin ORIGIN]...";
+[--allow-origin ORIGIN]... [--task-tools]
+
+  --task-tools  for hosts that do not speak MCP tasks: a plain call of a long tool starts a
+                task and answers at once with its id, and the tools get_task_status,
+                get_task_result, cancel_task, list_my_tasks and answer_task_input are listed";
 
 /// Runs `serve` with the arguments after the command's name.
 pub fn main(args: &[String]) -> ExitCode {
@@ -47,6 +51,7 @@ fn parse(args: &[String]) -> Result<(SocketAddr, Config), String> {
             "--www" => config.www = PathBuf::from(value()?),
             "--pkg" => pkg = Some(PathBuf::from(value()?)),
             "--allow-origin" => config.allowed_origins.push(value()?),
+            "--task-tools" => config.task_tools = true,
             other => return Err(format!("unknown flag: {other}")),
         }
     }
