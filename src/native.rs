@@ -44,7 +44,15 @@ impl Driver {
     pub fn with_client(engine: Engine, http: reqwest::Client) -> Self {
         let (progress_tx, progress_rx) = mpsc::unbounded_channel();
         let running = HashMap::new();
-        Self { engine, http, running, progress_tx, progress_rx, events: VecDeque::new(), wake_at: None }
+        Self {
+            engine,
+            http,
+            running,
+            progress_tx,
+            progress_rx,
+            events: VecDeque::new(),
+            wake_at: None,
+        }
     }
 
     /// The engine, to give it commands; they take effect at the next [`Driver::next_event`].
@@ -124,12 +132,16 @@ impl Driver {
             let report = |p| drop(tx.send((id, p)));
             let mut response = match builder.send().await {
                 Ok(r) => r,
-                Err(e) => return report(Progress::Failed(TransportFailure::Connect(e.to_string()))),
+                Err(e) => {
+                    return report(Progress::Failed(TransportFailure::Connect(e.to_string())));
+                }
             };
             let headers = response
                 .headers()
                 .iter()
-                .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(n, v)| {
+                    (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())
+                })
                 .collect();
             report(Progress::Head(ResponseHead { status: response.status().as_u16(), headers }));
             loop {
@@ -137,7 +149,9 @@ impl Driver {
                     Ok(Some(bytes)) => report(Progress::Chunk(bytes.to_vec())),
                     Ok(None) => return report(Progress::End),
                     Err(e) => {
-                        return report(Progress::Failed(TransportFailure::BodyInterrupted(e.to_string())));
+                        return report(Progress::Failed(TransportFailure::BodyInterrupted(
+                            e.to_string(),
+                        )));
                     }
                 }
             }

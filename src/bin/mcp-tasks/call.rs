@@ -76,11 +76,15 @@ fn parse(args: &[String]) -> Result<Request, String> {
             }
             "--ttl" => {
                 let v = value()?;
-                ttl = Some(v.parse::<u64>().map_err(|_| format!("--ttl wants milliseconds, not {v}"))?);
+                ttl = Some(
+                    v.parse::<u64>().map_err(|_| format!("--ttl wants milliseconds, not {v}"))?,
+                );
             }
             "--header" => {
                 let v = value()?;
-                let (name, field) = v.split_once(':').ok_or_else(|| format!("--header wants 'Name: value', not {v}"))?;
+                let (name, field) = v
+                    .split_once(':')
+                    .ok_or_else(|| format!("--header wants 'Name: value', not {v}"))?;
                 headers.push((name.trim().to_owned(), field.trim().to_owned()));
             }
             "--json" => json = true,
@@ -100,6 +104,9 @@ fn parse(args: &[String]) -> Result<Request, String> {
     config.protocol = protocol;
     config.inputs = InputSupport { elicitation: true, ..InputSupport::default() };
     config.seed = fresh_seed();
+    // A person is waiting: give up on an unreachable server after seconds, not minutes.
+    config.backoff.max_attempts = 5;
+    config.backoff.max_ms = 4_000;
     for (name, value) in headers {
         config.headers.push(name, value);
     }
@@ -267,7 +274,11 @@ impl Ui {
         let asked = tokio::task::spawn_blocking(move || {
             let stdin = io::stdin();
             let mut input = stdin.lock();
-            if json { read_json_answer(&mut input) } else { prompt::elicit(&params, &mut input, &mut io::stderr()) }
+            if json {
+                read_json_answer(&mut input)
+            } else {
+                prompt::elicit(&params, &mut input, &mut io::stderr())
+            }
         })
         .await;
         match asked {
@@ -287,7 +298,10 @@ impl Ui {
                 FAILED
             }
             CallOutcome::Cancelled { status_message } => {
-                eprintln!("mcp-tasks: cancelled{}", status_message.map(|m| format!(": {m}")).unwrap_or_default());
+                eprintln!(
+                    "mcp-tasks: cancelled{}",
+                    status_message.map(|m| format!(": {m}")).unwrap_or_default()
+                );
                 CANCELLED
             }
             CallOutcome::Expired(reason) => {
@@ -335,8 +349,16 @@ mod tests {
     #[test]
     fn flags_and_positionals_are_read_in_any_order() {
         let r = parse(&args(&[
-            "--protocol", "2026-07-28", "http://x/mcp", "slow", r#"{"n":1}"#, "--ttl", "5000",
-            "--header", "Authorization: Bearer t:1", "--json",
+            "--protocol",
+            "2026-07-28",
+            "http://x/mcp",
+            "slow",
+            r#"{"n":1}"#,
+            "--ttl",
+            "5000",
+            "--header",
+            "Authorization: Bearer t:1",
+            "--json",
         ]))
         .expect("valid");
         assert_eq!(r.config.endpoint, "http://x/mcp");
@@ -366,7 +388,10 @@ mod tests {
     #[test]
     fn json_answers_are_read_a_line_at_a_time() {
         let mut input = "{\"action\":\"accept\",\"content\":{\"ok\":true}}\n".as_bytes();
-        assert_eq!(read_json_answer(&mut input).unwrap(), json!({"action":"accept","content":{"ok":true}}));
+        assert_eq!(
+            read_json_answer(&mut input).unwrap(),
+            json!({"action":"accept","content":{"ok":true}})
+        );
         assert_eq!(read_json_answer(&mut input).unwrap(), json!({"action":"cancel"}));
         assert!(read_json_answer(&mut "not json\n".as_bytes()).is_err());
     }

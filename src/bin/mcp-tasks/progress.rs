@@ -70,7 +70,11 @@ pub fn render(state: &Shown, terminal: bool) -> String {
             if terminal {
                 // Rounding a clamped fraction of a small width cannot overflow.
                 let filled = (fraction * BAR_WIDTH as f64).round() as usize;
-                line.push_str(&format!(" {}{}", "#".repeat(filled), ".".repeat(BAR_WIDTH - filled)));
+                line.push_str(&format!(
+                    " {}{}",
+                    "#".repeat(filled),
+                    ".".repeat(BAR_WIDTH - filled)
+                ));
             }
             line.push_str(&format!(" {:>3.0}%", fraction * 100.0));
         }
@@ -95,7 +99,10 @@ mod tests {
     #[test]
     fn a_terminal_gets_a_bar_and_a_pipe_gets_a_percentage() {
         let half = state(Some((5.0, Some(10.0))));
-        assert_eq!(render(&half, true), format!("[working] {}{}  50% step 2", "#".repeat(12), ".".repeat(12)));
+        assert_eq!(
+            render(&half, true),
+            format!("[working] {}{}  50% step 2", "#".repeat(12), ".".repeat(12))
+        );
         assert_eq!(render(&half, false), "[working]  50% step 2");
         assert_eq!(render(&state(Some((3.0, None))), false), "[working] 3 step 2");
         assert_eq!(render(&state(None), false), "[working] step 2");

@@ -92,7 +92,13 @@ fn choices(field: &Value) -> Option<Vec<String>> {
         return Some(values.iter().filter_map(Value::as_str).map(str::to_owned).collect());
     }
     let options = field.get("oneOf").and_then(Value::as_array)?;
-    Some(options.iter().filter_map(|o| o.get("const").and_then(Value::as_str)).map(str::to_owned).collect())
+    Some(
+        options
+            .iter()
+            .filter_map(|o| o.get("const").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect(),
+    )
 }
 
 /// Reads a typed line as the field's type.
@@ -110,7 +116,9 @@ fn parse_field(field: &Value, text: &str) -> Result<Value, String> {
             "n" | "no" | "false" => Ok(Value::Bool(false)),
             _ => Err("answer y or n".to_owned()),
         },
-        Some("integer") => text.parse::<i64>().map(Value::from).map_err(|_| "a whole number, please".to_owned()),
+        Some("integer") => {
+            text.parse::<i64>().map(Value::from).map_err(|_| "a whole number, please".to_owned())
+        }
         Some("number") => match text.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
             Some(n) => Ok(Value::Number(n)),
             None => Err("a number, please".to_owned()),
@@ -129,6 +137,7 @@ mod tests {
         (answer, String::from_utf8_lossy(&out).into_owned())
     }
 
+    // Fields are asked in the order serde_json's map keeps them: by name.
     fn form() -> Value {
         json!({
             "message": "Delete the file?",
@@ -147,8 +156,11 @@ mod tests {
 
     #[test]
     fn typed_answers_become_typed_content_and_retries_are_asked_again() {
-        let (answer, shown) = run(form(), "maybe\nyes\nlots\n3\nblue\ngreen\n\n");
-        assert_eq!(answer, json!({"action": "accept", "content": {"confirm": true, "copies": 3, "colour": "green"}}));
+        let (answer, shown) = run(form(), "blue\ngreen\nmaybe\nyes\nlots\n3\n\n");
+        assert_eq!(
+            answer,
+            json!({"action": "accept", "content": {"confirm": true, "copies": 3, "colour": "green"}})
+        );
         assert!(shown.contains("Delete the file?"));
         assert!(shown.contains("answer y or n"));
         assert!(shown.contains("a whole number"));
@@ -157,8 +169,11 @@ mod tests {
 
     #[test]
     fn empty_lines_take_defaults_and_skip_optional_fields_but_not_required_ones() {
-        let (answer, shown) = run(form(), "\nn\n\nred\n\n");
-        assert_eq!(answer, json!({"action": "accept", "content": {"confirm": false, "copies": 1, "colour": "red"}}));
+        let (answer, shown) = run(form(), "\nred\nn\n\n\n");
+        assert_eq!(
+            answer,
+            json!({"action": "accept", "content": {"confirm": false, "copies": 1, "colour": "red"}})
+        );
         assert!(shown.contains("this field is required"));
     }
 
@@ -171,7 +186,8 @@ mod tests {
 
     #[test]
     fn url_mode_asks_whether_the_person_finished() {
-        let params = json!({"message": "Sign in", "mode": "url", "url": "https://example.com/auth"});
+        let params =
+            json!({"message": "Sign in", "mode": "url", "url": "https://example.com/auth"});
         let (answer, shown) = run(params.clone(), "y\n");
         assert_eq!(answer, json!({"action": "accept"}));
         assert!(shown.contains("https://example.com/auth"));
