@@ -27,6 +27,12 @@
 # port and runs tests/peers/rmcp-probe.mjs, a raw-HTTP 2026-07-28 client, against it. The
 # SDK clients speak 2025-11-25 tasks only, so they are not run there.
 #
+# --native runs the requestor engine on the native driver against all of them at once:
+# the TS and Python SDK servers, the rmcp server and `mcp-tasks serve` (both generations),
+# as tests/native_peers.rs (`cargo test --features cli --test native_peers -- --ignored`,
+# server URLs in MCP_TASKS_PEER_*), then `mcp-tasks call` completes a task, answers an
+# elicitation and cancels a task on each (exit statuses 0, 0 and 3).
+#
 # Dependencies are installed on first use (scripts/lib/install.sh: ensure_peer_tools):
 # tests/peers/node_modules from the lockfile, and a venv under ~/.cache/mcp-tasks.
 # scripts/test.sh can source this file and call run_peer_clients URL once our server runs.
@@ -101,8 +107,9 @@ start_server() {
   "$@" >"$log" 2>&1 &
   SERVER_PIDS+=($!)
   for ((i = 0; i < 150; i++)); do
-    if grep -q '^listening on ' "$log"; then
-      SERVER_URL="$(sed -n 's/^listening on //p' "$log" | head -n 1)"
+    # The peers say "listening on URL"; mcp-tasks serve says "mcp-tasks: MCP at URL".
+    if grep -qE '^(listening on|mcp-tasks: MCP at) ' "$log"; then
+      SERVER_URL="$(sed -nE 's/^(listening on|mcp-tasks: MCP at) //p' "$log" | head -n 1)"
       return 0
     fi
     if ! kill -0 "${SERVER_PIDS[-1]}" 2>/dev/null; then break; fi
@@ -148,8 +155,101 @@ step_rmcp_server() {
   stop_servers
 }
 
+# check NAME COMMAND...: one "ok"/"not ok" line and the tally, whatever the command does.
+check() {
+  local name="$1"
+  shift
+  if "$@"; then
+    echo "ok - $name"
+    TESTS_PASSED=$((TESTS_PASSED + 1))
+  else
+    echo "not ok - $name"
+    TESTS_FAILED=$((TESTS_FAILED + 1))
+    PEER_FAILURES+=("$name")
+  fi
+}
+
+# call_completes URL [FLAGS...]: `mcp-tasks call` runs slow_compute to a result.
+call_completes() {
+  local url="$1" out
+  shift
+  out="$("$MCP_TASKS_BIN" call "$@" "$url" slow_compute '{"seconds": 1, "steps": 2}' 2>/dev/null)" &&
+    grep -q 'comput' <<<"$out"
+}
+
+# call_answers URL [FLAGS...]: `mcp-tasks call --json` answers confirm_delete's question
+# from stdin and prints the tool's result.
+call_answers() {
+  local url="$1" out
+  shift
+  out="$(echo '{"action": "accept", "content": {"confirm": true}}' |
+    "$MCP_TASKS_BIN" call --json "$@" "$url" confirm_delete '{"filename": "a.txt"}' 2>/dev/null)" &&
+    grep -q 'deleted' <<<"$out"
+}
+
+# call_cancels URL [FLAGS...]: SIGINT (Ctrl-C) cancels the task on the server; exit 3.
+call_cancels() {
+  local url="$1" pid status log i
+  shift
+  log="$(mktemp)"
+  CLEANUP_PATHS+=("$log")
+  "$MCP_TASKS_BIN" call --json "$@" "$url" slow_compute '{"seconds": 30}' 2>"$log" >/dev/null &
+  pid=$!
+  for ((i = 0; i < 100; i++)); do
+    if grep -q '"status":"working"' "$log"; then break; fi
+    sleep 0.1
+  done
+  kill -INT "$pid"
+  status=0
+  wait "$pid" || status=$?
+  ((status == 3))
+}
+
+step_build_native() {
+  ensure_peer_tools
+  ensure_rmcp_server
+  cargo build "${CARGO_LOCKED[@]}" --features cli --bin mcp-tasks --tests
+  MCP_TASKS_BIN="$CARGO_TARGET_DIR/debug/mcp-tasks"
+}
+
+step_native() {
+  local log name url flags
+  declare -A urls
+  trap 'stop_servers; on_exit' EXIT
+  for name in ts py rmcp ours; do
+    log="$(mktemp)"
+    CLEANUP_PATHS+=("$log")
+    case "$name" in
+      ts) start_server "$log" node "$PEERS_DIR/ts-server.mjs" "$(free_port)" ;;
+      py) start_server "$log" "$PEERS_VENV/bin/python" "$PEERS_DIR/py-server.py" "$(free_port)" ;;
+      rmcp) start_server "$log" "$RMCP_SERVER_BIN" --listen 127.0.0.1:0 ;;
+      ours) start_server "$log" "$MCP_TASKS_BIN" serve --listen 127.0.0.1:0 ;;
+    esac
+    urls[$name]="$SERVER_URL"
+  done
+  log="$(mktemp)"
+  CLEANUP_PATHS+=("$log")
+  if MCP_TASKS_PEER_TS="${urls[ts]}" MCP_TASKS_PEER_PY="${urls[py]}" \
+    MCP_TASKS_PEER_RMCP="${urls[rmcp]}" MCP_TASKS_PEER_OURS="${urls[ours]}" \
+    cargo test "${CARGO_LOCKED[@]}" --features cli --test native_peers -- --ignored 2>&1 | tee "$log"; then
+    :
+  else
+    PEER_FAILURES+=("native_peers")
+  fi
+  tally_cargo_test "$log"
+  for name in ts py rmcp ours/2025-11-25 ours/2026-07-28; do
+    url="${urls[${name%%/*}]}"
+    flags=()
+    if [[ "$name" == */* ]]; then flags=(--protocol "${name#*/}"); fi
+    check "mcp-tasks call completes a task on $name" call_completes "$url" "${flags[@]}"
+    check "mcp-tasks call answers an elicitation on $name" call_answers "$url" "${flags[@]}"
+    check "mcp-tasks call cancels on Ctrl-C on $name" call_cancels "$url" "${flags[@]}"
+  done
+  stop_servers
+}
+
 usage() {
-  echo "usage: bash scripts/peers.sh SERVER_URL | --sdk-servers | --rmcp-server | --plain SERVER_URL" >&2
+  echo "usage: bash scripts/peers.sh SERVER_URL | --sdk-servers | --rmcp-server | --native | --plain SERVER_URL" >&2
   exit 2
 }
 
@@ -163,6 +263,10 @@ main() {
     1:--sdk-servers)
       run_step "install peer SDKs" step_install
       run_step "SDK clients against the SDK reference servers" step_sdk_servers
+      ;;
+    1:--native)
+      run_step "build the peers, mcp-tasks and its tests" step_build_native
+      run_step "the engine and mcp-tasks call against every peer server" step_native
       ;;
     1:--rmcp-server)
       run_step "build the rmcp peer server" step_install_rmcp

@@ -128,7 +128,7 @@ stop_serve() {
 # clients, and the MCP conformance suite (task and transport scenarios, with a baseline).
 step_interop() {
   local log="$TMP_DIR/serve.log" url="" i
-  cargo build "${CARGO_LOCKED[@]}" --features server --bin mcp-tasks
+  cargo build "${CARGO_LOCKED[@]}" --features cli --bin mcp-tasks
   # The background child opens the log itself, possibly after the first read below.
   : >"$log"
   "$CARGO_TARGET_DIR/debug/mcp-tasks" serve --listen 127.0.0.1:0 >"$log" 2>&1 &
@@ -155,7 +155,7 @@ step_interop() {
 # nothing of tasks (scripts/peers.sh --plain).
 step_interop_plain() {
   local log="$TMP_DIR/serve-plain.log" url="" i
-  cargo build "${CARGO_LOCKED[@]}" --features server --bin mcp-tasks
+  cargo build "${CARGO_LOCKED[@]}" --features cli --bin mcp-tasks
   : >"$log"
   "$CARGO_TARGET_DIR/debug/mcp-tasks" serve --listen 127.0.0.1:0 --task-tools >"$log" 2>&1 &
   SERVE_PID=$!

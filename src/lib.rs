@@ -1,7 +1,10 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+pub mod client;
 pub mod id;
+#[cfg(feature = "native")]
+pub mod native;
 pub mod protocol;
 pub mod receiver;
 #[cfg(feature = "server")]
