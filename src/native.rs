@@ -32,6 +32,7 @@ pub struct Driver {
     progress_rx: mpsc::UnboundedReceiver<(ExchangeId, Progress)>,
     events: VecDeque<Event>,
     wake_at: Option<UnixMillis>,
+    sent: u64,
 }
 
 impl Driver {
@@ -52,12 +53,18 @@ impl Driver {
             progress_rx,
             events: VecDeque::new(),
             wake_at: None,
+            sent: 0,
         }
     }
 
     /// The engine, to give it commands; they take effect at the next [`Driver::next_event`].
     pub fn engine(&mut self) -> &mut Engine {
         &mut self.engine
+    }
+
+    /// How many HTTP requests the driver has sent for the engine.
+    pub fn requests_sent(&self) -> u64 {
+        self.sent
     }
 
     /// The wall clock as the engine counts time.
@@ -125,6 +132,7 @@ impl Driver {
 
     fn transmit(&mut self, request: HttpRequest) {
         let id = request.id;
+        self.sent += 1;
         let tx = self.progress_tx.clone();
         let builder = build(&self.http, request);
         let handle = tokio::spawn(async move {

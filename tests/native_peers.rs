@@ -283,3 +283,77 @@ async fn reference_server_2025_11_25() {
 async fn reference_server_extension() {
     extension_script(&url("MCP_TASKS_PEER_OURS"), Protocol::Auto).await;
 }
+
+/// One task of duration D on the reference server, followed with the notification streams
+/// off (pure polling) or on; prints the requests sent beside ⌈D/P⌉ + 2 and the delay from
+/// the task's completion (its `lastUpdatedAt`) to the outcome reaching the host.
+async fn schedule_figures(
+    url: &str,
+    protocol: Protocol,
+    streams: bool,
+    duration_ms: u64,
+) -> (u64, u64, u64) {
+    let mut config = Config::new(url);
+    config.protocol = protocol;
+    config.standalone_stream = streams;
+    config.listen = streams;
+    let mut driver = Driver::new(Engine::new(config));
+    driver.engine().connect(Driver::now());
+    let connected =
+        tokio::time::timeout(CHECK_LIMIT, driver.next_event()).await.expect("connected in time");
+    assert!(matches!(connected, Some(Event::Connected(_))), "first event: {connected:?}");
+    let before = driver.requests_sent();
+    let run = call(
+        &mut driver,
+        ToolCall::new(
+            "slow_compute",
+            args(json!({"seconds": duration_ms as f64 / 1000.0, "steps": 1})),
+        ),
+        Steer::Confirm,
+    )
+    .await;
+    let done_at = Driver::now();
+    let requests = driver.requests_sent() - before;
+    completed_text(&run);
+    let task_id = run.task_id.expect("a task");
+    let op = driver.engine().get_task(Driver::now(), task_id).expect("get accepted");
+    let view = tokio::time::timeout(CHECK_LIMIT, async {
+        loop {
+            match driver.next_event().await.expect("an answer to tasks/get") {
+                Event::TaskFetched { op: o, view } if o == op => return view,
+                Event::OpFailed { op: o, error } if o == op => panic!("tasks/get failed: {error}"),
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("tasks/get answered in time");
+    let poll_ms = view.task.poll_interval_ms.unwrap_or(1000);
+    let delay = done_at.0.saturating_sub(view.task.last_updated_at.millis().0);
+    (requests, poll_ms, delay)
+}
+
+#[tokio::test]
+#[ignore = "needs mcp-tasks serve; run by scripts/peers.sh --native"]
+async fn reference_server_poll_schedule() {
+    let url = url("MCP_TASKS_PEER_OURS");
+    // Not a whole number of poll intervals, so that completion falls between two polls.
+    let duration_ms = 2500;
+    for (name, protocol) in [("2025-11-25", Protocol::Legacy), ("2026-07-28", Protocol::Extension)]
+    {
+        for streams in [false, true] {
+            let (requests, poll_ms, delay) =
+                schedule_figures(&url, protocol, streams, duration_ms).await;
+            let bound = duration_ms.div_ceil(poll_ms) + 2;
+            println!(
+                "figure: {name} {}: D={duration_ms}ms P={poll_ms}ms requests={requests} bound(ceil(D/P)+2)={bound} completion-to-result={delay}ms",
+                if streams { "with notification streams" } else { "polling only" }
+            );
+            // The bound is the claim; a little slack absorbs the scheduler's jitter at the edges.
+            assert!(
+                requests <= bound + 2,
+                "{requests} requests for D={duration_ms}ms P={poll_ms}ms"
+            );
+        }
+    }
+}
