@@ -13,7 +13,7 @@ use crate::protocol::legacy::{
 use crate::task::{Generation, InputRequests, Task, TaskStatus};
 use crate::time::UnixMillis;
 
-use super::call::{Cancel, Observation, Rounds, Stage, Step};
+use super::call::{Cancel, Observation, Report, Rounds, Stage, Step};
 use super::drive::Completion;
 use super::error::{ClientError, RequestKind};
 use super::event::{CallOutcome, Event, Failure};
@@ -49,29 +49,20 @@ impl Engine {
                     status,
                 }))
             }
+            // 405 to a request (e.g. a resumption the server does not offer): retry the
+            // usual way, within the retry budget.
+            Completion::Problem(Problem::NotAllowed) => Completion::Problem(Problem::Transient {
+                error: ClientError::UnexpectedStatus { request: exchange.kind, status: 405 },
+                retry_after_ms: None,
+            }),
             other => other,
         };
         match (exchange.kind, completion) {
             (RequestKind::CallTool, Completion::Reply(r)) => self.on_tool_reply(now, id, r),
             (RequestKind::CallTool, Completion::Problem(p)) => {
-                let retry = match (&exchange.rpc, &exchange.last_event_id, &p) {
-                    (Some(rpc), Some(last), Problem::Transient { .. })
-                        if self.conn.generation == Some(Generation::Legacy) =>
-                    {
-                        Step::Resume { rpc: rpc.clone(), last_event_id: last.clone() }
-                    }
-                    _ => Step::Send,
-                };
-                // A resumption the server does not offer falls back to a fresh request.
-                let p = match p {
-                    Problem::NotAllowed => Problem::Transient {
-                        error: ClientError::UnexpectedStatus {
-                            request: RequestKind::CallTool,
-                            status: 405,
-                        },
-                        retry_after_ms: None,
-                    },
-                    p => p,
+                let (retry, p) = match self.resumption(exchange, p) {
+                    Ok(resume) => resume,
+                    Err(p) => (Step::Send, p),
                 };
                 self.primary_problem(now, id, p, retry);
             }
@@ -79,12 +70,48 @@ impl Engine {
             (RequestKind::GetTask, Completion::Problem(p)) => {
                 self.primary_problem(now, id, p, Step::Poll)
             }
+            (RequestKind::TaskResult, Completion::Problem(p)) => match self.resumption(exchange, p)
+            {
+                Ok((step, p)) => self.primary_problem(now, id, p, step),
+                Err(p) => self.on_result(now, id, Completion::Problem(p)),
+            },
             (RequestKind::TaskResult, c) => self.on_result(now, id, c),
             (RequestKind::CancelTask, c) => self.on_cancel_reply(now, id, c),
             (RequestKind::UpdateTask, c) => self.on_update_reply(now, id, c),
             _ => {}
         }
         self.arm(now, id);
+    }
+
+    /// A broken 2025-11-25 stream is resumed once, after its `retry`, from its last event
+    /// id; a resumption that brings no answer falls back to the request's usual retry.
+    /// Streams the engine closed itself (time limits) are not resumed.
+    fn resumption(
+        &self,
+        exchange: &Exchange,
+        problem: Problem,
+    ) -> Result<(Step, Problem), Problem> {
+        let legacy = self.conn.generation == Some(Generation::Legacy);
+        match (&exchange.rpc, &exchange.last_event_id, problem) {
+            (
+                Some(rpc),
+                Some(last),
+                Problem::Transient {
+                    error:
+                        error @ (ClientError::Transport { .. } | ClientError::MissingResponse { .. }),
+                    retry_after_ms,
+                },
+            ) if legacy && !exchange.resumed => {
+                let step = Step::Resume {
+                    kind: exchange.kind,
+                    rpc: rpc.clone(),
+                    last_event_id: last.clone(),
+                };
+                let retry_after_ms = retry_after_ms.or(exchange.retry_ms);
+                Ok((step, Problem::Transient { error, retry_after_ms }))
+            }
+            (_, _, p) => Err(p),
+        }
     }
 
     fn on_tool_reply(&mut self, now: UnixMillis, id: CallId, reply: Reply) {
@@ -195,13 +222,7 @@ impl Engine {
             }
         };
         match read {
-            Ok(observed) => {
-                if let Some(call) = self.calls.get_mut(&id) {
-                    call.failures = 0;
-                    call.peer_errors = 0;
-                }
-                self.observe(now, id, observed, true);
-            }
+            Ok(observed) => self.observe(now, id, observed, true),
             Err(e) => {
                 let error = ClientError::malformed_result(RequestKind::GetTask, e);
                 self.primary_problem(now, id, Problem::Peer(error), Step::Poll);
@@ -221,13 +242,25 @@ impl Engine {
     ) {
         let Some(call) = self.calls.get_mut(&id) else { return };
         let Some(task) = call.task.as_mut() else { return };
-        let (task_id, status, message, poll, expires) = observed.fields();
+        let (task_id, status, message, poll, expires, updated) = observed.fields();
         if task_id != task.task_id {
             let error = ClientError::WrongTask { expected: task.task_id.clone(), got: task_id };
             return self.primary_problem(now, id, Problem::Peer(error), Step::Poll);
         }
+        if schedule {
+            // A good answer to a request of the call's own: the failure counts start over.
+            call.failures = 0;
+            call.peer_errors = 0;
+        }
+        let Some(task) = call.task.as_mut() else { return };
         let before = task.status;
-        match task.observe(status, message.as_deref(), poll, expires) {
+        let report = Report {
+            message: message.as_deref(),
+            poll_interval_ms: poll,
+            expires_at: expires,
+            last_updated_at: Some(updated),
+        };
+        match task.observe(status, report) {
             Observation::Regression { kept, reported } => {
                 let error = ClientError::TerminalRegression { task_id, kept, reported };
                 self.emit(Event::ProtocolViolation { call: Some(id), error });
@@ -503,7 +536,8 @@ impl Observed {
     #[allow(clippy::type_complexity)]
     fn fields(
         &self,
-    ) -> (crate::id::TaskId, TaskStatus, Option<String>, Option<u64>, Option<UnixMillis>) {
+    ) -> (crate::id::TaskId, TaskStatus, Option<String>, Option<u64>, Option<UnixMillis>, UnixMillis)
+    {
         match self {
             Self::Legacy(t) => (
                 t.task_id.clone(),
@@ -511,6 +545,7 @@ impl Observed {
                 t.status_message.clone(),
                 t.poll_interval,
                 t.ttl.map(|ttl| t.created_at.millis().saturating_add(ttl)),
+                t.last_updated_at.millis(),
             ),
             Self::Detailed(d) => (
                 d.fields.task_id.clone(),
@@ -518,6 +553,7 @@ impl Observed {
                 d.fields.status_message.clone(),
                 d.fields.poll_interval_ms,
                 d.fields.ttl_ms.map(|ttl| d.fields.created_at.millis().saturating_add(ttl)),
+                d.fields.last_updated_at.millis(),
             ),
         }
     }

@@ -69,6 +69,8 @@ pub(super) struct Exchange {
     pub answered: bool,
     /// The SSE stream's last event id and `retry`, kept for resumption.
     pub last_event_id: Option<String>,
+    /// A `GET` resuming the stream of an earlier request.
+    pub resumed: bool,
     pub retry_ms: Option<u64>,
 }
 
@@ -123,6 +125,7 @@ impl Exchange {
             retry_after_ms: None,
             answered: false,
             last_event_id: None,
+            resumed: false,
             retry_ms: None,
         }
     }

@@ -111,7 +111,9 @@ impl Engine {
     fn run_step(&mut self, now: UnixMillis, id: CallId, step: Step) {
         match step {
             Step::Send => self.send_call(now, id),
-            Step::Resume { rpc, last_event_id } => self.send_resume(now, id, rpc, last_event_id),
+            Step::Resume { kind, rpc, last_event_id } => {
+                self.send_resume(now, id, kind, rpc, last_event_id)
+            }
             Step::Poll => self.send_task_request(now, id, RequestKind::GetTask),
             Step::Result | Step::OpenInput => {
                 self.send_task_request(now, id, RequestKind::TaskResult)
@@ -186,19 +188,21 @@ impl Engine {
         Some(augment)
     }
 
-    /// Picks up a `tools/call` SSE stream where it broke (2025-11-25 resumability).
+    /// Picks up a request's SSE stream where it broke (2025-11-25 resumability).
     fn send_resume(
         &mut self,
         now: UnixMillis,
         id: CallId,
+        kind: RequestKind,
         rpc: crate::protocol::jsonrpc::RequestId,
         last_event_id: String,
     ) {
         let x = self.alloc_exchange();
         let request = legacy::get_stream(&self.config, &self.conn, x, Some(&last_event_id));
-        let mut exchange = Exchange::new(RequestKind::CallTool, Purpose::Call(id), Some(rpc));
+        let mut exchange = Exchange::new(kind, Purpose::Call(id), Some(rpc));
         exchange.session = self.conn.session.clone();
         exchange.last_event_id = Some(last_event_id);
+        exchange.resumed = true;
         let x = self.transmit(now, exchange, request);
         if let Some(call) = self.calls.get_mut(&id) {
             call.primary = Some(x);
@@ -344,6 +348,7 @@ impl Engine {
             status_message: task.status_message.clone(),
             expires_at: task.expires_at(),
             poll_interval_ms: task.poll_interval_ms,
+            last_updated_at: Some(task.last_updated_at.millis()),
         });
         call.stage = Stage::Following;
         call.failures = 0;
@@ -527,6 +532,7 @@ impl Engine {
             status_message: None,
             expires_at: reference.expires_at_ms.map(UnixMillis),
             poll_interval_ms: None,
+            last_updated_at: None,
         });
         call.next = Some((Step::Poll, now));
         self.by_token.insert(token, id);
