@@ -309,17 +309,29 @@ impl Engine {
             .map(|(id, _)| *id)
             .collect();
         for id in streams {
-            if let Some(exchange) = self.exchanges.get(&id) {
-                if let Purpose::Call(call) = exchange.purpose {
+            let purpose = self.exchanges.get(&id).map(|x| x.purpose);
+            self.abort(id);
+            match purpose {
+                Some(Purpose::Call(call)) => {
                     if let Some(c) = self.calls.get_mut(&call) {
-                        c.primary = None;
-                        if c.stage == Stage::Following {
-                            c.next = Some((super::call::Step::Poll, now));
+                        if c.primary == Some(id) {
+                            c.primary = None;
+                            let step = match c.stage {
+                                Stage::Following => super::call::Step::Poll,
+                                _ => super::call::Step::Send,
+                            };
+                            c.next = Some((step, now));
                         }
+                        c.side.remove(&id);
                     }
                 }
+                Some(Purpose::Op(op)) => {
+                    if let Some(o) = self.ops.get_mut(&op) {
+                        o.exchange = None;
+                    }
+                }
+                _ => {}
             }
-            self.abort(id);
         }
         self.stream.exchange = None;
         self.drop_session_inputs();
