@@ -193,6 +193,7 @@ fn extension_task() -> Harness {
     h.connect_extension();
     h.engine.call_tool(h.now, ToolCall::new("job", None)).unwrap();
     h.drain();
+    h.tools();
     let mut created = task_json("t1", "working", true);
     created["resultType"] = json!("task");
     h.result("tools/call", created, &[]);
@@ -395,6 +396,7 @@ fn extension_terminal_at_creation_reads_its_payload() {
     h.connect_extension();
     h.engine.call_tool(h.now, ToolCall::new("job", None)).unwrap();
     h.drain();
+    h.tools();
     let mut created = task_json("t1", "failed", true);
     created["resultType"] = json!("task");
     h.result("tools/call", created, &[]);
@@ -404,6 +406,28 @@ fn extension_terminal_at_creation_reads_its_payload() {
     assert!(
         matches!(h.outcome(), Some(CallOutcome::Failed(mcp_tasks::client::Failure::Rpc(e))) if e.code.0 == -32000)
     );
+}
+
+#[test]
+fn extension_calls_mirror_marked_arguments_into_headers() {
+    let mut h = Harness::new(Protocol::Extension);
+    h.connect_extension();
+    let args = json!({"region": "eu-west1", "query": "q"}).as_object().cloned();
+    h.engine.call_tool(h.now, ToolCall::new("sql", args)).unwrap();
+    h.drain();
+    assert_eq!(h.count("tools/call"), 0, "the schemas come first");
+    let tools = json!({"tools":[{"name":"sql","inputSchema":{"type":"object","properties":{
+        "region":{"type":"string","x-mcp-header":"Region"},"query":{"type":"string"}}}}]});
+    h.result("tools/list", tools, &[]);
+    let call = h.last("tools/call");
+    assert_eq!(call.headers.get("mcp-param-region"), Some("eu-west1"));
+    assert_eq!(call.headers.get("mcp-name"), Some("sql"));
+    assert_eq!(call.headers.get("mcp-method"), Some("tools/call"));
+    // Listed once per engine.
+    h.engine.call_tool(h.now, ToolCall::new("sql", None)).unwrap();
+    h.drain();
+    assert_eq!(h.count("tools/list"), 1);
+    assert_eq!(h.count("tools/call"), 2);
 }
 
 #[test]

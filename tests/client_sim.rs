@@ -79,7 +79,7 @@ fn thousands_of_tasks_follow_the_poll_schedule() {
                 seed,
             );
             let mut rng = SimRng::new(seed);
-            let n = 1200;
+            let n = 1000;
             for _ in 0..n {
                 let ms = rng.range(300, 8000);
                 let start = rng.range(0, 4000);
@@ -137,7 +137,7 @@ fn notifications_wake_the_loop_early() {
                 seed,
             );
             let mut rng = SimRng::new(seed);
-            let n = 400;
+            let n = 250;
             for _ in 0..n {
                 let ms = rng.range(300, 8000);
                 w.call_at(rng.range(0, 4000), job(ms));
@@ -289,7 +289,7 @@ fn faulty_network_every_call_ends_once() {
                 let mut w =
                     World::new(engine(protocol, seed), server, NetConfig::faulty(), host, seed);
                 let mut rng = SimRng::new(seed ^ 0xabc);
-                let calls = mixed_workload(&mut w, &mut rng, 150);
+                let calls = mixed_workload(&mut w, &mut rng, 120);
                 let mut errors = 0;
                 for (id, kind) in &calls {
                     let rec = &w.calls[id];

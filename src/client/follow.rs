@@ -123,32 +123,46 @@ impl Engine {
 
     fn send_call(&mut self, now: UnixMillis, id: CallId) {
         let generation = self.conn.generation.unwrap_or(Generation::Legacy);
-        let params = match generation {
+        let (params, extra) = match generation {
             Generation::Legacy => {
                 let Some(augment) = self.decide_task(now, id) else { return };
                 let Some(call) = self.calls.get_mut(&id) else { return };
                 call.augmented = augment;
                 let task = augment.then_some(TaskMetadata { ttl: call.ttl_ms });
-                legacy::call_params(&call.tool, call.arguments.as_ref(), task, &call.token)
+                let params =
+                    legacy::call_params(&call.tool, call.arguments.as_ref(), task, &call.token);
+                (params, Vec::new())
             }
             Generation::Extension => {
+                // The tools' schemas say which arguments go into `Mcp-Param-*` headers.
+                if self.tools.is_none() {
+                    self.waiting_tools.insert(id);
+                    self.load_tools(now);
+                    return;
+                }
                 let Some(call) = self.calls.get(&id) else { return };
                 let rounds = call.rounds.as_ref();
-                extension::call_params(
+                let params = extension::call_params(
                     &call.tool,
                     call.arguments.as_ref(),
                     &call.token,
                     rounds.map(|r| &r.answers),
                     rounds.and_then(|r| r.request_state.as_ref()),
-                )
+                );
+                let schema = self.tools.as_ref().and_then(|t| t.get(&call.tool));
+                let extra = schema
+                    .map(|t| extension::param_headers(&t.input_schema, call.arguments.as_ref()))
+                    .unwrap_or_default();
+                (params, extra)
             }
         };
-        let x = self.send_rpc(
+        let x = self.send_rpc_with(
             now,
             RequestKind::CallTool,
             Purpose::Call(id),
             method::TOOLS_CALL,
             params,
+            extra,
         );
         if let Some(call) = self.calls.get_mut(&id) {
             call.primary = Some(x);
