@@ -718,6 +718,33 @@ fn auto_falls_back_by_the_dual_era_rules() {
 }
 
 #[test]
+fn a_remembered_legacy_endpoint_that_moved_on_is_probed_again() {
+    let mut config = Config::new("http://peer/mcp");
+    config.memory.remember("http://peer/mcp", mcp_tasks::task::Generation::Legacy);
+    config.standalone_stream = false;
+    config.listen = false;
+    let mut h = Harness::new(Protocol::Auto);
+    h.engine = Engine::new(config);
+    h.engine.connect(h.now);
+    h.drain();
+    assert_eq!(h.count("server/discover"), 0, "remembered: no probe");
+    h.error("initialize", 400, -32600);
+    h.connect_extension_rest();
+    assert_eq!(h.engine.generation(), Some(mcp_tasks::task::Generation::Extension));
+    assert_eq!(
+        h.engine.endpoint_memory().get("http://peer/mcp"),
+        Some(mcp_tasks::task::Generation::Extension)
+    );
+}
+
+impl Harness {
+    fn connect_extension_rest(&mut self) {
+        let d = json!({"supportedVersions":["2026-07-28"],"capabilities":{"extensions":{"io.modelcontextprotocol/tasks":{}}}});
+        self.result("server/discover", d, &[]);
+    }
+}
+
+#[test]
 fn close_ends_calls_and_the_session() {
     let mut h = legacy_task("job");
     h.engine.close(h.now);
