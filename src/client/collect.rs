@@ -7,19 +7,17 @@ use crate::protocol::extension::{self as ext, DetailedTask, TaskState, ToolCallR
 use crate::protocol::http::ExchangeId;
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::protocol::legacy::{
-    CallToolResponse, CallToolResult, CancelTaskResult, GetTaskResult, TaskPayloadResult,
-    WireShape, WireTask,
+    CallToolResponse, CallToolResult, GetTaskResult, TaskPayloadResult, WireShape, WireTask,
 };
 use crate::task::{Generation, InputRequests, Task, TaskStatus};
 use crate::time::UnixMillis;
 
-use super::call::{Cancel, Observation, Report, Rounds, Stage, Step};
+use super::call::{Observation, Report, Rounds, Stage, Step};
 use super::drive::Completion;
 use super::error::{ClientError, RequestKind};
 use super::event::{CallOutcome, Event, Failure};
 use super::exchange::{Exchange, Problem};
 use super::input::Route;
-use super::schedule::backoff_delay;
 use super::{CallId, Engine};
 
 type Reply = Result<Map<String, Value>, ErrorObject>;
@@ -353,146 +351,6 @@ impl Engine {
             Completion::Problem(p) => self.primary_problem(now, id, p, Step::Result),
             Completion::Ended | Completion::Http { .. } => self.schedule(now, id, Step::Poll, now),
         }
-    }
-
-    fn on_cancel_reply(&mut self, now: UnixMillis, id: CallId, completion: Completion) {
-        let Some(generation) =
-            self.calls.get(&id).and_then(|c| c.task.as_ref()).map(|t| t.generation)
-        else {
-            return;
-        };
-        match (generation, completion) {
-            (Generation::Legacy, Completion::Reply(Ok(result))) => {
-                match CancelTaskResult::from_map(result) {
-                    Ok(r) => {
-                        self.observe(now, id, Observed::Legacy(r.task), false);
-                        let Some(task) = self.calls.get(&id).and_then(|c| c.task.as_ref()) else {
-                            return;
-                        };
-                        if task.status == TaskStatus::Cancelled {
-                            // Synchronous: the task is cancelled, whatever is still in flight.
-                            let status_message = task.status_message.clone();
-                            self.finish(now, id, CallOutcome::Cancelled { status_message });
-                        } else if !task.status.is_terminal() {
-                            // A cancel that left the task live: see what it does.
-                            self.schedule_poll_if_idle(now, id);
-                        }
-                    }
-                    Err(e) => {
-                        let error = ClientError::malformed_result(RequestKind::CancelTask, e);
-                        self.emit(Event::ProtocolViolation { call: Some(id), error });
-                        self.schedule_poll_if_idle(now, id);
-                    }
-                }
-            }
-            (Generation::Extension, Completion::Reply(Ok(_))) => {
-                let until = now.saturating_add(self.config.cancel_wait_ms);
-                if let Some(call) = self.calls.get_mut(&id) {
-                    call.cancel = Cancel::Acked { until };
-                }
-                self.schedule_poll_if_idle(now, id);
-            }
-            // 2025-11-25 rejects a cancel of a finished task with -32602: the cancel
-            // has nothing left to do, and a fresh `tasks/get` says how the task ended.
-            (_, Completion::Reply(Err(error))) if error.code == ErrorCode::INVALID_PARAMS => {
-                if generation == Generation::Extension {
-                    return self.gone(now, id);
-                }
-                self.schedule_poll_if_idle(now, id);
-            }
-            (_, Completion::Reply(Err(error))) => {
-                self.cancel_failed(id, ClientError::Rpc { request: RequestKind::CancelTask, error })
-            }
-            (_, Completion::Problem(Problem::Transient { error, retry_after_ms })) => {
-                let backoff = self.config.backoff;
-                let Some(call) = self.calls.get_mut(&id) else { return };
-                call.cancel_failures += 1;
-                if call.cancel_failures > backoff.max_attempts {
-                    return self.cancel_failed(id, error);
-                }
-                let attempt = call.cancel_failures;
-                let delay = retry_after_ms
-                    .unwrap_or_else(|| backoff_delay(&backoff, attempt, &mut self.rng));
-                if let Some(call) = self.calls.get_mut(&id) {
-                    call.cancel_at = Some(now.saturating_add(delay));
-                }
-            }
-            (_, Completion::Problem(Problem::SessionLost)) => {
-                if let Some(call) = self.calls.get_mut(&id) {
-                    call.cancel_at = Some(now);
-                }
-            }
-            (_, Completion::Problem(Problem::Peer(error) | Problem::Fatal(error))) => {
-                self.cancel_failed(id, error)
-            }
-            (_, other) => {
-                let status = match other {
-                    Completion::Http { status, .. } => status,
-                    _ => 405,
-                };
-                self.cancel_failed(
-                    id,
-                    ClientError::UnexpectedStatus { request: RequestKind::CancelTask, status },
-                )
-            }
-        }
-    }
-
-    fn cancel_failed(&mut self, id: CallId, error: ClientError) {
-        if let Some(call) = self.calls.get_mut(&id) {
-            call.cancel = Cancel::None;
-            call.cancel_failures = 0;
-        }
-        self.emit(Event::CancelFailed { call: id, error });
-    }
-
-    fn schedule_poll_if_idle(&mut self, now: UnixMillis, id: CallId) {
-        if self.calls.get(&id).is_some_and(|c| c.primary.is_none()) {
-            self.schedule(now, id, Step::Poll, now);
-        }
-    }
-
-    fn on_update_reply(&mut self, now: UnixMillis, id: CallId, completion: Completion) {
-        let backoff = self.config.backoff;
-        let Some(call) = self.calls.get_mut(&id) else { return };
-        let sent = std::mem::take(&mut call.sending);
-        let error = match completion {
-            Completion::Reply(Ok(_)) => {
-                call.update_failures = 0;
-                return self.send_update(now, id);
-            }
-            // The task is gone; the next poll says how.
-            Completion::Reply(Err(e)) if e.code == ErrorCode::INVALID_PARAMS => return,
-            Completion::Reply(Err(error)) => {
-                ClientError::Rpc { request: RequestKind::UpdateTask, error }
-            }
-            Completion::Problem(Problem::Transient { error, retry_after_ms }) => {
-                call.update_failures += 1;
-                if call.update_failures <= backoff.max_attempts {
-                    // Put the answers back in front of anything newer for the same keys.
-                    let mut outbox = sent;
-                    outbox.append(&mut call.outbox);
-                    call.outbox = outbox;
-                    let attempt = call.update_failures;
-                    let delay = retry_after_ms
-                        .unwrap_or_else(|| backoff_delay(&backoff, attempt, &mut self.rng));
-                    if let Some(call) = self.calls.get_mut(&id) {
-                        call.update_at = Some(now.saturating_add(delay));
-                    }
-                    return;
-                }
-                error
-            }
-            Completion::Problem(Problem::Peer(error) | Problem::Fatal(error)) => error,
-            Completion::Problem(_) | Completion::Ended | Completion::Http { .. } => {
-                ClientError::MissingResponse { request: RequestKind::UpdateTask }
-            }
-        };
-        let inputs: Vec<_> = sent.keys().filter_map(|k| call.surfaced.get(k).copied()).collect();
-        for input in inputs {
-            self.emit(Event::InputFailed { input, error: error.clone() });
-        }
-        self.send_update(now, id);
     }
 
     /// Ends the call with a tool result: `isError: true` is a failure in either generation.

@@ -22,6 +22,7 @@
 //! failure); the engine reads the body according to its `Content-Type`.
 
 mod call;
+mod cancel;
 mod collect;
 mod config;
 mod connection;
@@ -36,6 +37,7 @@ mod input;
 mod legacy;
 mod ops;
 mod reference;
+mod resume;
 pub mod schedule;
 mod stream;
 
