@@ -745,6 +745,66 @@ impl Harness {
 }
 
 #[test]
+fn connect_failures_are_typed_and_end_waiting_calls() {
+    let mut h = Harness::new(Protocol::Legacy);
+    h.engine.call_tool(h.now, ToolCall::new("job", None)).unwrap();
+    h.drain();
+    let old = json!({"protocolVersion":"1999-01-01","capabilities":{},"serverInfo":{"name":"p","version":"1"}});
+    h.result("initialize", old, &[]);
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::Disconnected { error: ClientError::UnsupportedProtocol { .. } }
+    )));
+    assert!(matches!(
+        h.outcome(),
+        Some(CallOutcome::Error(ClientError::UnsupportedProtocol { .. }))
+    ));
+
+    let mut h = Harness::new(Protocol::Extension);
+    h.engine.connect(h.now);
+    h.drain();
+    let discover = h.last("server/discover");
+    h.reply_raw(discover.id, head(401, None, &[("WWW-Authenticate", "Bearer")]), &[], true);
+    assert!(h.events.iter().any(|e| matches!(e, Event::Disconnected { error } if error.code() == "client_unauthorized" && error.fault() == mcp_tasks::client::Fault::Caller)));
+
+    // Connect failures are retried with backoff before the engine gives up.
+    let mut h = Harness::new(Protocol::Extension);
+    h.engine.connect(h.now);
+    h.drain();
+    for _ in 0..30 {
+        let discover = h.last("server/discover");
+        h.engine.handle_transport_failure(
+            h.now,
+            discover.id,
+            mcp_tasks::protocol::http::TransportFailure::Connect("refused".into()),
+        );
+        h.drain();
+        if h.events.iter().any(|e| matches!(e, Event::Disconnected { .. })) {
+            break;
+        }
+        h.advance(60_000);
+    }
+    assert_eq!(h.count("server/discover"), 12);
+    assert!(
+        h.events
+            .iter()
+            .any(|e| matches!(e, Event::Disconnected { error: ClientError::Transport { .. } }))
+    );
+}
+
+#[test]
+fn a_silent_server_times_out_and_is_retried() {
+    let mut h = legacy_task("job");
+    h.advance(10_000);
+    let first = h.last("tasks/get");
+    h.advance(60_000);
+    assert!(h.aborted.contains(&first.id), "the silent request is dropped");
+    h.advance(60_000);
+    let second = h.last("tasks/get");
+    assert_ne!(first.id, second.id, "and sent again");
+}
+
+#[test]
 fn close_ends_calls_and_the_session() {
     let mut h = legacy_task("job");
     h.engine.close(h.now);

@@ -58,8 +58,12 @@ impl Engine {
         if let Some(rpc) = &exchange.rpc {
             self.awaiting.insert(rpc.clone(), id);
         }
+        let limit = match exchange.kind {
+            RequestKind::CallTool => self.config.call_timeout_ms,
+            _ => self.config.request_timeout_ms,
+        };
         self.exchanges.insert(id, exchange);
-        self.timers.set(TimerKey::Exchange(id), now.saturating_add(self.config.request_timeout_ms));
+        self.timers.set(TimerKey::Exchange(id), now.saturating_add(limit));
         self.out.push_back(Output::Transmit(request));
         id
     }
