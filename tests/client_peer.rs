@@ -319,6 +319,27 @@ fn legacy_task_is_polled_then_collected_with_tasks_result() {
 }
 
 #[test]
+fn a_minus_32602_from_tasks_result_is_checked_with_tasks_get() {
+    // The task failed with a -32602 of its own: that is its outcome.
+    let mut h = legacy_task("job");
+    h.advance(10_000);
+    h.result("tasks/get", task_json("t1", "failed", false), &[]);
+    h.error("tasks/result", 200, -32602);
+    assert!(h.outcome().is_none());
+    h.result("tasks/get", task_json("t1", "failed", false), &[]);
+    assert!(
+        matches!(h.outcome(), Some(CallOutcome::Failed(mcp_tasks::client::Failure::Rpc(e))) if e.code.0 == -32602)
+    );
+    // The task is gone: lost.
+    let mut h = legacy_task("job");
+    h.advance(10_000);
+    h.result("tasks/get", task_json("t1", "failed", false), &[]);
+    h.error("tasks/result", 200, -32602);
+    h.error("tasks/get", 200, -32602);
+    assert!(matches!(h.outcome(), Some(CallOutcome::Error(ClientError::TaskLost { .. }))));
+}
+
+#[test]
 fn legacy_cancelled_task_is_never_collected() {
     let mut h = legacy_task("job");
     h.advance(10_000);

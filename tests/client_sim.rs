@@ -311,6 +311,46 @@ fn faulty_network_every_call_ends_once() {
     }
 }
 
+/// Everything at once: the faulty network, an overloaded server, sessions dropped at
+/// random and a restart. Calls whose task the server forgot may be reported lost; every
+/// call still ends exactly once.
+#[test]
+fn chaos_every_call_ends_exactly_once() {
+    for (mode, protocol) in both() {
+        with_seed("chaos", 131, |seed| {
+            let mut cfg = ServerConfig::clean(mode);
+            cfg.sse_rate = 0.5;
+            cfg.fail_5xx = 0.05;
+            cfg.rate_429 = 0.03;
+            cfg.durable = seed % 2 == 0;
+            let server = Server::new(cfg, seed);
+            let host = HostConfig { think: (20, 1500), cancel: 0.1 };
+            let mut w = World::new(engine(protocol, seed), server, NetConfig::faulty(), host, seed);
+            let mut rng = SimRng::new(seed ^ 0xc4a05);
+            for _ in 0..3 {
+                w.drop_session_at(rng.range(500, 6000));
+            }
+            w.restart_at(rng.range(1000, 5000));
+            let calls = mixed_workload(&mut w, &mut rng, 120);
+            let mut lost = 0;
+            for (id, kind) in &calls {
+                let rec = &w.calls[id];
+                if matches!(only_outcome(rec), CallOutcome::Error(ClientError::TaskLost { .. })) {
+                    lost += 1;
+                    continue;
+                }
+                check_outcome(*kind, rec, true);
+            }
+            eprintln!(
+                "{mode:?} chaos seed {seed}: {} calls, {} requests, {lost} lost, {} sessions",
+                calls.len(),
+                w.requests,
+                w.connected
+            );
+        });
+    }
+}
+
 /// The same workload on a clean network gives exactly the asked-for outcomes.
 #[test]
 fn mixed_workload_clean() {

@@ -215,6 +215,9 @@ pub(super) struct Call {
     /// Answers in the `tasks/update` in flight.
     pub sending: InputResponses,
     pub update_failures: u32,
+    /// A -32602 from `tasks/result`, kept until a `tasks/get` says whether it was the
+    /// task's stored error or "no such task".
+    pub stored_error: Option<crate::protocol::jsonrpc::ErrorObject>,
 }
 
 impl Call {
@@ -249,6 +252,7 @@ impl Call {
             outbox: InputResponses::new(),
             sending: InputResponses::new(),
             update_failures: 0,
+            stored_error: None,
         }
     }
 

@@ -274,6 +274,12 @@ impl Engine {
         let Some(task) = &call.task else { return };
         let kept = task.status;
         let legacy = task.generation == Generation::Legacy;
+        if !kept.is_terminal() {
+            // A live task: an earlier -32602 from `tasks/result` was not its outcome.
+            if let Some(call) = self.calls.get_mut(&id) {
+                call.stored_error = None;
+            }
+        }
         if let Observed::Detailed(detailed) = observed {
             if detailed.status() == kept {
                 match detailed.state {
@@ -333,10 +339,18 @@ impl Engine {
                     self.primary_problem(now, id, Problem::Peer(e), Step::Poll);
                 }
             },
-            Completion::Reply(Err(error)) => {
-                if error.code == ErrorCode::INVALID_PARAMS && task.status != TaskStatus::Failed {
+            // -32602 is both "no such task" and a possible stored error of a failed task:
+            // a `tasks/get` tells which (a completed task cannot have ended in an error).
+            Completion::Reply(Err(error)) if error.code == ErrorCode::INVALID_PARAMS => {
+                if task.status == TaskStatus::Completed {
                     return self.gone(now, id);
                 }
+                if let Some(call) = self.calls.get_mut(&id) {
+                    call.stored_error = Some(error);
+                }
+                self.schedule(now, id, Step::Poll, now);
+            }
+            Completion::Reply(Err(error)) => {
                 self.infer_terminal(id, TaskStatus::Failed);
                 self.finish(now, id, CallOutcome::Failed(Failure::Rpc(error)));
             }

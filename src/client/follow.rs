@@ -293,6 +293,15 @@ impl Engine {
                 let status_message = task.status_message.clone();
                 return self.finish(now, id, CallOutcome::Cancelled { status_message });
             }
+            // The task is there and failed: the -32602 `tasks/result` gave was its error.
+            (Generation::Legacy, TaskStatus::Failed) if call.stored_error.is_some() => {
+                let error = call.stored_error.clone();
+                let outcome = match error {
+                    Some(e) => CallOutcome::Failed(super::Failure::Rpc(e)),
+                    None => return,
+                };
+                return self.finish(now, id, outcome);
+            }
             (Generation::Legacy, TaskStatus::Completed | TaskStatus::Failed) => (Step::Result, now),
             (Generation::Legacy, TaskStatus::InputRequired) => (Step::OpenInput, now),
             // A task created already terminal: its payload comes with `tasks/get`.
