@@ -340,6 +340,30 @@ fn a_minus_32602_from_tasks_result_is_checked_with_tasks_get() {
 }
 
 #[test]
+fn the_model_immediate_response_hint_reaches_the_host() {
+    let mut h = legacy_ready();
+    h.engine.call_tool(h.now, ToolCall::new("job", None)).unwrap();
+    h.drain();
+    h.tools();
+    let created = json!({"task": task_json("t1", "working", false),
+        "_meta": {"io.modelcontextprotocol/model-immediate-response": "started the export"}});
+    h.result("tools/call", created, &[]);
+    let reference = h.events.iter().find_map(|e| match e {
+        Event::TaskCreated { reference, .. } => Some(reference.clone()),
+        _ => None,
+    });
+    let reference = reference.expect("created");
+    assert_eq!(
+        (reference.task_id.as_str(), reference.session_id.as_deref(), reference.tool.as_str()),
+        ("t1", Some("S"), "job")
+    );
+    assert!(h.events.iter().any(
+        |e| matches!(e, Event::ModelImmediateResponse { text, .. } if text == "started the export")
+    ));
+    assert_eq!(h.engine.reference(mcp_tasks::client::CallId(1)).unwrap(), reference);
+}
+
+#[test]
 fn legacy_cancelled_task_is_never_collected() {
     let mut h = legacy_task("job");
     h.advance(10_000);
