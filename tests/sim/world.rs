@@ -383,18 +383,27 @@ impl World {
                 req.body.as_deref().unwrap_or("").chars().take(160).collect::<String>()
             );
         }
-        if let Some(body) = req.body.as_deref().and_then(|b| serde_json::from_str::<Value>(b).ok())
-        {
-            let method = body["method"].as_str().unwrap_or("");
-            let params = &body["params"];
-            if method == "tools/call" {
-                if let Some(t) = params["_meta"]["progressToken"].as_str() {
-                    *self.by_token.entry(t.to_owned()).or_default() += 1;
+        // Counted by a scan of the body: parsing every request again would add much to
+        // the simulation's cost.
+        if let Some(body) = req.body.as_deref() {
+            let field = |name: &str| {
+                let key = format!("\"{name}\":\"");
+                let start = body.find(&key)? + key.len();
+                let len = body.get(start..)?.find('"')?;
+                body.get(start..start + len).map(str::to_owned)
+            };
+            match field("method").as_deref() {
+                Some("tools/call") => {
+                    if let Some(t) = field("progressToken") {
+                        *self.by_token.entry(t).or_default() += 1;
+                    }
                 }
-            } else if matches!(method, "tasks/get" | "tasks/result") {
-                if let Some(t) = params["taskId"].as_str() {
-                    *self.by_task.entry(t.to_owned()).or_default() += 1;
+                Some("tasks/get" | "tasks/result") => {
+                    if let Some(t) = field("taskId") {
+                        *self.by_task.entry(t).or_default() += 1;
+                    }
                 }
+                _ => {}
             }
         }
         let t = self.now.saturating_add(self.latency());
