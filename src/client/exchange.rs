@@ -147,11 +147,13 @@ impl Exchange {
         self.retry_after_ms =
             head.headers.get("retry-after").and_then(|v| parse_retry_after(v, now));
         self.reading = match head.status {
+            // Accepted notifications and responses carry no message, whatever the
+            // Content-Type says (the Python SDK sends `application/json` with no body).
+            202 | 204 => Reading::Empty,
             200..=299 if head.is_event_stream() => {
                 Reading::Sse(SseDecoder::resuming(max_event_bytes, last_event_id))
             }
             200..=299 if head.is_json() => Reading::Json(Vec::new()),
-            202 | 204 => Reading::Empty,
             200..=299 if self.rpc.is_none() && self.kind != RequestKind::Stream => Reading::Empty,
             200..=299 => {
                 let content_type = head.headers.get("content-type").map(str::to_owned);
@@ -212,6 +214,10 @@ impl Exchange {
     pub(super) fn on_end(&mut self) -> (Vec<Incoming>, Ending) {
         let kind = self.kind;
         match std::mem::replace(&mut self.reading, Reading::Empty) {
+            // A message that expects no response may be acknowledged with an empty body.
+            Reading::Json(buf) if self.rpc.is_none() && buf.trim_ascii().is_empty() => {
+                (Vec::new(), Ending::Done)
+            }
             Reading::Json(buf) => (vec![parse(kind, &buf)], Ending::Done),
             Reading::Failed(buf) => {
                 let error = match Message::from_slice(&buf) {
@@ -282,6 +288,23 @@ mod tests {
         let (items, end) = x.on_end();
         assert!(matches!(end, Ending::Done));
         assert!(matches!(items.as_slice(), [Incoming::Message(Message::Result(_))]));
+    }
+
+    #[test]
+    fn accepted_notifications_carry_no_message_whatever_their_content_type() {
+        let mut x = Exchange::new(RequestKind::Initialized, Purpose::Connect, None);
+        x.on_head(&head(202, Some("application/json")), UnixMillis(0), 1024, None).unwrap();
+        assert!(x.on_chunk(b"", 1024).unwrap().is_empty());
+        assert!(matches!(x.on_end(), (items, Ending::Done) if items.is_empty()));
+        let mut x = Exchange::new(RequestKind::Initialized, Purpose::Connect, None);
+        x.on_head(&head(200, Some("application/json")), UnixMillis(0), 1024, None).unwrap();
+        assert!(matches!(x.on_end(), (items, Ending::Done) if items.is_empty()));
+        let mut x = exchange();
+        x.on_head(&head(200, Some("application/json")), UnixMillis(0), 1024, None).unwrap();
+        assert!(
+            matches!(x.on_end().0.as_slice(), [Incoming::Bad(_)]),
+            "a request's empty body is an error"
+        );
     }
 
     #[test]
