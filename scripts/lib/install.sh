@@ -160,3 +160,59 @@ ensure_conformance_tools() {
   ensure_node22
   npm_ci_if_needed "$ROOT/tests/conformance"
 }
+
+# The wasm packaging tools, pinned: wasm-bindgen-cli must match the `=` pin of the
+# wasm-bindgen crate in Cargo.toml, or wasm-pack quietly builds its own copy (~7 min).
+# `cargo install --debug` is ~3 min cold instead of ~11 in release, with byte-identical
+# output (../shared/toolchain.md); neither can come from npm here (their installers download
+# from GitHub). Installed under the cache, so fresh clones reuse them.
+WASM_PACK_VERSION=0.15.1
+WASM_BINDGEN_VERSION=0.2.130
+WASM_TOOLS="$PEERS_CACHE/wasm-tools"
+WASM_TOOLS_BIN="$WASM_TOOLS/bin"
+
+# cargo_install_pinned CRATE BINARY VERSION [--locked]: installs unless BINARY --version
+# already prints VERSION.
+cargo_install_pinned() {
+  local crate="$1" binary="$2" version="$3"
+  shift 3
+  if "$WASM_TOOLS_BIN/$binary" --version 2>/dev/null | grep -q " $version\$"; then
+    echo "install: $binary $version present in $WASM_TOOLS_BIN"
+    return 0
+  fi
+  echo "install: cargo install --debug $crate@$version into $WASM_TOOLS"
+  cargo install --debug --quiet "$@" "$crate" --version "$version" --root "$WASM_TOOLS"
+}
+
+ensure_wasm_tools() {
+  ensure_wasm_target
+  cargo_install_pinned wasm-pack wasm-pack "$WASM_PACK_VERSION" --locked
+  # Not --locked: one of its locked dependency versions is not served by the registry here.
+  cargo_install_pinned wasm-bindgen-cli wasm-bindgen "$WASM_BINDGEN_VERSION"
+}
+
+# Headless Chromium and its WebDriver for `wasm-pack test --headless --chrome`, from Debian:
+# wasm-pack would otherwise try to download a chromedriver, which cannot work here.
+ensure_chromium() {
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+    echo "install: chromium and chromedriver present"
+    return 0
+  fi
+  echo "install: apt-get install chromium chromium-driver"
+  apt_install chromium chromium-driver
+}
+
+# The npm side of the package tests (tests/js/package-lock.json): wasm-opt (binaryen),
+# workerd, TypeScript, and esbuild plus the TypeScript SDK for the size report.
+ensure_wasm_js_deps() {
+  ensure_node
+  npm_ci_if_needed "$ROOT/tests/js"
+}
+
+# Everything scripts/wasm.sh needs.
+ensure_wasm_package_tools() {
+  ensure_wasm_tools
+  ensure_chromium
+  ensure_wasm_js_deps
+  ensure_peer_node_deps
+}
