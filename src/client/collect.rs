@@ -1,0 +1,524 @@
+//! Reading the answers to a call's requests: `tools/call`, `tasks/get`, `tasks/result`,
+//! `tasks/cancel` and `tasks/update`, in either generation.
+
+use serde_json::{Map, Value};
+
+use crate::protocol::extension::{self as ext, DetailedTask, TaskState, ToolCallResult};
+use crate::protocol::http::ExchangeId;
+use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
+use crate::protocol::legacy::{
+    CallToolResponse, CallToolResult, CancelTaskResult, GetTaskResult, TaskPayloadResult,
+    WireShape, WireTask,
+};
+use crate::task::{Generation, InputRequests, Task, TaskStatus};
+use crate::time::UnixMillis;
+
+use super::call::{Cancel, Observation, Rounds, Stage, Step};
+use super::drive::Completion;
+use super::error::{ClientError, RequestKind};
+use super::event::{CallOutcome, Event, Failure};
+use super::exchange::{Exchange, Problem};
+use super::input::Route;
+use super::schedule::backoff_delay;
+use super::{CallId, Engine};
+
+type Reply = Result<Map<String, Value>, ErrorObject>;
+
+impl Engine {
+    pub(super) fn on_call_done(
+        &mut self,
+        now: UnixMillis,
+        id: CallId,
+        x: ExchangeId,
+        exchange: &Exchange,
+        completion: Completion,
+    ) {
+        let Some(call) = self.calls.get_mut(&id) else { return };
+        call.side.remove(&x);
+        if call.primary == Some(x) {
+            call.primary = None;
+        }
+        let completion = match completion {
+            Completion::Ended => Completion::Problem(Problem::Transient {
+                error: ClientError::MissingResponse { request: exchange.kind },
+                retry_after_ms: None,
+            }),
+            Completion::Http { status, .. } => {
+                Completion::Problem(Problem::Fatal(ClientError::UnexpectedStatus {
+                    request: exchange.kind,
+                    status,
+                }))
+            }
+            other => other,
+        };
+        match (exchange.kind, completion) {
+            (RequestKind::CallTool, Completion::Reply(r)) => self.on_tool_reply(now, id, r),
+            (RequestKind::CallTool, Completion::Problem(p)) => {
+                let retry = match (&exchange.rpc, &exchange.last_event_id, &p) {
+                    (Some(rpc), Some(last), Problem::Transient { .. })
+                        if self.conn.generation == Some(Generation::Legacy) =>
+                    {
+                        Step::Resume { rpc: rpc.clone(), last_event_id: last.clone() }
+                    }
+                    _ => Step::Send,
+                };
+                // A resumption the server does not offer falls back to a fresh request.
+                let p = match p {
+                    Problem::NotAllowed => Problem::Transient {
+                        error: ClientError::UnexpectedStatus {
+                            request: RequestKind::CallTool,
+                            status: 405,
+                        },
+                        retry_after_ms: None,
+                    },
+                    p => p,
+                };
+                self.primary_problem(now, id, p, retry);
+            }
+            (RequestKind::GetTask, Completion::Reply(r)) => self.on_poll_reply(now, id, r),
+            (RequestKind::GetTask, Completion::Problem(p)) => {
+                self.primary_problem(now, id, p, Step::Poll)
+            }
+            (RequestKind::TaskResult, c) => self.on_result(now, id, c),
+            (RequestKind::CancelTask, c) => self.on_cancel_reply(now, id, c),
+            (RequestKind::UpdateTask, c) => self.on_update_reply(now, id, c),
+            _ => {}
+        }
+        self.arm(now, id);
+    }
+
+    fn on_tool_reply(&mut self, now: UnixMillis, id: CallId, reply: Reply) {
+        let generation = self.conn.generation.unwrap_or(Generation::Legacy);
+        let result = match reply {
+            Ok(result) => result,
+            Err(error) => return self.on_tool_error(now, id, error),
+        };
+        let malformed =
+            |e| CallOutcome::Error(ClientError::malformed_result(RequestKind::CallTool, e));
+        match generation {
+            Generation::Legacy => match CallToolResponse::from_map(result) {
+                Ok(CallToolResponse::Task(created)) => {
+                    let immediate = created.model_immediate_response().map(str::to_owned);
+                    let task = Task::from(created.task);
+                    self.became_task(now, id, task, Generation::Legacy, immediate);
+                }
+                Ok(CallToolResponse::Result(r)) => self.finish_with_result(now, id, r),
+                Err(e) => self.finish(now, id, malformed(e)),
+            },
+            Generation::Extension => match ToolCallResult::from_map(&result) {
+                Ok(ToolCallResult::Task(created)) => {
+                    let task = Task::from(&created.task);
+                    self.became_task(now, id, task, Generation::Extension, None);
+                }
+                Ok(ToolCallResult::Complete(map)) => match CallToolResult::from_map(map) {
+                    Ok(r) => self.finish_with_result(now, id, r),
+                    Err(e) => self.finish(now, id, malformed(e)),
+                },
+                Ok(ToolCallResult::InputRequired(map)) => self.start_round(now, id, &map),
+                Err(e) => self.finish(now, id, malformed(e)),
+            },
+        }
+    }
+
+    /// A `tools/call` answered with an error. A 2025-11-25 plain call refused with -32600
+    /// or -32601 by a server that allows task calls is retried once as a task: the tool
+    /// may require one without the engine knowing.
+    fn on_tool_error(&mut self, now: UnixMillis, id: CallId, error: ErrorObject) {
+        let legacy = self.conn.generation == Some(Generation::Legacy);
+        let allows = self.conn.allows_task_tool_call();
+        let Some(call) = self.calls.get_mut(&id) else { return };
+        let needs_task =
+            matches!(error.code, ErrorCode::INVALID_REQUEST | ErrorCode::METHOD_NOT_FOUND);
+        if legacy && allows && needs_task && !call.augmented && !call.retried_as_task {
+            call.retried_as_task = true;
+            return self.schedule(now, id, Step::Send, now);
+        }
+        self.finish(now, id, CallOutcome::Failed(Failure::Rpc(error)));
+    }
+
+    /// A multi-round `tools/call` (2026-07-28): the server asks before it answers.
+    fn start_round(&mut self, now: UnixMillis, id: CallId, result: &Map<String, Value>) {
+        let requests: Result<InputRequests, _> = match result.get("inputRequests") {
+            Some(v) => serde_json::from_value(v.clone()),
+            None => serde_json::from_value(Value::Object(Map::new())),
+        };
+        let requests = match requests {
+            Ok(r) if !r.is_empty() => r,
+            other => {
+                let source = match other {
+                    Err(source) => source,
+                    Ok(_) => serde::de::Error::custom("input_required without inputRequests"),
+                };
+                let e = crate::protocol::WireError::Malformed { what: "tools/call result", source };
+                let error = ClientError::malformed_result(RequestKind::CallTool, e);
+                return self.finish(now, id, CallOutcome::Error(error));
+            }
+        };
+        let mut rounds =
+            Rounds { request_state: result.get("requestState").cloned(), ..Rounds::default() };
+        for (key, request) in requests {
+            let input = self.new_input(Some(id), None, Route::Round { key: key.clone() });
+            rounds.asked.insert(key, input);
+            self.emit(Event::InputRequested {
+                input,
+                call: Some(id),
+                task_id: None,
+                method: request.method,
+                params: request.params,
+            });
+        }
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.rounds = Some(rounds);
+            call.stage = Stage::AwaitingInput;
+        }
+    }
+
+    fn on_poll_reply(&mut self, now: UnixMillis, id: CallId, reply: Reply) {
+        let Some(generation) =
+            self.calls.get(&id).and_then(|c| c.task.as_ref()).map(|t| t.generation)
+        else {
+            return;
+        };
+        let result = match reply {
+            Ok(result) => result,
+            Err(error) if error.code == ErrorCode::INVALID_PARAMS => return self.gone(now, id),
+            Err(error) => {
+                let error = ClientError::Rpc { request: RequestKind::GetTask, error };
+                let p = Problem::Transient { error, retry_after_ms: None };
+                return self.primary_problem(now, id, p, Step::Poll);
+            }
+        };
+        let read = match generation {
+            Generation::Legacy => GetTaskResult::from_map(result).map(|r| Observed::Legacy(r.task)),
+            Generation::Extension => {
+                ext::GetTaskResult::from_map(&result).map(|r| Observed::Detailed(r.task))
+            }
+        };
+        match read {
+            Ok(observed) => {
+                if let Some(call) = self.calls.get_mut(&id) {
+                    call.failures = 0;
+                    call.peer_errors = 0;
+                }
+                self.observe(now, id, observed, true);
+            }
+            Err(e) => {
+                let error = ClientError::malformed_result(RequestKind::GetTask, e);
+                self.primary_problem(now, id, Problem::Peer(error), Step::Poll);
+            }
+        }
+    }
+
+    /// Applies what a peer reported about the call's task (a poll, a notification, a
+    /// cancel answer). `schedule` plans the next request from the new status; otherwise
+    /// only a status that needs action now changes the plan.
+    pub(super) fn observe(
+        &mut self,
+        now: UnixMillis,
+        id: CallId,
+        observed: Observed,
+        schedule: bool,
+    ) {
+        let Some(call) = self.calls.get_mut(&id) else { return };
+        let Some(task) = call.task.as_mut() else { return };
+        let (task_id, status, message, poll, expires) = observed.fields();
+        if task_id != task.task_id {
+            let error = ClientError::WrongTask { expected: task.task_id.clone(), got: task_id };
+            return self.primary_problem(now, id, Problem::Peer(error), Step::Poll);
+        }
+        let before = task.status;
+        match task.observe(status, message.as_deref(), poll, expires) {
+            Observation::Regression { kept, reported } => {
+                let error = ClientError::TerminalRegression { task_id, kept, reported };
+                self.emit(Event::ProtocolViolation { call: Some(id), error });
+            }
+            Observation::Changed => {
+                let status_message = task.status_message.clone();
+                let status = task.status;
+                self.emit(Event::StatusChanged { call: id, status, status_message });
+            }
+            Observation::Unchanged => {}
+        }
+        let Some(call) = self.calls.get(&id) else { return };
+        let Some(task) = &call.task else { return };
+        let kept = task.status;
+        let legacy = task.generation == Generation::Legacy;
+        if let Observed::Detailed(detailed) = observed {
+            if detailed.status() == kept {
+                match detailed.state {
+                    TaskState::Completed { result } => {
+                        return match CallToolResult::from_map(result) {
+                            Ok(r) => self.finish_with_result(now, id, r),
+                            Err(e) => {
+                                let e = ClientError::malformed_result(RequestKind::GetTask, e);
+                                self.finish(now, id, CallOutcome::Error(e))
+                            }
+                        };
+                    }
+                    TaskState::Failed { error } => {
+                        return self.finish(now, id, CallOutcome::Failed(Failure::Rpc(error)));
+                    }
+                    TaskState::InputRequired { input_requests } => {
+                        self.surface_task_inputs(id, input_requests)
+                    }
+                    TaskState::Working | TaskState::Cancelled => {}
+                }
+            }
+        }
+        // A notification that a waiting task ended or (2025-11-25) needs input is acted
+        // on at once; anything else keeps the poll schedule.
+        let idle = self.calls.get(&id).is_some_and(|c| c.primary.is_none());
+        let urgent =
+            kept != before && (kept.is_terminal() || (legacy && kept == TaskStatus::InputRequired));
+        if schedule || (idle && urgent) {
+            self.next_after_status(now, id);
+        }
+    }
+
+    /// `tasks/result` (2025-11-25): the outcome, or the input channel closing.
+    fn on_result(&mut self, now: UnixMillis, id: CallId, completion: Completion) {
+        let Some(task) = self.calls.get(&id).and_then(|c| c.task.clone()) else { return };
+        let terminal = task.status.is_terminal();
+        match completion {
+            Completion::Reply(Ok(result)) => match TaskPayloadResult::from_map(result) {
+                Ok(payload) => {
+                    if let Ok(Some(related)) = payload.related_task() {
+                        if related != task.task_id {
+                            let error =
+                                ClientError::WrongTask { expected: task.task_id, got: related };
+                            return self.primary_problem(now, id, Problem::Peer(error), Step::Poll);
+                        }
+                    }
+                    match payload.to_call_tool_result() {
+                        Ok(r) => self.finish_with_result(now, id, r),
+                        Err(e) => {
+                            let e = ClientError::malformed_result(RequestKind::TaskResult, e);
+                            self.finish(now, id, CallOutcome::Error(e));
+                        }
+                    }
+                }
+                Err(e) => {
+                    let e = ClientError::malformed_result(RequestKind::TaskResult, e);
+                    self.primary_problem(now, id, Problem::Peer(e), Step::Poll);
+                }
+            },
+            Completion::Reply(Err(error)) => {
+                if error.code == ErrorCode::INVALID_PARAMS && task.status != TaskStatus::Failed {
+                    return self.gone(now, id);
+                }
+                self.infer_terminal(id, TaskStatus::Failed);
+                self.finish(now, id, CallOutcome::Failed(Failure::Rpc(error)));
+            }
+            // The input channel closed on purpose (its time limit): poll, then reopen if
+            // input is still wanted.
+            Completion::Problem(Problem::Transient { retry_after_ms: Some(0), .. })
+                if !terminal =>
+            {
+                self.schedule(now, id, Step::Poll, now)
+            }
+            Completion::Problem(p) if !terminal => self.primary_problem(now, id, p, Step::Poll),
+            Completion::Problem(p) => self.primary_problem(now, id, p, Step::Result),
+            Completion::Ended | Completion::Http { .. } => self.schedule(now, id, Step::Poll, now),
+        }
+    }
+
+    fn on_cancel_reply(&mut self, now: UnixMillis, id: CallId, completion: Completion) {
+        let Some(generation) =
+            self.calls.get(&id).and_then(|c| c.task.as_ref()).map(|t| t.generation)
+        else {
+            return;
+        };
+        match (generation, completion) {
+            (Generation::Legacy, Completion::Reply(Ok(result))) => {
+                match CancelTaskResult::from_map(result) {
+                    Ok(r) => {
+                        self.observe(now, id, Observed::Legacy(r.task), false);
+                        let Some(task) = self.calls.get(&id).and_then(|c| c.task.as_ref()) else {
+                            return;
+                        };
+                        if task.status == TaskStatus::Cancelled {
+                            // Synchronous: the task is cancelled, whatever is still in flight.
+                            let status_message = task.status_message.clone();
+                            self.finish(now, id, CallOutcome::Cancelled { status_message });
+                        } else if !task.status.is_terminal() {
+                            // A cancel that left the task live: see what it does.
+                            self.schedule_poll_if_idle(now, id);
+                        }
+                    }
+                    Err(e) => {
+                        let error = ClientError::malformed_result(RequestKind::CancelTask, e);
+                        self.emit(Event::ProtocolViolation { call: Some(id), error });
+                        self.schedule_poll_if_idle(now, id);
+                    }
+                }
+            }
+            (Generation::Extension, Completion::Reply(Ok(_))) => {
+                let until = now.saturating_add(self.config.cancel_wait_ms);
+                if let Some(call) = self.calls.get_mut(&id) {
+                    call.cancel = Cancel::Acked { until };
+                }
+                self.schedule_poll_if_idle(now, id);
+            }
+            // 2025-11-25 rejects a cancel of a finished task with -32602: the cancel
+            // has nothing left to do, and a fresh `tasks/get` says how the task ended.
+            (_, Completion::Reply(Err(error))) if error.code == ErrorCode::INVALID_PARAMS => {
+                if generation == Generation::Extension {
+                    return self.gone(now, id);
+                }
+                self.schedule_poll_if_idle(now, id);
+            }
+            (_, Completion::Reply(Err(error))) => {
+                self.cancel_failed(id, ClientError::Rpc { request: RequestKind::CancelTask, error })
+            }
+            (_, Completion::Problem(Problem::Transient { error, retry_after_ms })) => {
+                let backoff = self.config.backoff;
+                let Some(call) = self.calls.get_mut(&id) else { return };
+                call.cancel_failures += 1;
+                if call.cancel_failures > backoff.max_attempts {
+                    return self.cancel_failed(id, error);
+                }
+                let attempt = call.cancel_failures;
+                let delay = retry_after_ms
+                    .unwrap_or_else(|| backoff_delay(&backoff, attempt, &mut self.rng));
+                if let Some(call) = self.calls.get_mut(&id) {
+                    call.cancel_at = Some(now.saturating_add(delay));
+                }
+            }
+            (_, Completion::Problem(Problem::SessionLost)) => {
+                if let Some(call) = self.calls.get_mut(&id) {
+                    call.cancel_at = Some(now);
+                }
+            }
+            (_, Completion::Problem(Problem::Peer(error) | Problem::Fatal(error))) => {
+                self.cancel_failed(id, error)
+            }
+            (_, other) => {
+                let status = match other {
+                    Completion::Http { status, .. } => status,
+                    _ => 405,
+                };
+                self.cancel_failed(
+                    id,
+                    ClientError::UnexpectedStatus { request: RequestKind::CancelTask, status },
+                )
+            }
+        }
+    }
+
+    fn cancel_failed(&mut self, id: CallId, error: ClientError) {
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.cancel = Cancel::None;
+            call.cancel_failures = 0;
+        }
+        self.emit(Event::CancelFailed { call: id, error });
+    }
+
+    fn schedule_poll_if_idle(&mut self, now: UnixMillis, id: CallId) {
+        if self.calls.get(&id).is_some_and(|c| c.primary.is_none()) {
+            self.schedule(now, id, Step::Poll, now);
+        }
+    }
+
+    fn on_update_reply(&mut self, now: UnixMillis, id: CallId, completion: Completion) {
+        let backoff = self.config.backoff;
+        let Some(call) = self.calls.get_mut(&id) else { return };
+        let sent = std::mem::take(&mut call.sending);
+        let error = match completion {
+            Completion::Reply(Ok(_)) => {
+                call.update_failures = 0;
+                return self.send_update(now, id);
+            }
+            // The task is gone; the next poll says how.
+            Completion::Reply(Err(e)) if e.code == ErrorCode::INVALID_PARAMS => return,
+            Completion::Reply(Err(error)) => {
+                ClientError::Rpc { request: RequestKind::UpdateTask, error }
+            }
+            Completion::Problem(Problem::Transient { error, retry_after_ms }) => {
+                call.update_failures += 1;
+                if call.update_failures <= backoff.max_attempts {
+                    // Put the answers back in front of anything newer for the same keys.
+                    let mut outbox = sent;
+                    outbox.append(&mut call.outbox);
+                    call.outbox = outbox;
+                    let attempt = call.update_failures;
+                    let delay = retry_after_ms
+                        .unwrap_or_else(|| backoff_delay(&backoff, attempt, &mut self.rng));
+                    if let Some(call) = self.calls.get_mut(&id) {
+                        call.update_at = Some(now.saturating_add(delay));
+                    }
+                    return;
+                }
+                error
+            }
+            Completion::Problem(Problem::Peer(error) | Problem::Fatal(error)) => error,
+            Completion::Problem(_) | Completion::Ended | Completion::Http { .. } => {
+                ClientError::MissingResponse { request: RequestKind::UpdateTask }
+            }
+        };
+        let inputs: Vec<_> = sent.keys().filter_map(|k| call.surfaced.get(k).copied()).collect();
+        for input in inputs {
+            self.emit(Event::InputFailed { input, error: error.clone() });
+        }
+        self.send_update(now, id);
+    }
+
+    /// Ends the call with a tool result: `isError: true` is a failure in either generation.
+    pub(super) fn finish_with_result(
+        &mut self,
+        now: UnixMillis,
+        id: CallId,
+        result: CallToolResult,
+    ) {
+        if result.is_error() {
+            self.infer_terminal(id, TaskStatus::Failed);
+            self.finish(now, id, CallOutcome::Failed(Failure::Tool(result)));
+        } else {
+            self.infer_terminal(id, TaskStatus::Completed);
+            self.finish(now, id, CallOutcome::Completed(result));
+        }
+    }
+
+    /// A 2025-11-25 result that arrived on the input channel ends a task whose terminal
+    /// status was never seen: report the status it implies.
+    fn infer_terminal(&mut self, id: CallId, status: TaskStatus) {
+        let Some(task) = self.calls.get_mut(&id).and_then(|c| c.task.as_mut()) else { return };
+        if task.status.is_terminal() || task.generation != Generation::Legacy {
+            return;
+        }
+        task.status = status;
+        let status_message = task.status_message.clone();
+        self.emit(Event::StatusChanged { call: id, status, status_message });
+    }
+}
+
+/// A task as a peer reported it, in either generation.
+pub(super) enum Observed {
+    /// 2025-11-25: the task without payload.
+    Legacy(WireTask),
+    /// Extension: the task with its payload.
+    Detailed(DetailedTask),
+}
+
+impl Observed {
+    #[allow(clippy::type_complexity)]
+    fn fields(
+        &self,
+    ) -> (crate::id::TaskId, TaskStatus, Option<String>, Option<u64>, Option<UnixMillis>) {
+        match self {
+            Self::Legacy(t) => (
+                t.task_id.clone(),
+                t.status,
+                t.status_message.clone(),
+                t.poll_interval,
+                t.ttl.map(|ttl| t.created_at.millis().saturating_add(ttl)),
+            ),
+            Self::Detailed(d) => (
+                d.fields.task_id.clone(),
+                d.status(),
+                d.fields.status_message.clone(),
+                d.fields.poll_interval_ms,
+                d.fields.ttl_ms.map(|ttl| d.fields.created_at.millis().saturating_add(ttl)),
+            ),
+        }
+    }
+}

@@ -1,0 +1,578 @@
+//! A call's life on the engine side: starting it, deciding task or plain, scheduling its
+//! next request against its deadline, sending, and finishing exactly once.
+
+use crate::id::TaskId;
+use crate::protocol::extension::method;
+use crate::protocol::legacy::{TaskMetadata, TaskSupport};
+use crate::task::{Generation, Task, TaskStatus};
+use crate::time::UnixMillis;
+
+use super::call::{Call, Cancel, Followed, Stage, Step};
+use super::config::TaskMode;
+use super::connection::{ConnectionOverride, Phase};
+use super::error::{ClientError, Feature, ReferenceProblem, RequestKind};
+use super::event::{CallOutcome, ConnectionInfo, Event};
+use super::exchange::{Exchange, Problem, Purpose};
+use super::schedule::{poll_delay, retry_delay};
+use super::{CallId, Engine, TaskReference, TimerKey, ToolCall, extension, legacy};
+
+impl Engine {
+    pub(super) fn start_call(
+        &mut self,
+        now: UnixMillis,
+        request: ToolCall,
+    ) -> Result<CallId, ClientError> {
+        if self.closed {
+            return Err(ClientError::Closed);
+        }
+        self.next_call += 1;
+        let id = CallId(self.next_call);
+        // Unique per engine and unlikely to collide with another engine's tokens in the
+        // same session after a resume.
+        let token = format!("{:08x}-{}", self.rng.next_u64() & 0xffff_ffff, id.0);
+        let mut call = Call::new(request.name, request.arguments, request.mode, token.clone());
+        call.ttl_ms = request.ttl_ms;
+        call.deadline = request.deadline;
+        call.next = Some((Step::Send, now));
+        self.by_token.insert(token, id);
+        self.calls.insert(id, call);
+        self.ensure_connected(now);
+        self.arm(now, id);
+        Ok(id)
+    }
+
+    /// Sets the call's timer to its next step (when it can run), its pending side
+    /// requests, or its end, whichever is first.
+    pub(super) fn arm(&mut self, _now: UnixMillis, id: CallId) {
+        let Some(call) = self.calls.get(&id) else {
+            self.timers.clear(TimerKey::Call(id));
+            return;
+        };
+        let ready = self.conn.is_ready();
+        let step = match (&call.next, call.primary) {
+            (Some((_, at)), None) if ready => Some((*at).max(self.gate)),
+            _ => None,
+        };
+        let side = [call.cancel_at, call.update_at].into_iter().flatten().filter(|_| ready).min();
+        let cancel_wait = match call.cancel {
+            Cancel::Acked { until } => Some(until),
+            _ => None,
+        };
+        let end = call.ends_at(self.config.ttl_grace_ms).map(|(t, _)| t);
+        match [step, side, cancel_wait, end].into_iter().flatten().min() {
+            Some(at) => self.timers.set(TimerKey::Call(id), at),
+            None => self.timers.clear(TimerKey::Call(id)),
+        }
+    }
+
+    pub(super) fn on_call_timer(&mut self, now: UnixMillis, id: CallId) {
+        let Some(call) = self.calls.get_mut(&id) else { return };
+        if let Some((end, reason)) = call.ends_at(self.config.ttl_grace_ms) {
+            if now >= end {
+                return self.finish(now, id, CallOutcome::Expired(reason));
+            }
+        }
+        if let Cancel::Acked { until } = call.cancel {
+            if now >= until {
+                let status_message = call.task.as_ref().and_then(|t| t.status_message.clone());
+                return self.finish(now, id, CallOutcome::Cancelled { status_message });
+            }
+        }
+        if self.conn.is_ready() {
+            if call.cancel_at.is_some_and(|at| at <= now) {
+                call.cancel_at = None;
+                self.send_cancel(now, id);
+            }
+            if self.calls.get(&id).and_then(|c| c.update_at).is_some_and(|at| at <= now) {
+                if let Some(c) = self.calls.get_mut(&id) {
+                    c.update_at = None;
+                }
+                self.send_update(now, id);
+            }
+        }
+        let Some(call) = self.calls.get_mut(&id) else { return };
+        let due = matches!(&call.next, Some((_, at)) if *at <= now);
+        if due && call.primary.is_none() && self.conn.is_ready() && now >= self.gate {
+            if let Some((step, _)) = call.next.take() {
+                self.run_step(now, id, step);
+            }
+        }
+        self.arm(now, id);
+    }
+
+    /// Schedules `step` at `at`.
+    pub(super) fn schedule(&mut self, now: UnixMillis, id: CallId, step: Step, at: UnixMillis) {
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.next = Some((step, at));
+        }
+        self.arm(now, id);
+    }
+
+    fn run_step(&mut self, now: UnixMillis, id: CallId, step: Step) {
+        match step {
+            Step::Send => self.send_call(now, id),
+            Step::Resume { rpc, last_event_id } => self.send_resume(now, id, rpc, last_event_id),
+            Step::Poll => self.send_task_request(now, id, RequestKind::GetTask),
+            Step::Result | Step::OpenInput => {
+                self.send_task_request(now, id, RequestKind::TaskResult)
+            }
+        }
+    }
+
+    fn send_call(&mut self, now: UnixMillis, id: CallId) {
+        let generation = self.conn.generation.unwrap_or(Generation::Legacy);
+        let params = match generation {
+            Generation::Legacy => {
+                let Some(augment) = self.decide_task(now, id) else { return };
+                let Some(call) = self.calls.get_mut(&id) else { return };
+                call.augmented = augment;
+                let task = augment.then_some(TaskMetadata { ttl: call.ttl_ms });
+                legacy::call_params(&call.tool, call.arguments.as_ref(), task, &call.token)
+            }
+            Generation::Extension => {
+                let Some(call) = self.calls.get(&id) else { return };
+                let rounds = call.rounds.as_ref();
+                extension::call_params(
+                    &call.tool,
+                    call.arguments.as_ref(),
+                    &call.token,
+                    rounds.map(|r| &r.answers),
+                    rounds.and_then(|r| r.request_state.as_ref()),
+                )
+            }
+        };
+        let x = self.send_rpc(
+            now,
+            RequestKind::CallTool,
+            Purpose::Call(id),
+            method::TOOLS_CALL,
+            params,
+        );
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.primary = Some(x);
+            call.stage = Stage::Calling;
+        }
+    }
+
+    /// Whether a 2025-11-25 call asks for a task: never for a forbidden tool or without
+    /// the server's capability, always for a required one, by the mode otherwise. `None`
+    /// when the tools must be listed first, or when the call ended.
+    fn decide_task(&mut self, now: UnixMillis, id: CallId) -> Option<bool> {
+        let allowed = self.conn.allows_task_tool_call();
+        if allowed && self.tools.is_none() {
+            self.waiting_tools.insert(id);
+            self.load_tools(now);
+            return None;
+        }
+        let call = self.calls.get(&id)?;
+        let support = match &self.tools {
+            Some(tools) if allowed => {
+                tools.get(&call.tool).map_or(TaskSupport::Forbidden, |t| t.task_support())
+            }
+            _ => TaskSupport::Forbidden,
+        };
+        let augment = call.retried_as_task
+            || match (support, call.mode) {
+                (TaskSupport::Forbidden, _) => false,
+                (TaskSupport::Required, _) => true,
+                (TaskSupport::Optional, TaskMode::Plain) => false,
+                (TaskSupport::Optional, _) => true,
+            };
+        if call.mode == TaskMode::Required && !augment {
+            let tool = call.tool.clone();
+            self.finish(now, id, CallOutcome::Error(ClientError::TaskNotAllowed { tool }));
+            return None;
+        }
+        Some(augment)
+    }
+
+    /// Picks up a `tools/call` SSE stream where it broke (2025-11-25 resumability).
+    fn send_resume(
+        &mut self,
+        now: UnixMillis,
+        id: CallId,
+        rpc: crate::protocol::jsonrpc::RequestId,
+        last_event_id: String,
+    ) {
+        let x = self.alloc_exchange();
+        let request = legacy::get_stream(&self.config, &self.conn, x, Some(&last_event_id));
+        let mut exchange = Exchange::new(RequestKind::CallTool, Purpose::Call(id), Some(rpc));
+        exchange.session = self.conn.session.clone();
+        exchange.last_event_id = Some(last_event_id);
+        let x = self.transmit(now, exchange, request);
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.primary = Some(x);
+        }
+    }
+
+    /// `tasks/get` or `tasks/result` for the call's task.
+    fn send_task_request(&mut self, now: UnixMillis, id: CallId, kind: RequestKind) {
+        let Some(task) = self.calls.get(&id).and_then(|c| c.task.clone()) else { return };
+        let (name, params) = match (task.generation, kind) {
+            (Generation::Extension, _) => {
+                (method::TASKS_GET, extension::task_params(&task.task_id))
+            }
+            (Generation::Legacy, RequestKind::TaskResult) => {
+                ("tasks/result", legacy::task_params(&task.task_id))
+            }
+            (Generation::Legacy, _) => (method::TASKS_GET, legacy::task_params(&task.task_id)),
+        };
+        let kind = if name == method::TASKS_GET { RequestKind::GetTask } else { kind };
+        let x = self.send_rpc(now, kind, Purpose::Call(id), name, params);
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.primary = Some(x);
+        }
+    }
+
+    pub(super) fn send_cancel(&mut self, now: UnixMillis, id: CallId) {
+        let Some(task) = self.calls.get(&id).and_then(|c| c.task.clone()) else { return };
+        if !self.conn.is_ready() {
+            if let Some(call) = self.calls.get_mut(&id) {
+                call.cancel_at = Some(now);
+            }
+            return;
+        }
+        let params = match task.generation {
+            Generation::Legacy => legacy::task_params(&task.task_id),
+            Generation::Extension => extension::task_params(&task.task_id),
+        };
+        let x = self.send_rpc(
+            now,
+            RequestKind::CancelTask,
+            Purpose::Call(id),
+            method::TASKS_CANCEL,
+            params,
+        );
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.side.insert(x);
+            call.cancel = Cancel::Sent;
+        }
+    }
+
+    /// Sends the answers waiting for a `tasks/update`, one update at a time.
+    pub(super) fn send_update(&mut self, now: UnixMillis, id: CallId) {
+        let Some(call) = self.calls.get_mut(&id) else { return };
+        if !call.sending.is_empty() || call.outbox.is_empty() || !self.conn.is_ready() {
+            return;
+        }
+        let Some(task_id) = call.task.as_ref().map(|t| t.task_id.clone()) else { return };
+        call.sending = std::mem::take(&mut call.outbox);
+        let params = extension::update_params(&task_id, call.sending.clone());
+        let x = self.send_rpc(
+            now,
+            RequestKind::UpdateTask,
+            Purpose::Call(id),
+            method::TASKS_UPDATE,
+            params,
+        );
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.side.insert(x);
+        }
+    }
+
+    /// The host asked to cancel.
+    pub(super) fn request_cancel(
+        &mut self,
+        now: UnixMillis,
+        id: CallId,
+    ) -> Result<(), ClientError> {
+        if self.closed {
+            return Err(ClientError::Closed);
+        }
+        let Some(call) = self.calls.get_mut(&id) else {
+            return Err(self.missing_call(id));
+        };
+        if call.cancel != Cancel::None {
+            return Ok(());
+        }
+        let generation = call.task.as_ref().map(|t| t.generation).or(self.conn.generation);
+        match (call.stage, generation) {
+            (Stage::Following, Some(Generation::Legacy)) if !self.conn.allows_cancel() => {
+                Err(ClientError::NotSupported { feature: Feature::CancelTask })
+            }
+            (Stage::Following, _) => {
+                self.send_cancel(now, id);
+                self.arm(now, id);
+                Ok(())
+            }
+            // A 2025-11-25 task is on its way: cancel it once it exists.
+            (Stage::Calling, Some(Generation::Legacy))
+                if call.augmented && call.primary.is_some() =>
+            {
+                call.cancel = Cancel::Wanted;
+                Ok(())
+            }
+            (Stage::Calling, Some(Generation::Legacy)) if call.primary.is_some() => {
+                // A plain 2025-11-25 call: dropping the stream does not cancel it.
+                let rpc =
+                    call.primary.and_then(|x| self.exchanges.get(&x)).and_then(|x| x.rpc.clone());
+                if let Some(rpc) = rpc {
+                    let note = legacy::cancelled(&rpc);
+                    self.send_legacy_message(
+                        now,
+                        RequestKind::CancelNotification,
+                        Purpose::Notify,
+                        &note,
+                    );
+                }
+                self.finish(now, id, CallOutcome::Cancelled { status_message: None });
+                Ok(())
+            }
+            // Not sent yet, waiting for input, or a 2026-07-28 request, which closing the
+            // stream cancels.
+            _ => {
+                self.finish(now, id, CallOutcome::Cancelled { status_message: None });
+                Ok(())
+            }
+        }
+    }
+
+    /// The call became a task: tell the host, and decide what to ask next.
+    pub(super) fn became_task(
+        &mut self,
+        now: UnixMillis,
+        id: CallId,
+        task: Task,
+        generation: Generation,
+        immediate: Option<String>,
+    ) {
+        let Some(call) = self.calls.get_mut(&id) else { return };
+        call.task = Some(Followed {
+            task_id: task.task_id.clone(),
+            generation,
+            status: task.status(),
+            status_message: task.status_message.clone(),
+            expires_at: task.expires_at(),
+            poll_interval_ms: task.poll_interval_ms,
+        });
+        call.stage = Stage::Following;
+        call.failures = 0;
+        call.peer_errors = 0;
+        let wanted_cancel = call.cancel == Cancel::Wanted;
+        self.by_task.insert(task.task_id.clone(), id);
+        if let Ok(reference) = self.reference_of(id) {
+            self.emit(Event::TaskCreated { call: id, reference, task });
+        }
+        if let Some(text) = immediate {
+            self.emit(Event::ModelImmediateResponse { call: id, text });
+        }
+        if wanted_cancel {
+            if let Some(call) = self.calls.get_mut(&id) {
+                call.cancel = Cancel::None;
+            }
+            self.send_cancel(now, id);
+        }
+        if generation == Generation::Extension {
+            self.mark_listen_dirty(now);
+        }
+        self.next_after_status(now, id);
+    }
+
+    /// What to ask next given the task's status.
+    pub(super) fn next_after_status(&mut self, now: UnixMillis, id: CallId) {
+        let Some(call) = self.calls.get(&id) else { return };
+        let Some(task) = &call.task else { return };
+        let delay = poll_delay(&self.config.poll, task.poll_interval_ms);
+        let (step, at) = match (task.generation, task.status) {
+            (_, TaskStatus::Cancelled) => {
+                let status_message = task.status_message.clone();
+                return self.finish(now, id, CallOutcome::Cancelled { status_message });
+            }
+            (Generation::Legacy, TaskStatus::Completed | TaskStatus::Failed) => (Step::Result, now),
+            (Generation::Legacy, TaskStatus::InputRequired) => (Step::OpenInput, now),
+            // A task created already terminal: its payload comes with `tasks/get`.
+            (Generation::Extension, s) if s.is_terminal() => (Step::Poll, now),
+            _ => (Step::Poll, now.saturating_add(delay)),
+        };
+        self.schedule(now, id, step, at);
+    }
+
+    /// A primary request failed: retry `retry` after a backoff, or give up.
+    pub(super) fn primary_problem(
+        &mut self,
+        now: UnixMillis,
+        id: CallId,
+        problem: Problem,
+        retry: Step,
+    ) {
+        let backoff = self.config.backoff;
+        let Some(call) = self.calls.get_mut(&id) else { return };
+        let (error, attempt, retry_after, limit) = match problem {
+            Problem::Transient { error, retry_after_ms } => {
+                call.failures += 1;
+                (error, call.failures, retry_after_ms, backoff.max_attempts)
+            }
+            Problem::Peer(error) => {
+                call.peer_errors += 1;
+                let attempt = call.peer_errors;
+                self.emit(Event::ProtocolViolation { call: Some(id), error: error.clone() });
+                (error, attempt, None, backoff.max_peer_errors)
+            }
+            // Redone under the new session once connected.
+            Problem::SessionLost => return self.schedule(now, id, retry, now),
+            Problem::NotAllowed => {
+                let error =
+                    ClientError::UnexpectedStatus { request: RequestKind::CallTool, status: 405 };
+                return self.finish(now, id, CallOutcome::Error(error));
+            }
+            Problem::Fatal(error) => return self.finish(now, id, CallOutcome::Error(error)),
+        };
+        if attempt > limit {
+            return self.finish(now, id, CallOutcome::Error(error));
+        }
+        let delay = retry_delay(&backoff, attempt, retry_after, &mut self.rng);
+        if matches!(error, ClientError::RateLimited { .. }) {
+            // A 429 is about this client, not this request: hold every request back.
+            self.gate = self.gate.max(now.saturating_add(delay));
+        }
+        self.schedule(now, id, retry, now.saturating_add(delay));
+    }
+
+    /// The server no longer knows the task: expired, cancelled and purged, or lost.
+    pub(super) fn gone(&mut self, now: UnixMillis, id: CallId) {
+        let Some(call) = self.calls.get(&id) else { return };
+        let Some(task) = &call.task else { return };
+        let outcome = if call.cancel != Cancel::None {
+            CallOutcome::Cancelled { status_message: task.status_message.clone() }
+        } else if task.expires_at.is_some_and(|at| now >= at) {
+            CallOutcome::Expired(super::ExpiryReason::Ttl)
+        } else {
+            CallOutcome::Error(ClientError::TaskLost { task_id: task.task_id.clone() })
+        };
+        self.finish(now, id, outcome);
+    }
+
+    /// Ends a call with its one outcome, dropping everything it had in flight.
+    pub(super) fn finish(&mut self, now: UnixMillis, id: CallId, outcome: CallOutcome) {
+        let Some(call) = self.calls.remove(&id) else { return };
+        self.timers.clear(TimerKey::Call(id));
+        for x in call.primary.into_iter().chain(call.side.iter().copied()) {
+            self.abort(x);
+        }
+        if let Some(task) = &call.task {
+            self.by_task.remove(&task.task_id);
+            if task.generation == Generation::Extension {
+                self.mark_listen_dirty(now);
+            }
+        }
+        self.by_token.remove(&call.token);
+        self.waiting_tools.remove(&id);
+        self.inputs.retain(|_, input| input.call != Some(id));
+        self.emit(Event::Outcome { call: id, outcome });
+    }
+
+    pub(super) fn missing_call(&self, id: CallId) -> ClientError {
+        if id.0 >= 1 && id.0 <= self.next_call {
+            ClientError::CallFinished { call: id }
+        } else {
+            ClientError::UnknownCall { call: id }
+        }
+    }
+
+    pub(super) fn reference_of(&self, id: CallId) -> Result<TaskReference, ClientError> {
+        let call = self.calls.get(&id).ok_or_else(|| self.missing_call(id))?;
+        let task = call.task.as_ref().ok_or(ClientError::NotATask { call: id })?;
+        Ok(TaskReference {
+            endpoint: self.config.endpoint.clone(),
+            generation: task.generation,
+            task_id: task.task_id.clone(),
+            session_id: match task.generation {
+                Generation::Legacy => self.conn.session.clone(),
+                Generation::Extension => None,
+            },
+            tool: call.tool.clone(),
+            progress_token: Some(call.token.clone()),
+            expires_at_ms: task.expires_at.map(|t| t.0),
+        })
+    }
+
+    /// Follows a task from its reference. An engine that has not connected adopts the
+    /// reference's session (2025-11-25) or speaks the extension directly, without a
+    /// handshake; the first `tasks/get` tells whether the task is still there.
+    pub(super) fn resume_task(
+        &mut self,
+        now: UnixMillis,
+        reference: TaskReference,
+        deadline: Option<UnixMillis>,
+    ) -> Result<CallId, ClientError> {
+        if self.closed {
+            return Err(ClientError::Closed);
+        }
+        let bad = |reason| Err(ClientError::BadReference { reason });
+        if reference.endpoint != self.config.endpoint {
+            return bad(ReferenceProblem::OtherEndpoint);
+        }
+        let fixed = match self.config.protocol {
+            super::Protocol::Legacy => Some(Generation::Legacy),
+            super::Protocol::Extension => Some(Generation::Extension),
+            super::Protocol::Auto => None,
+        };
+        if fixed.or(self.conn.generation()).is_some_and(|g| g != reference.generation) {
+            return bad(ReferenceProblem::OtherGeneration);
+        }
+        if matches!(self.conn.phase, Phase::Idle | Phase::Failed) {
+            self.adopt(now, &reference);
+        }
+        self.next_call += 1;
+        let id = CallId(self.next_call);
+        let token = reference.progress_token.clone().unwrap_or_else(|| format!("resumed-{}", id.0));
+        let mut call = Call::new(reference.tool.clone(), None, TaskMode::Auto, token.clone());
+        call.deadline = deadline;
+        call.stage = Stage::Following;
+        call.task = Some(Followed {
+            task_id: reference.task_id.clone(),
+            generation: reference.generation,
+            // Unknown until the first `tasks/get`; any status may follow a live one.
+            status: TaskStatus::Working,
+            status_message: None,
+            expires_at: reference.expires_at_ms.map(UnixMillis),
+            poll_interval_ms: None,
+        });
+        call.next = Some((Step::Poll, now));
+        self.by_token.insert(token, id);
+        self.by_task.insert(reference.task_id.clone(), id);
+        self.calls.insert(id, call);
+        if reference.generation == Generation::Extension {
+            self.mark_listen_dirty(now);
+        }
+        self.ensure_connected(now);
+        self.arm(now, id);
+        Ok(id)
+    }
+
+    /// Takes the connection a reference describes, without a handshake.
+    fn adopt(&mut self, now: UnixMillis, reference: &TaskReference) {
+        let generation = reference.generation;
+        let session = match generation {
+            Generation::Legacy => match &reference.session_id {
+                Some(s) => Some(s.clone()),
+                // A sessionless 2025-11-25 server: a normal handshake is as good.
+                None => return,
+            },
+            Generation::Extension => None,
+        };
+        self.conn.apply(ConnectionOverride { generation, session: session.clone() });
+        self.conn.info = Some(ConnectionInfo {
+            generation,
+            protocol_version: generation.protocol_version().into(),
+            session_id: session,
+            server_info: None,
+            capabilities: Default::default(),
+            instructions: None,
+        });
+        self.on_ready(now, generation);
+    }
+
+    /// Calls waiting for the tool list go on.
+    pub(super) fn tools_known(&mut self, now: UnixMillis) {
+        let waiting = std::mem::take(&mut self.waiting_tools);
+        for id in waiting {
+            self.schedule(now, id, Step::Send, now);
+        }
+    }
+
+    /// A task id the engine follows, by call.
+    pub(super) fn call_of_task(&self, task_id: &TaskId) -> Option<CallId> {
+        self.by_task.get(task_id).copied()
+    }
+}

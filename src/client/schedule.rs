@@ -1,0 +1,288 @@
+//! When to send the next request: poll intervals, backoff with jitter, `Retry-After`, and
+//! the end of a task's life. Pure functions of their inputs, `now` included.
+
+use std::collections::{BTreeSet, HashMap};
+use std::hash::Hash;
+
+use crate::time::UnixMillis;
+
+use super::config::{BackoffPolicy, PollPolicy};
+
+/// The gap before the next poll: the server's suggestion (or the default) kept between
+/// the floor and the cap.
+pub fn poll_delay(policy: &PollPolicy, suggested_ms: Option<u64>) -> u64 {
+    let cap = policy.cap_ms.max(policy.floor_ms);
+    suggested_ms.unwrap_or(policy.default_ms).clamp(policy.floor_ms, cap)
+}
+
+/// The delay before retry number `attempt` (1 for the first retry): the initial delay
+/// doubled per attempt up to the maximum, with "equal jitter" so that many clients that
+/// failed together do not retry together. The result lies in `[d/2, d]` for that `d`.
+pub fn backoff_delay(policy: &BackoffPolicy, attempt: u32, rng: &mut Rng) -> u64 {
+    let doublings = attempt.saturating_sub(1).min(32);
+    let max = policy.max_ms.max(1);
+    let full = policy.initial_ms.max(1).saturating_mul(1u64 << doublings).min(max);
+    let half = full / 2;
+    half + rng.below(full - half + 1)
+}
+
+/// The delay before retrying a request the server refused with `429`: what
+/// `Retry-After` asked for when it is present (never less), otherwise the backoff.
+pub fn retry_delay(
+    policy: &BackoffPolicy,
+    attempt: u32,
+    retry_after_ms: Option<u64>,
+    rng: &mut Rng,
+) -> u64 {
+    match retry_after_ms {
+        Some(ms) => ms,
+        None => backoff_delay(policy, attempt, rng),
+    }
+}
+
+/// Reads a `Retry-After` value into milliseconds from `now`: delay-seconds, or an
+/// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`). A date in the past means "now".
+pub fn parse_retry_after(value: &str, now: UnixMillis) -> Option<u64> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // An absurdly long number still means "a long time".
+        return Some(value.parse::<u64>().unwrap_or(u64::MAX).saturating_mul(1000));
+    }
+    let at = parse_http_date(value)?;
+    Some(at.saturating_since(now))
+}
+
+/// When the engine stops following a task: the caller's deadline, or `createdAt + ttl`
+/// plus the grace period, whichever comes first. `None` when neither applies.
+pub fn follow_until(
+    deadline: Option<UnixMillis>,
+    created_at: Option<UnixMillis>,
+    ttl_ms: Option<u64>,
+    grace_ms: u64,
+) -> Option<UnixMillis> {
+    let ttl_end = match (created_at, ttl_ms) {
+        (Some(c), Some(ttl)) => Some(c.saturating_add(ttl).saturating_add(grace_ms)),
+        _ => None,
+    };
+    match (deadline, ttl_end) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn parse_http_date(text: &str) -> Option<UnixMillis> {
+    // IMF-fixdate only: "Sun, 06 Nov 1994 08:49:37 GMT".
+    let rest = text.split_once(", ")?.1;
+    let mut parts = rest.split(' ');
+    let day: u32 = parts.next()?.parse().ok()?;
+    let month = match parts.next()? {
+        "Jan" => 1,
+        "Feb" => 2,
+        "Mar" => 3,
+        "Apr" => 4,
+        "May" => 5,
+        "Jun" => 6,
+        "Jul" => 7,
+        "Aug" => 8,
+        "Sep" => 9,
+        "Oct" => 10,
+        "Nov" => 11,
+        "Dec" => 12,
+        _ => return None,
+    };
+    let year: i64 = parts.next()?.parse().ok()?;
+    let mut hms = parts.next()?.split(':');
+    let h: u64 = hms.next()?.parse().ok()?;
+    let m: u64 = hms.next()?.parse().ok()?;
+    let s: u64 = hms.next()?.parse().ok()?;
+    if parts.next()? != "GMT" || parts.next().is_some() || hms.next().is_some() {
+        return None;
+    }
+    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || year < 1970 {
+        return None;
+    }
+    let days = u64::try_from(days_from_civil(year, month, day)).ok()?;
+    Some(UnixMillis((days * 86_400 + h * 3600 + m * 60 + s) * 1000))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// A small deterministic generator (SplitMix64) for backoff jitter. Not for secrets.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator seeded with `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A value in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next_u64() % n }
+    }
+}
+
+/// Deadlines by key; the earliest is what the engine asks to be woken for.
+#[derive(Debug)]
+pub(crate) struct Timers<K> {
+    by_time: BTreeSet<(UnixMillis, K)>,
+    at: HashMap<K, UnixMillis>,
+}
+
+impl<K: Copy + Ord + Hash> Timers<K> {
+    pub(crate) fn new() -> Self {
+        Self { by_time: BTreeSet::new(), at: HashMap::new() }
+    }
+
+    /// Sets (or moves) `key`'s deadline.
+    pub(crate) fn set(&mut self, key: K, at: UnixMillis) {
+        if let Some(old) = self.at.insert(key, at) {
+            self.by_time.remove(&(old, key));
+        }
+        self.by_time.insert((at, key));
+    }
+
+    /// Removes `key`'s deadline.
+    pub(crate) fn clear(&mut self, key: K) {
+        if let Some(old) = self.at.remove(&key) {
+            self.by_time.remove(&(old, key));
+        }
+    }
+
+    /// When `key` is due, if set.
+    pub(crate) fn get(&self, key: K) -> Option<UnixMillis> {
+        self.at.get(&key).copied()
+    }
+
+    /// The earliest deadline.
+    pub(crate) fn next(&self) -> Option<UnixMillis> {
+        self.by_time.first().map(|(t, _)| *t)
+    }
+
+    /// Takes one key due at `now`, earliest first.
+    pub(crate) fn pop_due(&mut self, now: UnixMillis) -> Option<K> {
+        let (at, key) = *self.by_time.first()?;
+        if at > now {
+            return None;
+        }
+        self.by_time.remove(&(at, key));
+        self.at.remove(&key);
+        Some(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rng;
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn poll_delay_honours_the_hint_within_floor_and_cap() {
+        let p = PollPolicy { default_ms: 1000, floor_ms: 200, cap_ms: 5000 };
+        assert_eq!(poll_delay(&p, None), 1000);
+        assert_eq!(poll_delay(&p, Some(500)), 500);
+        assert_eq!(poll_delay(&p, Some(1)), 200);
+        assert_eq!(poll_delay(&p, Some(0)), 200);
+        assert_eq!(poll_delay(&p, Some(60_000)), 5000);
+        let inverted = PollPolicy { default_ms: 1, floor_ms: 300, cap_ms: 100 };
+        assert_eq!(poll_delay(&inverted, Some(10_000)), 300, "floor wins over a lower cap");
+    }
+
+    proptest! {
+        #[test]
+        fn backoff_stays_in_its_band_and_grows(
+            initial in 1u64..10_000,
+            max in 1u64..1_000_000,
+            attempt in 1u32..80,
+            seed in any::<u64>(),
+        ) {
+            let policy = BackoffPolicy { initial_ms: initial, max_ms: max, max_attempts: 5, max_peer_errors: 1 };
+            let mut rng = Rng::new(seed);
+            let d = backoff_delay(&policy, attempt, &mut rng);
+            let full = initial.saturating_mul(1u64 << (attempt - 1).min(32)).min(max);
+            prop_assert!(d >= full / 2 && d <= full, "{d} not in [{}, {full}]", full / 2);
+        }
+
+        #[test]
+        fn retry_after_is_never_shortened(ms in 0u64..10_000_000, attempt in 1u32..20, seed in any::<u64>()) {
+            let policy = BackoffPolicy::default();
+            prop_assert_eq!(retry_delay(&policy, attempt, Some(ms), &mut Rng::new(seed)), ms);
+        }
+
+        #[test]
+        fn retry_after_parsing_never_panics(text in ".{0,40}", now in any::<u64>()) {
+            let _ = parse_retry_after(&text, UnixMillis(now));
+        }
+    }
+
+    #[test]
+    fn jitter_is_deterministic_per_seed() {
+        let policy = BackoffPolicy::default();
+        let run = |seed| {
+            let mut rng = Rng::new(seed);
+            (1..10).map(|a| backoff_delay(&policy, a, &mut rng)).collect::<Vec<_>>()
+        };
+        assert_eq!(run(7), run(7));
+        assert_ne!(run(7), run(8));
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = UnixMillis(784_111_777_000); // Sun, 06 Nov 1994 08:49:37 GMT
+        assert_eq!(parse_retry_after("120", now), Some(120_000));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(0));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now), Some(0));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:50:07 GMT", now), Some(30_000));
+        assert_eq!(parse_retry_after("Sat, 05 Nov 1994 08:49:37 GMT", now), Some(0));
+        assert_eq!(parse_retry_after("99999999999999999999999", now), Some(u64::MAX));
+        for bad in ["", "-1", "1.5", "soon", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 32 Nov 1994"] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn follow_until_takes_the_earlier_end() {
+        let c = Some(UnixMillis(1000));
+        assert_eq!(follow_until(None, c, Some(500), 100), Some(UnixMillis(1600)));
+        assert_eq!(follow_until(Some(UnixMillis(1200)), c, Some(500), 100), Some(UnixMillis(1200)));
+        assert_eq!(follow_until(Some(UnixMillis(9000)), c, Some(500), 100), Some(UnixMillis(1600)));
+        assert_eq!(follow_until(None, c, None, 100), None);
+        assert_eq!(follow_until(Some(UnixMillis(5)), None, Some(1), 0), Some(UnixMillis(5)));
+    }
+
+    #[test]
+    fn timers_yield_earliest_first_and_move() {
+        let mut t = Timers::new();
+        t.set(1u8, UnixMillis(30));
+        t.set(2, UnixMillis(10));
+        t.set(3, UnixMillis(20));
+        t.set(2, UnixMillis(40));
+        assert_eq!(t.next(), Some(UnixMillis(20)));
+        assert_eq!(t.pop_due(UnixMillis(25)), Some(3));
+        assert_eq!(t.pop_due(UnixMillis(25)), None);
+        t.clear(1);
+        assert_eq!(t.get(2), Some(UnixMillis(40)));
+        assert_eq!(t.pop_due(UnixMillis(100)), Some(2));
+        assert_eq!(t.next(), None);
+    }
+}
