@@ -10,7 +10,9 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::client::{CallId, ClientError, Config, Engine, InputSupport, OpId, Protocol, TaskMode, ToolCall};
+use crate::client::{
+    CallId, ClientError, Config, Engine, InputSupport, OpId, Protocol, TaskMode, ToolCall,
+};
 use crate::id::TaskId;
 use crate::protocol::legacy::Implementation;
 use crate::time::UnixMillis;
@@ -19,7 +21,7 @@ use super::convert;
 use super::driver::{self, Driver, Shared};
 use super::error::Failure;
 use super::signal::Watch;
-use super::state::{self, CallState, Routes, Router};
+use super::state::{self, CallState, Router, Routes};
 use super::task::{McpTask, ResponseStream};
 
 /// An MCP client that calls tools as tasks, over either wire generation.
@@ -66,7 +68,7 @@ impl McpTaskClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<McpTaskClient>")]
     pub fn connect(
         url: String,
-        #[wasm_bindgen(unchecked_param_type = "ConnectOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ConnectOptions")] options: JsValue,
     ) -> Promise {
         promise(async move { Self::open(url, &options, None).await.map(JsValue::from) })
     }
@@ -76,11 +78,13 @@ impl McpTaskClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<McpTask>")]
     pub fn resume(
         #[wasm_bindgen(unchecked_param_type = "TaskReference")] reference: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "ConnectOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ConnectOptions")] options: JsValue,
     ) -> Promise {
         promise(async move {
             let reference = convert::reference_from(reference)?;
-            let client = Self::open(reference.endpoint.clone(), &options, Some(reference.generation)).await?;
+            let client =
+                Self::open(reference.endpoint.clone(), &options, Some(reference.generation))
+                    .await?;
             client.follow(reference, &JsValue::UNDEFINED).await.map(JsValue::from)
         })
     }
@@ -122,7 +126,7 @@ impl McpTaskClient {
 
     /// Reads a task once.
     #[wasm_bindgen(js_name = getTask, unchecked_return_type = "Promise<Task>")]
-    pub fn get_task(&self, task_id: String) -> Promise {
+    pub fn get_task(&self, #[wasm_bindgen(js_name = "taskId")] task_id: String) -> Promise {
         self.op(move |engine, now| engine.get_task(now, TaskId::from(task_id)))
     }
 
@@ -132,8 +136,8 @@ impl McpTaskClient {
     pub fn call_tool(
         &self,
         name: String,
-        #[wasm_bindgen(unchecked_param_type = "JsonObject")] args: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallToolOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "JsonObject")] args: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallToolOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
@@ -151,8 +155,8 @@ impl McpTaskClient {
     pub fn call_tool_as_task(
         &self,
         name: String,
-        #[wasm_bindgen(unchecked_param_type = "JsonObject")] args: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "TaskCallOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "JsonObject")] args: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "TaskCallOptions")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
@@ -170,8 +174,8 @@ impl McpTaskClient {
     pub fn call_tool_stream(
         &self,
         name: String,
-        #[wasm_bindgen(unchecked_param_type = "JsonObject")] args: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "TaskCallOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "JsonObject")] args: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "TaskCallOptions")] options: JsValue,
     ) -> ResponseStream {
         let started = start_call(&self.inner, name, args, &options, TaskMode::Auto)
             .and_then(|call| Ok((call, watch_call(&self.inner, call, &options)?)));
@@ -183,7 +187,7 @@ impl McpTaskClient {
     pub fn resume_task(
         &self,
         #[wasm_bindgen(unchecked_param_type = "TaskReference")] reference: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "TaskOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "TaskOptions")] options: JsValue,
     ) -> Promise {
         let client = McpTaskClient { inner: self.inner.clone() };
         promise(async move {
@@ -195,7 +199,7 @@ impl McpTaskClient {
     /// Waits for a task's result: from the call that created it when this client made it,
     /// else by following the task by id.
     #[wasm_bindgen(js_name = getTaskResult, unchecked_return_type = "Promise<CallToolResult>")]
-    pub fn get_task_result(&self, task_id: String) -> Promise {
+    pub fn get_task_result(&self, #[wasm_bindgen(js_name = "taskId")] task_id: String) -> Promise {
         let client = McpTaskClient { inner: self.inner.clone() };
         promise(async move {
             let call = client.call_for(task_id)?;
@@ -206,7 +210,7 @@ impl McpTaskClient {
     /// Cancels a task and resolves once it has ended (rejects when the cancel could not
     /// be delivered).
     #[wasm_bindgen(js_name = cancelTask, unchecked_return_type = "Promise<void>")]
-    pub fn cancel_task(&self, task_id: String) -> Promise {
+    pub fn cancel_task(&self, #[wasm_bindgen(js_name = "taskId")] task_id: String) -> Promise {
         let client = McpTaskClient { inner: self.inner.clone() };
         promise(async move {
             let call = client.call_for(task_id)?;
@@ -228,7 +232,11 @@ impl McpTaskClient {
 }
 
 impl McpTaskClient {
-    async fn open(url: String, options: &JsValue, generation: Option<crate::task::Generation>) -> Result<Self, Failure> {
+    async fn open(
+        url: String,
+        options: &JsValue,
+        generation: Option<crate::task::Generation>,
+    ) -> Result<Self, Failure> {
         let config = config(url, options, generation)?;
         let signal = convert::field(options, "signal");
         if signal.as_ref().is_some_and(super::signal::aborted) {
@@ -238,7 +246,8 @@ impl McpTaskClient {
         routes.borrow_mut().on_input = convert::function(options, "onInputRequest")?;
         let sink = routes.clone();
         let on_event = Rc::new(move |event| state::on_event(&sink, event));
-        let driver = Driver::new(Engine::new(config), convert::function(options, "fetch")?, on_event);
+        let driver =
+            Driver::new(Engine::new(config), convert::function(options, "fetch")?, on_event);
         routes.borrow_mut().driver = Rc::downgrade(&driver);
         let inner = Rc::new(Inner { driver, routes, _watch: RefCell::new(None) });
         let weak = Rc::downgrade(&inner);
@@ -259,12 +268,17 @@ impl McpTaskClient {
         let connected = state::wait(&inner.routes, |r| r.connected.clone()).await;
         match connected {
             Ok(()) => Ok(Self { inner }),
-            Err(_) if inner._watch.borrow().as_ref().is_some_and(Watch::fired) => Err(Failure::Aborted),
+            Err(_) if inner._watch.borrow().as_ref().is_some_and(Watch::fired) => {
+                Err(Failure::Aborted)
+            }
             Err(error) => Err(Failure::Client(error)),
         }
     }
 
-    fn op(&self, start: impl FnOnce(&mut Engine, UnixMillis) -> Result<OpId, ClientError>) -> Promise {
+    fn op(
+        &self,
+        start: impl FnOnce(&mut Engine, UnixMillis) -> Result<OpId, ClientError>,
+    ) -> Promise {
         let inner = self.inner.clone();
         let started = start(&mut inner.driver.borrow_mut().engine, driver::now());
         let op = match started {
@@ -286,11 +300,21 @@ impl McpTaskClient {
         })
     }
 
-    async fn follow(&self, reference: crate::client::TaskReference, options: &JsValue) -> Result<McpTask, Failure> {
+    async fn follow(
+        &self,
+        reference: crate::client::TaskReference,
+        options: &JsValue,
+    ) -> Result<McpTask, Failure> {
         let inner = &self.inner;
-        let deadline = convert::millis(options, "timeoutMs")?.map(|ms| driver::now().saturating_add(ms));
+        let deadline =
+            convert::millis(options, "timeoutMs")?.map(|ms| driver::now().saturating_add(ms));
+        let on_progress = convert::function(options, "onProgress")?;
+        if convert::field(options, "signal").as_ref().is_some_and(super::signal::aborted) {
+            return Err(Failure::Aborted);
+        }
+        let task_id = reference.task_id.clone();
         let call = inner.driver.borrow_mut().engine.resume(driver::now(), reference, deadline);
-        let call = register(inner, call.map_err(Failure::Client), options)?;
+        let call = register(inner, call, on_progress, Some(task_id))?;
         let watch = watch_call(inner, call, options)?;
         let handle = McpTask::new(inner.clone(), call, watch);
         created(&inner.routes, call).await?;
@@ -305,27 +329,35 @@ impl McpTaskClient {
         let inner = &self.inner;
         let reference = {
             let driver = inner.driver.borrow();
-            let generation = driver.engine.generation().ok_or(Failure::Client(ClientError::Closed))?;
+            let generation =
+                driver.engine.generation().ok_or(Failure::Client(ClientError::Closed))?;
             crate::client::TaskReference {
                 endpoint: driver.engine.config().endpoint.clone(),
                 generation,
-                task_id: TaskId::from(task_id),
+                task_id: TaskId::from(task_id.as_str()),
                 session_id: driver.engine.session_id().map(str::to_owned),
                 tool: String::new(),
                 progress_token: None,
                 expires_at_ms: None,
             }
         };
+        let task_id = reference.task_id.clone();
         let call = inner.driver.borrow_mut().engine.resume(driver::now(), reference, None);
-        register(inner, call.map_err(Failure::Client), &JsValue::UNDEFINED)
+        register(inner, call, None, Some(task_id))
     }
 }
 
-fn config(url: String, options: &JsValue, generation: Option<crate::task::Generation>) -> Result<Config, Failure> {
+fn config(
+    url: String,
+    options: &JsValue,
+    generation: Option<crate::task::Generation>,
+) -> Result<Config, Failure> {
     let mut config = Config::new(url);
     config.protocol = match (generation, convert::string(options, "protocol")?.as_deref()) {
         (Some(crate::task::Generation::Legacy), _) | (None, Some("2025-11-25")) => Protocol::Legacy,
-        (Some(crate::task::Generation::Extension), _) | (None, Some("2026-07-28")) => Protocol::Extension,
+        (Some(crate::task::Generation::Extension), _) | (None, Some("2026-07-28")) => {
+            Protocol::Extension
+        }
         (None, None | Some("auto")) => Protocol::Auto,
         (None, Some(other)) => {
             return Err(Failure::InvalidArgument(format!(
@@ -352,7 +384,13 @@ fn config(url: String, options: &JsValue, generation: Option<crate::task::Genera
     Ok(config)
 }
 
-fn start_call(inner: &Inner, name: String, args: JsValue, options: &JsValue, mode: TaskMode) -> Result<CallId, Failure> {
+fn start_call(
+    inner: &Inner,
+    name: String,
+    args: JsValue,
+    options: &JsValue,
+    mode: TaskMode,
+) -> Result<CallId, Failure> {
     let arguments: Option<Map<String, Value>> = convert::object(args, "arguments")?;
     let mut call = ToolCall::new(name, arguments).mode(mode);
     if let Some(ttl) = convert::millis(options, "ttlMs")? {
@@ -361,28 +399,37 @@ fn start_call(inner: &Inner, name: String, args: JsValue, options: &JsValue, mod
     if let Some(ms) = convert::millis(options, "timeoutMs")? {
         call = call.deadline(driver::now().saturating_add(ms));
     }
+    let on_progress = convert::function(options, "onProgress")?;
     if convert::field(options, "signal").as_ref().is_some_and(super::signal::aborted) {
         return Err(Failure::Aborted);
     }
     let started = inner.driver.borrow_mut().engine.call_tool(driver::now(), call);
-    register(inner, started.map_err(Failure::Client), options)
+    register(inner, started, on_progress, None)
 }
 
 /// Records a call the engine accepted (before draining, so no event for it is missed).
-fn register(inner: &Inner, started: Result<CallId, Failure>, options: &JsValue) -> Result<CallId, Failure> {
-    let on_progress = convert::function(options, "onProgress");
-    if let (Ok(call), Ok(on_progress)) = (&started, &on_progress) {
-        let state = CallState { on_progress: on_progress.clone(), ..CallState::default() };
+fn register(
+    inner: &Inner,
+    started: Result<CallId, ClientError>,
+    on_progress: Option<Function>,
+    task_id: Option<TaskId>,
+) -> Result<CallId, Failure> {
+    if let Ok(call) = &started {
+        // A resumed task is taken to be working until its first poll says otherwise.
+        let status = task_id.as_ref().map(|_| crate::task::TaskStatus::Working);
+        let state = CallState { on_progress, task_id, status, ..CallState::default() };
         inner.routes.borrow_mut().calls.insert(*call, state);
     }
     driver::pump(&inner.driver);
-    let call = started?;
-    on_progress?;
-    Ok(call)
+    started.map_err(Failure::Client)
 }
 
 /// Cancels `call` when the caller's signal fires, and marks it aborted.
-fn watch_call(inner: &Rc<Inner>, call: CallId, options: &JsValue) -> Result<Option<Watch>, Failure> {
+fn watch_call(
+    inner: &Rc<Inner>,
+    call: CallId,
+    options: &JsValue,
+) -> Result<Option<Watch>, Failure> {
     let Some(signal) = convert::field(options, "signal") else { return Ok(None) };
     if signal.dyn_ref::<js_sys::Object>().is_none() {
         return Err(Failure::InvalidArgument("signal must be an AbortSignal".into()));
@@ -406,7 +453,7 @@ pub(crate) async fn created(routes: &Routes, call: CallId) -> Result<(), Failure
     state::wait(routes, |r| match r.calls.get(&call) {
         None => Some(Err(Failure::Client(ClientError::UnknownCall { call }))),
         Some(s) if s.aborted => Some(Err(Failure::Aborted)),
-        Some(s) if s.task.is_some() => Some(Ok(())),
+        Some(s) if s.task_id.is_some() => Some(Ok(())),
         Some(s) => s.outcome.as_ref().map(|o| convert::settle(o).map(drop)),
     })
     .await

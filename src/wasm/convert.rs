@@ -47,7 +47,9 @@ pub(crate) fn field(options: &JsValue, key: &str) -> Option<JsValue> {
 /// `options[key]` as a string.
 pub(crate) fn string(options: &JsValue, key: &str) -> Result<Option<String>, Failure> {
     field(options, key)
-        .map(|v| v.as_string().ok_or_else(|| Failure::InvalidArgument(format!("{key} must be a string"))))
+        .map(|v| {
+            v.as_string().ok_or_else(|| Failure::InvalidArgument(format!("{key} must be a string")))
+        })
         .transpose()
 }
 
@@ -65,7 +67,10 @@ pub(crate) fn millis(options: &JsValue, key: &str) -> Result<Option<u64>, Failur
 /// `options[key]` as a function.
 pub(crate) fn function(options: &JsValue, key: &str) -> Result<Option<Function>, Failure> {
     field(options, key)
-        .map(|v| v.dyn_into::<Function>().map_err(|_| Failure::InvalidArgument(format!("{key} must be a function"))))
+        .map(|v| {
+            v.dyn_into::<Function>()
+                .map_err(|_| Failure::InvalidArgument(format!("{key} must be a function")))
+        })
         .transpose()
 }
 
@@ -123,7 +128,9 @@ pub(crate) fn reference_from(value: JsValue) -> Result<TaskReference, Failure> {
 /// TypeScript SDK returns it), or a failure.
 pub(crate) fn settle(outcome: &CallOutcome) -> Result<JsValue, Failure> {
     match outcome {
-        CallOutcome::Completed(result) | CallOutcome::Failed(CallFailure::Tool(result)) => Ok(to_js(result)),
+        CallOutcome::Completed(result) | CallOutcome::Failed(CallFailure::Tool(result)) => {
+            Ok(to_js(result))
+        }
         CallOutcome::Failed(CallFailure::Rpc(error)) => Err(Failure::Rpc(error.clone())),
         CallOutcome::Cancelled { status_message } => {
             Err(Failure::Cancelled { status_message: status_message.clone() })

@@ -53,8 +53,6 @@ extern "C" {
     type BodyReader;
     #[wasm_bindgen(method, catch)]
     fn read(this: &BodyReader) -> Result<Promise, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn cancel(this: &BodyReader) -> Result<Promise, JsValue>;
 }
 
 /// The current time as the engine counts it.
@@ -78,7 +76,11 @@ pub(crate) type Shared = Rc<RefCell<Driver>>;
 impl Driver {
     /// Drives `engine`, fetching with `fetch` (the global one when `None`) and handing each
     /// event to `on_event`, which must not call into JS synchronously.
-    pub(crate) fn new(engine: Engine, fetch: Option<Function>, on_event: Rc<dyn Fn(Event)>) -> Shared {
+    pub(crate) fn new(
+        engine: Engine,
+        fetch: Option<Function>,
+        on_event: Rc<dyn Fn(Event)>,
+    ) -> Shared {
         let running = HashMap::new();
         Rc::new(RefCell::new(Self { engine, fetch, running, timer: None, on_event }))
     }
@@ -98,7 +100,16 @@ pub(crate) fn pump(shared: &Shared) {
     loop {
         let output = shared.borrow_mut().engine.poll_output();
         match output {
-            None => return,
+            None => {
+                // A drain without a deadline needs no timer: a stale one would only keep
+                // Node's event loop alive.
+                let mut driver = shared.borrow_mut();
+                let stale =
+                    if driver.engine.next_wake().is_none() { driver.timer.take() } else { None };
+                drop(driver);
+                drop(stale);
+                return;
+            }
             Some(Output::Transmit(request)) => transmit(shared, request),
             Some(Output::Abort(id)) => {
                 let controller = shared.borrow_mut().running.remove(&id);
@@ -177,6 +188,11 @@ fn report(shared: &Shared, id: ExchangeId, progress: Progress) -> bool {
     true
 }
 
+/// Reports the last piece of an exchange.
+fn end(shared: &Shared, id: ExchangeId, progress: Progress) {
+    report(shared, id, progress);
+}
+
 async fn exchange(shared: Shared, fetch: Option<Function>, request: HttpRequest, signal: JsValue) {
     let id = request.id;
     let init = request_init(&request, &signal);
@@ -186,13 +202,17 @@ async fn exchange(shared: Shared, fetch: Option<Function>, request: HttpRequest,
     };
     let response = match started {
         // A synchronous throw is the environment refusing (a bad URL, a forbidden header).
-        Err(e) => return drop(report(&shared, id, Progress::Failed(TransportFailure::Refused(describe(&e))))),
+        Err(e) => {
+            return end(&shared, id, Progress::Failed(TransportFailure::Refused(describe(&e))));
+        }
         Ok(promise) => JsFuture::from(Promise::resolve(&promise)).await,
     };
     let response: FetchResponse = match response {
         Ok(r) => r.unchecked_into(),
         // Browsers report CORS refusals and network errors alike, as a TypeError.
-        Err(e) => return drop(report(&shared, id, Progress::Failed(TransportFailure::Connect(describe(&e))))),
+        Err(e) => {
+            return end(&shared, id, Progress::Failed(TransportFailure::Connect(describe(&e))));
+        }
     };
     let status = response.status().as_f64().unwrap_or(0.0) as u16;
     let head = ResponseHead { status, headers: read_headers(&response.headers()) };
@@ -201,11 +221,11 @@ async fn exchange(shared: Shared, fetch: Option<Function>, request: HttpRequest,
     }
     let body = response.body();
     if body.is_null() || body.is_undefined() {
-        return drop(report(&shared, id, Progress::End));
+        return end(&shared, id, Progress::End);
     }
     let reader = match body.unchecked_into::<BodyStream>().get_reader() {
         Ok(reader) => reader,
-        Err(e) => return drop(report(&shared, id, Progress::Failed(interrupted(&e)))),
+        Err(e) => return end(&shared, id, Progress::Failed(interrupted(&e))),
     };
     loop {
         let chunk = match reader.read() {
@@ -218,12 +238,8 @@ async fn exchange(shared: Shared, fetch: Option<Function>, request: HttpRequest,
             Ok(result) => Progress::Chunk(Uint8Array::new(&field(&result, "value")).to_vec()),
         };
         let last = !matches!(progress, Progress::Chunk(_));
-        if !report(&shared, id, progress) {
-            // Aborted between chunks: let the stream go too.
-            let _ = reader.cancel();
-            return;
-        }
-        if last {
+        // False once aborted: the controller has already torn the stream down.
+        if !report(&shared, id, progress) || last {
             return;
         }
     }

@@ -52,9 +52,10 @@ impl Failure {
             Self::Client(e) => e.fault(),
             Self::Rpc(_) => Fault::Peer,
             Self::Expired(ExpiryReason::Ttl) => Fault::Peer,
-            Self::Cancelled { .. } | Self::Expired(_) | Self::Aborted | Self::InvalidArgument(_) => {
-                Fault::Caller
-            }
+            Self::Cancelled { .. }
+            | Self::Expired(_)
+            | Self::Aborted
+            | Self::InvalidArgument(_) => Fault::Caller,
         };
         match fault {
             Fault::Peer => "peer",
@@ -120,7 +121,9 @@ fn client_data(e: &ClientError) -> Value {
         }
         UnexpectedStatus { request, status }
         | ServerUnavailable { request, status }
-        | Unauthorized { request, status } => json!({"request": request.as_str(), "status": status}),
+        | Unauthorized { request, status } => {
+            json!({"request": request.as_str(), "status": status})
+        }
         UnexpectedContentType { request, content_type } => {
             json!({"request": request.as_str(), "contentType": content_type})
         }
@@ -132,6 +135,7 @@ fn client_data(e: &ClientError) -> Value {
             json!({"request": request.as_str()})
         }
         UnknownResponse { id } => json!({"id": id.to_string()}),
+        UnexpectedRequest { method } => json!({"method": method}),
         TerminalRegression { task_id, kept, reported } => {
             json!({"taskId": task_id.as_str(), "kept": kept.as_str(), "reported": reported.as_str()})
         }
@@ -193,6 +197,7 @@ mod tests {
             ClientError::OversizeEvent { request: r, source: SseError::EventTooLarge { limit: 1 } },
             ClientError::MissingResponse { request: r },
             ClientError::UnknownResponse { id: RequestId::Number(1) },
+            ClientError::UnexpectedRequest { method: "roots/list".into() },
             ClientError::TerminalRegression {
                 task_id: "t".into(),
                 kept: TaskStatus::Completed,
@@ -200,7 +205,10 @@ mod tests {
             },
             ClientError::WrongTask { expected: "a".into(), got: "b".into() },
             ClientError::UnsupportedProtocol { offered: "1999".into() },
-            ClientError::Rpc { request: r, error: ErrorObject::new(ErrorCode::INTERNAL_ERROR, "x") },
+            ClientError::Rpc {
+                request: r,
+                error: ErrorObject::new(ErrorCode::INTERNAL_ERROR, "x"),
+            },
             ClientError::TaskLost { task_id: "t".into() },
             ClientError::ServerUnavailable { request: r, status: 503 },
             ClientError::RateLimited { request: r },
@@ -214,7 +222,10 @@ mod tests {
             ClientError::NotSupported { feature: Feature::ListTasks },
             ClientError::Closed,
             ClientError::BadReference { reason: ReferenceProblem::Unreadable(Arc::new(json_err)) },
-            ClientError::Transport { request: r, failure: TransportFailure::Connect("refused".into()) },
+            ClientError::Transport {
+                request: r,
+                failure: TransportFailure::Connect("refused".into()),
+            },
             ClientError::Timeout { request: r },
         ];
         for e in &all {
@@ -227,6 +238,7 @@ mod tests {
                 | ClientError::OversizeEvent { .. }
                 | ClientError::MissingResponse { .. }
                 | ClientError::UnknownResponse { .. }
+                | ClientError::UnexpectedRequest { .. }
                 | ClientError::TerminalRegression { .. }
                 | ClientError::WrongTask { .. }
                 | ClientError::UnsupportedProtocol { .. }
@@ -257,7 +269,8 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn every_failure_is_a_js_error_with_name_code_fault_and_data() {
-        let mut failures: Vec<Failure> = every_client_error().into_iter().map(Failure::from).collect();
+        let mut failures: Vec<Failure> =
+            every_client_error().into_iter().map(Failure::from).collect();
         let rpc = ErrorObject::new(ErrorCode::INVALID_PARAMS, "bad").with_data(json!({"x": 1}));
         failures.extend([
             Failure::Rpc(rpc),
@@ -272,7 +285,8 @@ mod tests {
             let js = failure.to_js();
             let error = js.dyn_ref::<js_sys::Error>().expect("an Error instance");
             let name = String::from(error.name());
-            let expected_name = if failure.code() == "aborted" { "AbortError" } else { "McpTasksError" };
+            let expected_name =
+                if failure.code() == "aborted" { "AbortError" } else { "McpTasksError" };
             assert_eq!(name, expected_name);
             assert!(!String::from(error.message()).is_empty());
             assert_eq!(get(&js, "code").as_string().as_deref(), Some(failure.code()));

@@ -19,9 +19,6 @@ mod task;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
-pub use client::McpTaskClient;
-pub use task::{McpTask, ResponseStream, TaskUpdates};
-
 /// The TypeScript types of every argument and result (the classes' own declarations come
 /// from wasm-bindgen and refer to these).
 #[wasm_bindgen(typescript_custom_section)]

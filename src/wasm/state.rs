@@ -18,7 +18,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::client::{CallId, CallOutcome, ClientError, ConnectionInfo, Event, InputId, OpId};
 use crate::id::TaskId;
-use crate::task::{Generation, Task};
+use crate::task::{Generation, Task, TaskStatus};
 
 use super::convert;
 use super::driver::{self, Driver};
@@ -29,7 +29,8 @@ use super::error::Failure;
 pub(crate) enum CallEvent {
     /// The task was created (the task as created).
     Created(Value),
-    /// Its status or message changed (the task after the change).
+    /// Its status or message changed (`{status, statusMessage, task?}`; the whole task
+    /// when this client created it).
     Status(Value),
     /// `notifications/progress` (`{progress, total?, message?}`).
     Progress(Value),
@@ -38,7 +39,12 @@ pub(crate) enum CallEvent {
 /// One call's state.
 #[derive(Default)]
 pub(crate) struct CallState {
-    /// The task as last reported, once created.
+    /// The task's id, once created (or from the reference of a resumed task).
+    pub(crate) task_id: Option<TaskId>,
+    /// The status and message as last reported.
+    pub(crate) status: Option<TaskStatus>,
+    pub(crate) status_message: Option<String>,
+    /// The whole task as last reported, when this client created it.
     pub(crate) task: Option<Task>,
     pub(crate) events: Vec<CallEvent>,
     pub(crate) outcome: Option<CallOutcome>,
@@ -77,7 +83,7 @@ impl Router {
     /// The call whose task is `task_id`, if this client follows it.
     pub(crate) fn call_of(&self, task_id: &str) -> Option<CallId> {
         self.calls.iter().find_map(|(id, c)| {
-            c.task.as_ref().is_some_and(|t| t.task_id.as_str() == task_id).then_some(*id)
+            c.task_id.as_ref().is_some_and(|t| t.as_str() == task_id).then_some(*id)
         })
     }
 
@@ -139,17 +145,24 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
         Event::TaskCreated { call, task, .. } => {
             if let Some(state) = router.calls.get_mut(&call) {
                 state.events.push(CallEvent::Created(convert::task(&task)));
+                state.task_id = Some(task.task_id.clone());
+                state.status = Some(task.status());
+                state.status_message = task.status_message.clone();
                 state.task = Some(task);
             }
         }
         Event::StatusChanged { call, status, status_message } => {
             if let Some(state) = router.calls.get_mut(&call) {
+                let mut update =
+                    json!({"status": status.as_str(), "statusMessage": status_message});
                 if let Some(task) = state.task.as_mut() {
                     task.set_status(status);
-                    task.status_message = status_message;
-                    let snapshot = convert::task(task);
-                    state.events.push(CallEvent::Status(snapshot));
+                    task.status_message.clone_from(&status_message);
+                    update["task"] = convert::task(task);
                 }
+                state.status = Some(status);
+                state.status_message = status_message;
+                state.events.push(CallEvent::Status(update));
             }
         }
         Event::Progress { call, progress, total, message } => {
@@ -180,7 +193,9 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
             });
             let handler = router.on_input.clone();
             let driver = router.driver.clone();
-            wasm_bindgen_futures::spawn_local(answer_input(driver, handler, input, method, request));
+            wasm_bindgen_futures::spawn_local(answer_input(
+                driver, handler, input, method, request,
+            ));
         }
         Event::CancelFailed { call, error } => {
             if let Some(state) = router.calls.get_mut(&call) {
@@ -195,7 +210,9 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
         Event::Closed => router.closed = true,
         // Input delivery failures, protocol violations the engine recovered from, and
         // interim text for models have no place in this API yet.
-        Event::InputFailed { .. } | Event::ProtocolViolation { .. } | Event::ModelImmediateResponse { .. } => {}
+        Event::InputFailed { .. }
+        | Event::ProtocolViolation { .. }
+        | Event::ModelImmediateResponse { .. } => {}
     }
     router.changed();
 }
@@ -219,7 +236,7 @@ async fn answer_input(
     };
     let answer = answer
         .and_then(|a| convert::object(a, "the input answer").ok().flatten())
-        .or_else(|| (method == "elicitation/create").then(|| cancel_elicitation()));
+        .or_else(|| (method == "elicitation/create").then(cancel_elicitation));
     let (Some(answer), Some(shared)) = (answer, driver.upgrade()) else { return };
     // An answer for a request the engine no longer holds (its task ended) is dropped.
     let _ = shared.borrow_mut().engine.answer_input(driver::now(), input, answer);

@@ -42,7 +42,7 @@ fn status_of(state: &CallState) -> Option<TaskStatus> {
         Some(CallOutcome::Completed(_)) => Some(TaskStatus::Completed),
         Some(CallOutcome::Failed(_)) => Some(TaskStatus::Failed),
         Some(CallOutcome::Cancelled { .. }) => Some(TaskStatus::Cancelled),
-        _ => state.task.as_ref().map(|t| t.status()),
+        _ => state.status,
     }
 }
 
@@ -52,7 +52,7 @@ impl McpTask {
     /// 2026-07-28 server may decide so).
     #[wasm_bindgen(getter)]
     pub fn id(&self) -> Option<String> {
-        self.read(|s| s.task.as_ref().map(|t| t.task_id.as_str().to_owned()))
+        self.read(|s| s.task_id.as_ref().map(|t| t.as_str().to_owned()))
     }
 
     /// The status as last reported.
@@ -64,13 +64,15 @@ impl McpTask {
     /// The status message as last reported.
     #[wasm_bindgen(getter, js_name = statusMessage)]
     pub fn status_message(&self) -> Option<String> {
-        self.read(|s| s.task.as_ref().and_then(|t| t.status_message.clone()))
+        self.read(|s| s.status_message.clone())
     }
 
-    /// The whole task as last reported.
+    /// The whole task as last reported; `undefined` for a resumed task (its reference does
+    /// not carry the task's metadata).
     #[wasm_bindgen(getter, unchecked_return_type = "Task | undefined")]
     pub fn task(&self) -> JsValue {
-        self.read(|s| s.task.as_ref().map(|t| convert::to_js(&convert::task(t)))).unwrap_or(JsValue::UNDEFINED)
+        self.read(|s| s.task.as_ref().map(|t| convert::to_js(&convert::task(t))))
+            .unwrap_or(JsValue::UNDEFINED)
     }
 
     /// The client following the task.
@@ -180,7 +182,10 @@ impl TaskUpdates {
     }
 
     /// Stops iterating (what `break` in `for await` calls).
-    #[wasm_bindgen(js_name = "return", unchecked_return_type = "Promise<IteratorResult<TaskUpdate, undefined>>")]
+    #[wasm_bindgen(
+        js_name = "return",
+        unchecked_return_type = "Promise<IteratorResult<TaskUpdate, undefined>>"
+    )]
     pub fn return_(&self) -> Promise {
         self.pos.set(usize::MAX);
         finished()
@@ -195,12 +200,17 @@ impl TaskUpdates {
 
 fn update(event: &CallEvent) -> Value {
     match event {
-        CallEvent::Created(task) | CallEvent::Status(task) => json!({
+        CallEvent::Created(task) => json!({
             "type": "status",
             "status": task["status"],
             "statusMessage": task.get("statusMessage"),
             "task": task,
         }),
+        CallEvent::Status(status) => {
+            let mut update = status.clone();
+            update["type"] = json!("status");
+            update
+        }
         CallEvent::Progress(progress) => {
             let mut update = progress.clone();
             update["type"] = json!("progress");
@@ -252,7 +262,9 @@ impl ResponseStream {
         wasm_bindgen_futures::future_to_promise(async move {
             let message = match step(&inner, call, &pos, false).await {
                 Step::Event(CallEvent::Created(task)) => json_message("taskCreated", "task", &task),
-                Step::Event(CallEvent::Status(task)) => json_message("taskStatus", "task", &task),
+                Step::Event(CallEvent::Status(update)) => {
+                    json_message("taskStatus", "task", &update["task"])
+                }
                 Step::Event(CallEvent::Progress(_)) | Step::End(None) => {
                     pos.set(usize::MAX);
                     return Ok(iterator_result(JsValue::UNDEFINED, true));
@@ -274,7 +286,10 @@ impl ResponseStream {
     }
 
     /// Stops iterating; the call goes on (cancel it with the `signal` option).
-    #[wasm_bindgen(js_name = "return", unchecked_return_type = "Promise<IteratorResult<ResponseMessage, undefined>>")]
+    #[wasm_bindgen(
+        js_name = "return",
+        unchecked_return_type = "Promise<IteratorResult<ResponseMessage, undefined>>"
+    )]
     pub fn return_(&self) -> Promise {
         self.pos.set(usize::MAX);
         if let Ok(mut started) = self.started.try_borrow_mut() {

@@ -169,7 +169,7 @@ export interface TaskReference {
 
 /** One item of `McpTask.updates()`. */
 export type TaskUpdate =
-  | { type: "status"; status: TaskStatus; statusMessage?: string | null; task: Task }
+  | { type: "status"; status: TaskStatus; statusMessage?: string | null; task?: Task }
   | ({ type: "progress" } & Progress);
 
 /** One item of `callToolStream()`, as in the TypeScript SDK. */
@@ -189,6 +189,7 @@ export type ErrorCode =
   | "client_oversize_event"
   | "client_missing_response"
   | "client_unknown_response"
+  | "client_unexpected_request"
   | "client_terminal_regression"
   | "client_wrong_task"
   | "client_unsupported_protocol"
