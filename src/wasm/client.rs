@@ -70,7 +70,7 @@ impl McpTaskClient {
         url: String,
         #[wasm_bindgen(unchecked_optional_param_type = "ConnectOptions")] options: JsValue,
     ) -> Promise {
-        promise(async move { Self::open(url, &options, None).await.map(JsValue::from) })
+        promise(async move { Self::open(url, &options, None).await.map(|(c, _)| JsValue::from(c)) })
     }
 
     /// Follows a task from a reference made by `McpTask.reference()`, possibly in another
@@ -82,10 +82,12 @@ impl McpTaskClient {
     ) -> Promise {
         promise(async move {
             let reference = convert::reference_from(reference)?;
-            let client =
-                Self::open(reference.endpoint.clone(), &options, Some(reference.generation))
-                    .await?;
-            client.follow(reference, &JsValue::UNDEFINED).await.map(JsValue::from)
+            let endpoint = reference.endpoint.clone();
+            let (client, call) = Self::open(endpoint, &options, Some(reference)).await?;
+            let call = call.ok_or(Failure::Client(ClientError::Closed))?;
+            let handle = McpTask::new(client.inner.clone(), call, None);
+            created(&client.inner.routes, call).await?;
+            Ok(JsValue::from(handle))
         })
     }
 
@@ -232,12 +234,14 @@ impl McpTaskClient {
 }
 
 impl McpTaskClient {
+    /// Connects; with a reference, follows its task from the start, so that a 2025-11-25
+    /// client joins the task's session instead of opening a new one.
     async fn open(
         url: String,
         options: &JsValue,
-        generation: Option<crate::task::Generation>,
-    ) -> Result<Self, Failure> {
-        let config = config(url, options, generation)?;
+        resume: Option<crate::client::TaskReference>,
+    ) -> Result<(Self, Option<CallId>), Failure> {
+        let config = config(url, options, resume.as_ref().map(|r| r.generation))?;
         let signal = convert::field(options, "signal");
         if signal.as_ref().is_some_and(super::signal::aborted) {
             return Err(Failure::Aborted);
@@ -263,11 +267,22 @@ impl McpTaskClient {
             })
         });
         *inner._watch.borrow_mut() = watch;
-        inner.driver.borrow_mut().engine.connect(driver::now());
-        driver::pump(&inner.driver);
+        let call = match resume {
+            Some(reference) => {
+                let task_id = reference.task_id.clone();
+                let started =
+                    inner.driver.borrow_mut().engine.resume(driver::now(), reference, None);
+                Some(register(&inner, started, None, Some(task_id))?)
+            }
+            None => {
+                inner.driver.borrow_mut().engine.connect(driver::now());
+                driver::pump(&inner.driver);
+                None
+            }
+        };
         let connected = state::wait(&inner.routes, |r| r.connected.clone()).await;
         match connected {
-            Ok(()) => Ok(Self { inner }),
+            Ok(()) => Ok((Self { inner }, call)),
             Err(_) if inner._watch.borrow().as_ref().is_some_and(Watch::fired) => {
                 Err(Failure::Aborted)
             }
@@ -417,7 +432,8 @@ fn register(
     if let Ok(call) = &started {
         // A resumed task is taken to be working until its first poll says otherwise.
         let status = task_id.as_ref().map(|_| crate::task::TaskStatus::Working);
-        let state = CallState { on_progress, task_id, status, ..CallState::default() };
+        let reference = inner.driver.borrow().engine.reference(*call).ok();
+        let state = CallState { on_progress, task_id, status, reference, ..CallState::default() };
         inner.routes.borrow_mut().calls.insert(*call, state);
     }
     driver::pump(&inner.driver);

@@ -6,6 +6,9 @@
 //! - [`client`] and [`task`] are the exported classes; [`convert`] and [`error`] shape what
 //!   crosses the boundary.
 //!
+//! From Rust (other wasm crates, the wasm tests) the classes are plain types whose methods
+//! return `js_sys::Promise`s.
+//!
 //! Every exported method takes `&self` and keeps its state in `Rc<RefCell<..>>`; no borrow
 //! is held across an `.await` or a call into JS, so concurrent calls on one client work.
 
@@ -18,6 +21,9 @@ mod state;
 mod task;
 
 use wasm_bindgen::prelude::wasm_bindgen;
+
+pub use client::McpTaskClient;
+pub use task::{McpTask, ResponseStream, TaskUpdates};
 
 /// The TypeScript types of every argument and result (the classes' own declarations come
 /// from wasm-bindgen and refer to these).

@@ -16,7 +16,9 @@ use serde_json::{Map, Value, json};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::client::{CallId, CallOutcome, ClientError, ConnectionInfo, Event, InputId, OpId};
+use crate::client::{
+    CallId, CallOutcome, ClientError, ConnectionInfo, Event, InputId, OpId, TaskReference,
+};
 use crate::id::TaskId;
 use crate::task::{Generation, Task, TaskStatus};
 
@@ -46,6 +48,8 @@ pub(crate) struct CallState {
     pub(crate) status_message: Option<String>,
     /// The whole task as last reported, when this client created it.
     pub(crate) task: Option<Task>,
+    /// What another client needs to follow the task (kept: the engine forgets finished calls).
+    pub(crate) reference: Option<TaskReference>,
     pub(crate) events: Vec<CallEvent>,
     pub(crate) outcome: Option<CallOutcome>,
     /// The caller's signal fired: promises reject with `AbortError`.
@@ -142,8 +146,9 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
         Event::OpFailed { op, error } => {
             router.ops.insert(op, Some(Err(Failure::Client(error))));
         }
-        Event::TaskCreated { call, task, .. } => {
+        Event::TaskCreated { call, task, reference } => {
             if let Some(state) = router.calls.get_mut(&call) {
+                state.reference = Some(reference);
                 state.events.push(CallEvent::Created(convert::task(&task)));
                 state.task_id = Some(task.task_id.clone());
                 state.status = Some(task.status());

@@ -111,6 +111,9 @@ impl McpTask {
     /// Plain JSON to persist; `McpTaskClient.resume(reference)` follows the task again.
     #[wasm_bindgen(unchecked_return_type = "TaskReference")]
     pub fn reference(&self) -> Result<JsValue, JsValue> {
+        if let Some(reference) = self.read(|s| s.reference.clone()) {
+            return Ok(convert::reference(&reference));
+        }
         let reference = self.inner.driver.borrow().engine.reference(self.call);
         reference.map(|r| convert::reference(&r)).map_err(|e| Failure::Client(e).to_js())
     }
