@@ -296,6 +296,12 @@ mod tests {
             assert!(data.is_object() && !js_sys::Array::is_array(&data), "{:?}", failure);
             // Plain objects, never ES Maps.
             assert!(!data.is_instance_of::<js_sys::Map>());
+            // The TypeScript union of codes lists it.
+            let quoted = format!("\"{}\"", failure.code());
+            assert!(
+                include_str!("types.d.ts").contains(&quoted),
+                "ErrorCode in types.d.ts lacks {quoted}"
+            );
             codes.push(failure.code());
         }
         // Every client error code arrives unchanged, and distinct variants stay distinct.
