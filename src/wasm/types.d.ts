@@ -15,7 +15,7 @@ export interface Implementation {
   name: string;
   version: string;
   title?: string;
-  [key: string]: JsonValue | undefined;
+  [key: string]: unknown;
 }
 
 /** A fetch the client may use instead of the global one (auth, a Worker's service binding). */
@@ -42,14 +42,14 @@ export interface ElicitRequestParams {
   message: string;
   requestedSchema?: JsonObject;
   mode?: string;
-  [key: string]: JsonValue | undefined;
+  [key: string]: unknown;
 }
 
 /** The answer to an elicitation. */
 export interface ElicitResult {
   action: "accept" | "decline" | "cancel";
   content?: { [key: string]: string | number | boolean | string[] };
-  [key: string]: JsonValue | undefined;
+  [key: string]: unknown;
 }
 
 /** What `onInputRequest` returns: an `ElicitResult`, a `CreateMessageResult` or a `ListRootsResult`. */
@@ -122,13 +122,13 @@ export interface Tool {
   annotations?: JsonObject;
   execution?: { taskSupport?: "forbidden" | "optional" | "required"; [key: string]: JsonValue | undefined };
   _meta?: JsonObject;
-  [key: string]: JsonValue | undefined;
+  [key: string]: unknown;
 }
 
 /** One content block of a tool result. */
 export interface ContentBlock {
   type: string;
-  [key: string]: JsonValue | undefined;
+  [key: string]: unknown;
 }
 
 /** A tool's result. `isError: true` means the tool itself failed. */
@@ -137,7 +137,7 @@ export interface CallToolResult {
   structuredContent?: JsonObject;
   isError?: boolean;
   _meta?: JsonObject;
-  [key: string]: JsonValue | undefined;
+  [key: string]: unknown;
 }
 
 /** One page of `listTasks`. */
