@@ -69,6 +69,8 @@ pub(super) struct Exchange {
     pub answered: bool,
     /// The SSE stream's last event id and `retry`, kept for resumption.
     pub last_event_id: Option<String>,
+    /// A `GET` resuming the stream of an earlier request.
+    pub resumed: bool,
     pub retry_ms: Option<u64>,
 }
 
@@ -123,6 +125,7 @@ impl Exchange {
             retry_after_ms: None,
             answered: false,
             last_event_id: None,
+            resumed: false,
             retry_ms: None,
         }
     }
@@ -328,6 +331,31 @@ mod tests {
             .unwrap();
         let (_, end) = x.on_end();
         assert!(matches!(end, Ending::Http { status: 429, error: Some(e) } if e.code.0 == -32000));
+    }
+
+    proptest::proptest! {
+        /// Any head and any bytes, cut anywhere: typed results, never a panic.
+        #[test]
+        fn reading_never_panics(
+            status in 100u16..600,
+            content_type in proptest::sample::select(vec![None, Some("application/json"), Some("text/event-stream"), Some("text/html"), Some("")]),
+            chunks in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64), 0..6),
+            retry_after in proptest::option::of(".{0,12}"),
+        ) {
+            let mut h = head(status, content_type);
+            if let Some(r) = retry_after {
+                h.headers.push("Retry-After", r);
+            }
+            let mut x = exchange();
+            if x.on_head(&h, UnixMillis(0), 128, None).is_ok() {
+                for c in &chunks {
+                    if x.on_chunk(c, 256).is_err() {
+                        break;
+                    }
+                }
+                let _ = x.on_end();
+            }
+        }
     }
 
     #[test]
