@@ -1090,7 +1090,8 @@ impl Server {
                     }
                     self.note(&task_id);
                 }
-                Event::Terminal { task_id } => {
+                Event::Terminal { task_id, .. }
+                | Event::Removed(mcp_tasks::store::Removed { task_id, .. }) => {
                     self.outbox.remove(&task_id);
                     let held: Vec<(u64, RequestId, Option<String>)> = self
                         .streams
