@@ -14,4 +14,4 @@ pub mod task;
 pub mod time;
 
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
-mod wasm;
+pub mod wasm;

@@ -191,6 +191,32 @@ ensure_wasm_tools() {
   cargo_install_pinned wasm-bindgen-cli wasm-bindgen "$WASM_BINDGEN_VERSION"
 }
 
+# Headless Chromium and its WebDriver for `wasm-pack test --headless --chrome`, from Debian:
+# wasm-pack would otherwise try to download a chromedriver, which cannot work here.
+ensure_chromium() {
+  if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
+    echo "install: chromium and chromedriver present"
+    return 0
+  fi
+  echo "install: apt-get install chromium chromium-driver"
+  apt_install chromium chromium-driver
+}
+
+# The npm side of the package tests (tests/js/package-lock.json): wasm-opt (binaryen),
+# workerd, TypeScript, and esbuild plus the TypeScript SDK for the size report.
+ensure_wasm_js_deps() {
+  ensure_node
+  npm_ci_if_needed "$ROOT/tests/js"
+}
+
+# Everything scripts/wasm.sh needs.
+ensure_wasm_package_tools() {
+  ensure_wasm_tools
+  ensure_chromium
+  ensure_wasm_js_deps
+  ensure_peer_node_deps
+}
+
 # The rmcp 3.x peer server (tests/peers/rmcp-server, its own Cargo project and lockfile),
 # built into a target dir of its own under the cache so the main build never sees it.
 # Cargo's freshness check makes the build of an unchanged tree a no-op (well under a

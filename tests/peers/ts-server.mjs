@@ -10,7 +10,7 @@
 //   confirm_delete taskSupport required  {filename?}                input_required + elicitation/create {confirm: boolean}
 //   failing_job    taskSupport required  {}                         ends failed with an isError tool result
 //   greet          no task support       {name}                     "Hello, {name}!"
-// Prints "listening on URL" once it accepts connections.
+// Prints "listening on URL" once it accepts connections. Answers CORS preflights for any origin.
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -193,8 +193,23 @@ async function readJson(req) {
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
+// CORS for browser clients (the wasm tests run in a page on another loopback port). Any
+// origin may call, every header a client asks to send is allowed (MCP adds its own, such as
+// Mcp-Method), and the session header is exposed, or a page could never read its session.
+function allowCors(req, res) {
+  res.setHeader('access-control-allow-origin', '*');
+  res.setHeader('access-control-expose-headers', 'mcp-session-id, mcp-protocol-version');
+  if (req.method !== 'OPTIONS') return false;
+  res.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
+  res.setHeader('access-control-allow-headers', req.headers['access-control-request-headers'] ?? '*');
+  res.setHeader('access-control-max-age', '600');
+  res.writeHead(204).end();
+  return true;
+}
+
 const http = createServer(async (req, res) => {
   try {
+    if (allowCors(req, res)) return;
     const url = new URL(req.url, 'http://localhost');
     if (url.pathname !== '/mcp') {
       res.writeHead(404).end();

@@ -1,0 +1,150 @@
+//! Values across the boundary: Rust JSON to plain JS objects (never ES `Map`s), JS option
+//! bags to Rust, and the engine's models in the shapes the TypeScript SDK uses.
+
+use js_sys::{Function, Object, Reflect};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::client::{CallOutcome, Failure as CallFailure, TaskReference};
+use crate::task::{Generation, Task};
+
+use super::error::Failure;
+
+/// Any serialisable value as a plain JS value: objects, arrays, numbers, strings.
+pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    // Serialising JSON-shaped data into JS cannot fail; undefined is the harmless fallback.
+    value.serialize(&serializer).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A JS value as JSON, or why it is not one.
+pub(crate) fn from_js(value: JsValue, what: &str) -> Result<Value, Failure> {
+    serde_wasm_bindgen::from_value(value)
+        .map_err(|e| Failure::InvalidArgument(format!("{what} is not JSON: {e}")))
+}
+
+/// A JS value that must be a JSON object (or absent, which is `None`).
+pub(crate) fn object(value: JsValue, what: &str) -> Result<Option<Map<String, Value>>, Failure> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    match from_js(value, what)? {
+        Value::Object(map) => Ok(Some(map)),
+        _ => Err(Failure::InvalidArgument(format!("{what} must be an object"))),
+    }
+}
+
+/// `options[key]`, with `undefined` and `null` as absent.
+pub(crate) fn field(options: &JsValue, key: &str) -> Option<JsValue> {
+    if !options.is_object() {
+        return None;
+    }
+    let value = Reflect::get(options, &JsValue::from_str(key)).ok()?;
+    (!value.is_undefined() && !value.is_null()).then_some(value)
+}
+
+/// `options[key]` as a string.
+pub(crate) fn string(options: &JsValue, key: &str) -> Result<Option<String>, Failure> {
+    field(options, key)
+        .map(|v| {
+            v.as_string().ok_or_else(|| Failure::InvalidArgument(format!("{key} must be a string")))
+        })
+        .transpose()
+}
+
+/// `options[key]` as a whole number of milliseconds.
+pub(crate) fn millis(options: &JsValue, key: &str) -> Result<Option<u64>, Failure> {
+    let bad = || Failure::InvalidArgument(format!("{key} must be a non-negative number"));
+    field(options, key)
+        .map(|v| match v.as_f64() {
+            Some(n) if n.is_finite() && n >= 0.0 => Ok(n as u64),
+            _ => Err(bad()),
+        })
+        .transpose()
+}
+
+/// `options[key]` as a function.
+pub(crate) fn function(options: &JsValue, key: &str) -> Result<Option<Function>, Failure> {
+    field(options, key)
+        .map(|v| {
+            v.dyn_into::<Function>()
+                .map_err(|_| Failure::InvalidArgument(format!("{key} must be a function")))
+        })
+        .transpose()
+}
+
+/// `options.headers` as name/value pairs.
+pub(crate) fn headers(options: &JsValue) -> Result<Vec<(String, String)>, Failure> {
+    let Some(headers) = field(options, "headers") else { return Ok(Vec::new()) };
+    let bad = || Failure::InvalidArgument("headers must map names to strings".into());
+    let headers: Object = headers.dyn_into().map_err(|_| bad())?;
+    let mut out = Vec::new();
+    for entry in Object::entries(&headers).iter() {
+        let pair = js_sys::Array::from(&entry);
+        match (pair.get(0).as_string(), pair.get(1).as_string()) {
+            (Some(name), Some(value)) => out.push((name, value)),
+            _ => return Err(bad()),
+        }
+    }
+    Ok(out)
+}
+
+/// The protocol revision string of a generation.
+pub(crate) fn generation(g: Generation) -> &'static str {
+    g.protocol_version()
+}
+
+/// A task as the TypeScript SDK shapes it (`ttl` and `pollInterval` in milliseconds).
+pub(crate) fn task(task: &Task) -> Value {
+    let mut out = json!({
+        "taskId": task.task_id.as_str(),
+        "status": task.status().as_str(),
+        "createdAt": task.created_at.as_str(),
+        "lastUpdatedAt": task.last_updated_at.as_str(),
+        "ttl": task.ttl_ms,
+    });
+    if let Some(message) = &task.status_message {
+        out["statusMessage"] = json!(message);
+    }
+    if let Some(poll) = task.poll_interval_ms {
+        out["pollInterval"] = json!(poll);
+    }
+    out
+}
+
+/// A reference as plain JSON (its serde form is the documented one).
+pub(crate) fn reference(reference: &TaskReference) -> JsValue {
+    to_js(reference)
+}
+
+/// A JS reference object back to Rust.
+pub(crate) fn reference_from(value: JsValue) -> Result<TaskReference, Failure> {
+    let json = from_js(value, "reference")?;
+    TaskReference::from_json(&json.to_string()).map_err(Failure::Client)
+}
+
+/// How a call's promise settles: a tool result (also one with `isError: true`, as the
+/// TypeScript SDK returns it), or a failure.
+pub(crate) fn settle(outcome: &CallOutcome) -> Result<JsValue, Failure> {
+    match outcome {
+        CallOutcome::Completed(result) | CallOutcome::Failed(CallFailure::Tool(result)) => {
+            Ok(to_js(result))
+        }
+        CallOutcome::Failed(CallFailure::Rpc(error)) => Err(Failure::Rpc(error.clone())),
+        CallOutcome::Cancelled { status_message } => {
+            Err(Failure::Cancelled { status_message: status_message.clone() })
+        }
+        CallOutcome::Expired(reason) => Err(Failure::Expired(*reason)),
+        CallOutcome::Error(error) => Err(Failure::Client(error.clone())),
+    }
+}
+
+/// `{ [key]: value, ... }` as a JS object.
+pub(crate) fn js_object(entries: &[(&str, JsValue)]) -> JsValue {
+    let object = Object::new();
+    for (key, value) in entries {
+        let _ = Reflect::set(&object, &JsValue::from_str(key), value);
+    }
+    object.into()
+}

@@ -1,0 +1,330 @@
+//! Errors as JS sees them: real `Error` objects with a `name`, a stable `code`, the `fault`
+//! and structured `data`, built from the Rust error's `code()`.
+
+use js_sys::Reflect;
+use serde_json::{Value, json};
+use wasm_bindgen::JsValue;
+
+use crate::client::{ClientError, ExpiryReason, Fault};
+use crate::protocol::jsonrpc::ErrorObject;
+
+use super::convert;
+
+/// Why a promise of the JS API rejects.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The engine's own error.
+    Client(ClientError),
+    /// The tool call was answered with a JSON-RPC error (a failed task's stored error, or
+    /// the answer to a plain call).
+    Rpc(ErrorObject),
+    /// The task was cancelled.
+    Cancelled { status_message: Option<String> },
+    /// The engine stopped following the task.
+    Expired(ExpiryReason),
+    /// The caller's `AbortSignal` fired.
+    Aborted,
+    /// An argument from JS had the wrong shape.
+    InvalidArgument(String),
+}
+
+impl From<ClientError> for Failure {
+    fn from(e: ClientError) -> Self {
+        Self::Client(e)
+    }
+}
+
+impl Failure {
+    /// The stable code JS sees as `error.code`.
+    pub(crate) fn code(&self) -> &'static str {
+        match self {
+            Self::Client(e) => e.code(),
+            Self::Rpc(_) => "call_rpc_error",
+            Self::Cancelled { .. } => "call_cancelled",
+            Self::Expired(_) => "call_expired",
+            Self::Aborted => "aborted",
+            Self::InvalidArgument(_) => "invalid_argument",
+        }
+    }
+
+    fn fault(&self) -> &'static str {
+        let fault = match self {
+            Self::Client(e) => e.fault(),
+            Self::Rpc(_) => Fault::Peer,
+            Self::Expired(ExpiryReason::Ttl) => Fault::Peer,
+            Self::Cancelled { .. }
+            | Self::Expired(_)
+            | Self::Aborted
+            | Self::InvalidArgument(_) => Fault::Caller,
+        };
+        match fault {
+            Fault::Peer => "peer",
+            Fault::Caller => "caller",
+            Fault::Transport => "transport",
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Self::Client(e) => e.to_string(),
+            Self::Rpc(e) => format!("the tool call failed: {} ({})", e.message, e.code),
+            Self::Cancelled { status_message: Some(m) } => format!("the task was cancelled: {m}"),
+            Self::Cancelled { status_message: None } => "the task was cancelled".into(),
+            Self::Expired(ExpiryReason::Deadline) => "the call's deadline passed".into(),
+            Self::Expired(_) => "the task's time to live ran out".into(),
+            Self::Aborted => "the operation was aborted".into(),
+            Self::InvalidArgument(what) => format!("invalid argument: {what}"),
+        }
+    }
+
+    /// What the error is about, as plain JSON (`error.data`).
+    fn data(&self) -> Value {
+        match self {
+            Self::Client(e) => client_data(e),
+            Self::Rpc(e) => json!({"code": e.code.0, "message": e.message, "data": e.data}),
+            Self::Cancelled { status_message } => json!({"statusMessage": status_message}),
+            Self::Expired(reason) => json!({"reason": match reason {
+                ExpiryReason::Deadline => "deadline",
+                _ => "ttl",
+            }}),
+            Self::Aborted => json!({}),
+            Self::InvalidArgument(what) => json!({"reason": what}),
+        }
+    }
+
+    /// A JS `Error` with `name` (`AbortError` for aborts, else `McpTasksError`), `code`,
+    /// `fault` and `data`.
+    pub(crate) fn to_js(&self) -> JsValue {
+        let error = js_sys::Error::new(&self.message());
+        error.set_name(if matches!(self, Self::Aborted) { "AbortError" } else { "McpTasksError" });
+        let set = |key: &str, value: &JsValue| {
+            // Defining a property on a fresh Error cannot fail.
+            let _ = Reflect::set(&error, &JsValue::from_str(key), value);
+        };
+        set("code", &JsValue::from_str(self.code()));
+        set("fault", &JsValue::from_str(self.fault()));
+        set("data", &convert::to_js(&self.data()));
+        error.into()
+    }
+}
+
+/// The fields of each engine error, named as in JS. Listing every variant here (no `_` arm)
+/// makes a new variant a compile error until it is mapped.
+fn client_data(e: &ClientError) -> Value {
+    use ClientError::*;
+    match e {
+        MalformedMessage { request, source } => {
+            json!({"request": request.as_str(), "detail": source.to_string()})
+        }
+        MalformedResult { request, source } => {
+            json!({"request": request.as_str(), "detail": source.to_string()})
+        }
+        UnexpectedStatus { request, status }
+        | ServerUnavailable { request, status }
+        | Unauthorized { request, status } => {
+            json!({"request": request.as_str(), "status": status})
+        }
+        UnexpectedContentType { request, content_type } => {
+            json!({"request": request.as_str(), "contentType": content_type})
+        }
+        OversizeBody { request, limit } => json!({"request": request.as_str(), "limit": limit}),
+        OversizeEvent { request, source } => {
+            json!({"request": request.as_str(), "detail": source.to_string()})
+        }
+        MissingResponse { request } | RateLimited { request } | Timeout { request } => {
+            json!({"request": request.as_str()})
+        }
+        UnknownResponse { id } => json!({"id": id.to_string()}),
+        UnexpectedRequest { method } => json!({"method": method}),
+        TerminalRegression { task_id, kept, reported } => {
+            json!({"taskId": task_id.as_str(), "kept": kept.as_str(), "reported": reported.as_str()})
+        }
+        WrongTask { expected, got } => json!({"expected": expected.as_str(), "got": got.as_str()}),
+        UnsupportedProtocol { offered } => json!({"offered": offered}),
+        Rpc { request, error } => json!({
+            "request": request.as_str(),
+            "rpcError": {"code": error.code.0, "message": error.message, "data": error.data},
+        }),
+        TaskLost { task_id } => json!({"taskId": task_id.as_str()}),
+        UnknownCall { call } | CallFinished { call } | NotATask { call } => {
+            json!({"call": call.to_string()})
+        }
+        UnknownInput { input } | InputAnswered { input } => json!({"input": input.to_string()}),
+        TaskNotAllowed { tool } => json!({"tool": tool}),
+        NotSupported { feature } => json!({"feature": feature.to_string()}),
+        Closed => json!({}),
+        BadReference { reason } => json!({"reason": reason.to_string()}),
+        Transport { request, failure } => json!({
+            "request": request.as_str(),
+            "failure": failure.code(),
+            "detail": failure.to_string(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+    use crate::client::{CallId, Feature, InputId, ReferenceProblem, RequestKind};
+    use crate::protocol::WireError;
+    use crate::protocol::http::TransportFailure;
+    use crate::protocol::jsonrpc::{ErrorCode, Message, RequestId};
+    use crate::protocol::sse::SseError;
+    use crate::task::TaskStatus;
+
+    /// One value of every engine error variant, checked exhaustively below so that a new
+    /// variant fails to compile until it is listed.
+    fn every_client_error() -> Vec<ClientError> {
+        let r = RequestKind::GetTask;
+        let json_err = serde_json::from_str::<u8>("x").unwrap_err();
+        let all = vec![
+            ClientError::MalformedMessage {
+                request: r,
+                source: Arc::new(Message::from_slice(b"[]").unwrap_err()),
+            },
+            ClientError::MalformedResult {
+                request: r,
+                source: Arc::new(WireError::MissingField { what: "x", field: "y" }),
+            },
+            ClientError::UnexpectedStatus { request: r, status: 418 },
+            ClientError::UnexpectedContentType { request: r, content_type: None },
+            ClientError::OversizeBody { request: r, limit: 1 },
+            ClientError::OversizeEvent { request: r, source: SseError::EventTooLarge { limit: 1 } },
+            ClientError::MissingResponse { request: r },
+            ClientError::UnknownResponse { id: RequestId::Number(1) },
+            ClientError::UnexpectedRequest { method: "roots/list".into() },
+            ClientError::TerminalRegression {
+                task_id: "t".into(),
+                kept: TaskStatus::Completed,
+                reported: TaskStatus::Working,
+            },
+            ClientError::WrongTask { expected: "a".into(), got: "b".into() },
+            ClientError::UnsupportedProtocol { offered: "1999".into() },
+            ClientError::Rpc {
+                request: r,
+                error: ErrorObject::new(ErrorCode::INTERNAL_ERROR, "x"),
+            },
+            ClientError::TaskLost { task_id: "t".into() },
+            ClientError::ServerUnavailable { request: r, status: 503 },
+            ClientError::RateLimited { request: r },
+            ClientError::Unauthorized { request: r, status: 401 },
+            ClientError::UnknownCall { call: CallId(1) },
+            ClientError::CallFinished { call: CallId(1) },
+            ClientError::NotATask { call: CallId(1) },
+            ClientError::UnknownInput { input: InputId(1) },
+            ClientError::InputAnswered { input: InputId(1) },
+            ClientError::TaskNotAllowed { tool: "x".into() },
+            ClientError::NotSupported { feature: Feature::ListTasks },
+            ClientError::Closed,
+            ClientError::BadReference { reason: ReferenceProblem::Unreadable(Arc::new(json_err)) },
+            ClientError::Transport {
+                request: r,
+                failure: TransportFailure::Connect("refused".into()),
+            },
+            ClientError::Timeout { request: r },
+        ];
+        for e in &all {
+            match e {
+                ClientError::MalformedMessage { .. }
+                | ClientError::MalformedResult { .. }
+                | ClientError::UnexpectedStatus { .. }
+                | ClientError::UnexpectedContentType { .. }
+                | ClientError::OversizeBody { .. }
+                | ClientError::OversizeEvent { .. }
+                | ClientError::MissingResponse { .. }
+                | ClientError::UnknownResponse { .. }
+                | ClientError::UnexpectedRequest { .. }
+                | ClientError::TerminalRegression { .. }
+                | ClientError::WrongTask { .. }
+                | ClientError::UnsupportedProtocol { .. }
+                | ClientError::Rpc { .. }
+                | ClientError::TaskLost { .. }
+                | ClientError::ServerUnavailable { .. }
+                | ClientError::RateLimited { .. }
+                | ClientError::Unauthorized { .. }
+                | ClientError::UnknownCall { .. }
+                | ClientError::CallFinished { .. }
+                | ClientError::NotATask { .. }
+                | ClientError::UnknownInput { .. }
+                | ClientError::InputAnswered { .. }
+                | ClientError::TaskNotAllowed { .. }
+                | ClientError::NotSupported { .. }
+                | ClientError::Closed
+                | ClientError::BadReference { .. }
+                | ClientError::Transport { .. }
+                | ClientError::Timeout { .. } => {}
+            }
+        }
+        all
+    }
+
+    fn get(target: &JsValue, key: &str) -> JsValue {
+        Reflect::get(target, &JsValue::from_str(key)).unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn every_failure_is_a_js_error_with_name_code_fault_and_data() {
+        let mut failures: Vec<Failure> =
+            every_client_error().into_iter().map(Failure::from).collect();
+        let rpc = ErrorObject::new(ErrorCode::INVALID_PARAMS, "bad").with_data(json!({"x": 1}));
+        failures.extend([
+            Failure::Rpc(rpc),
+            Failure::Cancelled { status_message: Some("stop".into()) },
+            Failure::Expired(ExpiryReason::Deadline),
+            Failure::Expired(ExpiryReason::Ttl),
+            Failure::Aborted,
+            Failure::InvalidArgument("name must be a string".into()),
+        ]);
+        let mut codes = Vec::new();
+        for failure in &failures {
+            let js = failure.to_js();
+            let error = js.dyn_ref::<js_sys::Error>().expect("an Error instance");
+            let name = String::from(error.name());
+            let expected_name =
+                if failure.code() == "aborted" { "AbortError" } else { "McpTasksError" };
+            assert_eq!(name, expected_name);
+            assert!(!String::from(error.message()).is_empty());
+            assert_eq!(get(&js, "code").as_string().as_deref(), Some(failure.code()));
+            let fault = get(&js, "fault").as_string().unwrap();
+            assert!(["peer", "caller", "transport"].contains(&fault.as_str()), "{fault}");
+            let data = get(&js, "data");
+            assert!(data.is_object() && !js_sys::Array::is_array(&data), "{:?}", failure);
+            // Plain objects, never ES Maps.
+            assert!(!data.is_instance_of::<js_sys::Map>());
+            // The TypeScript union of codes lists it.
+            let quoted = format!("\"{}\"", failure.code());
+            assert!(
+                include_str!("types.d.ts").contains(&quoted),
+                "ErrorCode in types.d.ts lacks {quoted}"
+            );
+            codes.push(failure.code());
+        }
+        // Every client error code arrives unchanged, and distinct variants stay distinct.
+        let client_codes: Vec<_> = every_client_error().iter().map(ClientError::code).collect();
+        assert!(client_codes.iter().all(|c| codes.contains(c)));
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), failures.len() - 1, "only the two expiry reasons share a code");
+    }
+
+    #[wasm_bindgen_test]
+    fn rpc_errors_carry_the_peer_error_in_data() {
+        let rpc = ErrorObject::new(ErrorCode::INVALID_PARAMS, "bad").with_data(json!({"x": 1}));
+        let js = Failure::Rpc(rpc).to_js();
+        let data = get(&js, "data");
+        assert_eq!(get(&data, "code").as_f64(), Some(-32602.0));
+        assert_eq!(get(&get(&data, "data"), "x").as_f64(), Some(1.0));
+        let transport = ClientError::Transport {
+            request: RequestKind::CallTool,
+            failure: TransportFailure::Refused("cors".into()),
+        };
+        let data = get(&Failure::from(transport).to_js(), "data");
+        assert_eq!(get(&data, "failure").as_string().as_deref(), Some("transport.refused"));
+        assert_eq!(get(&data, "request").as_string().as_deref(), Some("tools/call"));
+    }
+}

@@ -1,0 +1,39 @@
+//! The npm package `mcp-tasks`: the requestor engine behind a fetch driver, as JS classes
+//! with TypeScript types. Compiled for `wasm32-unknown-unknown` only.
+//!
+//! - `driver` moves bytes and time (global `fetch` and `setTimeout`; `fetch` shapes the
+//!   requests and reads the responses);
+//! - `state` records the engine's events for the promises and iterators waiting on them;
+//! - `client` and `task` are the exported classes; `convert` and `error` shape what
+//!   crosses the boundary.
+//!
+//! From Rust (other wasm crates, the wasm tests) the classes are plain types whose methods
+//! return `js_sys::Promise`s.
+//!
+//! Every exported method takes `&self` and keeps its state in `Rc<RefCell<..>>`; no borrow
+//! is held across an `.await` or a call into JS, so concurrent calls on one client work.
+
+mod client;
+mod convert;
+mod driver;
+mod error;
+mod fetch;
+mod signal;
+mod state;
+mod task;
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+pub use client::McpTaskClient;
+pub use task::{McpTask, ResponseStream, TaskUpdates};
+
+/// The TypeScript types of every argument and result (the classes' own declarations come
+/// from wasm-bindgen and refer to these).
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("types.d.ts");
+
+/// The crate version, so a page or Worker can check which build it loaded.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}

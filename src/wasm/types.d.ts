@@ -1,0 +1,228 @@
+/** A JSON value as it crosses the boundary: plain objects and arrays, never `Map`s. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON object. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** The two task wire generations, by protocol revision. */
+export type Generation = "2025-11-25" | "2026-07-28";
+/** Which generation to speak: detect it (`"auto"`) or insist on one. */
+export type Protocol = "auto" | Generation;
+/** A task's status; the last three are terminal. */
+export type TaskStatus = "working" | "input_required" | "completed" | "failed" | "cancelled";
+
+/** `clientInfo` / `serverInfo`. */
+export interface Implementation {
+  name: string;
+  version: string;
+  title?: string;
+  [key: string]: unknown;
+}
+
+/** A fetch the client may use instead of the global one (auth, a Worker's service binding). */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+/** An input request the server sent while a task runs, in either generation. */
+export type InputRequest =
+  | InputRequestOf<"elicitation/create", ElicitRequestParams>
+  | InputRequestOf<"sampling/createMessage", JsonObject>
+  | InputRequestOf<"roots/list", JsonObject>;
+
+/** The common shape of input requests. */
+export interface InputRequestOf<M extends string, P> {
+  method: M;
+  params: P;
+  /** The task that asked, when the server said. */
+  taskId?: string;
+  /** The generation the request came in. */
+  generation?: Generation;
+}
+
+/** `elicitation/create` params: a message and the schema of the wanted answer. */
+export interface ElicitRequestParams {
+  message: string;
+  requestedSchema?: JsonObject;
+  mode?: string;
+  [key: string]: unknown;
+}
+
+/** The answer to an elicitation. */
+export interface ElicitResult {
+  action: "accept" | "decline" | "cancel";
+  content?: { [key: string]: string | number | boolean | string[] };
+  [key: string]: unknown;
+}
+
+/** What `onInputRequest` returns: an `ElicitResult`, a `CreateMessageResult` or a `ListRootsResult`. */
+export type InputResponse = ElicitResult | JsonObject;
+
+/** Options of `McpTaskClient.connect` and `McpTaskClient.resume`. */
+export interface ConnectOptions {
+  /** Extra headers for every request, such as `Authorization`. */
+  headers?: Record<string, string>;
+  /** Which generation to speak; `"auto"` (the default) detects it. */
+  protocol?: Protocol;
+  /** How the client introduces itself. */
+  clientInfo?: Implementation;
+  /** Answers elicitation and sampling requests. Without it, elicitations are cancelled. */
+  onInputRequest?: (request: InputRequest) => InputResponse | Promise<InputResponse>;
+  /** Used instead of the global `fetch`; called as `fetch(url, init)`. */
+  fetch?: FetchLike;
+  /** Aborting it closes the client (and rejects `connect` with an `AbortError`). */
+  signal?: AbortSignal;
+  /** How long one request may take before it is retried, in milliseconds (default 30 000). */
+  requestTimeoutMs?: number;
+}
+
+/** Options of `McpTaskClient.resumeTask`. */
+export interface TaskOptions {
+  /** Aborting it cancels the call and rejects its promises with an `AbortError`. */
+  signal?: AbortSignal;
+  /** Called with each progress notification of the call. */
+  onProgress?: (progress: Progress) => void;
+  /** Stop following the call after this many milliseconds. */
+  timeoutMs?: number;
+}
+
+/** Options of `McpTaskClient.callTool`. */
+export type CallToolOptions = TaskOptions;
+
+/** Options of `McpTaskClient.callToolAsTask` and `callToolStream`. */
+export interface TaskCallOptions extends TaskOptions {
+  /** How long the server should keep the task, in milliseconds (2025-11-25; a hint). */
+  ttlMs?: number;
+}
+
+/** `notifications/progress` of a call. */
+export interface Progress {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+/** A task, shaped as in the TypeScript SDK (`ttl` and `pollInterval` in milliseconds). */
+export interface Task {
+  taskId: string;
+  status: TaskStatus;
+  statusMessage?: string;
+  /** ISO 8601. */
+  createdAt: string;
+  /** ISO 8601. */
+  lastUpdatedAt: string;
+  ttl: number | null;
+  pollInterval?: number;
+}
+
+/** A tool the server offers. */
+export interface Tool {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema: JsonObject;
+  outputSchema?: JsonObject;
+  annotations?: JsonObject;
+  execution?: { taskSupport?: "forbidden" | "optional" | "required"; [key: string]: JsonValue | undefined };
+  _meta?: JsonObject;
+  [key: string]: unknown;
+}
+
+/** One content block of a tool result. */
+export interface ContentBlock {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** A tool's result. `isError: true` means the tool itself failed. */
+export interface CallToolResult {
+  content: ContentBlock[];
+  structuredContent?: JsonObject;
+  isError?: boolean;
+  _meta?: JsonObject;
+  [key: string]: unknown;
+}
+
+/** One page of `listTasks`. */
+export interface ListTasksResult {
+  tasks: Task[];
+  nextCursor?: string;
+}
+
+/** What the server said when the client connected. */
+export interface ConnectionInfo {
+  generation: Generation;
+  protocolVersion: string;
+  sessionId?: string | null;
+  serverInfo?: JsonObject | null;
+  capabilities: JsonObject;
+  instructions?: string | null;
+}
+
+/** Everything needed to follow a task again, as plain JSON. */
+export interface TaskReference {
+  endpoint: string;
+  generation: Generation;
+  taskId: string;
+  sessionId?: string;
+  tool: string;
+  progressToken?: string;
+  expiresAtMs?: number;
+}
+
+/** One item of `McpTask.updates()`. */
+export type TaskUpdate =
+  | { type: "status"; status: TaskStatus; statusMessage?: string | null; task?: Task }
+  | ({ type: "progress" } & Progress);
+
+/** One item of `callToolStream()`, as in the TypeScript SDK. */
+export type ResponseMessage =
+  | { type: "taskCreated"; task: Task }
+  | { type: "taskStatus"; task: Task }
+  | { type: "result"; result: CallToolResult }
+  | { type: "error"; error: McpTasksError };
+
+/** Every `code` an `McpTasksError` can carry. */
+export type ErrorCode =
+  | "client_malformed_message"
+  | "client_malformed_result"
+  | "client_unexpected_status"
+  | "client_unexpected_content_type"
+  | "client_oversize_body"
+  | "client_oversize_event"
+  | "client_missing_response"
+  | "client_unknown_response"
+  | "client_unexpected_request"
+  | "client_terminal_regression"
+  | "client_wrong_task"
+  | "client_unsupported_protocol"
+  | "client_rpc_error"
+  | "client_task_lost"
+  | "client_server_unavailable"
+  | "client_rate_limited"
+  | "client_unauthorized"
+  | "client_unknown_call"
+  | "client_call_finished"
+  | "client_not_a_task"
+  | "client_unknown_input"
+  | "client_input_answered"
+  | "client_task_not_allowed"
+  | "client_not_supported"
+  | "client_closed"
+  | "client_bad_reference"
+  | "client_transport"
+  | "client_timeout"
+  | "call_rpc_error"
+  | "call_cancelled"
+  | "call_expired"
+  | "aborted"
+  | "invalid_argument";
+
+/** The errors every promise of this package rejects with (real `Error` objects). */
+export interface McpTasksError extends Error {
+  /** `"AbortError"` when a signal aborted the operation. */
+  name: "McpTasksError" | "AbortError";
+  /** Stable and machine-readable. */
+  code: ErrorCode;
+  /** Whose fault it is. */
+  fault: "peer" | "caller" | "transport";
+  /** What the error is about (request, HTTP status, task id, the peer's JSON-RPC error…). */
+  data: JsonObject;
+}
