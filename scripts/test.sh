@@ -124,29 +124,37 @@ stop_serve() {
   fi
 }
 
-# Our reference server, proven against real peers: the official TypeScript and Python SDK
-# clients, and the MCP conformance suite (task and transport scenarios, with a baseline).
-step_interop() {
-  local log="$TMP_DIR/serve.log" url="" i
+# start_serve LOG [FLAGS...]: builds and starts `mcp-tasks serve` on a free loopback port
+# with FLAGS, and sets SERVE_URL from its "MCP at" line (waiting at most 10 s). Not called
+# in $(...): the server's PID must stay in this shell so stop_serve can end it.
+SERVE_URL=""
+start_serve() {
+  local log="$1" i
+  shift
   cargo build "${CARGO_LOCKED[@]}" --features cli --bin mcp-tasks
   # The background child opens the log itself, possibly after the first read below.
   : >"$log"
-  "$CARGO_TARGET_DIR/debug/mcp-tasks" serve --listen 127.0.0.1:0 >"$log" 2>&1 &
+  "$CARGO_TARGET_DIR/debug/mcp-tasks" serve --listen 127.0.0.1:0 "$@" >"$log" 2>&1 &
   SERVE_PID=$!
   trap 'stop_serve; on_exit' EXIT
+  SERVE_URL=""
   for ((i = 0; i < 100; i++)); do
-    url="$(sed -n 's/^mcp-tasks: MCP at //p' "$log" | head -n 1)"
-    if [[ -n "$url" ]]; then break; fi
+    SERVE_URL="$(sed -n 's/^mcp-tasks: MCP at //p' "$log" | head -n 1)"
+    if [[ -n "$SERVE_URL" ]]; then return 0; fi
     sleep 0.1
   done
-  if [[ -z "$url" ]]; then
-    cat "$log" >&2
-    echo "mcp-tasks serve did not start" >&2
-    return 1
-  fi
-  bash "$ROOT/scripts/peers.sh" "$url" | tee "$TMP_DIR/peers.log"
+  cat "$log" >&2
+  echo "mcp-tasks serve $* did not start" >&2
+  return 1
+}
+
+# Our reference server, proven against real peers: the official TypeScript and Python SDK
+# clients, and the MCP conformance suite (task and transport scenarios, with a baseline).
+step_interop() {
+  start_serve "$TMP_DIR/serve.log"
+  bash "$ROOT/scripts/peers.sh" "$SERVE_URL" | tee "$TMP_DIR/peers.log"
   tally_summary "$TMP_DIR/peers.log"
-  bash "$ROOT/scripts/conformance.sh" "$url" | tee "$TMP_DIR/conformance.log"
+  bash "$ROOT/scripts/conformance.sh" "$SERVE_URL" | tee "$TMP_DIR/conformance.log"
   tally_summary "$TMP_DIR/conformance.log"
   stop_serve
 }
@@ -154,23 +162,8 @@ step_interop() {
 # A second server, in task-tools mode, driven by the TS SDK client as a host that knows
 # nothing of tasks (scripts/peers.sh --plain).
 step_interop_plain() {
-  local log="$TMP_DIR/serve-plain.log" url="" i
-  cargo build "${CARGO_LOCKED[@]}" --features cli --bin mcp-tasks
-  : >"$log"
-  "$CARGO_TARGET_DIR/debug/mcp-tasks" serve --listen 127.0.0.1:0 --task-tools >"$log" 2>&1 &
-  SERVE_PID=$!
-  trap 'stop_serve; on_exit' EXIT
-  for ((i = 0; i < 100; i++)); do
-    url="$(sed -n 's/^mcp-tasks: MCP at //p' "$log" | head -n 1)"
-    if [[ -n "$url" ]]; then break; fi
-    sleep 0.1
-  done
-  if [[ -z "$url" ]]; then
-    cat "$log" >&2
-    echo "mcp-tasks serve --task-tools did not start" >&2
-    return 1
-  fi
-  bash "$ROOT/scripts/peers.sh" --plain "$url" | tee "$TMP_DIR/peers-plain.log"
+  start_serve "$TMP_DIR/serve-plain.log" --task-tools
+  bash "$ROOT/scripts/peers.sh" --plain "$SERVE_URL" | tee "$TMP_DIR/peers-plain.log"
   tally_summary "$TMP_DIR/peers-plain.log"
   stop_serve
 }

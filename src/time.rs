@@ -114,8 +114,9 @@ fn format_rfc3339(at: UnixMillis) -> String {
     )
 }
 
-/// Howard Hinnant's days-from-civil, for the proleptic Gregorian calendar.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+/// Howard Hinnant's days-from-civil, for the proleptic Gregorian calendar: days since
+/// 1970-01-01.
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;

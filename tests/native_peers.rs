@@ -10,7 +10,8 @@
 use std::time::Duration;
 
 use mcp_tasks::client::{
-    CallId, CallOutcome, Config, Engine, Event, Failure, InputSupport, Protocol, TaskMode, ToolCall,
+    CallId, CallOutcome, Config, Engine, Event, Failure, InputSupport, OpId, Protocol, TaskMode,
+    ToolCall,
 };
 use mcp_tasks::id::TaskId;
 use mcp_tasks::native::Driver;
@@ -103,6 +104,25 @@ async fn call(driver: &mut Driver, tool: ToolCall, steer: Steer) -> Run {
     run
 }
 
+/// Drives until one-off request `op` is answered; panics on its failure.
+async fn answer(driver: &mut Driver, op: OpId) -> Event {
+    tokio::time::timeout(CHECK_LIMIT, async {
+        loop {
+            match driver.next_event().await.expect("an answer") {
+                Event::OpFailed { op: o, error } if o == op => panic!("{op} failed: {error}"),
+                event @ (Event::TasksListed { op: o, .. } | Event::TaskFetched { op: o, .. })
+                    if o == op =>
+                {
+                    return event;
+                }
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("answered in time")
+}
+
 fn text(result: &CallToolResult) -> String {
     result
         .content
@@ -167,17 +187,9 @@ async fn legacy_script(url: &str, protocol: Protocol) {
     assert!(matches!(run.outcome, CallOutcome::Cancelled { .. }), "cancel: got {:?}", run.outcome);
 
     let op = driver.engine().list_tasks(Driver::now(), None).expect("list accepted");
-    let listed = tokio::time::timeout(CHECK_LIMIT, async {
-        loop {
-            match driver.next_event().await.expect("an answer to tasks/list") {
-                Event::TasksListed { op: o, tasks, .. } if o == op => return tasks,
-                Event::OpFailed { op: o, error } if o == op => panic!("tasks/list failed: {error}"),
-                _ => {}
-            }
-        }
-    })
-    .await
-    .expect("tasks/list answered in time");
+    let Event::TasksListed { tasks: listed, .. } = answer(&mut driver, op).await else {
+        unreachable!("answer returns the op's answer")
+    };
     let created = created.expect("a task id");
     assert!(listed.iter().any(|t| t.task_id == created), "tasks/list names {created:?}");
 
@@ -317,17 +329,9 @@ async fn schedule_figures(
     completed_text(&run);
     let task_id = run.task_id.expect("a task");
     let op = driver.engine().get_task(Driver::now(), task_id).expect("get accepted");
-    let view = tokio::time::timeout(CHECK_LIMIT, async {
-        loop {
-            match driver.next_event().await.expect("an answer to tasks/get") {
-                Event::TaskFetched { op: o, view } if o == op => return view,
-                Event::OpFailed { op: o, error } if o == op => panic!("tasks/get failed: {error}"),
-                _ => {}
-            }
-        }
-    })
-    .await
-    .expect("tasks/get answered in time");
+    let Event::TaskFetched { view, .. } = answer(&mut driver, op).await else {
+        unreachable!("answer returns the op's answer")
+    };
     let poll_ms = view.task.poll_interval_ms.unwrap_or(1000);
     let delay = done_at.0.saturating_sub(view.task.last_updated_at.millis().0);
     (requests, poll_ms, delay)

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::hash::Hash;
 
-use crate::time::UnixMillis;
+use crate::time::{UnixMillis, days_from_civil};
 
 use super::config::{BackoffPolicy, PollPolicy};
 
@@ -103,17 +103,6 @@ fn parse_http_date(text: &str) -> Option<UnixMillis> {
     }
     let days = u64::try_from(days_from_civil(year, month, day)).ok()?;
     Some(UnixMillis((days * 86_400 + h * 3600 + m * 60 + s) * 1000))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// A small deterministic generator (SplitMix64) for backoff jitter. Not for secrets.

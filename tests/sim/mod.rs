@@ -6,21 +6,17 @@
 pub mod server;
 pub mod world;
 
-/// SplitMix64, seeded: the only randomness in a simulation.
+/// The engine's own seeded generator (SplitMix64): the only randomness in a simulation.
 #[derive(Clone, Debug)]
-pub struct SimRng(u64);
+pub struct SimRng(mcp_tasks::client::schedule::Rng);
 
 impl SimRng {
     pub fn new(seed: u64) -> Self {
-        Self(seed)
+        Self(mcp_tasks::client::schedule::Rng::new(seed))
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// A value in `lo..=hi`.
