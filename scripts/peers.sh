@@ -4,6 +4,9 @@
 #
 #   bash scripts/peers.sh SERVER_URL          e.g. http://127.0.0.1:8931/mcp
 #   bash scripts/peers.sh --sdk-servers       both clients against both SDK reference servers
+#   bash scripts/peers.sh --rmcp-server       the 2026-07-28 wire probe against the rmcp peer server
+#   bash scripts/peers.sh --plain SERVER_URL  a host without task support against a server
+#                                             in task-tools mode (mcp-tasks serve --task-tools)
 #
 # SERVER_URL is passed unchanged to both clients (tests/peers/ts-client.mjs and
 # tests/peers/py-client.py). The server must expose the fixture tools those scripts
@@ -11,9 +14,24 @@
 # the script fails if either failed. PEERS_SKIP_ELICITATION=1 skips the elicitation check,
 # PEERS_CHECK_TIMEOUT_MS bounds each check (default 20000).
 #
+# --plain runs tests/peers/ts-plain-host.mjs only: the TS SDK client with no capabilities
+# drives long tools through plain tools/call and the control tools (get_task_status,
+# get_task_result, cancel_task, list_my_tasks, answer_task_input).
+#
 # --sdk-servers starts tests/peers/ts-server.mjs and tests/peers/py-server.py on free
 # loopback ports and runs all four client/server pairings: that validates the client
 # scripts themselves against the SDKs' own servers.
+#
+# --rmcp-server builds tests/peers/rmcp-server (rmcp 3.9.0, the io.modelcontextprotocol/tasks
+# extension only) with scripts/lib/install.sh's ensure_rmcp_server, starts it on a free
+# port and runs tests/peers/rmcp-probe.mjs, a raw-HTTP 2026-07-28 client, against it. The
+# SDK clients speak 2025-11-25 tasks only, so they are not run there.
+#
+# --native runs the requestor engine on the native driver against all of them at once:
+# the TS and Python SDK servers, the rmcp server and `mcp-tasks serve` (both generations),
+# as tests/native_peers.rs (`cargo test --features cli --test native_peers -- --ignored`,
+# server URLs in MCP_TASKS_PEER_*), then `mcp-tasks call` completes a task, answers an
+# elicitation and cancels a task on each (exit statuses 0, 0 and 3).
 #
 # Dependencies are installed on first use (scripts/lib/install.sh: ensure_peer_tools):
 # tests/peers/node_modules from the lockfile, and a venv under ~/.cache/mcp-tasks.
@@ -30,11 +48,13 @@ PEER_FAILURES=()
 # script to the run's totals. A log without that line (the script crashed) counts as a failure.
 tally_peer_log() {
   local log="$1" line passed failed skipped
-  line="$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)"
+  line="$(grep -E '^([a-z]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)"
   if [[ -z "$line" ]]; then
     TESTS_FAILED=$((TESTS_FAILED + 1))
     return
   fi
+  # The probe prints "summary: N passed, ..."; the SDK client scripts print no prefix.
+  line="${line#*: }"
   passed="$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line")"
   failed="$(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")"
   skipped="$(sed -nE 's/.*, ([0-9]+) skipped.*/\1/p' <<<"$line")"
@@ -87,8 +107,9 @@ start_server() {
   "$@" >"$log" 2>&1 &
   SERVER_PIDS+=($!)
   for ((i = 0; i < 150; i++)); do
-    if grep -q '^listening on ' "$log"; then
-      SERVER_URL="$(sed -n 's/^listening on //p' "$log" | head -n 1)"
+    # The peers say "listening on URL"; mcp-tasks serve says "mcp-tasks: MCP at URL".
+    if grep -qE '^(listening on|mcp-tasks: MCP at) ' "$log"; then
+      SERVER_URL="$(sed -nE 's/^(listening on|mcp-tasks: MCP at) //p' "$log" | head -n 1)"
       return 0
     fi
     if ! kill -0 "${SERVER_PIDS[-1]}" 2>/dev/null; then break; fi
@@ -118,17 +139,146 @@ step_sdk_servers() {
   stop_servers
 }
 
-main() {
-  if (($# != 1)); then
-    echo "usage: bash scripts/peers.sh SERVER_URL | --sdk-servers" >&2
-    exit 2
-  fi
-  run_step "install peer SDKs" step_install
-  if [[ "$1" == "--sdk-servers" ]]; then
-    run_step "SDK clients against the SDK reference servers" step_sdk_servers
+step_install_rmcp() {
+  ensure_node
+  ensure_rmcp_server
+}
+
+# Port 0: the server picks a free port and names it on its "listening on URL" line.
+step_rmcp_server() {
+  local log
+  log="$(mktemp)"
+  CLEANUP_PATHS+=("$log")
+  trap 'stop_servers; on_exit' EXIT
+  start_server "$log" "$RMCP_SERVER_BIN" --listen 127.0.0.1:0
+  run_client "2026-07-28 wire probe" "$SERVER_URL" node "$PEERS_DIR/rmcp-probe.mjs"
+  stop_servers
+}
+
+# check NAME COMMAND...: one "ok"/"not ok" line and the tally, whatever the command does.
+check() {
+  local name="$1"
+  shift
+  if "$@"; then
+    echo "ok - $name"
+    TESTS_PASSED=$((TESTS_PASSED + 1))
   else
-    run_step "SDK clients against $1" run_peer_clients "$1"
+    echo "not ok - $name"
+    TESTS_FAILED=$((TESTS_FAILED + 1))
+    PEER_FAILURES+=("$name")
   fi
+}
+
+# call_completes URL [FLAGS...]: `mcp-tasks call` runs slow_compute to a result.
+call_completes() {
+  local url="$1" out
+  shift
+  out="$("$MCP_TASKS_BIN" call "$@" "$url" slow_compute '{"seconds": 1, "steps": 2}' 2>/dev/null)" &&
+    grep -q 'comput' <<<"$out"
+}
+
+# call_answers URL [FLAGS...]: `mcp-tasks call --json` answers confirm_delete's question
+# from stdin and prints the tool's result.
+call_answers() {
+  local url="$1" out
+  shift
+  out="$(echo '{"action": "accept", "content": {"confirm": true}}' |
+    "$MCP_TASKS_BIN" call --json "$@" "$url" confirm_delete '{"filename": "a.txt"}' 2>/dev/null)" &&
+    grep -q 'deleted' <<<"$out"
+}
+
+# call_cancels URL [FLAGS...]: SIGINT (Ctrl-C) cancels the task on the server; exit 3.
+call_cancels() {
+  local url="$1" pid status log i
+  shift
+  log="$(mktemp)"
+  CLEANUP_PATHS+=("$log")
+  "$MCP_TASKS_BIN" call --json "$@" "$url" slow_compute '{"seconds": 30}' 2>"$log" >/dev/null &
+  pid=$!
+  for ((i = 0; i < 100; i++)); do
+    if grep -q '"status":"working"' "$log"; then break; fi
+    sleep 0.1
+  done
+  kill -INT "$pid"
+  status=0
+  wait "$pid" || status=$?
+  ((status == 3))
+}
+
+step_build_native() {
+  ensure_peer_tools
+  ensure_rmcp_server
+  cargo build "${CARGO_LOCKED[@]}" --features cli --bin mcp-tasks --tests
+  MCP_TASKS_BIN="$CARGO_TARGET_DIR/debug/mcp-tasks"
+}
+
+step_native() {
+  local log name url flags
+  declare -A urls
+  trap 'stop_servers; on_exit' EXIT
+  for name in ts py rmcp ours; do
+    log="$(mktemp)"
+    CLEANUP_PATHS+=("$log")
+    case "$name" in
+      ts) start_server "$log" node "$PEERS_DIR/ts-server.mjs" "$(free_port)" ;;
+      py) start_server "$log" "$PEERS_VENV/bin/python" "$PEERS_DIR/py-server.py" "$(free_port)" ;;
+      rmcp) start_server "$log" "$RMCP_SERVER_BIN" --listen 127.0.0.1:0 ;;
+      ours) start_server "$log" "$MCP_TASKS_BIN" serve --listen 127.0.0.1:0 ;;
+    esac
+    urls[$name]="$SERVER_URL"
+  done
+  log="$(mktemp)"
+  CLEANUP_PATHS+=("$log")
+  if MCP_TASKS_PEER_TS="${urls[ts]}" MCP_TASKS_PEER_PY="${urls[py]}" \
+    MCP_TASKS_PEER_RMCP="${urls[rmcp]}" MCP_TASKS_PEER_OURS="${urls[ours]}" \
+    cargo test "${CARGO_LOCKED[@]}" --features cli --test native_peers -- --ignored 2>&1 | tee "$log"; then
+    :
+  else
+    PEER_FAILURES+=("native_peers")
+  fi
+  tally_cargo_test "$log"
+  for name in ts py rmcp ours/2025-11-25 ours/2026-07-28; do
+    url="${urls[${name%%/*}]}"
+    flags=()
+    if [[ "$name" == */* ]]; then flags=(--protocol "${name#*/}"); fi
+    check "mcp-tasks call completes a task on $name" call_completes "$url" "${flags[@]}"
+    check "mcp-tasks call answers an elicitation on $name" call_answers "$url" "${flags[@]}"
+    check "mcp-tasks call cancels on Ctrl-C on $name" call_cancels "$url" "${flags[@]}"
+  done
+  stop_servers
+}
+
+usage() {
+  echo "usage: bash scripts/peers.sh SERVER_URL | --sdk-servers | --rmcp-server | --native | --plain SERVER_URL" >&2
+  exit 2
+}
+
+main() {
+  case "$#:${1:-}" in
+    2:--plain)
+      run_step "install the TS SDK" ensure_peer_node_deps
+      run_step "plain host against $2" \
+        run_client "TS SDK plain host" "$2" node "$PEERS_DIR/ts-plain-host.mjs"
+      ;;
+    1:--sdk-servers)
+      run_step "install peer SDKs" step_install
+      run_step "SDK clients against the SDK reference servers" step_sdk_servers
+      ;;
+    1:--native)
+      run_step "build the peers, mcp-tasks and its tests" step_build_native
+      run_step "the engine and mcp-tasks call against every peer server" step_native
+      ;;
+    1:--rmcp-server)
+      run_step "build the rmcp peer server" step_install_rmcp
+      run_step "wire probe against the rmcp peer server" step_rmcp_server
+      ;;
+    1:--*) usage ;;
+    1:*)
+      run_step "install peer SDKs" step_install
+      run_step "SDK clients against $1" run_peer_clients "$1"
+      ;;
+    *) usage ;;
+  esac
   print_step_times
   echo
   echo "summary: $TESTS_PASSED passed, $TESTS_FAILED failed, $TESTS_SKIPPED skipped"

@@ -125,10 +125,10 @@ stop_serve() {
 }
 
 # Our reference server, proven against real peers: the official TypeScript and Python SDK
-# clients, and the MCP conformance suite's task scenarios.
+# clients, and the MCP conformance suite (task and transport scenarios, with a baseline).
 step_interop() {
   local log="$TMP_DIR/serve.log" url="" i
-  cargo build "${CARGO_LOCKED[@]}" --features server --bin mcp-tasks
+  cargo build "${CARGO_LOCKED[@]}" --features cli --bin mcp-tasks
   # The background child opens the log itself, possibly after the first read below.
   : >"$log"
   "$CARGO_TARGET_DIR/debug/mcp-tasks" serve --listen 127.0.0.1:0 >"$log" 2>&1 &
@@ -151,6 +151,30 @@ step_interop() {
   stop_serve
 }
 
+# A second server, in task-tools mode, driven by the TS SDK client as a host that knows
+# nothing of tasks (scripts/peers.sh --plain).
+step_interop_plain() {
+  local log="$TMP_DIR/serve-plain.log" url="" i
+  cargo build "${CARGO_LOCKED[@]}" --features cli --bin mcp-tasks
+  : >"$log"
+  "$CARGO_TARGET_DIR/debug/mcp-tasks" serve --listen 127.0.0.1:0 --task-tools >"$log" 2>&1 &
+  SERVE_PID=$!
+  trap 'stop_serve; on_exit' EXIT
+  for ((i = 0; i < 100; i++)); do
+    url="$(sed -n 's/^mcp-tasks: MCP at //p' "$log" | head -n 1)"
+    if [[ -n "$url" ]]; then break; fi
+    sleep 0.1
+  done
+  if [[ -z "$url" ]]; then
+    cat "$log" >&2
+    echo "mcp-tasks serve --task-tools did not start" >&2
+    return 1
+  fi
+  bash "$ROOT/scripts/peers.sh" --plain "$url" | tee "$TMP_DIR/peers-plain.log"
+  tally_summary "$TMP_DIR/peers-plain.log"
+  stop_serve
+}
+
 main() {
   local start
   start=$(now_ms)
@@ -164,6 +188,7 @@ main() {
   run_step "wasm release build ($WASM_TARGET)" step_wasm_build
   run_step "wasm imports nothing from env" step_wasm_imports
   run_step "interop: SDK clients and conformance suite against mcp-tasks serve" step_interop
+  run_step "interop: a host without tasks against mcp-tasks serve --task-tools" step_interop_plain
   print_step_times
   printf '  %7ss  total\n' "$(fmt_secs $(($(now_ms) - start)))"
   echo

@@ -3,6 +3,8 @@
 
 pub mod client;
 pub mod id;
+#[cfg(feature = "native")]
+pub mod native;
 pub mod protocol;
 pub mod receiver;
 #[cfg(feature = "server")]

@@ -1,10 +1,10 @@
 //! The receiver answering `tasks/*` and `tools/call` in both generations, on a virtual clock.
 
 use mcp_tasks::id::{CounterIds, TaskId};
-use mcp_tasks::protocol::jsonrpc::{ErrorCode, ErrorObject};
+use mcp_tasks::protocol::jsonrpc::{ErrorCode, ErrorObject, RequestId};
 use mcp_tasks::receiver::{Caller, Event, Receiver, Reply, TaskSupport, ToolCallPlan};
-use mcp_tasks::store::{MemoryBackend, Owner, StoreConfig, StoreError, TaskStore};
-use mcp_tasks::task::{InputRequest, TaskStatus};
+use mcp_tasks::store::{MemoryBackend, Owner, RemovalReason, StoreConfig, StoreError, TaskStore};
+use mcp_tasks::task::{Generation, InputAnswer, InputRequest, TaskStatus};
 use mcp_tasks::time::UnixMillis;
 use serde_json::{Map, Value, json};
 
@@ -93,7 +93,7 @@ fn legacy_task_lifecycle_from_call_to_result() {
     assert!(
         matches!(&evs[1], Event::Status { view, .. } if view.task.status() == TaskStatus::Completed)
     );
-    assert_eq!(evs[2], Event::Terminal { task_id: task_id.clone() });
+    assert_eq!(evs[2], Event::Terminal { task_id: task_id.clone(), owner: Owner::from("alice") });
 
     let r = ok(call(&mut rx, &c, "tasks/result", json!({"taskId": task_id}), at(40)));
     assert_eq!(r["content"][0]["text"], "42");
@@ -230,7 +230,7 @@ fn legacy_input_requests_travel_as_events_and_answers_resume() {
         ok(call(&mut rx, &c, "tasks/get", json!({"taskId": id}), at(5)))["status"],
         "working"
     );
-    assert_eq!(rx.work(&id).answers(at(5)).unwrap().get(&key), Some(&answer));
+    assert_eq!(rx.work(&id).answers(at(5)).unwrap().get(&key), Some(&InputAnswer::from(answer)));
 }
 
 #[test]
@@ -368,7 +368,7 @@ fn extension_tasks_methods() {
         ok(call(&mut rx, &c, "tasks/get", json!({"taskId": id}), at(5)))["status"],
         "working"
     );
-    assert_eq!(rx.work(&id).answers(at(5)).unwrap()[&key], obj(answer));
+    assert_eq!(rx.work(&id).answers(at(5)).unwrap()[&key], InputAnswer::Response(obj(answer)));
     let e = err(call(
         &mut rx,
         &c,
@@ -414,4 +414,81 @@ fn extension_cancel_is_a_cooperative_ack() {
     );
     let e = err(call(&mut rx, &c, "tasks/cancel", json!({"taskId": "nope"}), at(5)));
     assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
+}
+
+#[test]
+fn legacy_error_answers_reach_the_work_as_errors() {
+    let mut rx = receiver();
+    let c = legacy();
+    let id = start(&mut rx, &c, TaskSupport::Optional, json!({"name": "t", "task": {}}));
+    let ask = InputRequest { method: "elicitation/create".into(), params: Map::new() };
+    let key = rx.work(&id).ask(ask, at(1)).unwrap();
+    let refusal = ErrorObject::new(ErrorCode::METHOD_NOT_FOUND, "no elicitation here");
+    assert!(rx.deliver_answer(&c, &id, key.clone(), refusal.clone(), at(2)).unwrap());
+    let got = ok(call(&mut rx, &c, "tasks/get", json!({"taskId": id}), at(3)));
+    assert_eq!(got["status"], "working", "an error answers the request as well");
+    assert_eq!(rx.work(&id).answers(at(3)).unwrap()[&key], InputAnswer::Error(refusal));
+}
+
+#[test]
+fn expired_and_removed_tasks_come_back_as_events() {
+    let mut rx = receiver();
+    let c = legacy();
+    let swept =
+        start(&mut rx, &c, TaskSupport::Optional, json!({"name": "t", "task": {"ttl": 1000}}));
+    let read =
+        start(&mut rx, &c, TaskSupport::Optional, json!({"name": "t", "task": {"ttl": 2000}}));
+    let kept = start(&mut rx, &c, TaskSupport::Optional, json!({"name": "t", "task": {}}));
+    events(&mut rx);
+    rx.store().sweep(at(1000), usize::MAX).unwrap();
+    let evs = events(&mut rx);
+    assert!(
+        matches!(&evs[..], [Event::Removed(r)] if r.task_id == swept
+            && r.reason == RemovalReason::Expired && r.status == TaskStatus::Working
+            && r.owner == Owner::from("alice") && r.generation == Generation::Legacy),
+        "{evs:?}"
+    );
+    // The work noticing its task is gone is a read that purges it: reported too.
+    assert!(rx.work(&read).should_stop(at(2000)));
+    assert!(matches!(&events(&mut rx)[..], [Event::Removed(r)] if r.task_id == read));
+
+    assert_eq!(rx.remove_owner(&Owner::from("alice")).unwrap(), 1);
+    assert!(matches!(&events(&mut rx)[..],
+        [Event::Removed(r)] if r.task_id == kept && r.reason == RemovalReason::OwnerRemoved));
+    let e = err(call(&mut rx, &c, "tasks/get", json!({"taskId": kept}), at(3)));
+    assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
+}
+
+#[test]
+fn listen_agrees_only_to_the_callers_tasks_and_shows_them_now() {
+    let mut rx = receiver();
+    let c = modern(true);
+    let mine = start(&mut rx, &c, TaskSupport::Optional, json!({"name": "t"}));
+    let other = Caller::extension(Owner::from("mallory"), true);
+    let theirs = start(&mut rx, &other, TaskSupport::Optional, json!({"name": "t"}));
+    let sub = RequestId::Number(12);
+    let params = obj(json!({"notifications": {"taskIds": [mine, theirs, "nope", mine],
+        "toolsListChanged": true}}));
+    let s = rx.listen(&c, &sub, &params, at(1)).unwrap();
+    assert_eq!(s.task_ids, vec![mine.clone()]);
+    assert_eq!(
+        Value::Object(s.acknowledged.to_map()),
+        json!({"notifications": {"taskIds": [mine]},
+            "_meta": {"io.modelcontextprotocol/subscriptionId": 12}})
+    );
+    assert_eq!(s.current.len(), 1);
+    let now = s.current[0].to_map();
+    assert_eq!((now["taskId"].clone(), now["status"].clone()), (json!(mine), json!("working")));
+    assert_eq!(now["_meta"]["io.modelcontextprotocol/subscriptionId"], 12);
+
+    let e = rx.listen(&modern(false), &sub, &params, at(1)).unwrap_err();
+    assert_eq!(e.code, ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY);
+    let plain = obj(json!({"notifications": {"toolsListChanged": true}}));
+    let s = rx.listen(&modern(false), &sub, &plain, at(1)).unwrap();
+    assert!(s.task_ids.is_empty());
+    assert_eq!(s.acknowledged.to_map()["notifications"], json!({}));
+    let e = rx.listen(&c, &sub, &Map::new(), at(1)).unwrap_err();
+    assert_eq!(e.code, ErrorCode::INVALID_PARAMS, "notifications is required");
+    let e = rx.listen(&legacy(), &sub, &plain, at(1)).unwrap_err();
+    assert_eq!(e.code, ErrorCode::METHOD_NOT_FOUND);
 }

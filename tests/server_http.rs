@@ -1,190 +1,16 @@
 //! The reference server over real HTTP on loopback, in both generations.
 #![cfg(feature = "server")]
 
-use std::net::SocketAddr;
-use std::time::Duration;
+mod support;
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
-use hyper::header::HeaderMap;
+use http_body_util::Full;
+use hyper::body::Bytes;
 use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
-use mcp_tasks::server::{Config, ServerHandle, serve};
-use serde_json::{Value, json};
+use mcp_tasks::server::Config;
+use serde_json::json;
+use support::{Legacy, ext, ext_meta, poll_until, post, response_of, send, start, start_with};
 use tokio::net::TcpStream;
-use tokio::time::timeout;
-
-const WAIT: Duration = Duration::from_secs(10);
-
-async fn start() -> ServerHandle {
-    start_with(Config::default()).await
-}
-
-async fn start_with(mut config: Config) -> ServerHandle {
-    config.job_delay = Duration::from_millis(20);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    serve(listener, config).unwrap()
-}
-
-struct Resp {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Incoming,
-}
-
-impl Resp {
-    async fn json(self) -> Value {
-        let bytes = timeout(WAIT, self.body.collect()).await.unwrap().unwrap().to_bytes();
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-    }
-
-    fn sse(self) -> Sse {
-        let ct = self.headers.get("content-type").unwrap().to_str().unwrap();
-        assert!(ct.starts_with("text/event-stream"), "{ct}");
-        Sse { body: self.body, buf: String::new(), last_id: None }
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
-struct Sse {
-    body: Incoming,
-    buf: String,
-    last_id: Option<String>,
-}
-
-impl Sse {
-    /// The next message (data of the next non-empty event), or None at the end.
-    async fn next(&mut self) -> Option<Value> {
-        loop {
-            if let Some(pos) = self.buf.find("\n\n") {
-                let event: String = self.buf.drain(..pos + 2).collect();
-                let data: Vec<&str> =
-                    event.lines().filter_map(|l| l.strip_prefix("data: ")).collect();
-                if let Some(id) = event.lines().find_map(|l| l.strip_prefix("id: ")) {
-                    self.last_id = Some(id.to_owned());
-                }
-                if !data.is_empty() {
-                    return Some(serde_json::from_str(&data.join("\n")).unwrap());
-                }
-                continue;
-            }
-            let frame = timeout(WAIT, self.body.frame()).await.expect("SSE timed out")?.ok()?;
-            if let Ok(data) = frame.into_data() {
-                self.buf.push_str(std::str::from_utf8(&data).unwrap());
-            }
-        }
-    }
-}
-
-async fn send(addr: SocketAddr, method: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
-    let stream = TcpStream::connect(addr).await.unwrap();
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
-    tokio::spawn(conn);
-    let mut req = Request::builder().method(method).uri("/mcp").header("host", addr.to_string());
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let req = req.body(Full::new(Bytes::copy_from_slice(body))).unwrap();
-    let res = timeout(WAIT, sender.send_request(req)).await.unwrap().unwrap();
-    let (parts, body) = res.into_parts();
-    Resp { status: parts.status, headers: parts.headers, body }
-}
-
-async fn post(addr: SocketAddr, headers: &[(&str, &str)], body: &Value) -> Resp {
-    let mut h = vec![
-        ("content-type", "application/json"),
-        ("accept", "application/json, text/event-stream"),
-    ];
-    h.extend_from_slice(headers);
-    send(addr, "POST", &h, body.to_string().as_bytes()).await
-}
-
-/// A 2025-11-25 client with its session.
-struct Legacy {
-    addr: SocketAddr,
-    session: String,
-}
-
-impl Legacy {
-    async fn connect(addr: SocketAddr) -> Self {
-        let res = post(
-            addr,
-            &[],
-            &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize",
-            "params": {"protocolVersion": "2025-11-25", "capabilities": {},
-                "clientInfo": {"name": "test", "version": "0"}}}),
-        )
-        .await;
-        assert_eq!(res.status, StatusCode::OK);
-        let session = res.header("mcp-session-id").unwrap().to_owned();
-        let body = res.json().await;
-        assert_eq!(body["result"]["protocolVersion"], "2025-11-25");
-        let s = Self { addr, session };
-        let res = s.post(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await;
-        assert_eq!(res.status, StatusCode::ACCEPTED);
-        s
-    }
-
-    async fn post(&self, body: &Value) -> Resp {
-        let h = [("mcp-session-id", self.session.as_str()), ("mcp-protocol-version", "2025-11-25")];
-        post(self.addr, &h, body).await
-    }
-
-    async fn call(&self, method: &str, params: Value) -> Value {
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let res = self.post(&body).await;
-        assert_eq!(res.status, StatusCode::OK);
-        res.json().await
-    }
-
-    async fn start_task(&self, name: &str, args: Value) -> String {
-        let body = self
-            .call("tools/call", json!({"name": name, "arguments": args, "task": {"ttl": 60000}}))
-            .await;
-        assert_eq!(body["result"]["task"]["status"], "working", "{body}");
-        body["result"]["task"]["taskId"].as_str().unwrap().to_owned()
-    }
-
-    async fn result_stream(&self, task: &str) -> Sse {
-        let res = self
-            .post(&json!({"jsonrpc": "2.0", "id": 9, "method": "tasks/result",
-                "params": {"taskId": task}}))
-            .await;
-        assert_eq!(res.status, StatusCode::OK);
-        res.sse()
-    }
-
-    async fn open_get_stream(&self) -> Sse {
-        self.resume_get_stream(None).await
-    }
-
-    async fn resume_get_stream(&self, last_event_id: Option<&str>) -> Sse {
-        let mut h =
-            vec![("mcp-session-id", self.session.as_str()), ("accept", "text/event-stream")];
-        if let Some(id) = last_event_id {
-            h.push(("last-event-id", id));
-        }
-        let res = send(self.addr, "GET", &h, b"").await;
-        assert_eq!(res.status, StatusCode::OK);
-        res.sse()
-    }
-}
-
-/// Waits for the held `tasks/result` response, returning it and the messages before it.
-async fn response_of(sse: &mut Sse) -> (Value, Vec<Value>) {
-    let mut before = Vec::new();
-    while let Some(msg) = sse.next().await {
-        if msg["id"] == 9 {
-            return (msg, before);
-        }
-        before.push(msg);
-    }
-    panic!("stream ended without the response; saw {before:?}");
-}
 
 #[tokio::test]
 async fn legacy_initialize_gives_a_session_and_tools_list_task_support() {
@@ -318,6 +144,25 @@ async fn legacy_input_request_arrives_on_the_held_result_stream() {
 }
 
 #[tokio::test]
+async fn legacy_error_answer_to_an_input_request_is_a_tool_error() {
+    let server = start().await;
+    let c = Legacy::connect(server.local_addr()).await;
+    let task = c.start_task("confirm_delete", json!({"item": "x"})).await;
+    let mut held = c.result_stream(&task).await;
+    let ask = held.next().await.unwrap();
+    let refusal = json!({"jsonrpc": "2.0", "id": ask["id"],
+        "error": {"code": -32601, "message": "Method not found"}});
+    assert_eq!(c.post(&refusal).await.status, StatusCode::ACCEPTED);
+    let (done, _) = response_of(&mut held).await;
+    assert_eq!(done["result"]["isError"], true, "{done}");
+    let text = done["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("Method not found"), "{text}");
+    let got = c.call("tasks/get", json!({"taskId": task})).await;
+    assert_eq!(got["result"]["status"], "failed", "isError is failed under 2025-11-25");
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn legacy_multi_input_asks_twice_in_turn() {
     let server = start().await;
     let c = Legacy::connect(server.local_addr()).await;
@@ -380,49 +225,6 @@ async fn legacy_session_rules() {
     assert_eq!(send(addr, "DELETE", &h, b"").await.status, StatusCode::OK);
     assert_eq!(c.post(&ping).await.status, StatusCode::NOT_FOUND);
     server.shutdown().await;
-}
-
-fn ext_meta(declare: bool) -> Value {
-    let caps = if declare {
-        json!({"extensions": {"io.modelcontextprotocol/tasks": {}}})
-    } else {
-        json!({})
-    };
-    json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": caps})
-}
-
-/// A 2026-07-28 request with matching headers; `name` is the `Mcp-Name` value.
-async fn ext(
-    addr: SocketAddr,
-    method: &str,
-    name: Option<&str>,
-    mut params: Value,
-    declare: bool,
-) -> Resp {
-    params["_meta"] = ext_meta(declare);
-    let mut h = vec![("mcp-protocol-version", "2026-07-28"), ("mcp-method", method)];
-    if let Some(n) = name {
-        h.push(("mcp-name", n));
-    }
-    post(addr, &h, &json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params})).await
-}
-
-/// Polls `tasks/get` until `done` holds (the extension client's loop).
-async fn poll_until(addr: SocketAddr, task: &str, done: impl Fn(&Value) -> bool) -> Value {
-    timeout(WAIT, async {
-        loop {
-            let res = ext(addr, "tasks/get", Some(task), json!({"taskId": task}), true).await;
-            assert_eq!(res.status, StatusCode::OK);
-            let body = res.json().await;
-            if done(&body["result"]) {
-                return body["result"].clone();
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .expect("task did not get there")
 }
 
 #[tokio::test]
@@ -523,14 +325,16 @@ async fn bad_input_origins_cors_and_static_files() {
     let server = start_with(config).await;
     let addr = server.local_addr();
 
-    let res = send(addr, "POST", &[("content-type", "application/json")], b"{nope").await;
+    let json_in =
+        [("content-type", "application/json"), ("accept", "application/json, text/event-stream")];
+    let res = send(addr, "POST", &json_in, b"{nope").await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert_eq!(res.json().await["error"]["code"], -32700);
-    let res = send(addr, "POST", &[], br#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#).await;
+    let res = send(addr, "POST", &json_in, br#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#).await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert_eq!(res.json().await["error"]["code"], -32600);
     let big = vec![b' '; 2 * 1024 * 1024];
-    assert_eq!(send(addr, "POST", &[], &big).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(send(addr, "POST", &json_in, &big).await.status, StatusCode::PAYLOAD_TOO_LARGE);
 
     let res = send(addr, "POST", &[("origin", "http://evil.example")], b"{}").await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);

@@ -216,3 +216,16 @@ ensure_wasm_package_tools() {
   ensure_wasm_js_deps
   ensure_peer_node_deps
 }
+
+# The rmcp 3.x peer server (tests/peers/rmcp-server, its own Cargo project and lockfile),
+# built into a target dir of its own under the cache so the main build never sees it.
+# Cargo's freshness check makes the build of an unchanged tree a no-op (well under a
+# second), so there is nothing cheaper to test first. Checkouts that edit the server side
+# by side should each set RMCP_TARGET_DIR: the binary's path does not depend on theirs.
+RMCP_TARGET_DIR="${RMCP_TARGET_DIR:-$PEERS_CACHE/rmcp-target}"
+RMCP_SERVER_BIN="$RMCP_TARGET_DIR/debug/mcp-tasks-rmcp-peer"
+ensure_rmcp_server() {
+  echo "install: cargo build --locked tests/peers/rmcp-server into $RMCP_TARGET_DIR"
+  cargo build --locked --manifest-path "$ROOT/tests/peers/rmcp-server/Cargo.toml" \
+    --target-dir "$RMCP_TARGET_DIR"
+}

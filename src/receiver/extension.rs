@@ -9,7 +9,7 @@ use crate::protocol::extension::{
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::receiver::{Caller, Event, Receiver, Reply, invalid_params};
 use crate::store::Backend;
-use crate::task::{Outcome, Payload, TaskStatus, TaskView};
+use crate::task::{InputAnswer, Outcome, Payload, TaskStatus, TaskView};
 use crate::time::UnixMillis;
 
 pub(super) fn handle<B: Backend, I: IdSource>(
@@ -36,7 +36,7 @@ pub(super) fn handle<B: Backend, I: IdSource>(
                 Err(e) => return Reply::Error(invalid_params(&e)),
             };
             match r.store.get(&caller.owner, &id, now) {
-                Ok(record) => match detailed(record.view()) {
+                Ok(record) => match detailed_task(record.view()) {
                     Ok(task) => Reply::Result(GetTaskResult::new(task).to_map()),
                     Err(e) => {
                         Reply::Error(ErrorObject::new(ErrorCode::INTERNAL_ERROR, e.to_string()))
@@ -50,7 +50,9 @@ pub(super) fn handle<B: Backend, I: IdSource>(
                 Ok(p) => p,
                 Err(e) => return Reply::Error(invalid_params(&e)),
             };
-            match r.answer(caller, &p.task_id, p.input_responses, now) {
+            let answers =
+                p.input_responses.into_iter().map(|(k, v)| (k, InputAnswer::Response(v))).collect();
+            match r.answer(caller, &p.task_id, answers, now) {
                 Ok(_) => Reply::Result(AckResult::new().to_map()),
                 Err(e) => Reply::Error(e.to_error_object()),
             }
@@ -73,10 +75,11 @@ pub(super) fn handle<B: Backend, I: IdSource>(
     }
 }
 
-/// The extension view of a stored task. A task created under 2025-11-25 that failed with an
-/// `isError` tool result has no JSON-RPC error to show; the extension's `failed` requires
-/// one, so the tool result travels as the error's `data`.
-fn detailed(view: TaskView) -> Result<DetailedTask, crate::protocol::WireError> {
+/// A task as the extension shows it (`tasks/get`, `notifications/tasks`). A task created
+/// under 2025-11-25 that failed with an `isError` tool result has no JSON-RPC error to
+/// show; the extension's `failed` requires one, so the tool result travels as the error's
+/// `data`.
+pub fn detailed_task(view: TaskView) -> Result<DetailedTask, crate::protocol::WireError> {
     let view = match view {
         TaskView { task, payload: Payload::Outcome(Outcome::Result(result)) }
             if task.status() == TaskStatus::Failed =>

@@ -12,6 +12,7 @@
 
 mod extension;
 mod legacy;
+mod listen;
 mod tool_call;
 mod work;
 
@@ -21,10 +22,12 @@ use serde_json::{Map, Value};
 
 use crate::id::{IdSource, RandomIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
-use crate::store::{Backend, MemoryBackend, Owner, StoreError, StoredTask, TaskStore};
-use crate::task::{Generation, InputRequest, InputResponses, TaskView};
+use crate::store::{Backend, MemoryBackend, Owner, Removed, StoreError, StoredTask, TaskStore};
+use crate::task::{Generation, InputAnswer, InputAnswers, InputRequest, TaskView};
 use crate::time::UnixMillis;
 
+pub use extension::detailed_task;
+pub use listen::{MAX_LISTEN_TASKS, Subscription, task_notification};
 pub use tool_call::{TaskSupport, ToolCallPlan};
 pub use work::Work;
 
@@ -98,7 +101,12 @@ pub enum Event {
     Terminal {
         /// The task.
         task_id: TaskId,
+        /// Whose task it is.
+        owner: Owner,
     },
+    /// The store deleted the task on its own (its TTL ran out, or its owner was removed):
+    /// answer what waits on it (it is "not found" now) and stop its work.
+    Removed(Removed),
 }
 
 /// The receiver: a task store and the rules for answering `tasks/*`.
@@ -117,18 +125,29 @@ impl Receiver {
 
 impl<B: Backend, I: IdSource> Receiver<B, I> {
     /// A receiver over `store`.
-    pub fn new(store: TaskStore<B, I>) -> Self {
+    pub fn new(mut store: TaskStore<B, I>) -> Self {
+        store.log_removals();
         Self { store, events: VecDeque::new() }
     }
 
-    /// The store, for reads and maintenance such as [`TaskStore::sweep`].
+    /// The store, for reads and maintenance such as [`TaskStore::sweep`]. What it deletes
+    /// on its own comes back as [`Event::Removed`].
     pub fn store(&mut self) -> &mut TaskStore<B, I> {
         &mut self.store
     }
 
     /// The next thing the IO layer must act on.
     pub fn poll_event(&mut self) -> Option<Event> {
+        // Removals happen inside store calls (a sweep, an expired read), so they are
+        // picked up here, after whatever caused them.
+        self.events.extend(self.store.take_removals().into_iter().map(Event::Removed));
         self.events.pop_front()
+    }
+
+    /// Deletes every task of an owner that can never call again (an ended session);
+    /// each comes back as [`Event::Removed`]. Returns how many went.
+    pub fn remove_owner(&mut self, owner: &Owner) -> Result<usize, StoreError> {
+        self.store.remove_owner(owner)
     }
 
     /// Answers a `tasks/*` request, or returns `None` when `method` is not one.
@@ -156,28 +175,30 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
     }
 
     /// Passes a 2025-11-25 requestor's answer to input request `key` of task `id` on to
-    /// the work. Unknown or repeated keys are ignored, as the spec asks.
+    /// the work: the result it sent, or the JSON-RPC error it answered with instead (an
+    /// [`InputAnswer::Error`] the work sees as such). Unknown or repeated keys are
+    /// ignored, as the spec asks; the return says whether this one was taken.
     pub fn deliver_answer(
         &mut self,
         caller: &Caller,
         id: &TaskId,
         key: String,
-        answer: Map<String, Value>,
+        answer: impl Into<InputAnswer>,
         now: UnixMillis,
     ) -> Result<bool, StoreError> {
-        let mut responses = InputResponses::new();
-        responses.insert(key, answer);
-        self.answer(caller, id, responses, now).map(|accepted| accepted > 0)
+        let mut answers = InputAnswers::new();
+        answers.insert(key, answer.into());
+        self.answer(caller, id, answers, now).map(|accepted| accepted > 0)
     }
 
     fn answer(
         &mut self,
         caller: &Caller,
         id: &TaskId,
-        responses: InputResponses,
+        answers: InputAnswers,
         now: UnixMillis,
     ) -> Result<usize, StoreError> {
-        let answered = self.store.answer_input(&caller.owner, id, responses, now)?;
+        let answered = self.store.answer_input(&caller.owner, id, answers, now)?;
         if answered.resumed {
             self.push_status(id, now);
         }
@@ -197,9 +218,9 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
         let task_id = view.task.task_id.clone();
         let terminal = view.task.status().is_terminal();
         let (owner, generation) = (record.owner().clone(), record.generation());
-        self.events.push_back(Event::Status { view, generation, owner });
+        self.events.push_back(Event::Status { view, generation, owner: owner.clone() });
         if terminal {
-            self.events.push_back(Event::Terminal { task_id });
+            self.events.push_back(Event::Terminal { task_id, owner });
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::id::{IdSource, TaskId};
 use crate::protocol::jsonrpc::ErrorObject;
 use crate::receiver::{Event, Receiver};
 use crate::store::{Backend, Finish, StoreError};
-use crate::task::{InputRequest, InputResponses, MessageUpdate, Outcome, Task};
+use crate::task::{InputAnswers, InputRequest, MessageUpdate, Outcome, Task};
 use crate::time::UnixMillis;
 
 /// What the work of one task can do: say how it is going, ask the requestor for input,
@@ -64,9 +64,10 @@ impl<'r, B: Backend, I: IdSource> Work<'r, B, I> {
         Ok(key)
     }
 
-    /// Takes the answers received so far, by key.
-    pub fn answers(&mut self, now: UnixMillis) -> Result<InputResponses, StoreError> {
-        self.receiver.store.take_input_responses(&self.id, now)
+    /// Takes the answers received so far, by key: each a result, or the JSON-RPC error
+    /// a 2025-11-25 requestor answered with instead.
+    pub fn answers(&mut self, now: UnixMillis) -> Result<InputAnswers, StoreError> {
+        self.receiver.store.take_input_answers(&self.id, now)
     }
 
     /// Whether the requestor asked (cooperatively) to cancel, or the task already ended.

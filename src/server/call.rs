@@ -1,16 +1,17 @@
 //! `tools/call` for both generations: the receiver decides plain, task or refusal; plain
-//! calls run inline, tasks run in the background.
+//! calls run inline, tasks run in the background. In task-tools mode a plain call of a
+//! long tool starts a task too, and the control tools answer about tasks.
 
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::clock;
+use super::control;
 use super::ctx::{Ctx, ToolError, spawn_task};
 use super::state::Shared;
 use super::tools;
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
-use crate::receiver::{Caller, ToolCallPlan};
+use crate::receiver::{Caller, TaskSupport, ToolCallPlan};
 use crate::task::Generation;
 
 /// Answers a `tools/call`: the `CallToolResult` or `CreateTaskResult`, or an error.
@@ -24,7 +25,8 @@ pub(crate) async fn tools_call(
     let Some(name) = params.get("name").and_then(Value::as_str).map(str::to_owned) else {
         return Err(ErrorObject::new(ErrorCode::INVALID_PARAMS, "tools/call needs a name"));
     };
-    let Some(support) = tools::support_of(&name) else {
+    let task_tools = shared.config.task_tools;
+    let Some(support) = tools::support_of(&name, task_tools) else {
         return Err(ErrorObject::new(ErrorCode::INVALID_PARAMS, format!("Unknown tool: {name}")));
     };
     let args = match params.get("arguments") {
@@ -50,19 +52,26 @@ pub(crate) async fn tools_call(
     } else {
         args
     };
+    if task_tools && support != TaskSupport::Forbidden && !asks_for_task(caller, &params) {
+        // A host that does not speak tasks: start one for it and hand it the task's name.
+        return control::start(shared, caller, &name, args);
+    }
     let plan = {
         let mut st = shared.lock();
-        let plan = st.receiver.accept_tool_call(caller, support, &params, clock::now());
+        let plan = st.receiver.accept_tool_call(caller, support, &params, shared.now());
         st.drain_events();
         plan
     };
     match plan {
+        ToolCallPlan::Plain if task_tools && control::is_control(&name) => {
+            Ok(control::call(shared, caller, &name, &args))
+        }
         ToolCallPlan::Plain => {
             let mut ctx = Ctx::plain(shared.clone());
             match tools::run(&name, args, &mut ctx).await {
                 Ok(result) => Ok(result),
                 Err(ToolError::Rpc(e)) => Err(e),
-                Err(ToolError::Stopped) => {
+                Err(ToolError::Stopped | ToolError::Refused(_)) => {
                     Err(ErrorObject::new(ErrorCode::INTERNAL_ERROR, "the tool stopped"))
                 }
             }
@@ -72,5 +81,14 @@ pub(crate) async fn tools_call(
             Ok(reply)
         }
         ToolCallPlan::Reject(e) => Err(e),
+    }
+}
+
+/// Whether the call asks for a task in its generation's way: 2025-11-25 `params.task`, or
+/// a 2026-07-28 caller that declares the tasks extension.
+fn asks_for_task(caller: &Caller, params: &Map<String, Value>) -> bool {
+    match caller.generation {
+        Generation::Legacy => params.contains_key("task"),
+        Generation::Extension => caller.declares_extension,
     }
 }

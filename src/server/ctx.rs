@@ -2,6 +2,7 @@
 //! progress, asking the requestor for input. A plain call (no task) gets the same
 //! interface with status and progress dropped.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,14 +10,13 @@ use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
 
-use super::clock;
 use super::state::Shared;
 use crate::id::{RandomIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::protocol::legacy::set_related_task;
 use crate::receiver::Work;
 use crate::store::MemoryBackend;
-use crate::task::InputRequest;
+use crate::task::{InputAnswer, InputRequest};
 use crate::time::UnixMillis;
 
 /// How a tool run ended other than with a `CallToolResult`.
@@ -26,6 +26,8 @@ pub(crate) enum ToolError {
     Rpc(ErrorObject),
     /// The task was asked to stop (or ended) and the tool gave up.
     Stopped,
+    /// The requestor answered an input request with a JSON-RPC error instead of a result.
+    Refused(ErrorObject),
 }
 
 impl ToolError {
@@ -71,6 +73,11 @@ impl Ctx {
         self.shared.config.job_delay
     }
 
+    /// How long a demo tool takes in all.
+    pub fn demo_duration(&self) -> Duration {
+        self.shared.config.demo_duration
+    }
+
     /// Runs `f` on the task's work handle under the lock, then dispatches the events.
     fn with_work<R>(
         &self,
@@ -78,7 +85,8 @@ impl Ctx {
     ) -> Option<R> {
         let task = self.task.as_ref()?;
         let mut st = self.shared.lock();
-        let r = f(&mut st.receiver.work(&task.id), clock::now());
+        let now = st.now();
+        let r = f(&mut st.receiver.work(&task.id), now);
         st.drain_events();
         Some(r)
     }
@@ -160,19 +168,21 @@ impl Ctx {
         }
         // Answers arrive in any order and are taken from the store all at once, so the
         // ones not complete yet are kept here until the set is whole.
-        let mut got: Map<String, Value> = Map::new();
+        let mut got: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
         loop {
             if let Some(Ok(taken)) = self.with_work(|w, now| w.answers(now)) {
-                got.extend(taken.into_iter().map(|(k, v)| (k, Value::Object(v))));
+                for (key, answer) in taken {
+                    match answer {
+                        InputAnswer::Response(response) => {
+                            got.insert(key, response);
+                        }
+                        // The requestor could not answer: the tool cannot go on.
+                        InputAnswer::Error(error) => return Err(ToolError::Refused(error)),
+                    }
+                }
             }
             if keys.iter().all(|k| got.contains_key(k)) {
-                return Ok(keys
-                    .iter()
-                    .filter_map(|k| match got.remove(k) {
-                        Some(Value::Object(answer)) => Some(answer),
-                        _ => None,
-                    })
-                    .collect());
+                return Ok(keys.iter().filter_map(|k| got.remove(k)).collect());
             }
             if self.should_stop() {
                 return Err(ToolError::Stopped);
@@ -200,7 +210,7 @@ pub(crate) fn spawn_task(
     tokio::spawn(async move {
         let outcome = super::tools::run(&name, args, &mut ctx).await;
         let mut st = shared.lock();
-        let now = clock::now();
+        let now = st.now();
         // A report after the task ended (a cancel won) is refused by the store; that
         // is expected, and the first terminal status stays.
         let _ = {
@@ -208,10 +218,24 @@ pub(crate) fn spawn_task(
             match outcome {
                 Ok(result) => work.complete(result, now),
                 Err(ToolError::Rpc(error)) => work.fail(error, now),
+                Err(ToolError::Refused(error)) => work.complete(refused(&error), now),
                 Err(ToolError::Stopped) => work.cancelled(now),
             }
         };
         st.unregister_work(&id);
         st.drain_events();
     });
+}
+
+/// The tool result of a run that needed input the requestor refused with an error: a tool
+/// error (`isError`), since the protocol exchange itself went fine.
+fn refused(error: &ErrorObject) -> Map<String, Value> {
+    let text = format!(
+        "The client could not answer the tool's input request: {} ({})",
+        error.message, error.code.0
+    );
+    let mut result = Map::new();
+    result.insert("content".into(), json!([{"type": "text", "text": text}]));
+    result.insert("isError".into(), Value::Bool(true));
+    result
 }

@@ -9,7 +9,6 @@ use hyper::{Response, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::call::tools_call;
-use super::clock;
 use super::http::{self, Body, header_str, rpc_error, rpc_fail};
 use super::state::Shared;
 use super::tools;
@@ -26,8 +25,18 @@ use crate::store::Owner;
 /// The revisions served statelessly.
 pub(crate) const VERSIONS: &[&str] = &[EXTENSION_PROTOCOL_VERSION];
 
+/// `_meta` key naming the server on a 2026-07-28 result.
+const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
+
 /// The owner of every request without `Authorization`.
 const ANONYMOUS: &str = "ext:anonymous";
+
+/// Whether `owner` is the one anonymous owner that every caller without `Authorization`
+/// shares: such a caller cannot be told apart from any other, so nothing may be listed
+/// for it.
+pub(crate) fn is_anonymous(owner: &Owner) -> bool {
+    owner.as_str() == ANONYMOUS
+}
 
 /// The `_meta` protocol version of a request's params, if any.
 pub(crate) fn meta_version(params: Option<&Map<String, Value>>) -> Option<&str> {
@@ -75,21 +84,36 @@ pub(crate) async fn post(
             d.server_info = Some(info());
             Ok(d.to_map())
         }
-        "ping" => Ok(Map::new()),
         "tools/list" => {
-            let mut list =
-                ListToolsResult { tools: tools::list(false), next_cursor: None, meta: None }
-                    .to_map();
+            let mut list = ListToolsResult {
+                tools: tools::list(false, shared.config.task_tools),
+                next_cursor: None,
+                meta: None,
+            }
+            .to_map();
             // 2026-07-28 list results are cacheable and must say for how long; the tool
-            // set is fixed per binary and holds nothing user-specific.
+            // set is fixed by the server's configuration and holds nothing user-specific.
             list.insert("cacheScope".into(), json!("public"));
             list.insert("ttlMs".into(), json!(DISCOVER_TTL_MS));
             Ok(list)
         }
         method::TOOLS_CALL => tools_call(shared, &caller, params, None).await,
+        method::SUBSCRIPTIONS_LISTEN => {
+            let mut st = shared.lock();
+            let now = st.now();
+            match st.receiver.listen(&caller, &id, &params, now) {
+                Ok(sub) => {
+                    let (res, tx) = http::sse(shared.config.keepalive);
+                    st.open_listener(caller.owner.clone(), id, tx, sub);
+                    return res;
+                }
+                Err(e) => Err(e),
+            }
+        }
         m if m.starts_with("tasks/") => {
             let mut st = shared.lock();
-            let reply = st.receiver.handle(&caller, m, Some(&params), clock::now());
+            let now = st.now();
+            let reply = st.receiver.handle(&caller, m, Some(&params), now);
             if m == method::TASKS_UPDATE {
                 if let Some(task) = params.get("taskId").and_then(Value::as_str) {
                     st.poke(&task.into());
@@ -107,10 +131,18 @@ pub(crate) async fn post(
     match outcome {
         Ok(mut result) => {
             result.entry("resultType").or_insert_with(|| Value::from("complete"));
+            identify(&mut result);
             let body = Message::Result(ResultResponse::new(id, result)).to_value();
             http::json(StatusCode::OK, &body)
         }
         Err(e) => rpc_error(status_for(e.code), Some(id), e),
+    }
+}
+
+/// Names the server in a result's `_meta`, as 2026-07-28 asks of every result.
+fn identify(result: &mut Map<String, Value>) {
+    if let Value::Object(meta) = result.entry("_meta").or_insert_with(|| json!({})) {
+        meta.entry(SERVER_INFO).or_insert_with(|| Value::Object(info()));
     }
 }
 
@@ -136,12 +168,22 @@ fn status_for(code: ErrorCode) -> StatusCode {
     }
 }
 
-/// Who is calling: with `Authorization`, its value is the owner (kept in memory only);
+/// Who is calling: with `Authorization`, its credentials are the owner (kept in memory
+/// only; the scheme is case-insensitive, so `bearer X` and `Bearer X` are one caller);
 /// without, every caller is one anonymous owner and task ids are the bearer handles.
+/// This server validates no token: whoever presents the same credentials is the same
+/// caller, and nobody else can reach their tasks.
 fn owner(headers: &HeaderMap) -> Owner {
-    match header_str(headers, "authorization") {
-        Some(token) => Owner::new(format!("ext:authorization:{token}")),
-        None => Owner::new(ANONYMOUS),
+    // Read as bytes: a value that is not visible ASCII is still someone's credentials,
+    // never the anonymous caller.
+    let raw = headers.get("authorization").map(|v| String::from_utf8_lossy(v.as_bytes()));
+    let credentials = raw.as_deref().map(str::trim).unwrap_or("");
+    match credentials.split_once(' ') {
+        Some((scheme, rest)) if !rest.trim().is_empty() => {
+            Owner::new(format!("ext:auth:{}:{}", scheme.to_ascii_lowercase(), rest.trim()))
+        }
+        _ if !credentials.is_empty() => Owner::new(format!("ext:auth::{credentials}")),
+        _ => Owner::new(ANONYMOUS),
     }
 }
 
@@ -158,20 +200,27 @@ fn check(
                 .with_data(json!({"header": what}));
         Box::new(rpc_error(StatusCode::BAD_REQUEST, id.cloned(), error))
     };
-    let version = meta_version(Some(params));
-    if let Some(v) = version {
-        if !VERSIONS.contains(&v) {
-            let error = UnsupportedProtocolVersion {
-                supported: VERSIONS.iter().map(|v| v.to_string()).collect(),
-                requested: v.to_owned(),
-            }
-            .to_error();
-            return Err(Box::new(rpc_error(StatusCode::BAD_REQUEST, id.cloned(), error)));
-        }
-    }
-    let header_version = header_str(headers, "mcp-protocol-version");
-    if version.is_none() || header_version != version {
+    // The body's version is what the request speaks; without it the request is
+    // malformed (invalid params), whatever the headers say.
+    let Some(version) = meta_version(Some(params)) else {
+        let error = ErrorObject::new(
+            ErrorCode::INVALID_PARAMS,
+            format!("Invalid params: _meta[\"{PROTOCOL_VERSION}\"] is required"),
+        );
+        return Err(Box::new(rpc_error(StatusCode::BAD_REQUEST, id.cloned(), error)));
+    };
+    // A header that disagrees with the body is a mismatch even when the body's version
+    // is one the server does not speak.
+    if header_str(headers, "mcp-protocol-version") != Some(version) {
         return Err(mismatch("MCP-Protocol-Version"));
+    }
+    if !VERSIONS.contains(&version) {
+        let error = UnsupportedProtocolVersion {
+            supported: VERSIONS.iter().map(|v| v.to_string()).collect(),
+            requested: version.to_owned(),
+        }
+        .to_error();
+        return Err(Box::new(rpc_error(StatusCode::BAD_REQUEST, id.cloned(), error)));
     }
     if header_str(headers, "mcp-method") != Some(method) {
         return Err(mismatch("Mcp-Method"));

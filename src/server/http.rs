@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body as HttpBody, Bytes, Frame, Incoming, SizeHint};
@@ -11,19 +12,25 @@ use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde_json::Value;
 use tokio::sync::mpsc;
+use tokio::time::{Instant, Interval, MissedTickBehavior, interval_at};
 
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject, ErrorResponse, Message, RequestId};
 
 /// The sending half of an SSE response: each item is one framed event.
 pub(crate) type SseSender = mpsc::UnboundedSender<Bytes>;
 
+/// An SSE comment: keeps idle connections from being closed by intermediaries and client
+/// timeouts, and makes a vanished client show up as a failed write.
+const KEEPALIVE: &[u8] = b": keep-alive\n\n";
+
 /// A response body: all at once, or SSE events as they are sent.
 #[derive(Debug)]
 pub(crate) enum Body {
     /// A complete body (possibly empty).
     Full(Option<Bytes>),
-    /// An SSE stream that ends when every sender is dropped.
-    Sse(mpsc::UnboundedReceiver<Bytes>),
+    /// An SSE stream that ends when every sender is dropped, with a keep-alive comment
+    /// whenever the interval ticks.
+    Sse { rx: mpsc::UnboundedReceiver<Bytes>, keepalive: Option<Interval> },
 }
 
 impl HttpBody for Body {
@@ -36,7 +43,15 @@ impl HttpBody for Body {
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         match self.get_mut() {
             Body::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
-            Body::Sse(rx) => rx.poll_recv(cx).map(|item| item.map(|d| Ok(Frame::data(d)))),
+            Body::Sse { rx, keepalive } => match rx.poll_recv(cx) {
+                Poll::Ready(item) => Poll::Ready(item.map(|d| Ok(Frame::data(d)))),
+                Poll::Pending => match keepalive.as_mut().map(|k| k.poll_tick(cx)) {
+                    Some(Poll::Ready(_)) => {
+                        Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(KEEPALIVE)))))
+                    }
+                    _ => Poll::Pending,
+                },
+            },
         }
     }
 
@@ -48,7 +63,7 @@ impl HttpBody for Body {
         match self {
             Body::Full(Some(d)) => SizeHint::with_exact(d.len() as u64),
             Body::Full(None) => SizeHint::with_exact(0),
-            Body::Sse(_) => SizeHint::default(),
+            Body::Sse { .. } => SizeHint::default(),
         }
     }
 }
@@ -97,10 +112,16 @@ pub(crate) fn rpc_fail(
     rpc_error(status, id, ErrorObject::new(code, message))
 }
 
-/// An SSE response and the sender that feeds it.
-pub(crate) fn sse() -> (Response<Body>, SseSender) {
+/// An SSE response and the sender that feeds it; a keep-alive comment goes out every
+/// `keepalive` (none when zero). Call inside a tokio runtime.
+pub(crate) fn sse(keepalive: Duration) -> (Response<Body>, SseSender) {
     let (tx, rx) = mpsc::unbounded_channel();
-    let mut res = Response::new(Body::Sse(rx));
+    let keepalive = (!keepalive.is_zero()).then(|| {
+        let mut every = interval_at(Instant::now() + keepalive, keepalive);
+        every.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        every
+    });
+    let mut res = Response::new(Body::Sse { rx, keepalive });
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -108,10 +129,21 @@ pub(crate) fn sse() -> (Response<Body>, SseSender) {
     (res, tx)
 }
 
-/// One SSE event carrying one JSON-RPC message.
-pub(crate) fn sse_event(id: &str, message: &Value) -> Bytes {
+/// One SSE event carrying one JSON-RPC message, with an event id when the stream can be
+/// resumed.
+pub(crate) fn sse_event(id: Option<&str>, message: &Value) -> Bytes {
     let data = serde_json::to_string(message).unwrap_or_default();
-    Bytes::from(format!("event: message\nid: {id}\ndata: {data}\n\n"))
+    match id {
+        Some(id) => Bytes::from(format!("event: message\nid: {id}\ndata: {data}\n\n")),
+        None => Bytes::from(format!("event: message\ndata: {data}\n\n")),
+    }
+}
+
+/// The priming event that opens a resumable stream: an id with empty data (clients skip
+/// it as a message but remember the id for `Last-Event-ID`), and how long to wait before
+/// reconnecting.
+pub(crate) fn sse_priming(id: &str, retry: Duration) -> Bytes {
+    Bytes::from(format!("id: {id}\nretry: {}\ndata: \n\n", retry.as_millis()))
 }
 
 /// A request header as text, if present and visible ASCII.
@@ -127,6 +159,31 @@ pub(crate) fn accepts(headers: &HeaderMap, media: &str) -> bool {
             m.eq_ignore_ascii_case(media) || m == "*/*"
         })
     })
+}
+
+/// The media-type headers every POST must carry: a JSON body, and an `Accept` that takes
+/// both answers a request can get (415 and 406 otherwise, as the SDK servers answer).
+pub(crate) fn check_post_headers(headers: &HeaderMap) -> Result<(), Box<Response<Body>>> {
+    let json_body = header_str(headers, "content-type")
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+    if !json_body {
+        return Err(Box::new(rpc_fail(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            None,
+            ErrorCode::SERVER_ERROR,
+            "Unsupported Media Type: Content-Type must be application/json",
+        )));
+    }
+    if !(accepts(headers, "application/json") && accepts(headers, "text/event-stream")) {
+        return Err(Box::new(rpc_fail(
+            StatusCode::NOT_ACCEPTABLE,
+            None,
+            ErrorCode::SERVER_ERROR,
+            "Not Acceptable: Accept must list application/json and text/event-stream",
+        )));
+    }
+    Ok(())
 }
 
 /// Why a request body could not be read.

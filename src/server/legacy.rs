@@ -8,19 +8,20 @@ use hyper::{Response, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::call::tools_call;
-use super::clock;
 use super::http::{self, Body, header_str, rpc_error, rpc_fail};
+use super::session::EventId;
 use super::state::Shared;
 use super::tools;
 use crate::protocol::jsonrpc::{
     ErrorCode, ErrorObject, Message, Request, RequestId, ResultResponse,
 };
 use crate::protocol::legacy::{
-    Implementation, InitializeParams, InitializeResult, ListToolsResult, ServerCapabilities,
-    ServerTasksCapability, WireShape,
+    ClientCapabilities, Implementation, InitializeParams, InitializeResult, ListToolsResult,
+    ServerCapabilities, ServerTasksCapability, WireShape,
 };
 use crate::receiver::{Caller, Reply};
 use crate::store::Owner;
+use crate::task::InputAnswer;
 
 /// The revisions this endpoint serves with sessions, newest first.
 pub(crate) const VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26"];
@@ -45,15 +46,12 @@ pub(crate) async fn post(
     match msg {
         Message::Notification(_) => http::empty(StatusCode::ACCEPTED),
         Message::Result(res) => {
-            answer(shared, &session, &res.id, res.result);
+            answer(shared, &session, &res.id, InputAnswer::Response(res.result));
             http::empty(StatusCode::ACCEPTED)
         }
         Message::Error(err) => {
-            // A refused input request reads as the user cancelling it.
             if let Some(id) = &err.id {
-                let mut cancel = Map::new();
-                cancel.insert("action".into(), Value::from("cancel"));
-                answer(shared, &session, id, cancel);
+                answer(shared, &session, id, InputAnswer::Error(err.error));
             }
             http::empty(StatusCode::ACCEPTED)
         }
@@ -120,7 +118,11 @@ fn initialize(shared: &Shared, req: &Request) -> Response<Body> {
         .find(|v| **v == params.protocol_version)
         .unwrap_or(&VERSIONS[0])
         .to_string();
-    let Some(session) = shared.lock().open_session(version.clone()) else {
+    // In task-tools mode a question the client cannot take stays with its task, where
+    // get_task_status shows it and answer_task_input answers it; otherwise it is sent
+    // anyway, since nothing else could answer it and a refusal at least ends the wait.
+    let input_methods = shared.config.task_tools.then(|| answerable(&params.capabilities));
+    let Some(session) = shared.lock().open_session(version.clone(), input_methods) else {
         let error = ErrorObject::new(ErrorCode::INTERNAL_ERROR, "no randomness for a session id");
         return rpc_error(StatusCode::INTERNAL_SERVER_ERROR, Some(req.id.clone()), error);
     };
@@ -146,24 +148,41 @@ fn initialize(shared: &Shared, req: &Request) -> Response<Body> {
     res
 }
 
+/// The input request methods a client's capabilities say it answers.
+fn answerable(capabilities: &ClientCapabilities) -> Vec<&'static str> {
+    [
+        ("elicitation", "elicitation/create"),
+        ("sampling", "sampling/createMessage"),
+        ("roots", "roots/list"),
+    ]
+    .into_iter()
+    .filter(|(capability, _)| capabilities.extra.get(*capability).is_some_and(Value::is_object))
+    .map(|(_, method)| method)
+    .collect()
+}
+
 async fn request(shared: &Arc<Shared>, session: String, req: Request) -> Response<Body> {
     let caller = Caller::legacy(Owner::new(session.clone()));
     let params = req.params.unwrap_or_default();
     let outcome = match req.method.as_str() {
         "ping" => Ok(Map::new()),
-        "tools/list" => {
-            Ok(ListToolsResult { tools: tools::list(true), next_cursor: None, meta: None }.to_map())
+        "tools/list" => Ok(ListToolsResult {
+            tools: tools::list(true, shared.config.task_tools),
+            next_cursor: None,
+            meta: None,
         }
+        .to_map()),
         "tools/call" => tools_call(shared, &caller, params, Some(session)).await,
         m if m.starts_with("tasks/") => {
             let mut st = shared.lock();
-            let reply = st.receiver.handle(&caller, m, Some(&params), clock::now());
+            let now = st.now();
+            let reply = st.receiver.handle(&caller, m, Some(&params), now);
             st.drain_events();
             match reply {
                 Some(Reply::Result(r)) => Ok(r),
                 Some(Reply::Error(e)) => Err(e),
                 Some(Reply::AwaitTerminal(task)) => {
-                    let (res, tx) = http::sse();
+                    let (res, tx) = http::sse(shared.config.keepalive);
                     st.hold_result(&session, task, req.id, tx);
                     return res;
                 }
@@ -189,13 +208,14 @@ fn respond(id: RequestId, outcome: Result<Map<String, Value>, ErrorObject>) -> R
 }
 
 /// Passes a client's response to a server→client input request on to its task.
-fn answer(shared: &Shared, session: &str, id: &RequestId, result: Map<String, Value>) {
+fn answer(shared: &Shared, session: &str, id: &RequestId, answer: InputAnswer) {
     let mut st = shared.lock();
     let Some((task, key)) = st.take_pending(session, id) else {
         return;
     };
     let caller = Caller::legacy(Owner::new(session));
-    let _ = st.receiver.deliver_answer(&caller, &task, key, result, clock::now());
+    let now = st.now();
+    let _ = st.receiver.deliver_answer(&caller, &task, key, answer, now);
     st.poke(&task);
     st.drain_events();
 }
@@ -209,8 +229,8 @@ pub(crate) fn get(shared: &Shared, headers: &HeaderMap) -> Response<Body> {
         Ok(s) => s,
         Err(res) => return *res,
     };
-    let last = header_str(headers, "last-event-id").and_then(|v| v.trim().parse::<u64>().ok());
-    let (res, tx) = http::sse();
+    let last = header_str(headers, "last-event-id").and_then(EventId::parse);
+    let (res, tx) = http::sse(shared.config.keepalive);
     shared.lock().attach_get_stream(&session, tx, last);
     res
 }

@@ -1,4 +1,4 @@
-//! The reference server (feature `server`): the [`Receiver`](crate::receiver::Receiver)
+//! The reference server (feature `server`): the [`Receiver`]
 //! behind Streamable HTTP for both generations at `/mcp`, demo and fixture tools, and
 //! static files (`www/` at `/`, `pkg/` at `/pkg/`).
 //!
@@ -13,13 +13,19 @@
 
 mod call;
 mod clock;
+mod control;
 mod ctx;
+mod demo_tools;
 mod extension;
 mod http;
 mod legacy;
+mod listen;
+mod session;
 mod state;
 mod statics;
 mod tools;
+
+pub use clock::Clock;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -59,10 +65,28 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How long `failing_job` and `protocol_error_job` work before they fail.
     pub job_delay: Duration,
-    /// A session unused for this long ends.
+    /// How long a demo tool (`build_report`, `deploy_release`, `import_contacts`) takes
+    /// from start to end, not counting time spent waiting for a person's answer.
+    pub demo_duration: Duration,
+    /// Task-tools mode, for hosts that know nothing of tasks. A plain `tools/call` (no
+    /// 2025-11-25 `params.task`; a 2026-07-28 caller that did not declare the tasks
+    /// extension) of a tool that can run as a task starts the task and answers at once
+    /// with a `CallToolResult` naming it, and the control tools `get_task_status`,
+    /// `get_task_result`, `cancel_task`, `list_my_tasks` and `answer_task_input` are
+    /// listed. Off by default: without it, plain calls of optional tools run inline, as
+    /// the conformance suite expects.
+    pub task_tools: bool,
+    /// A session unused for this long, with no stream open, ends (and its tasks with it).
     pub session_idle: Duration,
     /// How often expired tasks and idle sessions are swept.
     pub sweep_interval: Duration,
+    /// How often an SSE stream with nothing to say sends a keep-alive comment (zero: never).
+    pub keepalive: Duration,
+    /// The `retry:` a 2025-11-25 SSE stream announces: how long a client waits before it
+    /// reconnects with `Last-Event-ID`.
+    pub sse_retry: Duration,
+    /// Where task timestamps, TTLs and session idleness read the time.
+    pub clock: Clock,
 }
 
 impl Default for Config {
@@ -73,8 +97,13 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             max_body_bytes: 1024 * 1024,
             job_delay: Duration::from_millis(500),
+            demo_duration: Duration::from_secs(8),
+            task_tools: false,
             session_idle: Duration::from_secs(60 * 60),
             sweep_interval: Duration::from_secs(10),
+            keepalive: Duration::from_secs(15),
+            sse_retry: Duration::from_secs(1),
+            clock: Clock::system(),
         }
     }
 }
@@ -132,12 +161,10 @@ async fn accept_loop(
                 });
             }
             _ = sweep.tick() => {
-                let now = clock::now();
                 let mut st = shared.lock();
+                let now = st.now();
                 let _ = st.receiver.store().sweep(now, 1000);
-                st.wake_orphans(now);
-                let idle = u64::try_from(shared.config.session_idle.as_millis()).unwrap_or(u64::MAX);
-                st.expire_sessions(now.0, idle);
+                st.expire();
                 st.drain_events();
             }
             _ = stopped.changed() => break,
@@ -192,6 +219,9 @@ fn is_extension_header(headers: &HeaderMap) -> bool {
 
 async fn post(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
     let (parts, body) = req.into_parts();
+    if let Err(res) = http::check_post_headers(&parts.headers) {
+        return *res;
+    }
     let cap = shared.config.max_body_bytes;
     let declared = header_str(&parts.headers, "content-length").and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > cap as u64) {
@@ -250,7 +280,12 @@ fn too_large() -> Response<Body> {
 /// extension form; anything else is treated as 2025-11-25 (and so needs a session).
 fn is_extension(headers: &HeaderMap, msg: &Message) -> bool {
     let params = match msg {
-        Message::Request(r) if r.method == "initialize" => return false,
+        // A dual-era client falls back to `initialize` without the 2026-07-28 markers;
+        // with them it is a 2026-07-28 request for a method that revision removed.
+        Message::Request(r) if r.method == "initialize" => {
+            return header_str(headers, "mcp-protocol-version") == Some(EXTENSION_PROTOCOL_VERSION)
+                || extension::meta_version(r.params.as_ref()) == Some(EXTENSION_PROTOCOL_VERSION);
+        }
         Message::Request(r) => r.params.as_ref(),
         Message::Notification(n) => n.params.as_ref(),
         Message::Result(_) | Message::Error(_) => None,

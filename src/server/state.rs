@@ -1,27 +1,27 @@
 //! What the server shares between requests and running tools: the receiver, the
-//! 2025-11-25 sessions with their streams, held `tasks/result` responses, and the routing
-//! of the receiver's events to them. Everything here is synchronous and runs under one
-//! lock that is never held across an `.await`.
+//! 2025-11-25 sessions with their streams, held `tasks/result` responses, input requests
+//! waiting for an answer, extension listen streams, and the routing of the receiver's
+//! events to them. Everything here is synchronous and runs under one lock that is never
+//! held across an `.await`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use hyper::body::Bytes;
 use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 
 use super::Config;
-use super::clock;
-use super::http::{SseSender, sse_event};
+use super::clock::Clock;
+use super::http::SseSender;
+use super::listen::Listeners;
+use super::session::{EventId, GET_STREAM, Resumed, Session};
 use crate::id::{IdSource, RandomIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorResponse, Message, RequestId, ResultResponse};
 use crate::protocol::legacy::{TaskStatusNotificationParams, WireShape, set_related_task};
-use crate::receiver::{Caller, Event, Receiver, Reply};
-use crate::store::Owner;
+use crate::receiver::{Caller, Event, Receiver, Reply, Subscription};
+use crate::store::{Owner, Removed};
 use crate::task::Generation;
-
-/// How many GET-stream events a session keeps for `Last-Event-ID` replay.
-const REPLAY_BUFFER: usize = 256;
+use crate::time::UnixMillis;
 
 /// The server's shared state and configuration.
 pub(crate) struct Shared {
@@ -31,18 +31,19 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub fn new(config: Config, receiver: Receiver) -> Arc<Self> {
-        Arc::new(Self {
-            config,
-            state: Mutex::new(State {
-                receiver,
-                sessions: HashMap::new(),
-                held: HashMap::new(),
-                outbox: HashMap::new(),
-                pending: HashMap::new(),
-                works: HashMap::new(),
-                next_request: 0,
-            }),
-        })
+        let state = State {
+            receiver,
+            clock: config.clock.clone(),
+            session_idle_ms: u64::try_from(config.session_idle.as_millis()).unwrap_or(u64::MAX),
+            retry: config.sse_retry,
+            sessions: HashMap::new(),
+            held: HashMap::new(),
+            pending: HashMap::new(),
+            works: HashMap::new(),
+            next_request: 0,
+            listeners: Listeners::default(),
+        };
+        Arc::new(Self { config, state: Mutex::new(state) })
     }
 
     /// The state. A poisoned lock (a panic elsewhere) is taken over: every method leaves
@@ -50,131 +51,143 @@ impl Shared {
     pub fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// The time now, from the configured clock.
+    pub fn now(&self) -> UnixMillis {
+        self.config.clock.now()
+    }
 }
 
-/// A 2025-11-25 session.
-pub(crate) struct Session {
-    pub protocol_version: String,
-    get_stream: Option<SseSender>,
-    next_event: u64,
-    replay: VecDeque<(u64, Bytes)>,
-    pub last_seen_ms: u64,
-}
-
-/// A `tasks/result` response held open until its task is terminal.
+/// A `tasks/result` response held open on a stream until its task is terminal.
 struct Held {
     session: String,
     request_id: RequestId,
-    tx: SseSender,
+    stream: u64,
+}
+
+/// A server→client input request waiting for the client's response.
+struct Pending {
+    task: TaskId,
+    key: String,
+    /// Order of asking, so that re-sends keep it.
+    seq: u64,
+    msg: Value,
+    /// The stream it last went out on with a client reading, if any.
+    delivered_on: Option<u64>,
 }
 
 /// The mutable state.
 pub(crate) struct State {
     pub receiver: Receiver,
+    clock: Clock,
+    session_idle_ms: u64,
+    retry: std::time::Duration,
     sessions: HashMap<String, Session>,
     held: HashMap<TaskId, Vec<Held>>,
-    /// Server→client messages of a task that found no open stream, by task: (session, msgs).
-    outbox: HashMap<TaskId, (String, Vec<Value>)>,
-    /// Server→client request ids awaiting the client's response: (session, id) → (task, key).
-    pending: HashMap<(String, String), (TaskId, String)>,
-    /// A running task's wake-up: bumped on answers and cancel requests.
+    /// By (session, request id as a key).
+    pending: HashMap<(String, String), Pending>,
+    /// A running task's wake-up: bumped on answers, cancel requests and removal.
     works: HashMap<TaskId, watch::Sender<u64>>,
     next_request: u64,
+    listeners: Listeners,
 }
 
 impl State {
-    /// Mints a session id and records the session.
-    pub fn open_session(&mut self, protocol_version: String) -> Option<String> {
+    /// The time now, from the configured clock.
+    pub fn now(&self) -> UnixMillis {
+        self.clock.now()
+    }
+
+    /// Mints a session id and records the session. With `input_methods`, the session's
+    /// tasks send it only input requests of those methods; the others wait in the store.
+    pub fn open_session(
+        &mut self,
+        protocol_version: String,
+        input_methods: Option<Vec<&'static str>>,
+    ) -> Option<String> {
         let id = RandomIds.next_id().ok()?;
-        let session = Session {
-            protocol_version,
-            get_stream: None,
-            next_event: 0,
-            replay: VecDeque::new(),
-            last_seen_ms: clock::now().0,
-        };
+        let session = Session::new(protocol_version, self.now().0, self.retry, input_methods);
         self.sessions.insert(id.clone(), session);
         Some(id)
     }
 
-    /// The session `id`, marked as seen now.
+    /// The session `id`, marked as seen now; `None` when unknown, or idle for too long
+    /// (then it ends here, whether or not the sweep got to it first).
     pub fn touch_session(&mut self, id: &str) -> Option<&mut Session> {
+        let now = self.now().0;
+        if self.sessions.get(id)?.is_idle(now, self.session_idle_ms) {
+            self.close_session(id);
+            return None;
+        }
         let s = self.sessions.get_mut(id)?;
-        s.last_seen_ms = clock::now().0;
+        s.last_seen_ms = now;
         Some(s)
     }
 
-    /// Ends a session: its streams close and its pending requests are forgotten.
+    /// Ends a session: its streams close, its pending requests are forgotten, and its
+    /// tasks are deleted (nobody can ever present their owner again) and their work
+    /// stopped.
     pub fn close_session(&mut self, id: &str) -> bool {
-        let found = self.sessions.remove(id).is_some();
+        let Some(mut session) = self.sessions.remove(id) else {
+            return false;
+        };
+        session.close_streams();
         for list in self.held.values_mut() {
             list.retain(|h| h.session != id);
         }
         self.held.retain(|_, l| !l.is_empty());
         self.pending.retain(|(s, _), _| s != id);
-        self.outbox.retain(|_, (s, _)| s != id);
-        found
+        let _ = self.receiver.remove_owner(&Owner::new(id));
+        self.drain_events();
+        true
     }
 
-    /// Wakes the work of tasks that expired and were swept, so that it stops instead of
-    /// waiting for answers that can no longer arrive.
-    pub fn wake_orphans(&mut self, now: crate::time::UnixMillis) {
-        let ids: Vec<TaskId> = self.works.keys().cloned().collect();
-        for id in ids {
-            if self.receiver.store().peek(&id, now).is_err() {
-                self.poke(&id);
-            }
-        }
-    }
-
-    /// Ends sessions idle for longer than `idle_ms` that have no open GET stream.
-    pub fn expire_sessions(&mut self, now_ms: u64, idle_ms: u64) {
-        let stale: Vec<String> = self
+    /// Ends idle sessions and forgets listen streams whose client left.
+    pub fn expire(&mut self) {
+        let now = self.now().0;
+        let idle: Vec<String> = self
             .sessions
             .iter()
-            .filter(|(_, s)| s.get_stream.as_ref().is_none_or(|tx| tx.is_closed()))
-            .filter(|(_, s)| now_ms.saturating_sub(s.last_seen_ms) > idle_ms)
+            .filter(|(_, s)| s.is_idle(now, self.session_idle_ms))
             .map(|(id, _)| id.clone())
             .collect();
-        for id in stale {
+        for id in idle {
             self.close_session(&id);
         }
+        self.listeners.prune();
     }
 
-    /// Closes every stream, for shutdown.
+    /// Closes every stream, for shutdown; listen streams end gracefully.
     pub fn close_all_streams(&mut self) {
         self.held.clear();
         for s in self.sessions.values_mut() {
-            s.get_stream = None;
+            s.close_streams();
         }
+        self.listeners.close_all();
     }
 
-    /// Opens (or replaces) the session's GET stream, replaying buffered events after
-    /// `last_event_id`, then sending what waited for a stream.
-    pub fn attach_get_stream(&mut self, session: &str, tx: SseSender, last_event_id: Option<u64>) {
+    /// Opens the session's standalone stream on a GET, or continues the stream
+    /// `last_event_id` names (replaying what it missed), then sends the input requests
+    /// that found no reader so far.
+    pub fn attach_get_stream(&mut self, session: &str, tx: SseSender, last: Option<EventId>) {
         let Some(s) = self.sessions.get_mut(session) else {
             return;
         };
-        if let Some(after) = last_event_id {
-            for (id, frame) in &s.replay {
-                if *id > after {
-                    let _ = tx.send(frame.clone());
+        match last {
+            Some(last) if s.knows(last.stream) => {
+                if s.resume(last, tx) == Resumed::Ended {
+                    return;
                 }
             }
+            _ => s.open_get(tx),
         }
-        s.get_stream = Some(tx);
-        let waiting: Vec<TaskId> =
-            self.outbox.iter().filter(|(_, (s, _))| s == session).map(|(t, _)| t.clone()).collect();
-        for task in waiting {
-            if let Some((_, msgs)) = self.outbox.remove(&task) {
-                for msg in msgs {
-                    self.send_on_get(session, &msg);
-                }
-            }
-        }
+        self.resend(session, None);
     }
 
-    /// Holds a `tasks/result` response for `task` on `tx`, first sending what waited.
+    /// Holds a `tasks/result` response for `task` on a new stream, and sends there the
+    /// task's input requests still waiting for an answer that no client is reading now:
+    /// the client may have lost the stream that carried them. (One that went out on a
+    /// stream still open is not repeated: the client has it.)
     pub fn hold_result(
         &mut self,
         session: &str,
@@ -182,13 +195,28 @@ impl State {
         request_id: RequestId,
         tx: SseSender,
     ) {
-        if let Some((_, msgs)) = self.outbox.remove(&task) {
-            for msg in msgs {
-                let frame = self.frame(session, &msg, false);
-                let _ = tx.send(frame);
-            }
-        }
-        self.held.entry(task).or_default().push(Held { session: session.into(), request_id, tx });
+        let Some(s) = self.sessions.get_mut(session) else {
+            return;
+        };
+        let stream = s.open_stream(tx);
+        let list = self.held.entry(task.clone()).or_default();
+        // A client that keeps asking and hanging up leaves entries whose stream the
+        // session has since let go (it keeps a bounded number): those can never be
+        // resumed, so they go.
+        list.retain(|h| h.session != session || s.knows(h.stream));
+        list.push(Held { session: session.into(), request_id, stream });
+        self.resend(session, Some(&task));
+    }
+
+    /// Starts a 2026-07-28 listen stream.
+    pub fn open_listener(
+        &mut self,
+        owner: Owner,
+        request_id: RequestId,
+        tx: SseSender,
+        sub: Subscription,
+    ) {
+        self.listeners.open(owner, request_id, tx, sub);
     }
 
     /// Registers the wake-up of a task's work.
@@ -210,15 +238,23 @@ impl State {
         }
     }
 
+    /// Forgets the server→client request that carried input request `key` of `task` once
+    /// it was answered another way (`answer_task_input`), so that a stream opened later
+    /// does not ask again and a late client response is not taken for it.
+    pub fn forget_input(&mut self, task: &TaskId, key: &str) {
+        self.pending.retain(|_, p| !(&p.task == task && p.key == key));
+    }
+
     /// The (task, key) a client's response to server request `id` answers, if any.
     pub fn take_pending(&mut self, session: &str, id: &RequestId) -> Option<(TaskId, String)> {
-        self.pending.remove(&(session.to_owned(), request_key(id)))
+        let p = self.pending.remove(&(session.to_owned(), request_key(id)))?;
+        Some((p.task, p.key))
     }
 
     /// Sends a task-related notification (e.g. progress) where the task's input would
-    /// go; dropped when no stream is open.
+    /// go; dropped when no client is reading there.
     pub fn notify_task(&mut self, session: &str, task: &TaskId, msg: &Value) {
-        self.route(session, task, msg, false);
+        let _ = self.route(session, task, msg);
     }
 
     /// Acts on every event the receiver queued.
@@ -234,13 +270,28 @@ impl State {
                 let params = TaskStatusNotificationParams::new(&view.task).to_map();
                 let msg = json!({"jsonrpc": "2.0", "method": "notifications/tasks/status",
                     "params": params});
-                self.send_on_get(owner.as_str(), &msg);
+                // Logged on the standalone stream even while no GET is connected, so a
+                // client that resumes it catches up.
+                if let Some(s) = self.sessions.get_mut(owner.as_str()) {
+                    if s.has_get_stream() {
+                        s.send(GET_STREAM, &msg);
+                    }
+                }
             }
-            // Extension clients poll `tasks/get`; `subscriptions/listen` is not served yet.
-            Event::Status { .. } => {}
+            Event::Status { view, owner, .. } => self.listeners.status(&view, &owner),
             Event::InputRequested { task_id, key, request, owner } => {
+                // A client that cannot answer this kind leaves it in the store, for
+                // `answer_task_input`.
+                if self
+                    .sessions
+                    .get(owner.as_str())
+                    .is_some_and(|s| !s.takes_input(&request.method))
+                {
+                    return;
+                }
                 self.next_request += 1;
-                let id = RequestId::String(format!("srv-{}", self.next_request));
+                let seq = self.next_request;
+                let id = RequestId::String(format!("srv-{seq}"));
                 let mut params = request.params;
                 let mut meta = match params.remove("_meta") {
                     Some(Value::Object(m)) => m,
@@ -251,25 +302,36 @@ impl State {
                 let msg = json!({"jsonrpc": "2.0", "id": id, "method": request.method,
                     "params": params});
                 let session = owner.as_str().to_owned();
-                self.pending.insert((session.clone(), request_key(&id)), (task_id.clone(), key));
-                self.route(&session, &task_id, &msg, true);
+                let delivered_on = self.route(&session, &task_id, &msg);
+                let pending = Pending { task: task_id, key, seq, msg, delivered_on };
+                self.pending.insert((session, request_key(&id)), pending);
             }
             Event::CancelRequested { task_id } => self.poke(&task_id),
-            Event::Terminal { task_id } => {
-                self.outbox.remove(&task_id);
-                self.poke(&task_id);
-                for held in self.held.remove(&task_id).unwrap_or_default() {
-                    self.release(task_id.clone(), held);
-                }
+            Event::Terminal { task_id, .. } => self.settle(&task_id),
+            Event::Removed(Removed { task_id, .. }) => {
+                self.listeners.removed(&task_id);
+                self.settle(&task_id);
             }
         }
     }
 
-    /// Answers a held `tasks/result` now that its task is terminal.
-    fn release(&mut self, task: TaskId, held: Held) {
+    /// A task ended or went away: its held `tasks/result` calls get their answer (for a
+    /// removed task, "not found"), its unanswered questions are dropped, its work stops.
+    fn settle(&mut self, task: &TaskId) {
+        self.pending.retain(|_, p| &p.task != task);
+        self.poke(task);
+        for held in self.held.remove(task).unwrap_or_default() {
+            self.release(task, held);
+        }
+    }
+
+    /// Answers a held `tasks/result`; the stream then ends (its log stays for a client
+    /// that lost the end and resumes).
+    fn release(&mut self, task: &TaskId, held: Held) {
         let caller = Caller::legacy(Owner::new(held.session.clone()));
         let params = json!({"taskId": task});
-        let reply = self.receiver.handle(&caller, "tasks/result", params.as_object(), clock::now());
+        let now = self.now();
+        let reply = self.receiver.handle(&caller, "tasks/result", params.as_object(), now);
         let msg = match reply {
             Some(Reply::Result(result)) => {
                 Message::Result(ResultResponse::new(held.request_id, result)).to_value()
@@ -279,72 +341,59 @@ impl State {
             }
             // Not terminal after all (cannot happen under the lock): keep holding.
             Some(Reply::AwaitTerminal(_)) | None => {
-                self.held.entry(task).or_default().push(held);
+                self.held.entry(task.clone()).or_default().push(held);
                 return;
             }
         };
-        let frame = self.frame(&held.session, &msg, false);
-        let _ = held.tx.send(frame);
-    }
-
-    /// Sends `msg` on the task's held `tasks/result` stream, else on the session's GET
-    /// stream, else queues it (when `queue`) until one opens.
-    fn route(&mut self, session: &str, task: &TaskId, msg: &Value, queue: bool) {
-        let frame = self.frame(session, msg, false);
-        if let Some(list) = self.held.get_mut(task) {
-            list.retain(|h| !h.tx.is_closed());
-            if let Some(h) = list.iter().find(|h| h.session == session) {
-                if h.tx.send(frame).is_ok() {
-                    return;
-                }
-            }
-        }
-        if self.send_on_get(session, msg) {
-            return;
-        }
-        if queue {
-            let entry = self.outbox.entry(task.clone()).or_insert_with(|| (session.into(), vec![]));
-            entry.1.push(msg.clone());
+        if let Some(s) = self.sessions.get_mut(&held.session) {
+            s.send(held.stream, &msg);
+            s.finish(held.stream);
         }
     }
 
-    /// Sends on the session's GET stream (buffering for replay); false when none is open.
-    fn send_on_get(&mut self, session: &str, msg: &Value) -> bool {
+    /// Sends `msg` on the newest held `tasks/result` stream of the task that a client is
+    /// reading, else on the session's standalone stream if one is; returns the stream, or
+    /// `None` when no client was there.
+    fn route(&mut self, session: &str, task: &TaskId, msg: &Value) -> Option<u64> {
+        let streams: Vec<u64> = self
+            .held
+            .get(task)
+            .map(|l| l.iter().filter(|h| h.session == session).map(|h| h.stream).collect())
+            .unwrap_or_default();
+        let s = self.sessions.get_mut(session)?;
+        let stream = match streams.into_iter().rev().find(|stream| s.is_live(*stream)) {
+            Some(stream) => stream,
+            None if s.is_live(GET_STREAM) => GET_STREAM,
+            None => return None,
+        };
+        s.send(stream, msg).then_some(stream)
+    }
+
+    /// Sends again, in the order asked, the session's input requests (of `task`, or all)
+    /// that no client is reading: never delivered, or delivered on a stream since lost.
+    fn resend(&mut self, session: &str, task: Option<&TaskId>) {
         let Some(s) = self.sessions.get(session) else {
-            return false;
+            return;
         };
-        if s.get_stream.as_ref().is_none_or(|tx| tx.is_closed()) {
-            return false;
-        }
-        let frame = self.frame(session, msg, true);
-        let Some(s) = self.sessions.get_mut(session) else {
-            return false;
-        };
-        match &s.get_stream {
-            Some(tx) if tx.send(frame).is_ok() => true,
-            _ => {
-                s.get_stream = None;
-                false
+        let mut waiting: Vec<(u64, String)> = self
+            .pending
+            .iter()
+            .filter(|((owner, _), p)| owner == session && task.is_none_or(|t| &p.task == t))
+            .filter(|(_, p)| p.delivered_on.is_none_or(|stream| !s.is_live(stream)))
+            .map(|((_, id), p)| (p.seq, id.clone()))
+            .collect();
+        waiting.sort();
+        for (_, id) in waiting {
+            let key = (session.to_owned(), id);
+            let Some((task, msg)) = self.pending.get(&key).map(|p| (p.task.clone(), p.msg.clone()))
+            else {
+                continue;
+            };
+            let delivered_on = self.route(session, &task, &msg);
+            if let Some(p) = self.pending.get_mut(&key) {
+                p.delivered_on = delivered_on.or(p.delivered_on);
             }
         }
-    }
-
-    /// Frames `msg` as an SSE event with the session's next event id; GET-stream events are
-    /// kept for replay.
-    fn frame(&mut self, session: &str, msg: &Value, replayable: bool) -> Bytes {
-        let Some(s) = self.sessions.get_mut(session) else {
-            return sse_event("0", msg);
-        };
-        s.next_event += 1;
-        let id = s.next_event;
-        let frame = sse_event(&id.to_string(), msg);
-        if replayable {
-            if s.replay.len() == REPLAY_BUFFER {
-                s.replay.pop_front();
-            }
-            s.replay.push_back((id, frame.clone()));
-        }
-        frame
     }
 }
 

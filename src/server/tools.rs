@@ -1,10 +1,12 @@
-//! The demo and fixture tools the reference server offers, with their task support.
+//! The fixture tools the official conformance suite and the peer scripts call (their names
+//! and behaviour are fixed), and the registry over them, the demo tools and the control tools.
 
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
 use super::ctx::{Ctx, ToolError};
+use super::{control, demo_tools};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::protocol::legacy::{TaskSupport, Tool, ToolExecution};
 use crate::task::InputRequest;
@@ -14,11 +16,14 @@ const MAX_SECONDS: f64 = 600.0;
 /// The most `slow_compute` steps.
 const MAX_STEPS: u64 = 1000;
 
-struct Def {
-    name: &'static str,
-    description: &'static str,
-    support: TaskSupport,
-    schema: fn() -> Value,
+/// One tool as `tools/list` shows it.
+pub(super) struct Def {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub support: TaskSupport,
+    pub schema: fn() -> Value,
+    /// The `outputSchema`, for tools whose results carry `structuredContent`.
+    pub output: Option<fn() -> Value>,
 }
 
 const TOOLS: &[Def] = &[
@@ -27,6 +32,7 @@ const TOOLS: &[Def] = &[
         description: "Says hello. Never runs as a task.",
         support: TaskSupport::Forbidden,
         schema: || object(json!({"name": {"type": "string"}}), &[]),
+        output: None,
     },
     Def {
         name: "slow_compute",
@@ -39,30 +45,35 @@ const TOOLS: &[Def] = &[
                 &[],
             )
         },
+        output: None,
     },
     Def {
         name: "confirm_delete",
         description: "Asks the user to confirm, then deletes or keeps `item`. Task only.",
         support: TaskSupport::Required,
         schema: || object(json!({"item": {"type": "string"}}), &[]),
+        output: None,
     },
     Def {
         name: "failing_job",
         description: "Ends with an isError tool result after a short delay. Task only.",
         support: TaskSupport::Required,
         schema: || object(json!({}), &[]),
+        output: None,
     },
     Def {
         name: "protocol_error_job",
         description: "Ends with a JSON-RPC error after a short delay.",
         support: TaskSupport::Optional,
         schema: || object(json!({}), &[]),
+        output: None,
     },
     Def {
         name: "multi_input",
         description: "Asks two questions at once. Task only.",
         support: TaskSupport::Required,
         schema: || object(json!({}), &[]),
+        output: None,
     },
     Def {
         name: MRTR_TOOL,
@@ -70,6 +81,7 @@ const TOOLS: &[Def] = &[
                       call), or from inside the task (2025-11-25), then greets. Task only.",
         support: TaskSupport::Required,
         schema: || object(json!({}), &[]),
+        output: None,
     },
 ];
 
@@ -107,30 +119,53 @@ pub(crate) fn pre_task_input(
     }
 }
 
-fn object(properties: Value, required: &[&str]) -> Value {
+pub(super) fn object(properties: Value, required: &[&str]) -> Value {
     json!({"type": "object", "properties": properties, "required": required})
 }
 
+/// Every tool definition this server may list: fixtures, demos, and (in task-tools mode)
+/// the control tools.
+fn defs(task_tools: bool) -> impl Iterator<Item = &'static Def> {
+    let control: &'static [Def] = if task_tools { control::TOOLS } else { &[] };
+    TOOLS.iter().chain(demo_tools::TOOLS).chain(control)
+}
+
 /// The task support of tool `name`, or `None` for an unknown tool.
-pub(crate) fn support_of(name: &str) -> Option<TaskSupport> {
-    TOOLS.iter().find(|d| d.name == name).map(|d| d.support)
+pub(crate) fn support_of(name: &str, task_tools: bool) -> Option<TaskSupport> {
+    defs(task_tools).find(|d| d.name == name).map(|d| d.support)
 }
 
 /// The tools as `tools/list` lists them; `with_execution` adds the 2025-11-25
 /// `execution.taskSupport` (the 2026-07-28 `Tool` has no such field).
-pub(crate) fn list(with_execution: bool) -> Vec<Tool> {
-    TOOLS
-        .iter()
-        .map(|d| Tool {
-            name: d.name.into(),
-            title: None,
-            description: Some(d.description.into()),
-            input_schema: (d.schema)(),
-            output_schema: None,
-            annotations: None,
-            execution: with_execution.then(|| ToolExecution::new(d.support)),
-            meta: None,
-            extra: Map::new(),
+///
+/// In task-tools mode a plain call of a task-only tool is served (it starts the task), so
+/// such a tool is listed as `optional`: that is what the server then does, and hosts that
+/// refuse to call `required` tools plainly (the TypeScript SDK's `callTool`) can call it.
+/// The descriptions of long tools also say how a plain call behaves, since the host's
+/// model reads them and nothing else tells it.
+pub(crate) fn list(with_execution: bool, task_tools: bool) -> Vec<Tool> {
+    defs(task_tools)
+        .map(|d| {
+            let support = match d.support {
+                TaskSupport::Required if task_tools => TaskSupport::Optional,
+                other => other,
+            };
+            let description = if task_tools && d.support != TaskSupport::Forbidden {
+                format!("{} {}", d.description, control::BACKGROUND_NOTE)
+            } else {
+                d.description.to_owned()
+            };
+            Tool {
+                name: d.name.into(),
+                title: None,
+                description: Some(description),
+                input_schema: (d.schema)(),
+                output_schema: d.output.map(|f| f()),
+                annotations: None,
+                execution: with_execution.then(|| ToolExecution::new(support)),
+                meta: None,
+                extra: Map::new(),
+            }
         })
         .collect()
 }
@@ -161,12 +196,12 @@ pub(crate) async fn run(
         }
         "multi_input" => multi_input(ctx).await,
         MRTR_TOOL => greet_gathered(&args, ctx).await,
-        _ => Err(ToolError::invalid_params(format!("Unknown tool: {name}"))),
+        _ => demo_tools::run(name, args, ctx).await,
     }
 }
 
 /// A `CallToolResult` with one text item.
-fn text(t: &str, is_error: bool) -> Map<String, Value> {
+pub(super) fn text(t: &str, is_error: bool) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("content".into(), json!([{"type": "text", "text": t}]));
     if is_error {
@@ -211,7 +246,7 @@ async fn slow_compute(
     Ok(text(&format!("computed {steps} steps in {seconds}s"), false))
 }
 
-fn elicit(message: String, field: &str, schema: Value) -> InputRequest {
+pub(super) fn elicit(message: String, field: &str, schema: Value) -> InputRequest {
     let mut props = Map::new();
     props.insert(field.into(), schema);
     let params = json!({"mode": "form", "message": message,
@@ -219,7 +254,7 @@ fn elicit(message: String, field: &str, schema: Value) -> InputRequest {
     InputRequest { method: "elicitation/create".into(), params: as_map(params) }
 }
 
-fn as_map(v: Value) -> Map<String, Value> {
+pub(super) fn as_map(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
         _ => Map::new(),
@@ -227,7 +262,7 @@ fn as_map(v: Value) -> Map<String, Value> {
 }
 
 /// The accepted content of an elicitation answer, or `None` when declined or cancelled.
-fn accepted(answer: &Map<String, Value>) -> Option<&Map<String, Value>> {
+pub(super) fn accepted(answer: &Map<String, Value>) -> Option<&Map<String, Value>> {
     if answer.get("action").and_then(Value::as_str) != Some("accept") {
         return None;
     }

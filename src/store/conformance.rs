@@ -13,8 +13,12 @@ use serde_json::{Map, Value, json};
 
 use crate::id::{CounterIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
-use crate::store::{Backend, Finish, Owner, StoreConfig, StoreError, TaskStore};
-use crate::task::{Generation, InputRequest, InputResponses, MessageUpdate, Outcome, TaskStatus};
+use crate::store::{
+    Backend, Finish, Owner, RemovalReason, Removed, StoreConfig, StoreError, TaskStore,
+};
+use crate::task::{
+    Generation, InputAnswer, InputAnswers, InputRequest, MessageUpdate, Outcome, TaskStatus,
+};
 use crate::time::UnixMillis;
 
 const G: Generation = Generation::Legacy;
@@ -25,7 +29,7 @@ type Check<B> = fn(TaskStore<B, CounterIds>);
 
 /// Runs every check against backends made by `make`.
 pub fn run_all<B: Backend>(mut make: impl FnMut() -> B) {
-    let checks: [(&str, Check<B>); 11] = [
+    let checks: [(&str, Check<B>); 13] = [
         ("create_and_get", create_and_get),
         ("ttl_is_clamped_and_counted_from_creation", ttl_is_clamped_and_counted_from_creation),
         ("owners_are_isolated", owners_are_isolated),
@@ -40,6 +44,8 @@ pub fn run_all<B: Backend>(mut make: impl FnMut() -> B) {
         ("owner_limit_counts_live_tasks", owner_limit_counts_live_tasks),
         ("cancel_forms", cancel_forms),
         ("input_round_trip", input_round_trip),
+        ("removals_are_logged", removals_are_logged),
+        ("remove_owner_takes_only_that_owner", remove_owner_takes_only_that_owner),
     ];
     for (name, check) in checks {
         let config = StoreConfig { page_size: 3, max_live_per_owner: 4, ..StoreConfig::default() };
@@ -105,7 +111,7 @@ fn owners_are_isolated<B: Backend>(mut s: TaskStore<B, CounterIds>) {
         Err(StoreError::NotFound { .. })
     ));
     assert!(matches!(s.request_cancel(&bob, id, T0), Err(StoreError::NotFound { .. })));
-    let answers = InputResponses::new();
+    let answers = InputAnswers::new();
     assert!(matches!(s.answer_input(&bob, id, answers, T0), Err(StoreError::NotFound { .. })));
     assert!(s.list(&bob, None, T0).expect("list").tasks.is_empty(), "list shows only own tasks");
     assert_eq!(s.list(&alice, None, T0).expect("list").tasks.len(), 1);
@@ -299,8 +305,9 @@ fn input_round_trip<B: Backend>(mut s: TaskStore<B, CounterIds>) {
     assert_eq!(got.task().status(), TaskStatus::InputRequired);
     assert_eq!(got.input_requests().len(), 2);
 
-    let answer = obj(json!({"action": "accept", "content": {"ok": true}}));
-    let mut responses = InputResponses::new();
+    let answer = InputAnswer::from(obj(json!({"action": "accept", "content": {"ok": true}})));
+    let refusal = InputAnswer::from(ErrorObject::new(ErrorCode::METHOD_NOT_FOUND, "no"));
+    let mut responses = InputAnswers::new();
     responses.insert(k1.clone(), answer.clone());
     responses.insert("bogus".into(), answer.clone());
     let a = s.answer_input(&me, &id, responses.clone(), T0).expect("answer");
@@ -310,13 +317,15 @@ fn input_round_trip<B: Backend>(mut s: TaskStore<B, CounterIds>) {
     );
     let again = s.answer_input(&me, &id, responses, T0).expect("repeat");
     assert!(again.accepted.is_empty(), "answered keys are not accepted twice");
-    let mut last = InputResponses::new();
-    last.insert(k2.clone(), answer.clone());
+    let mut last = InputAnswers::new();
+    last.insert(k2.clone(), refusal.clone());
     assert!(s.answer_input(&me, &id, last, T0).expect("answer").resumed, "all answered resumes");
     assert_eq!(s.get(&me, &id, T0).expect("get").task().status(), TaskStatus::Working);
-    let taken = s.take_input_responses(&id, T0).expect("take");
-    assert_eq!(taken.keys().cloned().collect::<Vec<_>>(), vec![k1, k2.clone()]);
-    assert!(s.take_input_responses(&id, T0).expect("take").is_empty(), "taken once");
+    let taken = s.take_input_answers(&id, T0).expect("take");
+    assert_eq!(taken.keys().cloned().collect::<Vec<_>>(), vec![k1.clone(), k2.clone()]);
+    assert_eq!(taken.get(&k1), Some(&answer));
+    assert_eq!(taken.get(&k2), Some(&refusal), "an error answer is kept as one");
+    assert!(s.take_input_answers(&id, T0).expect("take").is_empty(), "taken once");
     let k3 = s
         .request_input(
             &id,
@@ -326,4 +335,59 @@ fn input_round_trip<B: Backend>(mut s: TaskStore<B, CounterIds>) {
         )
         .expect("ask");
     assert!(k3 != k2, "keys are never reused");
+}
+
+fn removals_are_logged<B: Backend>(mut s: TaskStore<B, CounterIds>) {
+    let me = Owner::from("alice");
+    let quiet = s.create(&me, G, Some(1_000), T0).expect("create").task_id;
+    s.sweep(T0.saturating_add(1_000), usize::MAX).expect("sweep");
+    assert!(s.take_removals().is_empty(), "nothing is logged until asked for");
+    assert!(s.get(&me, &quiet, T0).is_err());
+
+    s.log_removals();
+    let swept = s.create(&me, G, Some(1_000), T0).expect("create").task_id;
+    let read = s.create(&me, G, Some(2_000), T0).expect("create").task_id;
+    s.finish(&read, Finish::Completed(Map::new()), MessageUpdate::Keep, T0).expect("finish");
+    let kept = s.create(&me, G, Some(10_000), T0).expect("create").task_id;
+    s.sweep(T0.saturating_add(1_000), usize::MAX).expect("sweep");
+    let expired_on_read = s.get(&me, &read, T0.saturating_add(2_000));
+    assert!(matches!(expired_on_read, Err(StoreError::NotFound { .. })));
+    let expired = |task_id: &TaskId, status| Removed {
+        task_id: task_id.clone(),
+        owner: me.clone(),
+        generation: G,
+        status,
+        reason: RemovalReason::Expired,
+    };
+    assert_eq!(
+        s.take_removals(),
+        vec![expired(&swept, TaskStatus::Working), expired(&read, TaskStatus::Completed)],
+        "the sweep and an expired read both report what they deleted"
+    );
+    assert!(s.take_removals().is_empty(), "taken once");
+    assert!(s.get(&me, &kept, T0).is_ok());
+    assert!(s.take_removals().is_empty(), "live reads log nothing");
+}
+
+fn remove_owner_takes_only_that_owner<B: Backend>(mut s: TaskStore<B, CounterIds>) {
+    s.log_removals();
+    let (alice, bob) = (Owner::from("alice"), Owner::from("bob"));
+    let mine: Vec<_> =
+        (0..3).map(|_| s.create(&alice, G, None, T0).expect("create").task_id).collect();
+    s.finish(&mine[0], Finish::Cancelled, MessageUpdate::Keep, T0).expect("finish");
+    let theirs = s.create(&bob, G, None, T0).expect("create").task_id;
+    assert_eq!(s.remove_owner(&alice).expect("remove"), 3);
+    for id in &mine {
+        assert!(s.peek(id, T0).is_err(), "every task of the owner is gone");
+    }
+    assert!(s.get(&bob, &theirs, T0).is_ok(), "other owners keep theirs");
+    assert!(s.list(&alice, None, T0).expect("list").tasks.is_empty());
+    let removed = s.take_removals();
+    assert_eq!(removed.len(), 3);
+    assert!(removed.iter().all(|r| r.reason == RemovalReason::OwnerRemoved && r.owner == alice));
+    let limit = s.config().max_live_per_owner;
+    for _ in 0..limit {
+        s.create(&alice, G, None, T0).expect("the owner's live count was given back");
+    }
+    assert_eq!(s.remove_owner(&Owner::from("nobody")).expect("remove"), 0);
 }

@@ -14,10 +14,12 @@ pub mod conformance;
 mod error;
 mod keys;
 mod record;
+mod removal;
 mod table;
 
 pub use backend::{Backend, BackendError, MemoryBackend};
 pub use config::{MIN_TTL_MS, StoreConfig};
 pub use error::StoreError;
 pub use record::{Owner, StoredTask};
+pub use removal::{RemovalReason, Removed};
 pub use table::{Answered, CancelRequest, Finish, Page, TaskStore};

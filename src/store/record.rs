@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::task::{
-    Generation, InputRequests, InputResponses, Outcome, Payload, Task, TaskStatus, TaskView,
+    Generation, InputAnswers, InputRequests, Outcome, Payload, Task, TaskStatus, TaskView,
 };
 
 /// Who a task belongs to: the caller's authorization context (e.g. the token's subject),
@@ -46,7 +46,7 @@ pub struct StoredTask {
     pub(super) seq: u64,
     pub(super) outcome: Option<Outcome>,
     pub(super) input_requests: InputRequests,
-    pub(super) input_responses: InputResponses,
+    pub(super) input_answers: InputAnswers,
     pub(super) next_input_key: u64,
     pub(super) cancel_requested: bool,
 }
@@ -84,8 +84,8 @@ impl StoredTask {
     }
 
     /// Answers received and not yet taken by the work.
-    pub fn input_responses(&self) -> &InputResponses {
-        &self.input_responses
+    pub fn input_answers(&self) -> &InputAnswers {
+        &self.input_answers
     }
 
     /// Whether a cooperative cancel was asked for and the work has not ended yet.

@@ -2,9 +2,11 @@
 
 use crate::id::{IdSource, RandomIds, TaskId};
 use crate::store::keys;
-use crate::store::{Backend, MemoryBackend, Owner, StoreConfig, StoreError, StoredTask};
+use crate::store::{
+    Backend, MemoryBackend, Owner, RemovalReason, Removed, StoreConfig, StoreError, StoredTask,
+};
 use crate::task::{
-    Generation, InputRequest, InputRequests, InputResponses, MessageUpdate, Outcome, Task,
+    Generation, InputAnswers, InputRequest, InputRequests, MessageUpdate, Outcome, Task,
     TaskStatus, Transition, transition,
 };
 use crate::time::UnixMillis;
@@ -64,6 +66,8 @@ pub struct TaskStore<B = MemoryBackend, I = RandomIds> {
     backend: B,
     ids: I,
     config: StoreConfig,
+    /// Tasks deleted without being asked for by id, when someone drains them.
+    removals: Option<Vec<Removed>>,
 }
 
 impl TaskStore {
@@ -76,7 +80,20 @@ impl TaskStore {
 impl<B: Backend, I: IdSource> TaskStore<B, I> {
     /// A store over `backend`, minting ids from `ids`.
     pub fn new(backend: B, ids: I, config: StoreConfig) -> Self {
-        Self { backend, ids, config }
+        Self { backend, ids, config, removals: None }
+    }
+
+    /// Starts logging the tasks the store deletes on its own (expired, or removed with
+    /// their owner) for [`take_removals`](Self::take_removals). Off by default so that a
+    /// store nobody drains does not grow a log.
+    pub fn log_removals(&mut self) {
+        self.removals.get_or_insert_with(Vec::new);
+    }
+
+    /// The tasks deleted since the last call, oldest first (empty unless
+    /// [`log_removals`](Self::log_removals) was called).
+    pub fn take_removals(&mut self) -> Vec<Removed> {
+        self.removals.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// The limits in force.
@@ -120,7 +137,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
             seq,
             outcome: None,
             input_requests: InputRequests::new(),
-            input_responses: InputResponses::new(),
+            input_answers: InputAnswers::new(),
             next_input_key: 1,
             cancel_requested: false,
         };
@@ -303,16 +320,16 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         &mut self,
         owner: &Owner,
         id: &TaskId,
-        responses: InputResponses,
+        answers: InputAnswers,
         now: UnixMillis,
     ) -> Result<Answered, StoreError> {
         let mut record = self.get(owner, id, now)?;
         let mut answered = Answered::default();
-        for (key, response) in responses {
+        for (key, answer) in answers {
             if record.task.status() == TaskStatus::InputRequired
                 && record.input_requests.remove(&key).is_some()
             {
-                record.input_responses.insert(key.clone(), response);
+                record.input_answers.insert(key.clone(), answer);
                 answered.accepted.push(key);
             } else {
                 answered.ignored.push(key);
@@ -330,13 +347,13 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
     }
 
     /// Hands the work every answer received so far, removing them from the record.
-    pub fn take_input_responses(
+    pub fn take_input_answers(
         &mut self,
         id: &TaskId,
         now: UnixMillis,
-    ) -> Result<InputResponses, StoreError> {
+    ) -> Result<InputAnswers, StoreError> {
         let mut record = self.work_record(id, now)?;
-        let taken = std::mem::take(&mut record.input_responses);
+        let taken = std::mem::take(&mut record.input_answers);
         if !taken.is_empty() {
             self.backend.put(record)?;
         }
@@ -360,7 +377,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
                     return Ok(removed);
                 }
                 if let Some(record) = self.backend.get(&id)? {
-                    self.purge(&record)?;
+                    self.purge(&record, RemovalReason::Expired)?;
                 } else {
                     self.backend.index_remove(key)?;
                 }
@@ -404,7 +421,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
             return Err(StoreError::NotFound { task_id: id.clone() });
         };
         if record.task.is_expired(now) {
-            self.purge(&record)?;
+            self.purge(&record, RemovalReason::Expired)?;
             return Err(StoreError::NotFound { task_id: id.clone() });
         }
         Ok(record)
@@ -420,7 +437,37 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         Ok(record)
     }
 
-    fn purge(&mut self, record: &StoredTask) -> Result<(), StoreError> {
+    /// Deletes every task of `owner`, whatever its status, and returns how many went: for
+    /// an owner that can never call again (an ended session). The cost follows the
+    /// owner's tasks, not the table.
+    pub fn remove_owner(&mut self, owner: &Owner) -> Result<usize, StoreError> {
+        let prefix = keys::owner_prefix(owner);
+        let mut removed = 0;
+        let mut after: Option<String> = None;
+        loop {
+            let batch = self.backend.index_scan(&prefix, after.as_deref(), 256)?;
+            let Some(last) = batch.last().cloned() else {
+                return Ok(removed);
+            };
+            for key in &batch {
+                let record = match keys::parse_owner_key(&prefix, key) {
+                    Some((_, id)) => self.backend.get(&id)?,
+                    None => None,
+                };
+                match record {
+                    Some(record) => {
+                        self.purge(&record, RemovalReason::OwnerRemoved)?;
+                        removed += 1;
+                    }
+                    // A stale index key: nothing to report, but do not keep it.
+                    None => self.backend.index_remove(key)?,
+                }
+            }
+            after = Some(last);
+        }
+    }
+
+    fn purge(&mut self, record: &StoredTask, reason: RemovalReason) -> Result<(), StoreError> {
         let id = &record.task.task_id;
         self.backend.remove(id)?;
         self.backend.index_remove(&keys::owner_key(&record.owner, record.seq, id))?;
@@ -429,6 +476,15 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         }
         if !record.task.status().is_terminal() {
             self.backend.counter_add(&keys::live_counter(&record.owner), -1)?;
+        }
+        if let Some(log) = self.removals.as_mut() {
+            log.push(Removed {
+                task_id: id.clone(),
+                owner: record.owner.clone(),
+                generation: record.generation,
+                status: record.task.status(),
+                reason,
+            });
         }
         Ok(())
     }

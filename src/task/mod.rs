@@ -6,7 +6,10 @@ mod policy;
 mod status;
 mod transition;
 
-pub use model::{InputRequest, InputRequests, InputResponses, Outcome, Payload, Task, TaskView};
+pub use model::{
+    InputAnswer, InputAnswers, InputRequest, InputRequests, InputResponses, Outcome, Payload, Task,
+    TaskView,
+};
 pub use policy::{CancelMode, Generation, InputDelivery, Policy, ResultDelivery, TerminalCancel};
 pub use status::TaskStatus;
 pub use transition::{MessageUpdate, Transition, TransitionError, transition};

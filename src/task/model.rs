@@ -125,6 +125,32 @@ pub type InputRequests = BTreeMap<String, InputRequest>;
 /// Answers to input requests by key (`ElicitResult`, `CreateMessageResult`, `ListRootsResult`).
 pub type InputResponses = BTreeMap<String, Map<String, Value>>;
 
+/// How the requestor answered one input request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum InputAnswer {
+    /// The result the standalone request would have had (`ElicitResult`, ...).
+    Response(Map<String, Value>),
+    /// A JSON-RPC error instead of a result. Only 2025-11-25 requestors can send one (they
+    /// answer a server→client request with a JSON-RPC response), e.g. when they do not
+    /// support the method; the work decides what that means for the task.
+    Error(ErrorObject),
+}
+
+impl From<Map<String, Value>> for InputAnswer {
+    fn from(response: Map<String, Value>) -> Self {
+        Self::Response(response)
+    }
+}
+
+impl From<ErrorObject> for InputAnswer {
+    fn from(error: ErrorObject) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// Answers received for a task's input requests, by key.
+pub type InputAnswers = BTreeMap<String, InputAnswer>;
+
 /// A task together with what goes with its status. Status and payload cannot disagree:
 /// the payload is chosen by the status.
 #[derive(Clone, Debug, PartialEq)]

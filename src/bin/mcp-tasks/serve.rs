@@ -6,15 +6,20 @@ use std::process::ExitCode;
 
 use mcp_tasks::server::{Config, serve};
 
-const USAGE: &str = "usage: mcp-tasks serve [--listen 127.0.0.1:8787] [--www DIR] [--pkg DIR] \
-[--allow-origin ORIGIN]...";
+/// How to call `serve`.
+pub const USAGE: &str = "mcp-tasks serve [--listen 127.0.0.1:8787] [--www DIR] [--pkg DIR] \
+[--allow-origin ORIGIN]... [--task-tools]
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (listen, config) = match parse(&args) {
+  --task-tools  for hosts that do not speak MCP tasks: a plain call of a long tool starts a
+                task and answers at once with its id, and the tools get_task_status,
+                get_task_result, cancel_task, list_my_tasks and answer_task_input are listed";
+
+/// Runs `serve` with the arguments after the command's name.
+pub fn main(args: &[String]) -> ExitCode {
+    let (listen, config) = match parse(args) {
         Ok(parsed) => parsed,
         Err(message) => {
-            eprintln!("{message}\n{USAGE}");
+            eprintln!("{message}\nusage: {USAGE}");
             return ExitCode::from(2);
         }
     };
@@ -33,13 +38,6 @@ fn main() -> ExitCode {
 
 fn parse(args: &[String]) -> Result<(SocketAddr, Config), String> {
     let mut it = args.iter();
-    match it.next().map(String::as_str) {
-        Some("serve") => {}
-        Some("-h" | "--help") | None => {
-            return Err("mcp-tasks: the reference MCP Tasks server".into());
-        }
-        Some(other) => return Err(format!("unknown command: {other}")),
-    }
     let mut listen: SocketAddr = ([127, 0, 0, 1], 8787).into();
     let mut config = Config::default();
     let mut pkg = None;
@@ -53,6 +51,7 @@ fn parse(args: &[String]) -> Result<(SocketAddr, Config), String> {
             "--www" => config.www = PathBuf::from(value()?),
             "--pkg" => pkg = Some(PathBuf::from(value()?)),
             "--allow-origin" => config.allowed_origins.push(value()?),
+            "--task-tools" => config.task_tools = true,
             other => return Err(format!("unknown flag: {other}")),
         }
     }

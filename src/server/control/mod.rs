@@ -1,0 +1,253 @@
+//! Task-tools mode ([`Config::task_tools`](super::Config::task_tools)), for hosts that know
+//! nothing of tasks and time out long tool calls.
+//!
+//! A plain call of a long tool starts its task and answers at once with a `CallToolResult`
+//! that names the task in words a model can follow and in `structuredContent`. Ordinary
+//! tools then do what `tasks/*` does, over the same store and with the same owner binding
+//! (another owner's task is "not found"): `get_task_status`, `get_task_result`,
+//! `cancel_task`, `list_my_tasks`, and `answer_task_input` for the questions a task asks.
+//! Every answer comes at once; bad arguments give an `isError` result that says what to
+//! fix, never a protocol error.
+
+mod answer;
+mod cancel;
+mod view;
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use super::ctx::spawn_task;
+use super::state::Shared;
+use super::tools::{Def, object, text};
+use crate::id::TaskId;
+use crate::protocol::jsonrpc::ErrorObject;
+use crate::protocol::legacy::TaskSupport;
+use crate::receiver::Caller;
+use crate::task::{Task, TaskStatus};
+
+const GET_TASK_STATUS: &str = "get_task_status";
+const GET_TASK_RESULT: &str = "get_task_result";
+const CANCEL_TASK: &str = "cancel_task";
+const LIST_MY_TASKS: &str = "list_my_tasks";
+const ANSWER_TASK_INPUT: &str = "answer_task_input";
+
+/// Appended to the description of every long tool in task-tools mode.
+pub(super) const BACKGROUND_NOTE: &str = "Called without MCP task support, it starts a \
+    background task and answers at once with its taskId: follow it with get_task_status and \
+    collect the result with get_task_result.";
+
+pub(super) const TOOLS: &[Def] = &[
+    Def {
+        name: GET_TASK_STATUS,
+        description: "Shows how a background task is doing: its status (working, \
+                      input_required, completed, failed or cancelled), its latest status \
+                      message and timestamps, and, when it waits for input, the questions \
+                      to put to the user. Answers at once.",
+        support: TaskSupport::Forbidden,
+        schema: task_id_schema,
+        output: Some(view::status_schema),
+    },
+    Def {
+        name: GET_TASK_RESULT,
+        description: "Collects the result of a background task. Once the task is done this \
+                      is the result of the tool call that started it (an error result if it \
+                      failed); while it still runs, this says so at once instead of waiting.",
+        support: TaskSupport::Forbidden,
+        schema: task_id_schema,
+        output: Some(view::result_schema),
+    },
+    Def {
+        name: CANCEL_TASK,
+        description: "Stops a background task that is still running. A task that already \
+                      ended stays as it is.",
+        support: TaskSupport::Forbidden,
+        schema: task_id_schema,
+        output: Some(task_schema),
+    },
+    Def {
+        name: LIST_MY_TASKS,
+        description: "Lists your background tasks, oldest first, with their status. When \
+                      there are more, the answer has a cursor: pass it to see the next page.",
+        support: TaskSupport::Forbidden,
+        schema: || {
+            object(
+                json!({"cursor": {"type": "string",
+                    "description": "Where to continue: the nextCursor of an earlier answer."}}),
+                &[],
+            )
+        },
+        output: Some(view::list_schema),
+    },
+    Def {
+        name: ANSWER_TASK_INPUT,
+        description: "Answers a question a background task asked (get_task_status shows it \
+                      while the task is input_required). Put the question to the user and \
+                      pass on their answer; never answer for them. For a form question, \
+                      response holds the fields it asks for, e.g. {\"approve\": true}; to \
+                      refuse, set action to \"decline\" and leave response out. key is \
+                      needed only when several questions are open.",
+        support: TaskSupport::Forbidden,
+        schema: answer::input_schema,
+        output: Some(answer::output_schema),
+    },
+];
+
+/// Whether `name` is one of the control tools.
+pub(super) fn is_control(name: &str) -> bool {
+    TOOLS.iter().any(|d| d.name == name)
+}
+
+/// Starts tool `name` as a task for a caller that did not ask for one and answers with
+/// the task's handle.
+///
+/// The task runs without a progress token: the caller sees this call answered, so its
+/// token is spent and progress sent later would name a finished request.
+pub(super) fn start(
+    shared: &Arc<Shared>,
+    caller: &Caller,
+    name: &str,
+    args: Map<String, Value>,
+) -> Result<Map<String, Value>, ErrorObject> {
+    let task = {
+        let mut st = shared.lock();
+        let created =
+            st.receiver.store().create(&caller.owner, caller.generation, None, shared.now());
+        created.map_err(|e| e.to_error_object())?
+    };
+    spawn_task(shared.clone(), task.task_id.clone(), name.into(), args, None, None);
+    let id = task.task_id.as_str();
+    let follow = json!({"taskId": id});
+    let message = format!(
+        "Started task {id} for {name}; it runs in the background. Call get_task_status with \
+         {follow} to follow it, and get_task_result with {follow} to collect its result once \
+         it is done. cancel_task with {follow} stops it."
+    );
+    let mut content = task_fields(&task);
+    content.insert("tool".into(), Value::from(name));
+    Ok(with_structured(&message, false, content))
+}
+
+/// Runs control tool `name` for `caller`. Every outcome is a `CallToolResult`.
+pub(super) fn call(
+    shared: &Shared,
+    caller: &Caller,
+    name: &str,
+    args: &Map<String, Value>,
+) -> Map<String, Value> {
+    let outcome = match name {
+        GET_TASK_STATUS => view::status(shared, caller, args),
+        GET_TASK_RESULT => view::result(shared, caller, args),
+        CANCEL_TASK => cancel::cancel(shared, caller, args),
+        LIST_MY_TASKS => view::list(shared, caller, args),
+        ANSWER_TASK_INPUT => answer::answer(shared, caller, args),
+        _ => Err(format!("Unknown tool: {name}")),
+    };
+    outcome.unwrap_or_else(|message| text(&message, true))
+}
+
+/// What a control tool gives back: its result, or what was wrong, said as an `isError`
+/// result.
+type Outcome = Result<Map<String, Value>, String>;
+
+/// The `taskId` argument.
+fn task_id_arg(args: &Map<String, Value>) -> Result<TaskId, String> {
+    match args.get("taskId") {
+        Some(Value::String(s)) if !s.is_empty() => Ok(TaskId::from(s.as_str())),
+        None | Some(Value::Null) => Err("taskId is required: the id the tool call that \
+                                         started the task answered with"
+            .into()),
+        Some(_) => Err("taskId must be a string, as the tool call that started the task \
+                        gave it"
+            .into()),
+    }
+}
+
+/// What a caller is told about a task it may not see, one that never existed and one
+/// that expired alike, so that nothing leaks about other callers' tasks.
+fn not_found(id: &TaskId) -> String {
+    format!(
+        "No task {id} here: the id is wrong, the task expired, or it was started by someone \
+         else. list_my_tasks shows yours."
+    )
+}
+
+/// A result with `message` as its text and `content` as its `structuredContent`.
+fn with_structured(
+    message: &str,
+    is_error: bool,
+    content: Map<String, Value>,
+) -> Map<String, Value> {
+    let mut result = text(message, is_error);
+    result.insert("structuredContent".into(), Value::Object(content));
+    result
+}
+
+/// A task's metadata as the control tools report it (the 2026-07-28 field names).
+fn task_fields(task: &Task) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("taskId".into(), Value::from(task.task_id.as_str()));
+    m.insert("status".into(), Value::from(task.status().as_str()));
+    if let Some(message) = &task.status_message {
+        m.insert("statusMessage".into(), Value::from(message.as_str()));
+    }
+    m.insert("createdAt".into(), Value::from(task.created_at.as_str()));
+    m.insert("lastUpdatedAt".into(), Value::from(task.last_updated_at.as_str()));
+    if let Some(ttl) = task.ttl_ms {
+        m.insert("ttlMs".into(), Value::from(ttl));
+    }
+    if let Some(poll) = task.poll_interval_ms {
+        m.insert("pollIntervalMs".into(), Value::from(poll));
+    }
+    m
+}
+
+/// The JSON Schema properties of [`task_fields`].
+fn task_properties() -> Map<String, Value> {
+    let statuses: Vec<&str> = TaskStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let props = json!({
+        "taskId": {"type": "string"},
+        "status": {"type": "string", "enum": statuses},
+        "statusMessage": {"type": "string"},
+        "createdAt": {"type": "string", "format": "date-time"},
+        "lastUpdatedAt": {"type": "string", "format": "date-time"},
+        "ttlMs": {"type": "integer", "description": "How long the task is kept, from its creation."},
+        "pollIntervalMs": {"type": "integer", "description": "How often to check on it."}
+    });
+    match props {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// An object schema over the task fields plus `extra` properties.
+fn task_schema_with(extra: Value, required: &[&str]) -> Value {
+    let mut props = task_properties();
+    if let Value::Object(extra) = extra {
+        props.extend(extra);
+    }
+    object(Value::Object(props), required)
+}
+
+fn task_schema() -> Value {
+    task_schema_with(json!({}), &["taskId", "status", "createdAt", "lastUpdatedAt"])
+}
+
+fn task_id_schema() -> Value {
+    object(
+        json!({"taskId": {"type": "string",
+            "description": "The task's id, as the tool call that started it answered."}}),
+        &["taskId"],
+    )
+}
+
+/// How a task's status reads in a sentence.
+fn status_words(status: TaskStatus) -> &'static str {
+    match status {
+        TaskStatus::Working => "still working",
+        TaskStatus::InputRequired => "waiting for input",
+        TaskStatus::Completed => "completed",
+        TaskStatus::Failed => "failed",
+        TaskStatus::Cancelled => "cancelled",
+    }
+}
