@@ -231,7 +231,7 @@ step_native() {
   CLEANUP_PATHS+=("$log")
   if MCP_TASKS_PEER_TS="${urls[ts]}" MCP_TASKS_PEER_PY="${urls[py]}" \
     MCP_TASKS_PEER_RMCP="${urls[rmcp]}" MCP_TASKS_PEER_OURS="${urls[ours]}" \
-    cargo test "${CARGO_LOCKED[@]}" --features cli --test native_peers -- --ignored 2>&1 | tee "$log"; then
+    cargo test "${CARGO_LOCKED[@]}" --features cli --test native_peers -- --ignored --nocapture 2>&1 | tee "$log"; then
     :
   else
     PEER_FAILURES+=("native_peers")

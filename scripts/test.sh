@@ -175,6 +175,14 @@ step_interop_plain() {
   stop_serve
 }
 
+# The requestor engine on the native driver, and `mcp-tasks call`, against every server
+# we interoperate with: the TS and Python SDK servers, the rmcp server and our own, each
+# started by peers.sh (which also prints the poll-schedule figures).
+step_interop_native() {
+  bash "$ROOT/scripts/peers.sh" --native | tee "$TMP_DIR/peers-native.log"
+  tally_summary "$TMP_DIR/peers-native.log"
+}
+
 # The npm package, built and run in Node, headless Chromium and workerd, with its types
 # and size report (scripts/wasm.sh).
 step_wasm_package() {
@@ -202,6 +210,7 @@ main() {
   run_step "wasm imports nothing from env" step_wasm_imports
   run_step "interop: SDK clients and conformance suite against mcp-tasks serve" step_interop
   run_step "interop: a host without tasks against mcp-tasks serve --task-tools" step_interop_plain
+  run_step "interop: the engine and mcp-tasks call against the SDK, rmcp and our servers" step_interop_native
   run_step "npm package: wasm tests, Node, Chromium, workerd, types, size" step_wasm_package
   run_step "demo page: Playwright in headless Chromium" step_demo
   print_step_times

@@ -87,20 +87,19 @@ step_build() {
   node "$ROOT/scripts/check-wasm-imports.mjs" "$ROOT/pkg/mcp_tasks_bg.wasm"
 }
 
-# start_server LOG PATTERN COMMAND...: starts a server in the background and prints the URL
-# it announces (the first match of PATTERN's capture in its log).
+# start_server LOG PATTERN COMMAND...: starts a server in the background and sets
+# SERVER_URL to the URL it announces (PATTERN's capture in its log). Not to be called in
+# $(...): the PID must reach PIDS in this shell, or the server outlives the script.
 start_server() {
-  local log="$1" pattern="$2" url="" i
+  local log="$1" pattern="$2" i
   shift 2
+  SERVER_URL=""
   : >"$log"
   "$@" >"$log" 2>&1 &
   PIDS+=($!)
   for ((i = 0; i < 200; i++)); do
-    url="$(sed -n "s/$pattern/\\1/p" "$log" | head -n 1)"
-    if [[ -n "$url" ]]; then
-      echo "$url"
-      return 0
-    fi
+    SERVER_URL="$(sed -n "s/$pattern/\\1/p" "$log" | head -n 1)"
+    if [[ -n "$SERVER_URL" ]]; then return 0; fi
     sleep 0.1
   done
   cat "$log" >&2
@@ -114,11 +113,13 @@ step_servers() {
   cargo build "${CARGO_LOCKED[@]}" --features "$features" --bin mcp-tasks
   mkdir -p "$www"
   cp tests/js/examples/page.html "$www/index.html"
-  MCP_URL="$(start_server "$TMP_DIR/serve.log" '^mcp-tasks: MCP at \(.*\)$' \
-    "$CARGO_TARGET_DIR/debug/mcp-tasks" serve --listen 127.0.0.1:0 --www "$www" --pkg "$ROOT/pkg")"
+  start_server "$TMP_DIR/serve.log" '^mcp-tasks: MCP at \(.*\)$' \
+    "$CARGO_TARGET_DIR/debug/mcp-tasks" serve --listen 127.0.0.1:0 --www "$www" --pkg "$ROOT/pkg"
+  MCP_URL="$SERVER_URL"
   PAGE_URL="${MCP_URL%/mcp}/"
   port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
-  TS_URL="$(start_server "$TMP_DIR/ts-server.log" '^listening on \(.*\)$' node tests/peers/ts-server.mjs "$port")"
+  start_server "$TMP_DIR/ts-server.log" '^listening on \(.*\)$' node tests/peers/ts-server.mjs "$port"
+  TS_URL="$SERVER_URL"
   export MCP_URL TS_URL PAGE_URL PKG_WEB="$ROOT/pkg" PKG_NODE="$ROOT/pkg-node"
   echo "mcp-tasks serve: $MCP_URL   TypeScript SDK server: $TS_URL"
 }

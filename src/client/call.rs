@@ -19,8 +19,10 @@ use super::schedule::follow_until;
 pub(super) enum Step {
     /// `tools/call` (again, for a retry or a multi-round answer).
     Send,
-    /// Resume the `tools/call` SSE stream with `GET` + `Last-Event-ID` (2025-11-25).
+    /// Resume a broken SSE stream with `GET` + `Last-Event-ID` (2025-11-25).
     Resume {
+        /// The request whose stream it was.
+        kind: super::RequestKind,
         /// The request whose response the stream owes.
         rpc: RequestId,
         /// Where to resume.
@@ -72,6 +74,8 @@ pub(super) struct Followed {
     /// `createdAt + ttl`, when the task has a TTL.
     pub expires_at: Option<UnixMillis>,
     pub poll_interval_ms: Option<u64>,
+    /// The newest `lastUpdatedAt` seen: older reports are stale, not news.
+    pub last_updated_at: Option<UnixMillis>,
 }
 
 /// How a reported status relates to the one kept.
@@ -109,17 +113,33 @@ pub(super) enum Observation {
     Regression { kept: TaskStatus, reported: TaskStatus },
 }
 
+/// What a peer reported about a task.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct Report<'a> {
+    pub message: Option<&'a str>,
+    pub poll_interval_ms: Option<u64>,
+    pub expires_at: Option<UnixMillis>,
+    pub last_updated_at: Option<UnixMillis>,
+}
+
 impl Followed {
-    /// Records what a peer reported, keeping the first terminal status.
-    pub(super) fn observe(
-        &mut self,
-        reported: TaskStatus,
-        message: Option<&str>,
-        poll_interval_ms: Option<u64>,
-        expires_at: Option<UnixMillis>,
-    ) -> Observation {
+    /// Records what a peer reported, keeping the first terminal status. A report older
+    /// than one already seen (a poll answer overtaken by a notification) changes nothing:
+    /// it is stale, not a contradiction.
+    pub(super) fn observe(&mut self, reported: TaskStatus, report: Report<'_>) -> Observation {
+        let Report { message, poll_interval_ms, expires_at, last_updated_at } = report;
+        let (newer, stale) = match (last_updated_at, self.last_updated_at) {
+            (Some(new), Some(seen)) => (new > seen, new < seen),
+            _ => (true, false),
+        };
+        if stale {
+            return Observation::Unchanged;
+        }
         match status_change(self.status, reported) {
-            StatusChange::Regression => Observation::Regression { kept: self.status, reported },
+            StatusChange::Regression if newer => {
+                Observation::Regression { kept: self.status, reported }
+            }
+            StatusChange::Regression => Observation::Unchanged,
             // A terminal task's record is frozen, its message included.
             StatusChange::Same if self.status.is_terminal() => Observation::Unchanged,
             change => {
@@ -128,6 +148,9 @@ impl Followed {
                 }
                 if expires_at.is_some() {
                     self.expires_at = expires_at;
+                }
+                if last_updated_at.is_some() {
+                    self.last_updated_at = last_updated_at;
                 }
                 let message_changed = self.status_message.as_deref() != message;
                 self.status = reported;
@@ -192,6 +215,9 @@ pub(super) struct Call {
     /// Answers in the `tasks/update` in flight.
     pub sending: InputResponses,
     pub update_failures: u32,
+    /// A -32602 from `tasks/result`, kept until a `tasks/get` says whether it was the
+    /// task's stored error or "no such task".
+    pub stored_error: Option<crate::protocol::jsonrpc::ErrorObject>,
 }
 
 impl Call {
@@ -226,6 +252,7 @@ impl Call {
             outbox: InputResponses::new(),
             sending: InputResponses::new(),
             update_failures: 0,
+            stored_error: None,
         }
     }
 
@@ -255,7 +282,12 @@ mod tests {
             status_message: None,
             expires_at: None,
             poll_interval_ms: None,
+            last_updated_at: None,
         }
+    }
+
+    fn at(ms: u64, message: Option<&str>) -> Report<'_> {
+        Report { message, last_updated_at: Some(UnixMillis(ms)), ..Report::default() }
     }
 
     #[test]
@@ -278,20 +310,37 @@ mod tests {
     #[test]
     fn observe_keeps_the_first_terminal_and_freezes_its_message() {
         let mut f = followed(Working);
-        assert_eq!(f.observe(Working, Some("1/3"), Some(500), None), Observation::Changed);
-        assert_eq!(f.observe(Working, Some("1/3"), None, None), Observation::Unchanged);
+        let interval = Report { message: Some("1/3"), poll_interval_ms: Some(500), ..at(1, None) };
+        assert_eq!(f.observe(Working, interval), Observation::Changed);
+        assert_eq!(f.observe(Working, at(2, Some("1/3"))), Observation::Unchanged);
         assert_eq!(f.poll_interval_ms, Some(500));
-        assert_eq!(f.observe(Failed, Some("boom"), None, None), Observation::Changed);
+        assert_eq!(f.observe(Failed, at(3, Some("boom"))), Observation::Changed);
         assert_eq!(
-            f.observe(Working, Some("again"), None, None),
+            f.observe(Working, at(4, Some("again"))),
             Observation::Regression { kept: Failed, reported: Working }
         );
         assert_eq!(
-            f.observe(Completed, None, None, None),
+            f.observe(Completed, at(5, None)),
             Observation::Regression { kept: Failed, reported: Completed }
         );
-        assert_eq!(f.observe(Failed, Some("other"), None, None), Observation::Unchanged);
+        assert_eq!(f.observe(Failed, at(6, Some("other"))), Observation::Unchanged);
         assert_eq!((f.status, f.status_message.as_deref()), (Failed, Some("boom")));
+    }
+
+    #[test]
+    fn stale_reports_are_not_contradictions() {
+        let mut f = followed(Working);
+        assert_eq!(f.observe(Completed, at(10, None)), Observation::Changed);
+        // A poll answered before the task ended, delivered after the notification.
+        assert_eq!(f.observe(Working, at(9, None)), Observation::Unchanged);
+        assert_eq!(f.observe(Working, at(10, None)), Observation::Unchanged);
+        assert_eq!(f.status, Completed);
+        let mut g = followed(Working);
+        assert_eq!(g.observe(InputRequired, at(5, None)), Observation::Changed);
+        assert_eq!(g.observe(Working, at(4, None)), Observation::Unchanged);
+        assert_eq!(g.status, InputRequired);
+        // Without timestamps every report counts.
+        assert_eq!(g.observe(Working, Report::default()), Observation::Changed);
     }
 
     #[test]

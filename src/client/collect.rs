@@ -7,19 +7,17 @@ use crate::protocol::extension::{self as ext, DetailedTask, TaskState, ToolCallR
 use crate::protocol::http::ExchangeId;
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::protocol::legacy::{
-    CallToolResponse, CallToolResult, CancelTaskResult, GetTaskResult, TaskPayloadResult,
-    WireShape, WireTask,
+    CallToolResponse, CallToolResult, GetTaskResult, TaskPayloadResult, WireShape, WireTask,
 };
 use crate::task::{Generation, InputRequests, Task, TaskStatus};
 use crate::time::UnixMillis;
 
-use super::call::{Cancel, Observation, Rounds, Stage, Step};
+use super::call::{Observation, Report, Rounds, Stage, Step};
 use super::drive::Completion;
 use super::error::{ClientError, RequestKind};
 use super::event::{CallOutcome, Event, Failure};
 use super::exchange::{Exchange, Problem};
 use super::input::Route;
-use super::schedule::backoff_delay;
 use super::{CallId, Engine};
 
 type Reply = Result<Map<String, Value>, ErrorObject>;
@@ -49,29 +47,20 @@ impl Engine {
                     status,
                 }))
             }
+            // 405 to a request (e.g. a resumption the server does not offer): retry the
+            // usual way, within the retry budget.
+            Completion::Problem(Problem::NotAllowed) => Completion::Problem(Problem::Transient {
+                error: ClientError::UnexpectedStatus { request: exchange.kind, status: 405 },
+                retry_after_ms: None,
+            }),
             other => other,
         };
         match (exchange.kind, completion) {
             (RequestKind::CallTool, Completion::Reply(r)) => self.on_tool_reply(now, id, r),
             (RequestKind::CallTool, Completion::Problem(p)) => {
-                let retry = match (&exchange.rpc, &exchange.last_event_id, &p) {
-                    (Some(rpc), Some(last), Problem::Transient { .. })
-                        if self.conn.generation == Some(Generation::Legacy) =>
-                    {
-                        Step::Resume { rpc: rpc.clone(), last_event_id: last.clone() }
-                    }
-                    _ => Step::Send,
-                };
-                // A resumption the server does not offer falls back to a fresh request.
-                let p = match p {
-                    Problem::NotAllowed => Problem::Transient {
-                        error: ClientError::UnexpectedStatus {
-                            request: RequestKind::CallTool,
-                            status: 405,
-                        },
-                        retry_after_ms: None,
-                    },
-                    p => p,
+                let (retry, p) = match self.resumption(exchange, p) {
+                    Ok(resume) => resume,
+                    Err(p) => (Step::Send, p),
                 };
                 self.primary_problem(now, id, p, retry);
             }
@@ -79,12 +68,48 @@ impl Engine {
             (RequestKind::GetTask, Completion::Problem(p)) => {
                 self.primary_problem(now, id, p, Step::Poll)
             }
+            (RequestKind::TaskResult, Completion::Problem(p)) => match self.resumption(exchange, p)
+            {
+                Ok((step, p)) => self.primary_problem(now, id, p, step),
+                Err(p) => self.on_result(now, id, Completion::Problem(p)),
+            },
             (RequestKind::TaskResult, c) => self.on_result(now, id, c),
             (RequestKind::CancelTask, c) => self.on_cancel_reply(now, id, c),
             (RequestKind::UpdateTask, c) => self.on_update_reply(now, id, c),
             _ => {}
         }
         self.arm(now, id);
+    }
+
+    /// A broken 2025-11-25 stream is resumed once, after its `retry`, from its last event
+    /// id; a resumption that brings no answer falls back to the request's usual retry.
+    /// Streams the engine closed itself (time limits) are not resumed.
+    fn resumption(
+        &self,
+        exchange: &Exchange,
+        problem: Problem,
+    ) -> Result<(Step, Problem), Problem> {
+        let legacy = self.conn.generation == Some(Generation::Legacy);
+        match (&exchange.rpc, &exchange.last_event_id, problem) {
+            (
+                Some(rpc),
+                Some(last),
+                Problem::Transient {
+                    error:
+                        error @ (ClientError::Transport { .. } | ClientError::MissingResponse { .. }),
+                    retry_after_ms,
+                },
+            ) if legacy && !exchange.resumed => {
+                let step = Step::Resume {
+                    kind: exchange.kind,
+                    rpc: rpc.clone(),
+                    last_event_id: last.clone(),
+                };
+                let retry_after_ms = retry_after_ms.or(exchange.retry_ms);
+                Ok((step, Problem::Transient { error, retry_after_ms }))
+            }
+            (_, _, p) => Err(p),
+        }
     }
 
     fn on_tool_reply(&mut self, now: UnixMillis, id: CallId, reply: Reply) {
@@ -195,13 +220,7 @@ impl Engine {
             }
         };
         match read {
-            Ok(observed) => {
-                if let Some(call) = self.calls.get_mut(&id) {
-                    call.failures = 0;
-                    call.peer_errors = 0;
-                }
-                self.observe(now, id, observed, true);
-            }
+            Ok(observed) => self.observe(now, id, observed, true),
             Err(e) => {
                 let error = ClientError::malformed_result(RequestKind::GetTask, e);
                 self.primary_problem(now, id, Problem::Peer(error), Step::Poll);
@@ -221,13 +240,25 @@ impl Engine {
     ) {
         let Some(call) = self.calls.get_mut(&id) else { return };
         let Some(task) = call.task.as_mut() else { return };
-        let (task_id, status, message, poll, expires) = observed.fields();
+        let (task_id, status, message, poll, expires, updated) = observed.fields();
         if task_id != task.task_id {
             let error = ClientError::WrongTask { expected: task.task_id.clone(), got: task_id };
             return self.primary_problem(now, id, Problem::Peer(error), Step::Poll);
         }
+        if schedule {
+            // A good answer to a request of the call's own: the failure counts start over.
+            call.failures = 0;
+            call.peer_errors = 0;
+        }
+        let Some(task) = call.task.as_mut() else { return };
         let before = task.status;
-        match task.observe(status, message.as_deref(), poll, expires) {
+        let report = Report {
+            message: message.as_deref(),
+            poll_interval_ms: poll,
+            expires_at: expires,
+            last_updated_at: Some(updated),
+        };
+        match task.observe(status, report) {
             Observation::Regression { kept, reported } => {
                 let error = ClientError::TerminalRegression { task_id, kept, reported };
                 self.emit(Event::ProtocolViolation { call: Some(id), error });
@@ -243,6 +274,12 @@ impl Engine {
         let Some(task) = &call.task else { return };
         let kept = task.status;
         let legacy = task.generation == Generation::Legacy;
+        if !kept.is_terminal() {
+            // A live task: an earlier -32602 from `tasks/result` was not its outcome.
+            if let Some(call) = self.calls.get_mut(&id) {
+                call.stored_error = None;
+            }
+        }
         if let Observed::Detailed(detailed) = observed {
             if detailed.status() == kept {
                 match detailed.state {
@@ -302,10 +339,18 @@ impl Engine {
                     self.primary_problem(now, id, Problem::Peer(e), Step::Poll);
                 }
             },
-            Completion::Reply(Err(error)) => {
-                if error.code == ErrorCode::INVALID_PARAMS && task.status != TaskStatus::Failed {
+            // -32602 is both "no such task" and a possible stored error of a failed task:
+            // a `tasks/get` tells which (a completed task cannot have ended in an error).
+            Completion::Reply(Err(error)) if error.code == ErrorCode::INVALID_PARAMS => {
+                if task.status == TaskStatus::Completed {
                     return self.gone(now, id);
                 }
+                if let Some(call) = self.calls.get_mut(&id) {
+                    call.stored_error = Some(error);
+                }
+                self.schedule(now, id, Step::Poll, now);
+            }
+            Completion::Reply(Err(error)) => {
                 self.infer_terminal(id, TaskStatus::Failed);
                 self.finish(now, id, CallOutcome::Failed(Failure::Rpc(error)));
             }
@@ -320,146 +365,6 @@ impl Engine {
             Completion::Problem(p) => self.primary_problem(now, id, p, Step::Result),
             Completion::Ended | Completion::Http { .. } => self.schedule(now, id, Step::Poll, now),
         }
-    }
-
-    fn on_cancel_reply(&mut self, now: UnixMillis, id: CallId, completion: Completion) {
-        let Some(generation) =
-            self.calls.get(&id).and_then(|c| c.task.as_ref()).map(|t| t.generation)
-        else {
-            return;
-        };
-        match (generation, completion) {
-            (Generation::Legacy, Completion::Reply(Ok(result))) => {
-                match CancelTaskResult::from_map(result) {
-                    Ok(r) => {
-                        self.observe(now, id, Observed::Legacy(r.task), false);
-                        let Some(task) = self.calls.get(&id).and_then(|c| c.task.as_ref()) else {
-                            return;
-                        };
-                        if task.status == TaskStatus::Cancelled {
-                            // Synchronous: the task is cancelled, whatever is still in flight.
-                            let status_message = task.status_message.clone();
-                            self.finish(now, id, CallOutcome::Cancelled { status_message });
-                        } else if !task.status.is_terminal() {
-                            // A cancel that left the task live: see what it does.
-                            self.schedule_poll_if_idle(now, id);
-                        }
-                    }
-                    Err(e) => {
-                        let error = ClientError::malformed_result(RequestKind::CancelTask, e);
-                        self.emit(Event::ProtocolViolation { call: Some(id), error });
-                        self.schedule_poll_if_idle(now, id);
-                    }
-                }
-            }
-            (Generation::Extension, Completion::Reply(Ok(_))) => {
-                let until = now.saturating_add(self.config.cancel_wait_ms);
-                if let Some(call) = self.calls.get_mut(&id) {
-                    call.cancel = Cancel::Acked { until };
-                }
-                self.schedule_poll_if_idle(now, id);
-            }
-            // 2025-11-25 rejects a cancel of a finished task with -32602: the cancel
-            // has nothing left to do, and a fresh `tasks/get` says how the task ended.
-            (_, Completion::Reply(Err(error))) if error.code == ErrorCode::INVALID_PARAMS => {
-                if generation == Generation::Extension {
-                    return self.gone(now, id);
-                }
-                self.schedule_poll_if_idle(now, id);
-            }
-            (_, Completion::Reply(Err(error))) => {
-                self.cancel_failed(id, ClientError::Rpc { request: RequestKind::CancelTask, error })
-            }
-            (_, Completion::Problem(Problem::Transient { error, retry_after_ms })) => {
-                let backoff = self.config.backoff;
-                let Some(call) = self.calls.get_mut(&id) else { return };
-                call.cancel_failures += 1;
-                if call.cancel_failures > backoff.max_attempts {
-                    return self.cancel_failed(id, error);
-                }
-                let attempt = call.cancel_failures;
-                let delay = retry_after_ms
-                    .unwrap_or_else(|| backoff_delay(&backoff, attempt, &mut self.rng));
-                if let Some(call) = self.calls.get_mut(&id) {
-                    call.cancel_at = Some(now.saturating_add(delay));
-                }
-            }
-            (_, Completion::Problem(Problem::SessionLost)) => {
-                if let Some(call) = self.calls.get_mut(&id) {
-                    call.cancel_at = Some(now);
-                }
-            }
-            (_, Completion::Problem(Problem::Peer(error) | Problem::Fatal(error))) => {
-                self.cancel_failed(id, error)
-            }
-            (_, other) => {
-                let status = match other {
-                    Completion::Http { status, .. } => status,
-                    _ => 405,
-                };
-                self.cancel_failed(
-                    id,
-                    ClientError::UnexpectedStatus { request: RequestKind::CancelTask, status },
-                )
-            }
-        }
-    }
-
-    fn cancel_failed(&mut self, id: CallId, error: ClientError) {
-        if let Some(call) = self.calls.get_mut(&id) {
-            call.cancel = Cancel::None;
-            call.cancel_failures = 0;
-        }
-        self.emit(Event::CancelFailed { call: id, error });
-    }
-
-    fn schedule_poll_if_idle(&mut self, now: UnixMillis, id: CallId) {
-        if self.calls.get(&id).is_some_and(|c| c.primary.is_none()) {
-            self.schedule(now, id, Step::Poll, now);
-        }
-    }
-
-    fn on_update_reply(&mut self, now: UnixMillis, id: CallId, completion: Completion) {
-        let backoff = self.config.backoff;
-        let Some(call) = self.calls.get_mut(&id) else { return };
-        let sent = std::mem::take(&mut call.sending);
-        let error = match completion {
-            Completion::Reply(Ok(_)) => {
-                call.update_failures = 0;
-                return self.send_update(now, id);
-            }
-            // The task is gone; the next poll says how.
-            Completion::Reply(Err(e)) if e.code == ErrorCode::INVALID_PARAMS => return,
-            Completion::Reply(Err(error)) => {
-                ClientError::Rpc { request: RequestKind::UpdateTask, error }
-            }
-            Completion::Problem(Problem::Transient { error, retry_after_ms }) => {
-                call.update_failures += 1;
-                if call.update_failures <= backoff.max_attempts {
-                    // Put the answers back in front of anything newer for the same keys.
-                    let mut outbox = sent;
-                    outbox.append(&mut call.outbox);
-                    call.outbox = outbox;
-                    let attempt = call.update_failures;
-                    let delay = retry_after_ms
-                        .unwrap_or_else(|| backoff_delay(&backoff, attempt, &mut self.rng));
-                    if let Some(call) = self.calls.get_mut(&id) {
-                        call.update_at = Some(now.saturating_add(delay));
-                    }
-                    return;
-                }
-                error
-            }
-            Completion::Problem(Problem::Peer(error) | Problem::Fatal(error)) => error,
-            Completion::Problem(_) | Completion::Ended | Completion::Http { .. } => {
-                ClientError::MissingResponse { request: RequestKind::UpdateTask }
-            }
-        };
-        let inputs: Vec<_> = sent.keys().filter_map(|k| call.surfaced.get(k).copied()).collect();
-        for input in inputs {
-            self.emit(Event::InputFailed { input, error: error.clone() });
-        }
-        self.send_update(now, id);
     }
 
     /// Ends the call with a tool result: `isError: true` is a failure in either generation.
@@ -503,7 +408,8 @@ impl Observed {
     #[allow(clippy::type_complexity)]
     fn fields(
         &self,
-    ) -> (crate::id::TaskId, TaskStatus, Option<String>, Option<u64>, Option<UnixMillis>) {
+    ) -> (crate::id::TaskId, TaskStatus, Option<String>, Option<u64>, Option<UnixMillis>, UnixMillis)
+    {
         match self {
             Self::Legacy(t) => (
                 t.task_id.clone(),
@@ -511,6 +417,7 @@ impl Observed {
                 t.status_message.clone(),
                 t.poll_interval,
                 t.ttl.map(|ttl| t.created_at.millis().saturating_add(ttl)),
+                t.last_updated_at.millis(),
             ),
             Self::Detailed(d) => (
                 d.fields.task_id.clone(),
@@ -518,6 +425,7 @@ impl Observed {
                 d.fields.status_message.clone(),
                 d.fields.poll_interval_ms,
                 d.fields.ttl_ms.map(|ttl| d.fields.created_at.millis().saturating_add(ttl)),
+                d.fields.last_updated_at.millis(),
             ),
         }
     }

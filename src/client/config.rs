@@ -88,6 +88,8 @@ pub struct Config {
     pub backoff: BackoffPolicy,
     /// How long a request may take to answer before it is aborted and retried.
     pub request_timeout_ms: u64,
+    /// The same for `tools/call`, whose plain answer may come only when the tool is done.
+    pub call_timeout_ms: u64,
     /// How long a 2025-11-25 `tasks/result` stream for input stays open before the engine
     /// drops it and polls again.
     pub result_stream_ms: u64,
@@ -114,7 +116,7 @@ pub struct Config {
 
 impl Config {
     /// Defaults for `endpoint`: auto-detected generation, 1 s default poll (100 ms floor,
-    /// 30 s cap), 30 s request timeout, 60 s grace past the TTL.
+    /// 30 s cap), 30 s request timeout (5 min for `tools/call`), 60 s grace past the TTL.
     pub fn new(endpoint: impl Into<String>) -> Self {
         Self {
             endpoint: endpoint.into(),
@@ -125,6 +127,7 @@ impl Config {
             poll: PollPolicy::default(),
             backoff: BackoffPolicy::default(),
             request_timeout_ms: 30_000,
+            call_timeout_ms: 300_000,
             result_stream_ms: 60_000,
             stream_max_ms: 300_000,
             ttl_grace_ms: 60_000,

@@ -40,6 +40,8 @@ pub(super) struct Connection {
     pub failures: u32,
     /// The connection attempt in flight.
     pub exchange: Option<ExchangeId>,
+    /// `server/discover` was tried in this attempt to connect.
+    pub discovered: bool,
 }
 
 /// A connection taken over from a task reference instead of a handshake.
@@ -75,6 +77,7 @@ impl Connection {
             info: None,
             failures: 0,
             exchange: None,
+            discovered: false,
         }
     }
 

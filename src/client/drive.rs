@@ -58,8 +58,12 @@ impl Engine {
         if let Some(rpc) = &exchange.rpc {
             self.awaiting.insert(rpc.clone(), id);
         }
+        let limit = match exchange.kind {
+            RequestKind::CallTool => self.config.call_timeout_ms,
+            _ => self.config.request_timeout_ms,
+        };
         self.exchanges.insert(id, exchange);
-        self.timers.set(TimerKey::Exchange(id), now.saturating_add(self.config.request_timeout_ms));
+        self.timers.set(TimerKey::Exchange(id), now.saturating_add(limit));
         self.out.push_back(Output::Transmit(request));
         id
     }
@@ -73,11 +77,24 @@ impl Engine {
         method: &str,
         params: Map<String, Value>,
     ) -> ExchangeId {
+        self.send_rpc_with(now, kind, purpose, method, params, Vec::new())
+    }
+
+    /// [`send_rpc`](Self::send_rpc) with extra 2026-07-28 headers (`Mcp-Param-*`).
+    pub(super) fn send_rpc_with(
+        &mut self,
+        now: UnixMillis,
+        kind: RequestKind,
+        purpose: Purpose,
+        method: &str,
+        params: Map<String, Value>,
+        extra: Vec<(String, String)>,
+    ) -> ExchangeId {
         let rpc = self.alloc_rpc();
         let id = self.alloc_exchange();
         let (request, session) = match self.conn.generation {
             Some(Generation::Extension) => {
-                (extension::post(&self.config, id, rpc.clone(), method, params), None)
+                (extension::post(&self.config, id, rpc.clone(), method, params, extra), None)
             }
             _ => {
                 let msg = legacy::rpc(rpc.clone(), method, Some(params));

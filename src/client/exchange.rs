@@ -69,6 +69,8 @@ pub(super) struct Exchange {
     pub answered: bool,
     /// The SSE stream's last event id and `retry`, kept for resumption.
     pub last_event_id: Option<String>,
+    /// A `GET` resuming the stream of an earlier request.
+    pub resumed: bool,
     pub retry_ms: Option<u64>,
 }
 
@@ -123,6 +125,7 @@ impl Exchange {
             retry_after_ms: None,
             answered: false,
             last_event_id: None,
+            resumed: false,
             retry_ms: None,
         }
     }
@@ -144,11 +147,13 @@ impl Exchange {
         self.retry_after_ms =
             head.headers.get("retry-after").and_then(|v| parse_retry_after(v, now));
         self.reading = match head.status {
+            // Accepted notifications and responses carry no message, whatever the
+            // Content-Type says (the Python SDK sends `application/json` with no body).
+            202 | 204 => Reading::Empty,
             200..=299 if head.is_event_stream() => {
                 Reading::Sse(SseDecoder::resuming(max_event_bytes, last_event_id))
             }
             200..=299 if head.is_json() => Reading::Json(Vec::new()),
-            202 | 204 => Reading::Empty,
             200..=299 if self.rpc.is_none() && self.kind != RequestKind::Stream => Reading::Empty,
             200..=299 => {
                 let content_type = head.headers.get("content-type").map(str::to_owned);
@@ -209,6 +214,10 @@ impl Exchange {
     pub(super) fn on_end(&mut self) -> (Vec<Incoming>, Ending) {
         let kind = self.kind;
         match std::mem::replace(&mut self.reading, Reading::Empty) {
+            // A message that expects no response may be acknowledged with an empty body.
+            Reading::Json(buf) if self.rpc.is_none() && buf.trim_ascii().is_empty() => {
+                (Vec::new(), Ending::Done)
+            }
             Reading::Json(buf) => (vec![parse(kind, &buf)], Ending::Done),
             Reading::Failed(buf) => {
                 let error = match Message::from_slice(&buf) {
@@ -282,6 +291,23 @@ mod tests {
     }
 
     #[test]
+    fn accepted_notifications_carry_no_message_whatever_their_content_type() {
+        let mut x = Exchange::new(RequestKind::Initialized, Purpose::Connect, None);
+        x.on_head(&head(202, Some("application/json")), UnixMillis(0), 1024, None).unwrap();
+        assert!(x.on_chunk(b"", 1024).unwrap().is_empty());
+        assert!(matches!(x.on_end(), (items, Ending::Done) if items.is_empty()));
+        let mut x = Exchange::new(RequestKind::Initialized, Purpose::Connect, None);
+        x.on_head(&head(200, Some("application/json")), UnixMillis(0), 1024, None).unwrap();
+        assert!(matches!(x.on_end(), (items, Ending::Done) if items.is_empty()));
+        let mut x = exchange();
+        x.on_head(&head(200, Some("application/json")), UnixMillis(0), 1024, None).unwrap();
+        assert!(
+            matches!(x.on_end().0.as_slice(), [Incoming::Bad(_)]),
+            "a request's empty body is an error"
+        );
+    }
+
+    #[test]
     fn sse_events_are_messages_and_others_are_skipped() {
         let mut x = exchange();
         x.on_head(&head(200, Some("text/event-stream")), UnixMillis(0), 1024, None).unwrap();
@@ -328,6 +354,31 @@ mod tests {
             .unwrap();
         let (_, end) = x.on_end();
         assert!(matches!(end, Ending::Http { status: 429, error: Some(e) } if e.code.0 == -32000));
+    }
+
+    proptest::proptest! {
+        /// Any head and any bytes, cut anywhere: typed results, never a panic.
+        #[test]
+        fn reading_never_panics(
+            status in 100u16..600,
+            content_type in proptest::sample::select(vec![None, Some("application/json"), Some("text/event-stream"), Some("text/html"), Some("")]),
+            chunks in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64), 0..6),
+            retry_after in proptest::option::of(".{0,12}"),
+        ) {
+            let mut h = head(status, content_type);
+            if let Some(r) = retry_after {
+                h.headers.push("Retry-After", r);
+            }
+            let mut x = exchange();
+            if x.on_head(&h, UnixMillis(0), 128, None).is_ok() {
+                for c in &chunks {
+                    if x.on_chunk(c, 256).is_err() {
+                        break;
+                    }
+                }
+                let _ = x.on_end();
+            }
+        }
     }
 
     #[test]

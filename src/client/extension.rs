@@ -38,13 +38,46 @@ pub(super) fn request_meta(config: &Config) -> RequestMeta {
     meta
 }
 
-/// A POST of request `method`, with `_meta` added to `params` and the routing headers.
+/// The longest `Mcp-Param-*` value sent; longer ones are left out.
+const MAX_PARAM_HEADER: usize = 8192;
+
+/// `Mcp-Param-{Name}` headers mirroring the arguments a tool's `inputSchema` marks with
+/// `x-mcp-header` (primitive values only; unsafe text in the Base64 sentinel).
+pub(super) fn param_headers(
+    input_schema: &Value,
+    arguments: Option<&Map<String, Value>>,
+) -> Vec<(String, String)> {
+    let (Some(properties), Some(arguments)) =
+        (input_schema.get("properties").and_then(Value::as_object), arguments)
+    else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .filter_map(|(key, property)| {
+            let name = property.get("x-mcp-header")?.as_str()?;
+            let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && b != b':');
+            let text = match arguments.get(key)? {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                _ => return None,
+            };
+            let value = encode_header_value(&text).into_owned();
+            (valid && value.len() <= MAX_PARAM_HEADER).then(|| (format!("Mcp-Param-{name}"), value))
+        })
+        .collect()
+}
+
+/// A POST of request `method`, with `_meta` added to `params`, the routing headers and
+/// any `extra` ones (`Mcp-Param-*`).
 pub(super) fn post(
     config: &Config,
     id: ExchangeId,
     rpc: RequestId,
     method_name: &str,
     mut params: Map<String, Value>,
+    extra: Vec<(String, String)>,
 ) -> HttpRequest {
     request_meta(config).write_params(&mut params);
     let name_field = match method_name {
@@ -58,6 +91,9 @@ pub(super) fn post(
     headers.set("Mcp-Method", encode_header_value(method_name).into_owned());
     if let Some(name) = name {
         headers.set("Mcp-Name", encode_header_value(&name).into_owned());
+    }
+    for (k, v) in extra {
+        headers.set(&k, v);
     }
     let message = Message::Request(Request::new(rpc, method_name, Some(params)));
     let body = serde_json::to_string(&message.to_value()).unwrap_or_default();
@@ -126,7 +162,14 @@ mod tests {
         let want = positive("tasks/get request carrying taskId and a declaring _meta");
         let config = Config::new("http://h/mcp");
         let rpc = RequestId::String("g-1".into());
-        let req = post(&config, ExchangeId(1), rpc, "tasks/get", task_params(&"786512e2".into()));
+        let req = post(
+            &config,
+            ExchangeId(1),
+            rpc,
+            "tasks/get",
+            task_params(&"786512e2".into()),
+            Vec::new(),
+        );
         let mut got = body(&req);
         let info = got["params"]["_meta"]
             .as_object_mut()
@@ -144,14 +187,21 @@ mod tests {
     fn non_ascii_names_use_the_base64_sentinel() {
         let config = Config::new("http://h/mcp");
         let params = call_params("café", None, "p-1", None, None);
-        let req = post(&config, ExchangeId(1), RequestId::Number(1), "tools/call", params);
+        let req =
+            post(&config, ExchangeId(1), RequestId::Number(1), "tools/call", params, Vec::new());
         assert_eq!(req.headers.get("mcp-name"), Some("=?base64?Y2Fmw6k=?="));
         let b = body(&req);
         assert_eq!(b["params"]["name"], "café");
         assert_eq!(b["params"]["_meta"]["progressToken"], "p-1");
         assert_eq!(b["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"], "2026-07-28");
-        let discover =
-            post(&config, ExchangeId(2), RequestId::Number(2), "server/discover", Map::new());
+        let discover = post(
+            &config,
+            ExchangeId(2),
+            RequestId::Number(2),
+            "server/discover",
+            Map::new(),
+            Vec::new(),
+        );
         assert_eq!(discover.headers.get("mcp-name"), None);
     }
 
@@ -165,6 +215,35 @@ mod tests {
             Value::Object(meta.client_capabilities),
             json!({"extensions":{"io.modelcontextprotocol/tasks":{}},"elicitation":{}})
         );
+    }
+
+    #[test]
+    fn marked_arguments_are_mirrored_into_param_headers() {
+        let schema = json!({"type":"object","properties":{
+            "region":{"type":"string","x-mcp-header":"Region"},
+            "greeting":{"type":"string","x-mcp-header":"Greeting"},
+            "n":{"type":"integer","x-mcp-header":"N"},
+            "flag":{"type":"boolean","x-mcp-header":"Flag"},
+            "nested":{"type":"object","x-mcp-header":"Nested"},
+            "bad":{"type":"string","x-mcp-header":"Bad: name"},
+            "query":{"type":"string"}}});
+        let args = json!({"region":"us-west1","greeting":"Hello, 世界","n":42,"flag":true,
+            "nested":{"a":1},"bad":"x","query":"SELECT 1"});
+        let mut got = param_headers(&schema, args.as_object());
+        got.sort();
+        let want: Vec<(String, String)> = [
+            ("Mcp-Param-Flag", "true"),
+            ("Mcp-Param-Greeting", "=?base64?SGVsbG8sIOS4lueVjA==?="),
+            ("Mcp-Param-N", "42"),
+            ("Mcp-Param-Region", "us-west1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        assert_eq!(got, want);
+        let long = json!({"region": "x".repeat(9000)});
+        assert!(param_headers(&schema, long.as_object()).is_empty());
+        assert!(param_headers(&json!({}), args.as_object()).is_empty());
     }
 
     #[test]

@@ -9,12 +9,11 @@ use crate::time::UnixMillis;
 
 use super::call::{Call, Cancel, Followed, Stage, Step};
 use super::config::TaskMode;
-use super::connection::{ConnectionOverride, Phase};
-use super::error::{ClientError, Feature, ReferenceProblem, RequestKind};
-use super::event::{CallOutcome, ConnectionInfo, Event};
+use super::error::{ClientError, RequestKind};
+use super::event::{CallOutcome, Event};
 use super::exchange::{Exchange, Problem, Purpose};
 use super::schedule::{poll_delay, retry_delay};
-use super::{CallId, Engine, TaskReference, TimerKey, ToolCall, extension, legacy};
+use super::{CallId, Engine, TimerKey, ToolCall, extension, legacy};
 
 impl Engine {
     pub(super) fn start_call(
@@ -111,7 +110,9 @@ impl Engine {
     fn run_step(&mut self, now: UnixMillis, id: CallId, step: Step) {
         match step {
             Step::Send => self.send_call(now, id),
-            Step::Resume { rpc, last_event_id } => self.send_resume(now, id, rpc, last_event_id),
+            Step::Resume { kind, rpc, last_event_id } => {
+                self.send_resume(now, id, kind, rpc, last_event_id)
+            }
             Step::Poll => self.send_task_request(now, id, RequestKind::GetTask),
             Step::Result | Step::OpenInput => {
                 self.send_task_request(now, id, RequestKind::TaskResult)
@@ -121,32 +122,46 @@ impl Engine {
 
     fn send_call(&mut self, now: UnixMillis, id: CallId) {
         let generation = self.conn.generation.unwrap_or(Generation::Legacy);
-        let params = match generation {
+        let (params, extra) = match generation {
             Generation::Legacy => {
                 let Some(augment) = self.decide_task(now, id) else { return };
                 let Some(call) = self.calls.get_mut(&id) else { return };
                 call.augmented = augment;
                 let task = augment.then_some(TaskMetadata { ttl: call.ttl_ms });
-                legacy::call_params(&call.tool, call.arguments.as_ref(), task, &call.token)
+                let params =
+                    legacy::call_params(&call.tool, call.arguments.as_ref(), task, &call.token);
+                (params, Vec::new())
             }
             Generation::Extension => {
+                // The tools' schemas say which arguments go into `Mcp-Param-*` headers.
+                if self.tools.is_none() {
+                    self.waiting_tools.insert(id);
+                    self.load_tools(now);
+                    return;
+                }
                 let Some(call) = self.calls.get(&id) else { return };
                 let rounds = call.rounds.as_ref();
-                extension::call_params(
+                let params = extension::call_params(
                     &call.tool,
                     call.arguments.as_ref(),
                     &call.token,
                     rounds.map(|r| &r.answers),
                     rounds.and_then(|r| r.request_state.as_ref()),
-                )
+                );
+                let schema = self.tools.as_ref().and_then(|t| t.get(&call.tool));
+                let extra = schema
+                    .map(|t| extension::param_headers(&t.input_schema, call.arguments.as_ref()))
+                    .unwrap_or_default();
+                (params, extra)
             }
         };
-        let x = self.send_rpc(
+        let x = self.send_rpc_with(
             now,
             RequestKind::CallTool,
             Purpose::Call(id),
             method::TOOLS_CALL,
             params,
+            extra,
         );
         if let Some(call) = self.calls.get_mut(&id) {
             call.primary = Some(x);
@@ -186,19 +201,21 @@ impl Engine {
         Some(augment)
     }
 
-    /// Picks up a `tools/call` SSE stream where it broke (2025-11-25 resumability).
+    /// Picks up a request's SSE stream where it broke (2025-11-25 resumability).
     fn send_resume(
         &mut self,
         now: UnixMillis,
         id: CallId,
+        kind: RequestKind,
         rpc: crate::protocol::jsonrpc::RequestId,
         last_event_id: String,
     ) {
         let x = self.alloc_exchange();
         let request = legacy::get_stream(&self.config, &self.conn, x, Some(&last_event_id));
-        let mut exchange = Exchange::new(RequestKind::CallTool, Purpose::Call(id), Some(rpc));
+        let mut exchange = Exchange::new(kind, Purpose::Call(id), Some(rpc));
         exchange.session = self.conn.session.clone();
         exchange.last_event_id = Some(last_event_id);
+        exchange.resumed = true;
         let x = self.transmit(now, exchange, request);
         if let Some(call) = self.calls.get_mut(&id) {
             call.primary = Some(x);
@@ -224,109 +241,6 @@ impl Engine {
         }
     }
 
-    pub(super) fn send_cancel(&mut self, now: UnixMillis, id: CallId) {
-        let Some(task) = self.calls.get(&id).and_then(|c| c.task.clone()) else { return };
-        if !self.conn.is_ready() {
-            if let Some(call) = self.calls.get_mut(&id) {
-                call.cancel_at = Some(now);
-            }
-            return;
-        }
-        let params = match task.generation {
-            Generation::Legacy => legacy::task_params(&task.task_id),
-            Generation::Extension => extension::task_params(&task.task_id),
-        };
-        let x = self.send_rpc(
-            now,
-            RequestKind::CancelTask,
-            Purpose::Call(id),
-            method::TASKS_CANCEL,
-            params,
-        );
-        if let Some(call) = self.calls.get_mut(&id) {
-            call.side.insert(x);
-            call.cancel = Cancel::Sent;
-        }
-    }
-
-    /// Sends the answers waiting for a `tasks/update`, one update at a time.
-    pub(super) fn send_update(&mut self, now: UnixMillis, id: CallId) {
-        let Some(call) = self.calls.get_mut(&id) else { return };
-        if !call.sending.is_empty() || call.outbox.is_empty() || !self.conn.is_ready() {
-            return;
-        }
-        let Some(task_id) = call.task.as_ref().map(|t| t.task_id.clone()) else { return };
-        call.sending = std::mem::take(&mut call.outbox);
-        let params = extension::update_params(&task_id, call.sending.clone());
-        let x = self.send_rpc(
-            now,
-            RequestKind::UpdateTask,
-            Purpose::Call(id),
-            method::TASKS_UPDATE,
-            params,
-        );
-        if let Some(call) = self.calls.get_mut(&id) {
-            call.side.insert(x);
-        }
-    }
-
-    /// The host asked to cancel.
-    pub(super) fn request_cancel(
-        &mut self,
-        now: UnixMillis,
-        id: CallId,
-    ) -> Result<(), ClientError> {
-        if self.closed {
-            return Err(ClientError::Closed);
-        }
-        let Some(call) = self.calls.get_mut(&id) else {
-            return Err(self.missing_call(id));
-        };
-        if call.cancel != Cancel::None {
-            return Ok(());
-        }
-        let generation = call.task.as_ref().map(|t| t.generation).or(self.conn.generation);
-        match (call.stage, generation) {
-            (Stage::Following, Some(Generation::Legacy)) if !self.conn.allows_cancel() => {
-                Err(ClientError::NotSupported { feature: Feature::CancelTask })
-            }
-            (Stage::Following, _) => {
-                self.send_cancel(now, id);
-                self.arm(now, id);
-                Ok(())
-            }
-            // A 2025-11-25 task is on its way: cancel it once it exists.
-            (Stage::Calling, Some(Generation::Legacy))
-                if call.augmented && call.primary.is_some() =>
-            {
-                call.cancel = Cancel::Wanted;
-                Ok(())
-            }
-            (Stage::Calling, Some(Generation::Legacy)) if call.primary.is_some() => {
-                // A plain 2025-11-25 call: dropping the stream does not cancel it.
-                let rpc =
-                    call.primary.and_then(|x| self.exchanges.get(&x)).and_then(|x| x.rpc.clone());
-                if let Some(rpc) = rpc {
-                    let note = legacy::cancelled(&rpc);
-                    self.send_legacy_message(
-                        now,
-                        RequestKind::CancelNotification,
-                        Purpose::Notify,
-                        &note,
-                    );
-                }
-                self.finish(now, id, CallOutcome::Cancelled { status_message: None });
-                Ok(())
-            }
-            // Not sent yet, waiting for input, or a 2026-07-28 request, which closing the
-            // stream cancels.
-            _ => {
-                self.finish(now, id, CallOutcome::Cancelled { status_message: None });
-                Ok(())
-            }
-        }
-    }
-
     /// The call became a task: tell the host, and decide what to ask next.
     pub(super) fn became_task(
         &mut self,
@@ -344,6 +258,7 @@ impl Engine {
             status_message: task.status_message.clone(),
             expires_at: task.expires_at(),
             poll_interval_ms: task.poll_interval_ms,
+            last_updated_at: Some(task.last_updated_at.millis()),
         });
         call.stage = Stage::Following;
         call.failures = 0;
@@ -377,6 +292,15 @@ impl Engine {
             (_, TaskStatus::Cancelled) => {
                 let status_message = task.status_message.clone();
                 return self.finish(now, id, CallOutcome::Cancelled { status_message });
+            }
+            // The task is there and failed: the -32602 `tasks/result` gave was its error.
+            (Generation::Legacy, TaskStatus::Failed) if call.stored_error.is_some() => {
+                let error = call.stored_error.clone();
+                let outcome = match error {
+                    Some(e) => CallOutcome::Failed(super::Failure::Rpc(e)),
+                    None => return,
+                };
+                return self.finish(now, id, outcome);
             }
             (Generation::Legacy, TaskStatus::Completed | TaskStatus::Failed) => (Step::Result, now),
             (Generation::Legacy, TaskStatus::InputRequired) => (Step::OpenInput, now),
@@ -467,100 +391,6 @@ impl Engine {
         } else {
             ClientError::UnknownCall { call: id }
         }
-    }
-
-    pub(super) fn reference_of(&self, id: CallId) -> Result<TaskReference, ClientError> {
-        let call = self.calls.get(&id).ok_or_else(|| self.missing_call(id))?;
-        let task = call.task.as_ref().ok_or(ClientError::NotATask { call: id })?;
-        Ok(TaskReference {
-            endpoint: self.config.endpoint.clone(),
-            generation: task.generation,
-            task_id: task.task_id.clone(),
-            session_id: match task.generation {
-                Generation::Legacy => self.conn.session.clone(),
-                Generation::Extension => None,
-            },
-            tool: call.tool.clone(),
-            progress_token: Some(call.token.clone()),
-            expires_at_ms: task.expires_at.map(|t| t.0),
-        })
-    }
-
-    /// Follows a task from its reference. An engine that has not connected adopts the
-    /// reference's session (2025-11-25) or speaks the extension directly, without a
-    /// handshake; the first `tasks/get` tells whether the task is still there.
-    pub(super) fn resume_task(
-        &mut self,
-        now: UnixMillis,
-        reference: TaskReference,
-        deadline: Option<UnixMillis>,
-    ) -> Result<CallId, ClientError> {
-        if self.closed {
-            return Err(ClientError::Closed);
-        }
-        let bad = |reason| Err(ClientError::BadReference { reason });
-        if reference.endpoint != self.config.endpoint {
-            return bad(ReferenceProblem::OtherEndpoint);
-        }
-        let fixed = match self.config.protocol {
-            super::Protocol::Legacy => Some(Generation::Legacy),
-            super::Protocol::Extension => Some(Generation::Extension),
-            super::Protocol::Auto => None,
-        };
-        if fixed.or(self.conn.generation()).is_some_and(|g| g != reference.generation) {
-            return bad(ReferenceProblem::OtherGeneration);
-        }
-        if matches!(self.conn.phase, Phase::Idle | Phase::Failed) {
-            self.adopt(now, &reference);
-        }
-        self.next_call += 1;
-        let id = CallId(self.next_call);
-        let token = reference.progress_token.clone().unwrap_or_else(|| format!("resumed-{}", id.0));
-        let mut call = Call::new(reference.tool.clone(), None, TaskMode::Auto, token.clone());
-        call.deadline = deadline;
-        call.stage = Stage::Following;
-        call.task = Some(Followed {
-            task_id: reference.task_id.clone(),
-            generation: reference.generation,
-            // Unknown until the first `tasks/get`; any status may follow a live one.
-            status: TaskStatus::Working,
-            status_message: None,
-            expires_at: reference.expires_at_ms.map(UnixMillis),
-            poll_interval_ms: None,
-        });
-        call.next = Some((Step::Poll, now));
-        self.by_token.insert(token, id);
-        self.by_task.insert(reference.task_id.clone(), id);
-        self.calls.insert(id, call);
-        if reference.generation == Generation::Extension {
-            self.mark_listen_dirty(now);
-        }
-        self.ensure_connected(now);
-        self.arm(now, id);
-        Ok(id)
-    }
-
-    /// Takes the connection a reference describes, without a handshake.
-    fn adopt(&mut self, now: UnixMillis, reference: &TaskReference) {
-        let generation = reference.generation;
-        let session = match generation {
-            Generation::Legacy => match &reference.session_id {
-                Some(s) => Some(s.clone()),
-                // A sessionless 2025-11-25 server: a normal handshake is as good.
-                None => return,
-            },
-            Generation::Extension => None,
-        };
-        self.conn.apply(ConnectionOverride { generation, session: session.clone() });
-        self.conn.info = Some(ConnectionInfo {
-            generation,
-            protocol_version: generation.protocol_version().into(),
-            session_id: session,
-            server_info: None,
-            capabilities: Default::default(),
-            instructions: None,
-        });
-        self.on_ready(now, generation);
     }
 
     /// Calls waiting for the tool list go on.

@@ -25,6 +25,7 @@ impl Engine {
     pub(super) fn ensure_connected(&mut self, now: UnixMillis) {
         if matches!(self.conn.phase, Phase::Idle | Phase::Failed) && !self.closed {
             self.conn.failures = 0;
+            self.conn.discovered = false;
             self.conn.phase = match self.first_step() {
                 Some(Generation::Legacy) => Phase::Initializing,
                 Some(Generation::Extension) => Phase::Discovering { fallback: false },
@@ -51,6 +52,7 @@ impl Engine {
         let id = match self.conn.phase {
             Phase::Discovering { .. } => {
                 self.conn.generation = Some(Generation::Extension);
+                self.conn.discovered = true;
                 self.send_rpc(
                     now,
                     RequestKind::Discover,
@@ -105,7 +107,18 @@ impl Engine {
             }
             (Phase::Initializing, Completion::Reply(Err(error))) => {
                 let error = ClientError::Rpc { request: RequestKind::Initialize, error };
-                self.disconnect(now, error);
+                self.legacy_refused(now, error);
+            }
+            (Phase::Initializing, Completion::Http { status, error })
+                if (400..500).contains(&status) && ![401, 403, 408, 429].contains(&status) =>
+            {
+                let error = match error {
+                    Some(error) => ClientError::Rpc { request: RequestKind::Initialize, error },
+                    None => {
+                        ClientError::UnexpectedStatus { request: RequestKind::Initialize, status }
+                    }
+                };
+                self.legacy_refused(now, error);
             }
             (_, Completion::Http { status, error }) => {
                 let problem = http_problem(exchange.kind, status, exchange.retry_after_ms, false);
@@ -122,6 +135,18 @@ impl Engine {
                 self.connect_problem(now, exchange.kind, Problem::Peer(error));
             }
         }
+    }
+
+    /// `initialize` was refused. An endpoint remembered as 2025-11-25 may have moved on:
+    /// under `Protocol::Auto` it is probed with `server/discover` before giving up.
+    fn legacy_refused(&mut self, now: UnixMillis, error: ClientError) {
+        if self.config.protocol == Protocol::Auto && !self.conn.discovered {
+            self.config.memory.forget(&self.config.endpoint);
+            self.conn.phase = Phase::Discovering { fallback: false };
+            self.conn.failures = 0;
+            return self.send_connect_step(now);
+        }
+        self.disconnect(now, error);
     }
 
     /// `server/discover` answered. Per the dual-era rules, a 4xx that is not a modern
@@ -309,17 +334,29 @@ impl Engine {
             .map(|(id, _)| *id)
             .collect();
         for id in streams {
-            if let Some(exchange) = self.exchanges.get(&id) {
-                if let Purpose::Call(call) = exchange.purpose {
+            let purpose = self.exchanges.get(&id).map(|x| x.purpose);
+            self.abort(id);
+            match purpose {
+                Some(Purpose::Call(call)) => {
                     if let Some(c) = self.calls.get_mut(&call) {
-                        c.primary = None;
-                        if c.stage == Stage::Following {
-                            c.next = Some((super::call::Step::Poll, now));
+                        if c.primary == Some(id) {
+                            c.primary = None;
+                            let step = match c.stage {
+                                Stage::Following => super::call::Step::Poll,
+                                _ => super::call::Step::Send,
+                            };
+                            c.next = Some((step, now));
                         }
+                        c.side.remove(&id);
                     }
                 }
+                Some(Purpose::Op(op)) => {
+                    if let Some(o) = self.ops.get_mut(&op) {
+                        o.exchange = None;
+                    }
+                }
+                _ => {}
             }
-            self.abort(id);
         }
         self.stream.exchange = None;
         self.drop_session_inputs();

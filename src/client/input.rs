@@ -19,7 +19,8 @@ use super::error::{ClientError, RequestKind};
 use super::event::Event;
 use super::exchange::{Problem, Purpose};
 use super::schedule::backoff_delay;
-use super::{CallId, Engine, InputId, TimerKey, legacy};
+use super::{CallId, Engine, InputId, TimerKey, extension, legacy};
+use crate::protocol::extension::method;
 
 /// How an input request is answered.
 #[derive(Clone, Debug, PartialEq)]
@@ -274,5 +275,69 @@ impl Engine {
                 self.abort(x);
             }
         }
+    }
+
+    /// Sends the answers waiting for a `tasks/update`, one update at a time.
+    pub(super) fn send_update(&mut self, now: UnixMillis, id: CallId) {
+        let Some(call) = self.calls.get_mut(&id) else { return };
+        if !call.sending.is_empty() || call.outbox.is_empty() || !self.conn.is_ready() {
+            return;
+        }
+        let Some(task_id) = call.task.as_ref().map(|t| t.task_id.clone()) else { return };
+        call.sending = std::mem::take(&mut call.outbox);
+        let params = extension::update_params(&task_id, call.sending.clone());
+        let x = self.send_rpc(
+            now,
+            RequestKind::UpdateTask,
+            Purpose::Call(id),
+            method::TASKS_UPDATE,
+            params,
+        );
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.side.insert(x);
+        }
+    }
+
+    pub(super) fn on_update_reply(&mut self, now: UnixMillis, id: CallId, completion: Completion) {
+        let backoff = self.config.backoff;
+        let Some(call) = self.calls.get_mut(&id) else { return };
+        let sent = std::mem::take(&mut call.sending);
+        let error = match completion {
+            Completion::Reply(Ok(_)) => {
+                call.update_failures = 0;
+                return self.send_update(now, id);
+            }
+            // The task is gone; the next poll says how.
+            Completion::Reply(Err(e)) if e.code == ErrorCode::INVALID_PARAMS => return,
+            Completion::Reply(Err(error)) => {
+                ClientError::Rpc { request: RequestKind::UpdateTask, error }
+            }
+            Completion::Problem(Problem::Transient { error, retry_after_ms }) => {
+                call.update_failures += 1;
+                if call.update_failures <= backoff.max_attempts {
+                    // Put the answers back in front of anything newer for the same keys.
+                    let mut outbox = sent;
+                    outbox.append(&mut call.outbox);
+                    call.outbox = outbox;
+                    let attempt = call.update_failures;
+                    let delay = retry_after_ms
+                        .unwrap_or_else(|| backoff_delay(&backoff, attempt, &mut self.rng));
+                    if let Some(call) = self.calls.get_mut(&id) {
+                        call.update_at = Some(now.saturating_add(delay));
+                    }
+                    return;
+                }
+                error
+            }
+            Completion::Problem(Problem::Peer(error) | Problem::Fatal(error)) => error,
+            Completion::Problem(_) | Completion::Ended | Completion::Http { .. } => {
+                ClientError::MissingResponse { request: RequestKind::UpdateTask }
+            }
+        };
+        let inputs: Vec<_> = sent.keys().filter_map(|k| call.surfaced.get(k).copied()).collect();
+        for input in inputs {
+            self.emit(Event::InputFailed { input, error: error.clone() });
+        }
+        self.send_update(now, id);
     }
 }

@@ -22,6 +22,7 @@
 //! failure); the engine reads the body according to its `Content-Type`.
 
 mod call;
+mod cancel;
 mod collect;
 mod config;
 mod connection;
@@ -36,6 +37,7 @@ mod input;
 mod legacy;
 mod ops;
 mod reference;
+mod resume;
 pub mod schedule;
 mod stream;
 
@@ -72,7 +74,9 @@ use stream::{ListenState, StreamState};
 pub enum Output {
     /// Send this request; deliver its response with the `handle_*` inputs under its id.
     Transmit(HttpRequest),
-    /// Drop this exchange (close its stream); the engine wants nothing more from it.
+    /// Drop this exchange (close its stream); the engine wants nothing more from it and
+    /// ignores anything still delivered for it. It may name an exchange that has just
+    /// ended on the driver's side; then there is nothing to do.
     Abort(ExchangeId),
     /// Tell the host.
     Event(Event),
