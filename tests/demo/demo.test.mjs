@@ -189,6 +189,8 @@ for (const generation of ['2025-11-25', '2026-07-28']) {
         const second = await changes(page, report, messageOf, first);
         console.log(`${generation}: status moved "${first}" → "${second}"`);
       }
+      // Mid-run: a moving report, a deployment waiting for its answer, two finished cards.
+      await page.screenshot({ path: join(DEMO_OUT, `running-${generation}.png`), fullPage: true });
       const leftAt = await card(page, report).getAttribute('data-status');
       assert.equal(leftAt, 'working', 'the report is still running when the page reloads');
 
