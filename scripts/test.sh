@@ -183,6 +183,12 @@ step_wasm_package() {
   tally_summary "$TMP_DIR/wasm.log"
 }
 
+# The demo page in headless Chromium against mcp-tasks serve (scripts/demo.sh --check).
+step_demo() {
+  bash "$ROOT/scripts/demo.sh" --check | tee "$TMP_DIR/demo.log"
+  tally_summary "$TMP_DIR/demo.log"
+}
+
 main() {
   local start
   start=$(now_ms)
@@ -199,6 +205,7 @@ main() {
   run_step "interop: a host without tasks against mcp-tasks serve --task-tools" step_interop_plain
   run_step "interop: the engine and mcp-tasks call against the SDK, rmcp and our servers" step_interop_native
   run_step "npm package: wasm tests, Node, Chromium, workerd, types, size" step_wasm_package
+  run_step "demo page: Playwright in headless Chromium" step_demo
   print_step_times
   printf '  %7ss  total\n' "$(fmt_secs $(($(now_ms) - start)))"
   echo

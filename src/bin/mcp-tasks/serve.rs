@@ -8,11 +8,14 @@ use mcp_tasks::server::{Config, serve};
 
 /// How to call `serve`.
 pub const USAGE: &str = "mcp-tasks serve [--listen 127.0.0.1:8787] [--www DIR] [--pkg DIR] \
-[--allow-origin ORIGIN]... [--task-tools]
+[--allow-origin ORIGIN]... [--task-tools] [--demo-duration MS]
 
-  --task-tools  for hosts that do not speak MCP tasks: a plain call of a long tool starts a
-                task and answers at once with its id, and the tools get_task_status,
-                get_task_result, cancel_task, list_my_tasks and answer_task_input are listed";
+  --task-tools     for hosts that do not speak MCP tasks: a plain call of a long tool
+                   starts a task and answers at once with its id, and the tools
+                   get_task_status, get_task_result, cancel_task, list_my_tasks and
+                   answer_task_input are listed
+  --demo-duration  how long build_report, deploy_release and import_contacts take, in
+                   milliseconds, not counting a wait for a person's answer (default 8000)";
 
 /// Runs `serve` with the arguments after the command's name.
 pub fn main(args: &[String]) -> ExitCode {
@@ -52,6 +55,12 @@ fn parse(args: &[String]) -> Result<(SocketAddr, Config), String> {
             "--pkg" => pkg = Some(PathBuf::from(value()?)),
             "--allow-origin" => config.allowed_origins.push(value()?),
             "--task-tools" => config.task_tools = true,
+            "--demo-duration" => {
+                let v = value()?;
+                let ms: u64 =
+                    v.parse().map_err(|_| format!("not a number of milliseconds: {v}"))?;
+                config.demo_duration = std::time::Duration::from_millis(ms);
+            }
             other => return Err(format!("unknown flag: {other}")),
         }
     }
