@@ -75,6 +75,42 @@ async fn an_input_request_read_on_the_get_stream_is_not_repeated() {
 }
 
 #[tokio::test]
+async fn a_get_stream_reopened_afresh_gets_the_input_request_again() {
+    let server = start().await;
+    let c = Legacy::connect(server.local_addr()).await;
+    let mut first = c.open_get_stream().await;
+    let task = c.start_task("confirm_delete", json!({"item": "x"})).await;
+    let ask = loop {
+        let msg = first.next().await.unwrap();
+        if msg["method"] == "elicitation/create" {
+            break msg;
+        }
+    };
+    // A reload: a new GET without Last-Event-ID takes over, the old one goes. The new
+    // connection never saw the question, so it gets it again.
+    let mut second = c.open_get_stream().await;
+    drop(first);
+    let again = loop {
+        let msg = second.next().await.unwrap();
+        if msg["method"] == "elicitation/create" {
+            break msg;
+        }
+    };
+    assert_eq!(again, ask, "the same request, same id, sent again");
+    let mut held = c.result_stream(&task).await;
+    let answer = json!({"jsonrpc": "2.0", "id": again["id"],
+        "result": {"action": "accept", "content": {"confirm": true}}});
+    assert_eq!(c.post(&answer).await.status, StatusCode::ACCEPTED);
+    let (done, before) = response_of(&mut held).await;
+    assert!(
+        before.iter().all(|m| m["method"] != "elicitation/create"),
+        "asked once more: {before:?}"
+    );
+    assert_eq!(done["result"]["content"][0]["text"], "deleted");
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn older_revisions_get_no_priming_event() {
     let server = start().await;
     let addr = server.local_addr();

@@ -368,27 +368,12 @@ async function restore() {
   await Promise.all([...groups.values()].map(resumeGroup));
 }
 
-// A client that resumes a 2025-11-25 task joins the old page's session. mcp-tasks serve
-// tracks a session's standalone GET stream by position rather than by connection, so once
-// a new GET stream is open it takes a question it had sent on the old page's (now gone)
-// GET stream as still being read, and never asks it again. Without a GET stream the
-// resumed task's held tasks/result is where the server asks again; 405 is how a server
-// says it has no GET stream, and the client then does without. The price: this server
-// sends a task's progress on the GET stream unless a tasks/result is held, so a resumed
-// 2025-11-25 task shows its status messages (polled) but not its progress bar.
-function withoutStandaloneStream(url, init) {
-  if ((init?.method ?? "GET").toUpperCase() === "GET") {
-    return Promise.resolve(new Response(null, { status: 405, headers: { allow: "POST, DELETE" } }));
-  }
-  return fetch(url, init);
-}
-
 async function resumeGroup(members) {
   let via = null;
   for (const { card, ref } of members) {
     let task;
     try {
-      const options = ref.generation === "2025-11-25" ? { ...connectOptions(), fetch: withoutStandaloneStream } : connectOptions();
+      const options = connectOptions();
       task = via ? await via.resumeTask(ref) : await McpTaskClient.resume(ref, options);
     } catch (error) {
       settle(card, { error });

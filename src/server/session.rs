@@ -52,6 +52,9 @@ struct Stream {
     log: VecDeque<(u64, Bytes)>,
     /// Its JSON-RPC response went out: a resumption replays and ends.
     done: bool,
+    /// Which connection reads it: a fresh GET counts up, a resumption continues (it
+    /// replays what the last connection may have missed).
+    connection: u64,
 }
 
 impl Stream {
@@ -71,6 +74,13 @@ pub(crate) enum Resumed {
     Ended,
     /// Not a stream this session knows (anymore): nothing replayed.
     Unknown,
+}
+
+/// A stream and the connection reading it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Reader {
+    stream: u64,
+    connection: u64,
 }
 
 /// A 2025-11-25 session.
@@ -123,6 +133,19 @@ impl Session {
         self.streams.get(&stream).is_some_and(Stream::live)
     }
 
+    /// The connection reading `stream` now, when one is: what a message sent on it was
+    /// delivered to.
+    pub fn reader(&self, stream: u64) -> Option<Reader> {
+        let s = self.streams.get(&stream).filter(|s| s.live())?;
+        Some(Reader { stream, connection: s.connection })
+    }
+
+    /// Whether the connection a message went out on still reads its stream. A standalone
+    /// stream reopened without `Last-Event-ID` is a new connection that never saw it.
+    pub fn still_reads(&self, reader: Reader) -> bool {
+        self.reader(reader.stream) == Some(reader)
+    }
+
     /// Whether `stream` is one this session (still) keeps.
     pub fn knows(&self, stream: u64) -> bool {
         self.streams.contains_key(&stream)
@@ -146,7 +169,7 @@ impl Session {
 
     /// Opens (or reopens) the standalone stream on `tx`, replacing an earlier GET.
     pub fn open_get(&mut self, tx: SseSender) {
-        self.streams.entry(GET_STREAM).or_default();
+        self.streams.entry(GET_STREAM).or_default().connection += 1;
         self.attach(GET_STREAM, tx);
     }
 

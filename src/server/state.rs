@@ -14,7 +14,7 @@ use super::Config;
 use super::clock::Clock;
 use super::http::SseSender;
 use super::listen::Listeners;
-use super::session::{EventId, GET_STREAM, Resumed, Session};
+use super::session::{EventId, GET_STREAM, Reader, Resumed, Session};
 use crate::id::{IdSource, RandomIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorResponse, Message, RequestId, ResultResponse};
 use crate::protocol::legacy::{TaskStatusNotificationParams, WireShape, set_related_task};
@@ -73,7 +73,7 @@ struct Pending {
     seq: u64,
     msg: Value,
     /// The stream it last went out on with a client reading, if any.
-    delivered_on: Option<u64>,
+    delivered_on: Option<Reader>,
 }
 
 /// The mutable state.
@@ -352,9 +352,9 @@ impl State {
     }
 
     /// Sends `msg` on the newest held `tasks/result` stream of the task that a client is
-    /// reading, else on the session's standalone stream if one is; returns the stream, or
-    /// `None` when no client was there.
-    fn route(&mut self, session: &str, task: &TaskId, msg: &Value) -> Option<u64> {
+    /// reading, else on the session's standalone stream if one is; returns the connection
+    /// that got it, or `None` when no client was there.
+    fn route(&mut self, session: &str, task: &TaskId, msg: &Value) -> Option<Reader> {
         let streams: Vec<u64> = self
             .held
             .get(task)
@@ -366,7 +366,8 @@ impl State {
             None if s.is_live(GET_STREAM) => GET_STREAM,
             None => return None,
         };
-        s.send(stream, msg).then_some(stream)
+        let reader = s.reader(stream);
+        if s.send(stream, msg) { reader } else { None }
     }
 
     /// Sends again, in the order asked, the session's input requests (of `task`, or all)
@@ -379,7 +380,7 @@ impl State {
             .pending
             .iter()
             .filter(|((owner, _), p)| owner == session && task.is_none_or(|t| &p.task == t))
-            .filter(|(_, p)| p.delivered_on.is_none_or(|stream| !s.is_live(stream)))
+            .filter(|(_, p)| p.delivered_on.is_none_or(|reader| !s.still_reads(reader)))
             .map(|((_, id), p)| (p.seq, id.clone()))
             .collect();
         waiting.sort();
