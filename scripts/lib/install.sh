@@ -103,7 +103,11 @@ npm_ci_if_needed() {
     echo "install: ${dir#"$ROOT"/} dependencies present"
   else
     echo "install: npm ci in ${dir#"$ROOT"/}"
-    (cd "$dir" && npm ci --no-audit --no-fund --no-update-notifier --loglevel=error)
+    # npm 11 refuses `npm ci` for a lockfile that leaves out another platform's optional
+    # packages (workerd's darwin/windows builds), although `npm install` with the same
+    # lockfile installs exactly its versions and leaves it unchanged.
+    (cd "$dir" && { npm ci --no-audit --no-fund --no-update-notifier --loglevel=silent ||
+      npm install --no-audit --no-fund --no-update-notifier --loglevel=error; })
   fi
 }
 
