@@ -175,6 +175,13 @@ step_interop_plain() {
   stop_serve
 }
 
+# The npm package, built and run in Node, headless Chromium and workerd, with its types
+# and size report (scripts/wasm.sh).
+step_wasm_package() {
+  bash "$ROOT/scripts/wasm.sh" | tee "$TMP_DIR/wasm.log"
+  tally_summary "$TMP_DIR/wasm.log"
+}
+
 main() {
   local start
   start=$(now_ms)
@@ -189,6 +196,7 @@ main() {
   run_step "wasm imports nothing from env" step_wasm_imports
   run_step "interop: SDK clients and conformance suite against mcp-tasks serve" step_interop
   run_step "interop: a host without tasks against mcp-tasks serve --task-tools" step_interop_plain
+  run_step "npm package: wasm tests, Node, Chromium, workerd, types, size" step_wasm_package
   print_step_times
   printf '  %7ss  total\n' "$(fmt_secs $(($(now_ms) - start)))"
   echo

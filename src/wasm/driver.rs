@@ -13,21 +13,18 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
-use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::Function;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 use crate::client::{Engine, Event, Output};
-use crate::protocol::http::{ExchangeId, Headers, HttpRequest, ResponseHead, TransportFailure};
+use crate::protocol::http::{ExchangeId, HttpRequest, ResponseHead, TransportFailure};
 use crate::time::UnixMillis;
+
+use super::fetch::{self, FetchResponse};
 
 #[wasm_bindgen]
 extern "C" {
-    // Globals, not `window.*`: Node and Workers have no `window`.
-    #[wasm_bindgen(js_name = fetch, catch)]
-    fn global_fetch(url: &str, init: &Object) -> Result<Promise, JsValue>;
-
     type AbortController;
     #[wasm_bindgen(constructor)]
     fn new() -> AbortController;
@@ -35,24 +32,6 @@ extern "C" {
     fn signal(this: &AbortController) -> JsValue;
     #[wasm_bindgen(method)]
     fn abort(this: &AbortController);
-
-    // Structural views of a fetch `Response` and its body reader, so that a caller's fetch
-    // returning another realm's objects (or a polyfill's) works too.
-    type FetchResponse;
-    #[wasm_bindgen(method, getter)]
-    fn status(this: &FetchResponse) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn headers(this: &FetchResponse) -> JsValue;
-    #[wasm_bindgen(method, getter)]
-    fn body(this: &FetchResponse) -> JsValue;
-
-    type BodyStream;
-    #[wasm_bindgen(method, js_name = getReader, catch)]
-    fn get_reader(this: &BodyStream) -> Result<BodyReader, JsValue>;
-
-    type BodyReader;
-    #[wasm_bindgen(method, catch)]
-    fn read(this: &BodyReader) -> Result<Promise, JsValue>;
 }
 
 /// The current time as the engine counts it.
@@ -195,102 +174,40 @@ fn end(shared: &Shared, id: ExchangeId, progress: Progress) {
 
 async fn exchange(shared: Shared, fetch: Option<Function>, request: HttpRequest, signal: JsValue) {
     let id = request.id;
-    let init = request_init(&request, &signal);
-    let started = match &fetch {
-        Some(f) => f.call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init),
-        None => global_fetch(&request.url, &init).map(JsValue::from),
-    };
-    let response = match started {
-        // A synchronous throw is the environment refusing (a bad URL, a forbidden header).
-        Err(e) => {
-            return end(&shared, id, Progress::Failed(TransportFailure::Refused(describe(&e))));
-        }
-        Ok(promise) => JsFuture::from(Promise::resolve(&promise)).await,
+    let response = match fetch::start(fetch.as_ref(), &request, &signal) {
+        Err(e) => return end(&shared, id, Progress::Failed(TransportFailure::Refused(e))),
+        Ok(pending) => pending.await,
     };
     let response: FetchResponse = match response {
         Ok(r) => r.unchecked_into(),
         // Browsers report CORS refusals and network errors alike, as a TypeError.
         Err(e) => {
-            return end(&shared, id, Progress::Failed(TransportFailure::Connect(describe(&e))));
+            return end(
+                &shared,
+                id,
+                Progress::Failed(TransportFailure::Connect(fetch::describe(&e))),
+            );
         }
     };
-    let status = response.status().as_f64().unwrap_or(0.0) as u16;
-    let head = ResponseHead { status, headers: read_headers(&response.headers()) };
-    if !report(&shared, id, Progress::Head(head)) {
+    if !report(&shared, id, Progress::Head(fetch::head(&response))) {
         return;
     }
-    let body = response.body();
-    if body.is_null() || body.is_undefined() {
-        return end(&shared, id, Progress::End);
-    }
-    let reader = match body.unchecked_into::<BodyStream>().get_reader() {
-        Ok(reader) => reader,
-        Err(e) => return end(&shared, id, Progress::Failed(interrupted(&e))),
+    let reader = match fetch::reader(&response) {
+        Ok(Some(reader)) => reader,
+        Ok(None) => return end(&shared, id, Progress::End),
+        Err(e) => return end(&shared, id, Progress::Failed(TransportFailure::BodyInterrupted(e))),
     };
     loop {
-        let chunk = match reader.read() {
-            Ok(promise) => JsFuture::from(promise).await,
-            Err(e) => Err(e),
+        let progress = match fetch::next_chunk(&reader).await {
+            Ok(Some(bytes)) => Progress::Chunk(bytes),
+            Ok(None) => return end(&shared, id, Progress::End),
+            Err(e) => {
+                return end(&shared, id, Progress::Failed(TransportFailure::BodyInterrupted(e)));
+            }
         };
-        let progress = match chunk {
-            Err(e) => Progress::Failed(interrupted(&e)),
-            Ok(result) if field(&result, "done").is_truthy() => Progress::End,
-            Ok(result) => Progress::Chunk(Uint8Array::new(&field(&result, "value")).to_vec()),
-        };
-        let last = !matches!(progress, Progress::Chunk(_));
         // False once aborted: the controller has already torn the stream down.
-        if !report(&shared, id, progress) || last {
+        if !report(&shared, id, progress) {
             return;
         }
-    }
-}
-
-fn request_init(request: &HttpRequest, signal: &JsValue) -> Object {
-    let headers = Object::new();
-    for (name, value) in request.headers.iter() {
-        set(&headers, name, &JsValue::from_str(value));
-    }
-    let init = Object::new();
-    set(&init, "method", &JsValue::from_str(request.method.as_str()));
-    set(&init, "headers", &headers);
-    if let Some(body) = &request.body {
-        set(&init, "body", &JsValue::from_str(body));
-    }
-    set(&init, "signal", signal);
-    init
-}
-
-fn read_headers(headers: &JsValue) -> Headers {
-    let mut out = Headers::new();
-    // A Headers object iterates as [name, value] pairs.
-    if let Ok(Some(entries)) = js_sys::try_iter(headers) {
-        for entry in entries.flatten() {
-            let pair = js_sys::Array::from(&entry);
-            if let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
-                out.push(name, value);
-            }
-        }
-    }
-    out
-}
-
-fn set(target: &Object, key: &str, value: &JsValue) {
-    // Setting a property on a plain object cannot fail.
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
-}
-
-fn field(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn interrupted(e: &JsValue) -> TransportFailure {
-    TransportFailure::BodyInterrupted(describe(e))
-}
-
-/// A JS exception as text: its message when it is an Error.
-pub(crate) fn describe(e: &JsValue) -> String {
-    match e.dyn_ref::<js_sys::Error>() {
-        Some(err) => String::from(err.message()),
-        None => e.as_string().unwrap_or_else(|| format!("{e:?}")),
     }
 }

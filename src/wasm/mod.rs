@@ -1,7 +1,8 @@
 //! The npm package `mcp-tasks`: the requestor engine behind a fetch driver, as JS classes
 //! with TypeScript types. Compiled for `wasm32-unknown-unknown` only.
 //!
-//! - [`driver`] moves bytes and time (global `fetch` and `setTimeout`);
+//! - [`driver`] moves bytes and time (global `fetch` and `setTimeout`; [`fetch`] shapes the
+//!   requests and reads the responses);
 //! - [`state`] records the engine's events for the promises and iterators waiting on them;
 //! - [`client`] and [`task`] are the exported classes; [`convert`] and [`error`] shape what
 //!   crosses the boundary.
@@ -16,6 +17,7 @@ mod client;
 mod convert;
 mod driver;
 mod error;
+mod fetch;
 mod signal;
 mod state;
 mod task;

@@ -152,6 +152,15 @@ test('nodejs build: require() and a task', async () => {
   }
 });
 
+test('bundler build: loads where the .wasm is an ES module import', async () => {
+  // Bundlers (and Node with --experimental-wasm-modules) import the .wasm directly.
+  const entry = pathToFileURL(join(PKG_WEB, '..', 'pkg-bundler', 'mcp_tasks.js')).href;
+  const script = `const m = await import(${JSON.stringify(entry)}); console.log(m.version());`;
+  const args = ['--experimental-wasm-modules', '--no-warnings', '--input-type=module', '-e', script];
+  const { stdout } = await promisify(execFile)(process.execPath, args);
+  assert.match(stdout.trim(), /^\d+\.\d+\.\d+/);
+});
+
 test('README example for Node runs as published', async () => {
   // A project that installed the package: node_modules/mcp-tasks is the web build.
   const dir = await mkdtemp(join(tmpdir(), 'mcp-tasks-node-'));

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# The npm package's proof: builds it, then runs it everywhere it is meant to run.
+#
+#   bash scripts/wasm.sh
+#
+# 1. wasm-pack build --release for the `web` (pkg/, the published package), `nodejs`
+#    (pkg-node/) and `bundler` (pkg-bundler/) targets, wasm-opt -Oz; the optimised .wasm
+#    imports nothing from "env";
+# 2. starts `mcp-tasks serve` (serving the README's page at / and pkg/ at /pkg/) and the
+#    TypeScript SDK server (tests/peers/ts-server.mjs, with CORS);
+# 3. the wasm tests (tests/wasm_client.rs and the bindings' unit tests) under
+#    `wasm-pack test --node` and, the same binary, in headless Chromium;
+# 4. the built package from JS: Node (web build with initSync, nodejs build), workerd, and
+#    the page example in Chromium over WebDriver;
+# 5. the TypeScript usage file with tsc --noEmit, and no `any` on the public surface;
+# 6. the size report (ours vs the TypeScript SDK, gzip).
+# Every runner must report at least one passed test. Ends with
+# `summary: N passed, N failed, N skipped`.
+set -euo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$ROOT/scripts/lib/install.sh"
+cd "$ROOT"
+
+ensure_wasm_package_tools
+export PATH="$WASM_TOOLS_BIN:$ROOT/tests/js/node_modules/.bin:$PATH"
+# Debug-built test runners are slower; the defaults (20 s per test) are too tight for
+# tasks that run for seconds.
+export WASM_BINDGEN_TEST_TIMEOUT=120
+
+TMP_DIR="$(mktemp -d)"
+CLEANUP_PATHS+=("$TMP_DIR")
+PIDS=()
+stop_servers() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  PIDS=()
+}
+trap 'stop_servers; on_exit' EXIT
+
+FAILED=0
+# count_runner LOG NAME: adds a runner's results and fails the run when it passed nothing.
+count_runner() {
+  local log="$1" name="$2" passed failed
+  read -r passed failed < <(
+    awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+         /^# pass / { p += $3 } /^# fail / { f += $3 }
+         END { printf "%d %d\n", p, f }' "$log"
+  )
+  TESTS_PASSED=$((TESTS_PASSED + passed))
+  TESTS_FAILED=$((TESTS_FAILED + failed))
+  echo "$name: $passed passed, $failed failed"
+  if ((passed == 0 || failed > 0)); then
+    echo "$name: FAILED (a runner must pass at least one test and fail none)" >&2
+    FAILED=1
+  fi
+}
+
+# run_runner NAME COMMAND...: runs a test runner, keeps going when it fails so that every
+# runner reports, and counts its results.
+run_runner() {
+  local name="$1" log
+  shift
+  log="$TMP_DIR/$(echo "$name" | tr -c 'a-z0-9' '_').log"
+  echo "---- $name"
+  set +e
+  "$@" 2>&1 | tee "$log"
+  set -e
+  count_runner "$log" "$name"
+}
+
+step_build() {
+  local target out
+  for target in web nodejs bundler; do
+    case "$target" in
+      web) out="$ROOT/pkg" ;;
+      *) out="$ROOT/pkg-$target" ;;
+    esac
+    wasm-pack --quiet build --release --target "$target" --out-dir "$out" --out-name mcp_tasks
+  done
+  node -e 'const p = require(process.argv[1]); if (p.name !== "mcp-tasks") throw new Error(`package name ${p.name}`);
+    for (const f of ["mcp_tasks.js", "mcp_tasks_bg.wasm", "mcp_tasks.d.ts"]) if (!p.files.includes(f)) throw new Error(`files lacks ${f}`);
+    console.log(`${p.name} ${p.version}: ${p.files.join(", ")}`)' "$ROOT/pkg/package.json"
+  node "$ROOT/scripts/check-wasm-imports.mjs" "$ROOT/pkg/mcp_tasks_bg.wasm"
+}
+
+# start_server LOG PATTERN COMMAND...: starts a server in the background and prints the URL
+# it announces (the first match of PATTERN's capture in its log).
+start_server() {
+  local log="$1" pattern="$2" url="" i
+  shift 2
+  : >"$log"
+  "$@" >"$log" 2>&1 &
+  PIDS+=($!)
+  for ((i = 0; i < 200; i++)); do
+    url="$(sed -n "s/$pattern/\\1/p" "$log" | head -n 1)"
+    if [[ -n "$url" ]]; then
+      echo "$url"
+      return 0
+    fi
+    sleep 0.1
+  done
+  cat "$log" >&2
+  return 1
+}
+
+step_servers() {
+  local features=server port www="$TMP_DIR/www"
+  # The command-line binary needs the `cli` feature once the native driver is in.
+  if grep -q '^cli = ' Cargo.toml; then features=cli; fi
+  cargo build "${CARGO_LOCKED[@]}" --features "$features" --bin mcp-tasks
+  mkdir -p "$www"
+  cp tests/js/examples/page.html "$www/index.html"
+  MCP_URL="$(start_server "$TMP_DIR/serve.log" '^mcp-tasks: MCP at \(.*\)$' \
+    "$CARGO_TARGET_DIR/debug/mcp-tasks" serve --listen 127.0.0.1:0 --www "$www" --pkg "$ROOT/pkg")"
+  PAGE_URL="${MCP_URL%/mcp}/"
+  port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+  TS_URL="$(start_server "$TMP_DIR/ts-server.log" '^listening on \(.*\)$' node tests/peers/ts-server.mjs "$port")"
+  export MCP_URL TS_URL PAGE_URL PKG_WEB="$ROOT/pkg" PKG_NODE="$ROOT/pkg-node"
+  echo "mcp-tasks serve: $MCP_URL   TypeScript SDK server: $TS_URL"
+}
+
+step_wasm_tests() {
+  # The URLs are compiled into the test binary (option_env!).
+  export MCP_TASKS_TEST_URL="$MCP_URL" MCP_TASKS_TEST_TS_URL="$TS_URL"
+  run_runner "wasm-pack test --node" wasm-pack test --node -- --lib --test wasm_client
+  # Without WASM_BINDGEN_USE_BROWSER the browser run silently skips every test.
+  run_runner "wasm-pack test --headless --chrome" \
+    env WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome -- --lib --test wasm_client
+}
+
+step_js_tests() {
+  run_runner "node --test (package, workerd, page)" \
+    node --test --test-concurrency=1 tests/js/package.test.mjs tests/js/workerd.test.mjs tests/js/page.test.mjs
+}
+
+step_types() {
+  tsc -p tests/js/types/tsconfig.json
+  # The classes and argument types only; wasm-bindgen's raw InitOutput exports are `any`.
+  if sed '/^export type InitInput/,$d' "$ROOT/pkg/mcp_tasks.d.ts" | grep -nw any; then
+    echo "the public TypeScript surface uses any" >&2
+    return 1
+  fi
+  echo "tsc --noEmit: tests/js/types/usage.ts checks against pkg/mcp_tasks.d.ts; no any"
+}
+
+main() {
+  run_step "wasm-pack build (web, nodejs, bundler)" step_build
+  run_step "start mcp-tasks serve and the TypeScript SDK server" step_servers
+  run_step "wasm tests in Node and headless Chromium" step_wasm_tests
+  run_step "the package from JS: Node, workerd, a page" step_js_tests
+  run_step "TypeScript types" step_types
+  run_step "size report" node scripts/size-report.mjs "$ROOT/pkg"
+  stop_servers
+  print_step_times
+  echo
+  echo "summary: $TESTS_PASSED passed, $TESTS_FAILED failed, $TESTS_SKIPPED skipped"
+  return "$FAILED"
+}
+
+main "$@"
