@@ -103,7 +103,11 @@ npm_ci_if_needed() {
     echo "install: ${dir#"$ROOT"/} dependencies present"
   else
     echo "install: npm ci in ${dir#"$ROOT"/}"
-    (cd "$dir" && npm ci --no-audit --no-fund --no-update-notifier --loglevel=error)
+    # npm 11 refuses `npm ci` when a lockfile lacks entries for other platforms' optional
+    # packages (tests/js: workerd's darwin/windows builds); `npm install --no-save` installs
+    # the same locked versions without rewriting the lockfile.
+    (cd "$dir" && { npm ci --no-audit --no-fund --no-update-notifier --loglevel=error ||
+      npm install --no-save --no-audit --no-fund --no-update-notifier --loglevel=error; })
   fi
 }
 
