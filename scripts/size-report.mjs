@@ -5,68 +5,89 @@
 // Usage: node scripts/size-report.mjs PKG_WEB_DIR
 // Needs tests/js/node_modules (esbuild, the SDK). Exits non-zero only when something cannot
 // be measured; the budget line is a report, not a gate (sizes are figures, not assertions).
+// scripts/bench/size.mjs imports `measure` for the benchmark table.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
-const BUDGET_BYTES = 45 * 1024;
+export const BUDGET_BYTES = 45 * 1024;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const jsDir = join(root, 'tests', 'js');
-const pkgDir = process.argv[2];
-if (!pkgDir) {
-  console.error('usage: node scripts/size-report.mjs PKG_WEB_DIR');
-  process.exit(2);
-}
 
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
-const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
-const row = (what, raw, zipped) =>
-  console.log(`  ${what.padEnd(44)} ${String(raw).padStart(9)} B  ${String(zipped).padStart(8)} B gzip`);
+const br = (bytes) =>
+  brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+const sizes = (bytes) => ({ raw: bytes.length, gzip: gz(bytes), brotli: br(bytes) });
 
-// Ours: every file a page loads from the web target (the .d.ts and package.json are not
-// downloaded at run time).
-const shipped = readdirSync(pkgDir).filter((f) => /\.(wasm|js)$/.test(f)).sort();
-if (!shipped.some((f) => f.endsWith('.wasm'))) {
-  console.error(`size report: no .wasm in ${pkgDir}; build it with wasm-pack build --release --target web`);
-  process.exit(2);
+/// Both sides' sizes. Ours: every file a page loads from the web target (the .d.ts and
+/// package.json are not downloaded at run time), each compressed separately as a server
+/// sends it. Theirs: one minified browser bundle, so tree shaking keeps only what the job
+/// uses; `metafile` says which inputs it kept.
+export async function measure(pkgDir) {
+  const shipped = readdirSync(pkgDir).filter((f) => /\.(wasm|js)$/.test(f)).sort();
+  if (!shipped.some((f) => f.endsWith('.wasm'))) {
+    throw new Error(`no .wasm in ${pkgDir}; build it with wasm-pack build --release --target web`);
+  }
+  const files = shipped.map((file) => ({ file, ...sizes(readFileSync(join(pkgDir, file))) }));
+  const total = { raw: 0, gzip: 0, brotli: 0 };
+  for (const f of files) for (const k of Object.keys(total)) total[k] += f[k];
+
+  const require = createRequire(join(jsDir, 'package.json'));
+  const esbuild = require('esbuild');
+  const sdkVersion = JSON.parse(
+    readFileSync(join(jsDir, 'node_modules', '@modelcontextprotocol', 'sdk', 'package.json'), 'utf8'),
+  ).version;
+  const bundle = await esbuild.build({
+    entryPoints: [join(jsDir, 'size', 'ts-sdk-job.mjs')],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    metafile: true,
+    logLevel: 'error',
+  });
+  const theirs = bundle.outputFiles[0].contents;
+  return {
+    ours: { files, total },
+    ts: { sdkVersion, esbuildVersion: esbuild.version, ...sizes(theirs), metafile: bundle.metafile },
+  };
 }
-console.log(`size report (gzip -9; 1 KiB = 1024 B)`);
-console.log(`mcp-tasks, web target (${pkgDir}):`);
-let oursRaw = 0;
-let oursGz = 0;
-for (const file of shipped) {
-  const bytes = readFileSync(join(pkgDir, file));
-  oursRaw += bytes.length;
-  oursGz += gz(bytes);
-  row(file, bytes.length, gz(bytes));
+
+async function main() {
+  const pkgDir = process.argv[2];
+  if (!pkgDir) {
+    console.error('usage: node scripts/size-report.mjs PKG_WEB_DIR');
+    process.exit(2);
+  }
+  let m;
+  try {
+    m = await measure(pkgDir);
+  } catch (e) {
+    console.error(`size report: ${e.message}`);
+    process.exit(2);
+  }
+  const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+  const row = (what, raw, zipped) =>
+    console.log(`  ${what.padEnd(44)} ${String(raw).padStart(9)} B  ${String(zipped).padStart(8)} B gzip`);
+  console.log(`size report (gzip -9; 1 KiB = 1024 B)`);
+  console.log(`mcp-tasks, web target (${pkgDir}):`);
+  for (const f of m.ours.files) row(f.file, f.raw, f.gzip);
+  // Gzip of each file separately is what a server sends; the sum is the download.
+  row('total', m.ours.total.raw, m.ours.total.gzip);
+  console.log(
+    `@modelcontextprotocol/sdk ${m.ts.sdkVersion} + deps, esbuild ${m.ts.esbuildVersion} --bundle --minify (browser, esm):`,
+  );
+  row('Client + StreamableHTTPClientTransport + tasks', m.ts.raw, m.ts.gzip);
+  const oursGz = m.ours.total.gzip;
+  console.log('');
+  console.log(`ours ${kib(oursGz)} vs TypeScript SDK ${kib(m.ts.gzip)} (gzip)`);
+  console.log(
+    `budget ${kib(BUDGET_BYTES)} for ours: ${oursGz <= BUDGET_BYTES ? 'within' : 'OVER'} (${kib(Math.abs(BUDGET_BYTES - oursGz))} ${oursGz <= BUDGET_BYTES ? 'to spare' : 'over'})`,
+  );
 }
-// Gzip of each file separately is what a server sends; the sum is the download.
-row('total', oursRaw, oursGz);
 
-// Theirs: one minified browser bundle, so tree shaking keeps only what the job uses.
-const require = createRequire(join(jsDir, 'package.json'));
-const esbuild = require('esbuild');
-const sdkVersion = JSON.parse(
-  readFileSync(join(jsDir, 'node_modules', '@modelcontextprotocol', 'sdk', 'package.json'), 'utf8'),
-).version;
-const bundle = await esbuild.build({
-  entryPoints: [join(jsDir, 'size', 'ts-sdk-job.mjs')],
-  bundle: true,
-  minify: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  write: false,
-  logLevel: 'error',
-});
-const theirs = bundle.outputFiles[0].contents;
-console.log(`@modelcontextprotocol/sdk ${sdkVersion} + deps, esbuild ${esbuild.version} --bundle --minify (browser, esm):`);
-row('Client + StreamableHTTPClientTransport + tasks', theirs.length, gz(theirs));
-
-console.log('');
-console.log(`ours ${kib(oursGz)} vs TypeScript SDK ${kib(gz(theirs))} (gzip)`);
-console.log(
-  `budget ${kib(BUDGET_BYTES)} for ours: ${oursGz <= BUDGET_BYTES ? 'within' : 'OVER'} (${kib(Math.abs(BUDGET_BYTES - oursGz))} ${oursGz <= BUDGET_BYTES ? 'to spare' : 'over'})`,
-);
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -45,9 +45,11 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::id::RandomIds;
 use crate::protocol::jsonrpc::{ErrorCode, Message};
 use crate::protocol::meta::EXTENSION_PROTOCOL_VERSION;
 use crate::receiver::Receiver;
+use crate::store::{MemoryBackend, StoreConfig, TaskStore};
 use http::{Body, BodyError, header_str, rpc_fail};
 use state::Shared;
 
@@ -87,6 +89,8 @@ pub struct Config {
     pub sse_retry: Duration,
     /// Where task timestamps, TTLs and session idleness read the time.
     pub clock: Clock,
+    /// The task store's limits and the `pollInterval` it suggests.
+    pub store: StoreConfig,
 }
 
 impl Default for Config {
@@ -104,6 +108,7 @@ impl Default for Config {
             keepalive: Duration::from_secs(15),
             sse_retry: Duration::from_secs(1),
             clock: Clock::system(),
+            store: StoreConfig::default(),
         }
     }
 }
@@ -132,7 +137,8 @@ impl ServerHandle {
 /// Serves on `listener` until [`ServerHandle::shutdown`]. Call inside a tokio runtime.
 pub fn serve(listener: TcpListener, config: Config) -> std::io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
-    let shared = Shared::new(config, Receiver::in_memory());
+    let store = TaskStore::new(MemoryBackend::new(), RandomIds, config.store.clone());
+    let shared = Shared::new(config, Receiver::new(store));
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, shared, stopped));
     Ok(ServerHandle { addr, stop, task })

@@ -3,9 +3,9 @@
 //!
 //! - `driver` moves bytes and time (global `fetch` and `setTimeout`; `fetch` shapes the
 //!   requests and reads the responses);
-//! - `state` records the engine's events for the promises and iterators waiting on them;
-//! - `client` and `task` are the exported classes; `convert` and `error` shape what
-//!   crosses the boundary.
+//! - [`state`] records the engine's events for the promises and iterators waiting on them;
+//! - [`client`] and [`task`] are the exported classes; [`convert`] and [`error`] shape what
+//!   crosses the boundary; [`decode`] exposes the client's response decoding on its own.
 //!
 //! From Rust (other wasm crates, the wasm tests) the classes are plain types whose methods
 //! return `js_sys::Promise`s.
@@ -15,6 +15,7 @@
 
 mod client;
 mod convert;
+mod decode;
 mod driver;
 mod error;
 mod fetch;
@@ -25,6 +26,7 @@ mod task;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 pub use client::McpTaskClient;
+pub use decode::decode_response;
 pub use task::{McpTask, ResponseStream, TaskUpdates};
 
 /// The TypeScript types of every argument and result (the classes' own declarations come

@@ -8,14 +8,17 @@ use mcp_tasks::server::{Config, serve};
 
 /// How to call `serve`.
 pub const USAGE: &str = "mcp-tasks serve [--listen 127.0.0.1:8787] [--www DIR] [--pkg DIR] \
-[--allow-origin ORIGIN]... [--task-tools] [--demo-duration MS]
+[--allow-origin ORIGIN]... [--task-tools] [--demo-duration MS] [--poll-interval MS] \
+[--max-live-per-owner N]
 
-  --task-tools     for hosts that do not speak MCP tasks: a plain call of a long tool
-                   starts a task and answers at once with its id, and the tools
-                   get_task_status, get_task_result, cancel_task, list_my_tasks and
-                   answer_task_input are listed
-  --demo-duration  how long build_report, deploy_release and import_contacts take, in
-                   milliseconds, not counting a wait for a person's answer (default 8000)";
+  --task-tools              for hosts that do not speak MCP tasks: a plain call of a long
+                            tool starts a task and answers at once with its id, and the tools
+                            get_task_status, get_task_result, cancel_task, list_my_tasks and
+                            answer_task_input are listed
+  --demo-duration MS        how long build_report, deploy_release and import_contacts take,
+                            not counting a wait for a person's answer (default 8000)
+  --poll-interval MS        the pollInterval suggested to clients (default 1000)
+  --max-live-per-owner N    how many unfinished tasks one owner may have (default 1000)";
 
 /// Runs `serve` with the arguments after the command's name.
 pub fn main(args: &[String]) -> ExitCode {
@@ -60,6 +63,16 @@ fn parse(args: &[String]) -> Result<(SocketAddr, Config), String> {
                 let ms: u64 =
                     v.parse().map_err(|_| format!("not a number of milliseconds: {v}"))?;
                 config.demo_duration = std::time::Duration::from_millis(ms);
+            }
+            "--poll-interval" => {
+                let v = value()?;
+                let ms = v.parse().map_err(|_| format!("not a number of milliseconds: {v}"))?;
+                config.store.poll_interval_ms = Some(ms);
+            }
+            "--max-live-per-owner" => {
+                let v = value()?;
+                config.store.max_live_per_owner =
+                    v.parse().map_err(|_| format!("not a count: {v}"))?;
             }
             other => return Err(format!("unknown flag: {other}")),
         }

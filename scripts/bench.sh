@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The benchmarks: mcp-tasks (the npm package, the reference server's store) beside the
+# official TypeScript SDK client, every measure run several times alternating the two sides.
+#
+#   bash scripts/bench.sh            full run (several minutes)
+#   bash scripts/bench.sh --quick    fewer runs and sizes (BENCH_QUICK=1 does the same)
+#   BENCH_ONLY="size decode" bash scripts/bench.sh    a subset: size startup decode poll scale store
+#
+# Installs what it needs (scripts/lib/install.sh), builds the release artefacts (the `web`
+# package with wasm-opt -Oz, a copy optimised the same way with names kept for the size
+# breakdown, `mcp-tasks serve`, the store bench), runs scripts/bench/*.mjs and
+# benches/store.rs, and prints one table: medians with min–max and ours/TS per row. The
+# table goes to bench-results/<time>.{json,md} and bench-results/latest.{json,md}; the README
+# quotes latest.md. Figures, never assertions: the script fails only when something cannot
+# be measured at all.
+set -euo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$ROOT/scripts/lib/install.sh"
+cd "$ROOT"
+
+for arg in "$@"; do
+  case "$arg" in
+    --quick) export BENCH_QUICK=1 ;;
+    *) echo "usage: bash scripts/bench.sh [--quick]" >&2; exit 2 ;;
+  esac
+done
+MODE=full
+if [[ "${BENCH_QUICK:-}" == 1 || "${BENCH_QUICK:-}" == true ]]; then MODE=quick; fi
+ONLY="${BENCH_ONLY:-size startup decode poll scale store}"
+wanted() { [[ " $ONLY " == *" $1 "* ]]; }
+
+TMP_DIR="$(mktemp -d)"
+CLEANUP_PATHS+=("$TMP_DIR")
+PKG="$ROOT/pkg"
+SERVE_BIN="$CARGO_TARGET_DIR/release/mcp-tasks"
+PARTS=()
+FAILED_BENCHES=()
+
+step_install() {
+  ensure_wasm_tools
+  ensure_wasm_js_deps
+  export PATH="$WASM_TOOLS_BIN:$ROOT/tests/js/node_modules/.bin:$PATH"
+}
+
+step_build() {
+  wasm-pack --quiet build --release --target web --out-dir "$PKG" --out-name mcp_tasks
+  # The same module through wasm-bindgen and wasm-opt -Oz, with -g so the name section
+  # survives: function sizes of the shipped code, under their names.
+  wasm-bindgen "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/mcp_tasks.wasm" \
+    --target web --out-dir "$TMP_DIR/named" --out-name mcp_tasks
+  wasm-opt -Oz -g "$TMP_DIR/named/mcp_tasks_bg.wasm" -o "$TMP_DIR/named.wasm"
+  if wanted startup || wanted poll || wanted scale; then
+    cargo build "${CARGO_LOCKED[@]}" --release --features cli --bin mcp-tasks
+  fi
+  if wanted store; then
+    cargo bench "${CARGO_LOCKED[@]}" --bench store --no-run
+  fi
+}
+
+# bench NAME COMMAND...: runs one benchmark writing $TMP_DIR/NAME.json; a failure is
+# reported and the others still run.
+bench() {
+  local name="$1"
+  shift
+  wanted "$name" || return 0
+  PARTS+=("$TMP_DIR/$name.json")
+  printf '\n==== bench: %s ====\n' "$name"
+  local start
+  start=$(now_ms)
+  set +e
+  "$@"
+  local rc=$?
+  set -e
+  if ((rc != 0)); then FAILED_BENCHES+=("$name"); fi
+  printf '==== %s: %ss%s ====\n' "$name" "$(fmt_secs $(($(now_ms) - start)))" "$( ((rc == 0)) || echo ", FAILED (exit $rc)")"
+}
+
+store_bench() {
+  cargo bench "${CARGO_LOCKED[@]}" --bench store | tee "$TMP_DIR/store.log"
+  tail -n 1 "$TMP_DIR/store.log" >"$TMP_DIR/store.json"
+}
+
+main() {
+  run_step "install" step_install
+  run_step "release builds" step_build
+  bench size node scripts/bench/size.mjs "$PKG" "$TMP_DIR/named.wasm" "$TMP_DIR/size.json"
+  bench startup node scripts/bench/startup.mjs "$SERVE_BIN" "$PKG" "$TMP_DIR/startup.json"
+  bench decode node scripts/bench/decode.mjs "$PKG" "$TMP_DIR/decode.json"
+  bench poll node scripts/bench/poll.mjs "$SERVE_BIN" "$PKG" "$TMP_DIR/poll.json"
+  bench scale node scripts/bench/scale.mjs "$SERVE_BIN" "$PKG" "$TMP_DIR/scale.json"
+  bench store store_bench
+  echo
+  node scripts/bench/report.mjs "$ROOT/bench-results" "$MODE" "${PARTS[@]}"
+  print_step_times
+  if ((${#FAILED_BENCHES[@]} > 0)); then
+    echo "benchmarks that failed: ${FAILED_BENCHES[*]}" >&2
+    return 1
+  fi
+}
+
+main
