@@ -77,6 +77,7 @@ step_build() {
   for target in web nodejs bundler; do
     case "$target" in
       web) out="$ROOT/pkg" ;;
+      nodejs) out="$ROOT/pkg-node" ;;
       *) out="$ROOT/pkg-$target" ;;
     esac
     wasm-pack --quiet build --release --target "$target" --out-dir "$out" --out-name mcp_tasks
@@ -107,10 +108,8 @@ start_server() {
 }
 
 step_servers() {
-  local features=server port www="$TMP_DIR/www"
-  # The command-line binary needs the `cli` feature once the native driver is in.
-  if grep -q '^cli = ' Cargo.toml; then features=cli; fi
-  cargo build "${CARGO_LOCKED[@]}" --features "$features" --bin mcp-tasks
+  local port www="$TMP_DIR/www"
+  cargo build "${CARGO_LOCKED[@]}" --features cli --bin mcp-tasks
   mkdir -p "$www"
   cp tests/js/examples/page.html "$www/index.html"
   start_server "$TMP_DIR/serve.log" '^mcp-tasks: MCP at \(.*\)$' \
