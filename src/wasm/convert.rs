@@ -82,7 +82,8 @@ fn json_of(value: &JsValue) -> Result<Value, String> {
     let mut out = Map::new();
     for entry in entries.iter() {
         let pair = Array::from(&entry);
-        let key = pair.get(0).as_string().ok_or_else(|| "a Map key that is not a string".to_owned())?;
+        let key =
+            pair.get(0).as_string().ok_or_else(|| "a Map key that is not a string".to_owned())?;
         out.insert(key, json_of(&pair.get(1))?);
     }
     Ok(Value::Object(out))
