@@ -272,12 +272,14 @@ impl Engine {
         } else {
             self.mark_listen_dirty(now);
         }
-        let calls: Vec<_> = self.calls.keys().copied().collect();
+        let mut calls: Vec<_> = self.calls.keys().copied().collect();
+        calls.sort_unstable();
         for call in calls {
             self.arm(now, call);
         }
-        let ops: Vec<_> =
+        let mut ops: Vec<_> =
             self.ops.iter().filter(|(_, o)| o.exchange.is_none()).map(|(id, _)| *id).collect();
+        ops.sort_unstable();
         for op in ops {
             self.timers.set(TimerKey::Op(op), now);
         }
@@ -308,11 +310,13 @@ impl Engine {
         self.conn.session = None;
         self.timers.clear(TimerKey::Connect);
         self.emit(Event::Disconnected { error: error.clone() });
-        let calls: Vec<_> = self.calls.keys().copied().collect();
+        let mut calls: Vec<_> = self.calls.keys().copied().collect();
+        calls.sort_unstable();
         for call in calls {
             self.finish(now, call, CallOutcome::Error(error.clone()));
         }
-        let ops: Vec<_> = self.ops.keys().copied().collect();
+        let mut ops: Vec<_> = self.ops.keys().copied().collect();
+        ops.sort_unstable();
         for op in ops {
             self.fail_op(now, op, error.clone());
         }
@@ -327,12 +331,13 @@ impl Engine {
         self.conn.phase = Phase::Idle;
         // Streams of the old session carry nothing more; requests in flight come back
         // with their own 404 and are retried.
-        let streams: Vec<_> = self
+        let mut streams: Vec<_> = self
             .exchanges
             .iter()
             .filter(|(_, x)| x.session.is_some() && (x.is_stream() || x.purpose == Purpose::Stream))
             .map(|(id, _)| *id)
             .collect();
+        streams.sort_unstable();
         for id in streams {
             let purpose = self.exchanges.get(&id).map(|x| x.purpose);
             self.abort(id);
@@ -368,16 +373,19 @@ impl Engine {
         if self.closed {
             return;
         }
-        let calls: Vec<_> = self.calls.keys().copied().collect();
+        let mut calls: Vec<_> = self.calls.keys().copied().collect();
+        calls.sort_unstable();
         for call in calls {
             self.finish(now, call, CallOutcome::Error(ClientError::Closed));
         }
-        let ops: Vec<_> = self.ops.keys().copied().collect();
+        let mut ops: Vec<_> = self.ops.keys().copied().collect();
+        ops.sort_unstable();
         for op in ops {
             self.fail_op(now, op, ClientError::Closed);
         }
         self.closed = true;
-        let ids: Vec<_> = self.exchanges.keys().copied().collect();
+        let mut ids: Vec<_> = self.exchanges.keys().copied().collect();
+        ids.sort_unstable();
         for id in ids {
             self.abort(id);
         }

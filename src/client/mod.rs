@@ -41,7 +41,7 @@ mod resume;
 pub mod schedule;
 mod stream;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fmt;
 
 use serde_json::{Map, Value};
@@ -138,16 +138,19 @@ enum TimerKey {
 pub struct Engine {
     config: Config,
     conn: Connection,
-    exchanges: BTreeMap<ExchangeId, Exchange>,
+    // The id-keyed tables are hash maps, not B-trees: each B-tree instantiation compiles
+    // to kilobytes of wasm, and every walk over these tables sorts the ids it collects, so
+    // the order of events stays the ids' order.
+    exchanges: HashMap<ExchangeId, Exchange>,
     /// Which exchange awaits each JSON-RPC id still unanswered.
     awaiting: HashMap<RequestId, ExchangeId>,
-    calls: BTreeMap<CallId, Call>,
+    calls: HashMap<CallId, Call>,
     /// Followed tasks by id, for notifications and input requests that name a task.
     by_task: HashMap<TaskId, CallId>,
     /// Calls by progress token.
     by_token: HashMap<String, CallId>,
-    ops: BTreeMap<OpId, Op>,
-    inputs: BTreeMap<InputId, PendingInput>,
+    ops: HashMap<OpId, Op>,
+    inputs: HashMap<InputId, PendingInput>,
     /// Tools by name, once listed.
     tools: Option<HashMap<String, Tool>>,
     /// The engine's own `tools/list` in flight.
@@ -178,13 +181,13 @@ impl Engine {
         Self {
             conn: Connection::new(&config),
             config,
-            exchanges: BTreeMap::new(),
+            exchanges: HashMap::new(),
             awaiting: HashMap::new(),
-            calls: BTreeMap::new(),
+            calls: HashMap::new(),
             by_task: HashMap::new(),
             by_token: HashMap::new(),
-            ops: BTreeMap::new(),
-            inputs: BTreeMap::new(),
+            ops: HashMap::new(),
+            inputs: HashMap::new(),
             tools: None,
             tools_op: None,
             waiting_tools: BTreeSet::new(),

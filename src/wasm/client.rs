@@ -381,7 +381,7 @@ fn config(
         }
     };
     if let Some(info) = convert::field(options, "clientInfo") {
-        let info: Implementation = serde_wasm_bindgen::from_value(info)
+        let info: Implementation = serde_json::from_value(convert::from_js(info, "clientInfo")?)
             .map_err(|e| Failure::InvalidArgument(format!("clientInfo: {e}")))?;
         config.client_info = info;
     }

@@ -11,17 +11,82 @@ use crate::task::{Generation, Task};
 
 use super::error::Failure;
 
-/// Any serialisable value as a plain JS value: objects, arrays, numbers, strings.
+/// Any serialisable value as a plain JS value: objects, arrays, numbers, strings. serde_json's
+/// text through `JSON.parse` rather than a serde serialiser into JS values: that serialiser
+/// was compiled anew for every type and, with its deserialiser, was a large part of the
+/// package, while `JSON.parse` costs nothing.
 pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    // Serialising JSON-shaped data into JS cannot fail; undefined is the harmless fallback.
-    value.serialize(&serializer).unwrap_or(JsValue::UNDEFINED)
+    // Serialising JSON-shaped data cannot fail; undefined is the harmless fallback.
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
+        .unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A JS value as JSON, or why it is not one.
 pub(crate) fn from_js(value: JsValue, what: &str) -> Result<Value, Failure> {
-    serde_wasm_bindgen::from_value(value)
-        .map_err(|e| Failure::InvalidArgument(format!("{what} is not JSON: {e}")))
+    json_of(&value).map_err(|e| Failure::InvalidArgument(format!("{what} is not JSON: {e}")))
+}
+
+/// A JS value as JSON, walked directly (no serde deserialiser for JS values, for size), by
+/// the rules of serde-wasm-bindgen it replaces: `undefined` and `null` are null, safe
+/// integers are integers and other numbers floats (NaN and the infinities null), BigInts
+/// within i64..u64 are integers, arrays are arrays, plain objects and `Map`s with string keys
+/// are objects (an `undefined` property is null); functions, symbols, byte arrays and other
+/// iterables are not JSON.
+fn json_of(value: &JsValue) -> Result<Value, String> {
+    use js_sys::{Array, ArrayBuffer, Map as JsMap, Number, Symbol, Uint8Array};
+    if value.is_undefined() || value.is_null() {
+        return Ok(Value::Null);
+    }
+    if let Some(b) = value.as_bool() {
+        return Ok(Value::Bool(b));
+    }
+    if value.is_bigint() {
+        return match i64::try_from(value.clone()) {
+            Ok(n) => Ok(n.into()),
+            Err(value) => u64::try_from(value)
+                .map(Value::from)
+                .map_err(|_| "a BigInt outside i64::MIN..u64::MAX".to_owned()),
+        };
+    }
+    if let Some(n) = value.as_f64() {
+        return Ok(if Number::is_safe_integer(value) {
+            Value::from(n as i64)
+        } else {
+            serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
+        });
+    }
+    if let Some(s) = value.as_string() {
+        return Ok(Value::String(s));
+    }
+    if Array::is_array(value) {
+        return Array::from(value).iter().map(|item| json_of(&item)).collect();
+    }
+    if value.is_instance_of::<Uint8Array>() || value.is_instance_of::<ArrayBuffer>() {
+        return Err("a byte array".to_owned());
+    }
+    let entries = if let Some(map) = value.dyn_ref::<JsMap>() {
+        Array::from(&map.entries())
+    } else if value.is_object() && !Reflect::has(value, &Symbol::iterator()).unwrap_or(true) {
+        Object::entries(value.unchecked_ref())
+    } else {
+        return Err(if value.is_function() {
+            "a function".to_owned()
+        } else if value.is_symbol() {
+            "a symbol".to_owned()
+        } else {
+            "an iterable that is neither an array nor a Map".to_owned()
+        });
+    };
+    let mut out = Map::new();
+    for entry in entries.iter() {
+        let pair = Array::from(&entry);
+        let key =
+            pair.get(0).as_string().ok_or_else(|| "a Map key that is not a string".to_owned())?;
+        out.insert(key, json_of(&pair.get(1))?);
+    }
+    Ok(Value::Object(out))
 }
 
 /// A JS value that must be a JSON object (or absent, which is `None`).
