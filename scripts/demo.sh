@@ -96,7 +96,8 @@ serve() {
   "$SERVER_BIN" serve --www "$ROOT/www" --pkg "$ROOT/pkg" --listen "127.0.0.1:$PORT" 2>"$log" &
   SERVER_PID=$!
   for ((i = 0; i < 100; i++)); do
-    url="$(sed -n 's/^mcp-tasks: MCP at //p' "$log" | head -n 1)"
+    # Only a whole line: the server may be half way through writing it.
+    url="$(sed -n 's|^mcp-tasks: MCP at \(http://.*/mcp\)$|\1|p' "$log" | head -n 1)"
     if [[ -n "$url" ]] || ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
     sleep 0.1
   done

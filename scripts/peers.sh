@@ -108,10 +108,9 @@ start_server() {
   SERVER_PIDS+=($!)
   for ((i = 0; i < 150; i++)); do
     # The peers say "listening on URL"; mcp-tasks serve says "mcp-tasks: MCP at URL".
-    if grep -qE '^(listening on|mcp-tasks: MCP at) ' "$log"; then
-      SERVER_URL="$(sed -nE 's/^(listening on|mcp-tasks: MCP at) //p' "$log" | head -n 1)"
-      return 0
-    fi
+    # Only a whole line counts: the server may be half way through writing it.
+    SERVER_URL="$(sed -nE 's#^(listening on|mcp-tasks: MCP at) (http://.*/mcp/?)$#\2#p' "$log" | head -n 1)"
+    if [[ -n "$SERVER_URL" ]]; then return 0; fi
     if ! kill -0 "${SERVER_PIDS[-1]}" 2>/dev/null; then break; fi
     sleep 0.1
   done

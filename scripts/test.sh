@@ -139,7 +139,8 @@ start_serve() {
   trap 'stop_serve; on_exit' EXIT
   SERVE_URL=""
   for ((i = 0; i < 100; i++)); do
-    SERVE_URL="$(sed -n 's/^mcp-tasks: MCP at //p' "$log" | head -n 1)"
+    # Only a whole line: the server may be half way through writing it.
+    SERVE_URL="$(sed -n 's|^mcp-tasks: MCP at \(http://.*/mcp\)$|\1|p' "$log" | head -n 1)"
     if [[ -n "$SERVE_URL" ]]; then return 0; fi
     sleep 0.1
   done

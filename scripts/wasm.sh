@@ -112,12 +112,12 @@ step_servers() {
   cargo build "${CARGO_LOCKED[@]}" --features cli --bin mcp-tasks
   mkdir -p "$www"
   cp tests/js/examples/page.html "$www/index.html"
-  start_server "$TMP_DIR/serve.log" '^mcp-tasks: MCP at \(.*\)$' \
+  start_server "$TMP_DIR/serve.log" '^mcp-tasks: MCP at \(http:\/\/.*\/mcp\)$' \
     "$CARGO_TARGET_DIR/debug/mcp-tasks" serve --listen 127.0.0.1:0 --www "$www" --pkg "$ROOT/pkg"
   MCP_URL="$SERVER_URL"
   PAGE_URL="${MCP_URL%/mcp}/"
   port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
-  start_server "$TMP_DIR/ts-server.log" '^listening on \(.*\)$' node tests/peers/ts-server.mjs "$port"
+  start_server "$TMP_DIR/ts-server.log" '^listening on \(http:\/\/.*\/mcp\/\{0,1\}\)$' node tests/peers/ts-server.mjs "$port"
   TS_URL="$SERVER_URL"
   export MCP_URL TS_URL PAGE_URL PKG_WEB="$ROOT/pkg" PKG_NODE="$ROOT/pkg-node"
   echo "mcp-tasks serve: $MCP_URL   TypeScript SDK server: $TS_URL"
