@@ -406,13 +406,13 @@ impl ClientError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::protocol::jsonrpc::ErrorCode;
 
     /// One value of every variant; the match below fails to compile when a variant is
-    /// added without being listed here.
-    fn every_variant() -> Vec<ClientError> {
+    /// added without being listed here. The bindings' error tests use it too.
+    pub(crate) fn every_variant() -> Vec<ClientError> {
         let r = RequestKind::GetTask;
         let envelope = crate::protocol::jsonrpc::Message::from_slice(b"[]").unwrap_err();
         let wire = WireError::MissingField { what: "x", field: "y" };

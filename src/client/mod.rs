@@ -55,6 +55,10 @@ use crate::time::UnixMillis;
 
 pub use config::{BackoffPolicy, Config, InputSupport, PollPolicy, Protocol, TaskMode, ToolCall};
 pub use error::{ClientError, Fault, Feature, ReferenceProblem, RequestKind};
+// For the bindings' error tests, which run on wasm only; unused in host test builds.
+#[cfg(test)]
+#[allow(unused_imports)]
+pub(crate) use error::tests::every_variant as every_error_variant;
 pub use event::{CallOutcome, ConnectionInfo, Event, ExpiryReason, Failure};
 pub use reference::{EndpointMemory, TaskReference};
 

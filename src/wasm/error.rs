@@ -164,103 +164,18 @@ fn client_data(e: &ClientError) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use wasm_bindgen::JsCast;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     use super::*;
-    use crate::client::{CallId, Feature, InputId, ReferenceProblem, RequestKind};
-    use crate::protocol::WireError;
+    use crate::client::RequestKind;
     use crate::protocol::http::TransportFailure;
-    use crate::protocol::jsonrpc::{ErrorCode, Message, RequestId};
-    use crate::protocol::sse::SseError;
-    use crate::task::TaskStatus;
+    use crate::protocol::jsonrpc::ErrorCode;
 
-    /// One value of every engine error variant, checked exhaustively below so that a new
-    /// variant fails to compile until it is listed.
+    /// One value of every engine error variant (the engine's own list, which fails to
+    /// compile when a variant is missing).
     fn every_client_error() -> Vec<ClientError> {
-        let r = RequestKind::GetTask;
-        let json_err = serde_json::from_str::<u8>("x").unwrap_err();
-        let all = vec![
-            ClientError::MalformedMessage {
-                request: r,
-                source: Arc::new(Message::from_slice(b"[]").unwrap_err()),
-            },
-            ClientError::MalformedResult {
-                request: r,
-                source: Arc::new(WireError::MissingField { what: "x", field: "y" }),
-            },
-            ClientError::UnexpectedStatus { request: r, status: 418 },
-            ClientError::UnexpectedContentType { request: r, content_type: None },
-            ClientError::OversizeBody { request: r, limit: 1 },
-            ClientError::OversizeEvent { request: r, source: SseError::EventTooLarge { limit: 1 } },
-            ClientError::MissingResponse { request: r },
-            ClientError::UnknownResponse { id: RequestId::Number(1) },
-            ClientError::UnexpectedRequest { method: "roots/list".into() },
-            ClientError::TerminalRegression {
-                task_id: "t".into(),
-                kept: TaskStatus::Completed,
-                reported: TaskStatus::Working,
-            },
-            ClientError::WrongTask { expected: "a".into(), got: "b".into() },
-            ClientError::UnsupportedProtocol { offered: "1999".into() },
-            ClientError::Rpc {
-                request: r,
-                error: ErrorObject::new(ErrorCode::INTERNAL_ERROR, "x"),
-            },
-            ClientError::TaskLost { task_id: "t".into() },
-            ClientError::ServerUnavailable { request: r, status: 503 },
-            ClientError::RateLimited { request: r },
-            ClientError::Unauthorized { request: r, status: 401 },
-            ClientError::UnknownCall { call: CallId(1) },
-            ClientError::CallFinished { call: CallId(1) },
-            ClientError::NotATask { call: CallId(1) },
-            ClientError::UnknownInput { input: InputId(1) },
-            ClientError::InputAnswered { input: InputId(1) },
-            ClientError::TaskNotAllowed { tool: "x".into() },
-            ClientError::NotSupported { feature: Feature::ListTasks },
-            ClientError::Closed,
-            ClientError::BadReference { reason: ReferenceProblem::Unreadable(Arc::new(json_err)) },
-            ClientError::Transport {
-                request: r,
-                failure: TransportFailure::Connect("refused".into()),
-            },
-            ClientError::Timeout { request: r },
-        ];
-        for e in &all {
-            match e {
-                ClientError::MalformedMessage { .. }
-                | ClientError::MalformedResult { .. }
-                | ClientError::UnexpectedStatus { .. }
-                | ClientError::UnexpectedContentType { .. }
-                | ClientError::OversizeBody { .. }
-                | ClientError::OversizeEvent { .. }
-                | ClientError::MissingResponse { .. }
-                | ClientError::UnknownResponse { .. }
-                | ClientError::UnexpectedRequest { .. }
-                | ClientError::TerminalRegression { .. }
-                | ClientError::WrongTask { .. }
-                | ClientError::UnsupportedProtocol { .. }
-                | ClientError::Rpc { .. }
-                | ClientError::TaskLost { .. }
-                | ClientError::ServerUnavailable { .. }
-                | ClientError::RateLimited { .. }
-                | ClientError::Unauthorized { .. }
-                | ClientError::UnknownCall { .. }
-                | ClientError::CallFinished { .. }
-                | ClientError::NotATask { .. }
-                | ClientError::UnknownInput { .. }
-                | ClientError::InputAnswered { .. }
-                | ClientError::TaskNotAllowed { .. }
-                | ClientError::NotSupported { .. }
-                | ClientError::Closed
-                | ClientError::BadReference { .. }
-                | ClientError::Transport { .. }
-                | ClientError::Timeout { .. } => {}
-            }
-        }
-        all
+        crate::client::every_error_variant()
     }
 
     fn get(target: &JsValue, key: &str) -> JsValue {
