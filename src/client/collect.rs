@@ -163,18 +163,16 @@ impl Engine {
 
     /// A multi-round `tools/call` (2026-07-28): the server asks before it answers.
     fn start_round(&mut self, now: UnixMillis, id: CallId, result: &Map<String, Value>) {
-        let requests: Result<InputRequests, _> = match result.get("inputRequests") {
-            Some(v) => serde_json::from_value(v.clone()),
-            None => serde_json::from_value(Value::Object(Map::new())),
-        };
+        const WHAT: &str = "tools/call result";
+        let requests: Result<Option<InputRequests>, _> =
+            crate::protocol::json::Fields::new(result, WHAT).optional("inputRequests");
         let requests = match requests {
-            Ok(r) if !r.is_empty() => r,
+            Ok(Some(r)) if !r.is_empty() => r,
             other => {
-                let source = match other {
-                    Err(source) => source,
-                    Ok(_) => serde::de::Error::custom("input_required without inputRequests"),
-                };
-                let e = crate::protocol::WireError::Malformed { what: "tools/call result", source };
+                let e = other.err().unwrap_or(crate::protocol::WireError::MissingField {
+                    what: WHAT,
+                    field: "inputRequests",
+                });
                 let error = ClientError::malformed_result(RequestKind::CallTool, e);
                 return self.finish(now, id, CallOutcome::Error(error));
             }

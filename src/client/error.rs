@@ -319,7 +319,7 @@ pub enum ClientError {
 pub enum ReferenceProblem {
     /// The text was not a reference.
     #[error("{0}")]
-    Unreadable(Arc<serde_json::Error>),
+    Unreadable(WireError),
     /// The reference is for another endpoint than this engine's.
     #[error("it names another endpoint")]
     OtherEndpoint,
@@ -416,7 +416,7 @@ pub(crate) mod tests {
         let r = RequestKind::GetTask;
         let envelope = crate::protocol::jsonrpc::Message::from_slice(b"[]").unwrap_err();
         let wire = WireError::MissingField { what: "x", field: "y" };
-        let json_err = serde_json::from_str::<u8>("x").unwrap_err();
+        let json_err = WireError::MissingField { what: "task reference", field: "taskId" };
         let all = vec![
             ClientError::malformed_message(r, envelope),
             ClientError::malformed_result(r, wire),
@@ -450,7 +450,7 @@ pub(crate) mod tests {
             ClientError::TaskNotAllowed { tool: "x".into() },
             ClientError::NotSupported { feature: Feature::ListTasks },
             ClientError::Closed,
-            ClientError::BadReference { reason: ReferenceProblem::Unreadable(Arc::new(json_err)) },
+            ClientError::BadReference { reason: ReferenceProblem::Unreadable(json_err) },
             ClientError::Transport {
                 request: r,
                 failure: TransportFailure::Connect("refused".into()),

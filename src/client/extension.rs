@@ -96,7 +96,7 @@ pub(super) fn post(
         headers.set(&k, v);
     }
     let message = Message::Request(Request::new(rpc, method_name, Some(params)));
-    let body = serde_json::to_string(&message.to_value()).unwrap_or_default();
+    let body = message.to_json();
     request(config, id, Method::Post, headers, Some(body))
 }
 
@@ -114,7 +114,9 @@ pub(super) fn call_params(
         params.insert("arguments".into(), Value::Object(args.clone()));
     }
     if let Some(responses) = input_responses {
-        let map = responses.iter().map(|(k, v)| (k.clone(), Value::Object(v.clone()))).collect();
+        let map = crate::protocol::json::object_from(
+            responses.iter().map(|(k, v)| (k.clone(), Value::Object(v.clone()))),
+        );
         params.insert("inputResponses".into(), Value::Object(map));
     }
     if let Some(state) = request_state {

@@ -54,7 +54,7 @@ pub(super) fn post(
 ) -> HttpRequest {
     let mut headers = base_headers(config, true, false);
     session_headers(conn, &mut headers);
-    let body = serde_json::to_string(&message.to_value()).unwrap_or_default();
+    let body = message.to_json();
     request(config, id, Method::Post, headers, Some(body))
 }
 
@@ -136,7 +136,7 @@ pub(super) fn response(
 /// `notifications/cancelled` for a plain call in flight.
 pub(super) fn cancelled(request_id: &RequestId) -> Message {
     let mut params = Map::new();
-    let id = serde_json::to_value(request_id).unwrap_or(Value::Null);
+    let id = Value::from(request_id);
     params.insert("requestId".into(), id);
     params.insert("reason".into(), Value::from("cancelled by the client"));
     Message::Notification(Notification::new("notifications/cancelled", Some(params)))

@@ -2,63 +2,117 @@
 //! endpoint spoke.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
 
 use crate::id::TaskId;
+use crate::protocol::json::{self, Fields, FromJson, read::put_opt};
+use crate::protocol::{Mismatch, WireError};
 use crate::task::Generation;
 
 use super::error::{ClientError, ReferenceProblem};
 
 /// Everything a new engine needs to continue following a task. Serialise it (it is plain
 /// JSON) and hand it to [`Engine::resume`](super::Engine::resume) after a restart.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+///
+/// Its JSON form: `{endpoint, generation: "2025-11-25" | "2026-07-28", taskId, sessionId?,
+/// tool, progressToken?, expiresAtMs?}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TaskReference {
     /// The MCP endpoint URL.
     pub endpoint: String,
     /// The generation the task was created in.
-    #[serde(with = "generation_text")]
     pub generation: Generation,
     /// The task.
     pub task_id: TaskId,
     /// The 2025-11-25 session the task belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// The tool that was called.
     pub tool: String,
     /// The progress token sent with the call, valid for the task's life.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub progress_token: Option<String>,
     /// `createdAt + ttl` in Unix milliseconds, when the task has a TTL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at_ms: Option<u64>,
 }
 
+const REFERENCE: &str = "task reference";
+
+impl FromJson for Generation {
+    const EXPECTED: &'static str = "\"2025-11-25\" or \"2026-07-28\"";
+    fn from_json(value: &Value) -> Option<Self> {
+        let text = value.as_str()?;
+        [Generation::Legacy, Generation::Extension]
+            .into_iter()
+            .find(|g| g.protocol_version() == text)
+    }
+}
+
+fn unreadable(e: WireError) -> ClientError {
+    ClientError::BadReference { reason: ReferenceProblem::Unreadable(e) }
+}
+
+/// The object in `text`, or why there is none.
+fn object(text: &str, what: &'static str) -> Result<Map<String, Value>, ClientError> {
+    json::parse_object(text.as_bytes()).map_err(|e| {
+        let found = e.to_string();
+        unreadable(WireError::Malformed {
+            what,
+            source: Mismatch::new(None, "a JSON object", found),
+        })
+    })
+}
+
 impl TaskReference {
+    /// The reference as a JSON object.
+    pub fn to_map(&self) -> Map<String, Value> {
+        let mut map = Map::new();
+        map.insert("endpoint".into(), self.endpoint.as_str().into());
+        map.insert("generation".into(), self.generation.protocol_version().into());
+        map.insert("taskId".into(), self.task_id.as_str().into());
+        put_opt(&mut map, "sessionId", self.session_id.as_deref());
+        map.insert("tool".into(), self.tool.as_str().into());
+        put_opt(&mut map, "progressToken", self.progress_token.as_deref());
+        put_opt(&mut map, "expiresAtMs", self.expires_at_ms);
+        map
+    }
+
     /// The reference as JSON text.
     pub fn to_json(&self) -> String {
-        // A struct of strings and integers always serialises.
-        serde_json::to_string(self).unwrap_or_default()
+        json::to_string(&Value::Object(self.to_map()))
+    }
+
+    /// Reads a reference from its JSON object.
+    pub fn from_map(map: &Map<String, Value>) -> Result<Self, ClientError> {
+        let f = Fields::new(map, REFERENCE);
+        let read = || -> Result<Self, WireError> {
+            Ok(Self {
+                endpoint: f.required("endpoint")?,
+                generation: f.required("generation")?,
+                task_id: f.required("taskId")?,
+                session_id: f.optional("sessionId")?,
+                tool: f.required("tool")?,
+                progress_token: f.optional("progressToken")?,
+                expires_at_ms: f.optional("expiresAtMs")?,
+            })
+        };
+        read().map_err(unreadable)
     }
 
     /// Reads a reference written by [`to_json`](Self::to_json).
     pub fn from_json(text: &str) -> Result<Self, ClientError> {
-        serde_json::from_str(text).map_err(|e| ClientError::BadReference {
-            reason: ReferenceProblem::Unreadable(Arc::new(e)),
-        })
+        Self::from_map(&object(text, REFERENCE)?)
     }
 }
 
 /// Which generation each endpoint answered in, so that `Protocol::Auto` probes once per
 /// endpoint rather than once per engine. Export it with [`to_json`](Self::to_json) to
 /// persist it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EndpointMemory {
-    #[serde(with = "generation_map")]
     endpoints: BTreeMap<String, Generation>,
 }
+
+const MEMORY: &str = "endpoint memory";
 
 impl EndpointMemory {
     /// Nothing remembered.
@@ -88,59 +142,19 @@ impl EndpointMemory {
 
     /// The memory as JSON text: `{"endpoints": {"<url>": "2025-11-25" | "2026-07-28"}}`.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let endpoints = json::object_from(
+            self.endpoints.iter().map(|(e, g)| (e.clone(), Value::from(g.protocol_version()))),
+        );
+        let mut map = Map::new();
+        map.insert("endpoints".into(), Value::Object(endpoints));
+        json::to_string(&Value::Object(map))
     }
 
     /// Reads memory written by [`to_json`](Self::to_json).
     pub fn from_json(text: &str) -> Result<Self, ClientError> {
-        serde_json::from_str(text).map_err(|e| ClientError::BadReference {
-            reason: ReferenceProblem::Unreadable(Arc::new(e)),
-        })
-    }
-}
-
-/// A generation as its protocol revision string.
-mod generation_text {
-    use super::*;
-
-    pub(super) fn serialize<S: Serializer>(g: &Generation, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(g.protocol_version())
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Generation, D::Error> {
-        let text = String::deserialize(d)?;
-        parse(&text).ok_or_else(|| serde::de::Error::custom(format!("unknown revision {text:?}")))
-    }
-
-    pub(super) fn parse(text: &str) -> Option<Generation> {
-        [Generation::Legacy, Generation::Extension]
-            .into_iter()
-            .find(|g| g.protocol_version() == text)
-    }
-}
-
-mod generation_map {
-    use super::*;
-
-    pub(super) fn serialize<S: Serializer>(
-        m: &BTreeMap<String, Generation>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        let text: BTreeMap<&str, &str> =
-            m.iter().map(|(k, g)| (k.as_str(), g.protocol_version())).collect();
-        text.serialize(s)
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<BTreeMap<String, Generation>, D::Error> {
-        let text = BTreeMap::<String, String>::deserialize(d)?;
-        text.into_iter()
-            .map(|(k, v)| match generation_text::parse(&v) {
-                Some(g) => Ok((k, g)),
-                None => Err(serde::de::Error::custom(format!("unknown revision {v:?}"))),
-            })
-            .collect()
+        let map = object(text, MEMORY)?;
+        let endpoints = Fields::new(&map, MEMORY).required("endpoints").map_err(unreadable)?;
+        Ok(Self { endpoints })
     }
 }
 

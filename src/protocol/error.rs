@@ -1,10 +1,13 @@
 //! What a peer's message can get wrong.
 
+use std::borrow::Cow;
+use std::fmt;
+
 use crate::task::TaskStatus;
 use crate::time::TimestampError;
 
 /// A peer sent a message that does not fit the wire model. The peer is at fault.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WireError {
     /// A value had the wrong shape or types for `what` (a method's params or result).
@@ -12,9 +15,9 @@ pub enum WireError {
     Malformed {
         /// What was being read, e.g. "tasks/get result".
         what: &'static str,
-        /// serde's account of the mismatch.
+        /// Which value was wrong, and how.
         #[source]
-        source: serde_json::Error,
+        source: Mismatch,
     },
     /// A required field was absent.
     #[error("{what} is missing the required field `{field}`")]
@@ -46,7 +49,69 @@ pub enum WireError {
     Timestamp(#[from] TimestampError),
 }
 
+/// A value of the wrong type: which field (none for the message itself), what it should
+/// have been and what it was.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct Mismatch {
+    /// The field, as a dotted path inside the message, when the problem is in one.
+    pub field: Option<String>,
+    /// What the value should have been, e.g. "a string".
+    pub expected: Cow<'static, str>,
+    /// What it was, e.g. "a number".
+    pub found: Cow<'static, str>,
+}
+
+impl Mismatch {
+    /// A mismatch in `field` (or in the value itself).
+    pub fn new(
+        field: Option<String>,
+        expected: impl Into<Cow<'static, str>>,
+        found: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self { field, expected: expected.into(), found: found.into() }
+    }
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(field) = &self.field {
+            f.write_str("field `")?;
+            f.write_str(field)?;
+            f.write_str("`: ")?;
+        }
+        f.write_str("expected ")?;
+        f.write_str(&self.expected)?;
+        f.write_str(", got ")?;
+        f.write_str(&self.found)
+    }
+}
+
 impl WireError {
+    /// `what` (or its `field`) held `value` where `expected` belongs.
+    pub fn mismatch(
+        what: &'static str,
+        field: Option<&str>,
+        expected: &'static str,
+        value: &serde_json::Value,
+    ) -> Self {
+        let found = crate::protocol::json::kind_of(value);
+        let source = Mismatch::new(field.map(str::to_owned), expected, found);
+        Self::Malformed { what, source }
+    }
+
+    /// The same error, for a value nested in `what` under `field` (a wrong type's path
+    /// gains `field`).
+    pub fn nested(self, what: &'static str, field: &str) -> Self {
+        match self {
+            Self::Malformed { source, .. } => {
+                let inner =
+                    source.field.map_or_else(|| field.to_owned(), |f| format!("{field}.{f}"));
+                Self::Malformed { what, source: Mismatch { field: Some(inner), ..source } }
+            }
+            other => other,
+        }
+    }
+
     /// A stable, machine-readable code for the variant.
     pub const fn code(&self) -> &'static str {
         match self {

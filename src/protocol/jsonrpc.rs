@@ -5,6 +5,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::Mismatch;
+use super::json::{self, FromJson, JsonError, kind_of};
+
 /// A JSON-RPC request id: a string or an integer. (MCP forbids `null` ids on requests.)
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -172,9 +175,12 @@ pub enum Message {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum EnvelopeError {
-    /// The bytes were not JSON, or had the wrong types for the envelope.
+    /// The bytes were not JSON.
     #[error("malformed JSON-RPC message: {0}")]
-    Malformed(#[from] serde_json::Error),
+    NotJson(#[from] JsonError),
+    /// The JSON had the wrong types for the envelope.
+    #[error("malformed JSON-RPC message: {0}")]
+    Malformed(Mismatch),
     /// The JSON was an object of no JSON-RPC kind (no method, result or error).
     #[error("JSON object is neither a request, a notification nor a response")]
     UnknownKind,
@@ -187,6 +193,7 @@ impl EnvelopeError {
     /// A stable, machine-readable code for the variant.
     pub const fn code(&self) -> &'static str {
         match self {
+            Self::NotJson(_) => "envelope_not_json",
             Self::Malformed(_) => "envelope_malformed",
             Self::UnknownKind => "envelope_unknown_kind",
             Self::Batch => "envelope_batch",
@@ -197,54 +204,195 @@ impl EnvelopeError {
     /// -32600 for JSON that is not a single valid message.
     pub fn to_error_object(&self) -> ErrorObject {
         let code = match self {
-            Self::Malformed(e) if e.is_syntax() || e.is_eof() => ErrorCode::PARSE_ERROR,
+            Self::NotJson(_) => ErrorCode::PARSE_ERROR,
             _ => ErrorCode::INVALID_REQUEST,
         };
         ErrorObject::new(code, self.to_string())
     }
 }
 
+impl FromJson for RequestId {
+    const EXPECTED: &'static str = "a string or an integer";
+    fn from_json(value: &Value) -> Option<Self> {
+        match value {
+            Value::String(s) => Some(Self::String(s.clone())),
+            Value::Number(n) => n.as_i64().map(Self::Number),
+            _ => None,
+        }
+    }
+}
+
+impl From<&RequestId> for Value {
+    fn from(id: &RequestId) -> Self {
+        match id {
+            RequestId::Number(n) => Self::from(*n),
+            RequestId::String(s) => Self::String(s.clone()),
+        }
+    }
+}
+
+impl From<&ErrorObject> for Value {
+    fn from(error: &ErrorObject) -> Self {
+        let mut map = Map::new();
+        map.insert("code".into(), error.code.0.into());
+        map.insert("message".into(), error.message.as_str().into());
+        if let Some(data) = &error.data {
+            map.insert("data".into(), data.clone());
+        }
+        Self::Object(map)
+    }
+}
+
+/// Reads an envelope field, naming it when it is wrong.
+fn field<T: FromJson>(obj: &Map<String, Value>, key: &str) -> Result<Option<T>, EnvelopeError> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => T::from_json(v).map(Some).ok_or_else(|| {
+            EnvelopeError::Malformed(Mismatch::new(Some(key.to_owned()), T::EXPECTED, kind_of(v)))
+        }),
+    }
+}
+
+fn required<T: FromJson>(obj: &Map<String, Value>, key: &str) -> Result<T, EnvelopeError> {
+    field(obj, key)?.ok_or_else(|| {
+        EnvelopeError::Malformed(Mismatch::new(Some(key.to_owned()), T::EXPECTED, "nothing"))
+    })
+}
+
 impl Message {
     /// Parses one message from JSON text.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, EnvelopeError> {
-        let value: Value = serde_json::from_slice(bytes)?;
-        Self::from_value(value)
+        Self::from_value(json::parse(bytes)?)
     }
 
     /// Classifies and parses one message from a JSON value.
     pub fn from_value(value: Value) -> Result<Self, EnvelopeError> {
-        let Value::Object(obj) = &value else {
-            return Err(match value {
-                Value::Array(_) => EnvelopeError::Batch,
-                _ => EnvelopeError::UnknownKind,
-            });
+        let obj = match value {
+            Value::Object(obj) => obj,
+            Value::Array(_) => return Err(EnvelopeError::Batch),
+            _ => return Err(EnvelopeError::UnknownKind),
         };
-        let message = if obj.contains_key("method") {
-            if obj.get("id").is_some_and(|id| !id.is_null()) {
-                Self::Request(serde_json::from_value(value)?)
-            } else {
-                Self::Notification(serde_json::from_value(value)?)
-            }
+        let kind = if obj.contains_key("method") {
+            0
         } else if obj.contains_key("error") {
-            Self::Error(serde_json::from_value(value)?)
+            1
         } else if obj.contains_key("result") {
-            Self::Result(serde_json::from_value(value)?)
+            2
         } else {
             return Err(EnvelopeError::UnknownKind);
         };
-        Ok(message)
+        match obj.get("jsonrpc") {
+            Some(Value::String(v)) if v == "2.0" => {}
+            other => {
+                let found = other.map_or("nothing", kind_of);
+                let expected = "the string \"2.0\"";
+                let e = Mismatch::new(Some("jsonrpc".to_owned()), expected, found);
+                return Err(EnvelopeError::Malformed(e));
+            }
+        }
+        let mut obj = obj;
+        Ok(match kind {
+            0 => {
+                let method = required(&obj, "method")?;
+                let params = field(&obj, "params")?;
+                match field(&obj, "id")? {
+                    Some(id) => Self::Request(Request { jsonrpc: V2, id, method, params }),
+                    None => Self::Notification(Notification { jsonrpc: V2, method, params }),
+                }
+            }
+            1 => Self::Error(ErrorResponse {
+                jsonrpc: V2,
+                id: field(&obj, "id")?,
+                error: required(&obj, "error")?,
+            }),
+            _ => {
+                let id = required(&obj, "id")?;
+                let result = match obj.remove("result") {
+                    Some(Value::Object(result)) => result,
+                    other => {
+                        let found = other.as_ref().map_or("nothing", kind_of);
+                        let e = Mismatch::new(Some("result".to_owned()), "a JSON object", found);
+                        return Err(EnvelopeError::Malformed(e));
+                    }
+                };
+                Self::Result(ResultResponse { jsonrpc: V2, id, result })
+            }
+        })
     }
 
     /// The message as a JSON value.
     pub fn to_value(&self) -> Value {
-        // Serialising these plain structs cannot fail: every key is a string.
-        let r = match self {
-            Self::Request(m) => serde_json::to_value(m),
-            Self::Notification(m) => serde_json::to_value(m),
-            Self::Result(m) => serde_json::to_value(m),
-            Self::Error(m) => serde_json::to_value(m),
+        let mut map = Map::new();
+        map.insert("jsonrpc".into(), "2.0".into());
+        match self {
+            Self::Request(m) => {
+                map.insert("id".into(), (&m.id).into());
+                map.insert("method".into(), m.method.as_str().into());
+                if let Some(params) = &m.params {
+                    map.insert("params".into(), Value::Object(params.clone()));
+                }
+            }
+            Self::Notification(m) => {
+                map.insert("method".into(), m.method.as_str().into());
+                if let Some(params) = &m.params {
+                    map.insert("params".into(), Value::Object(params.clone()));
+                }
+            }
+            Self::Result(m) => {
+                map.insert("id".into(), (&m.id).into());
+                map.insert("result".into(), Value::Object(m.result.clone()));
+            }
+            Self::Error(m) => {
+                map.insert("id".into(), m.id.as_ref().map_or(Value::Null, Value::from));
+                map.insert("error".into(), (&m.error).into());
+            }
+        }
+        Value::Object(map)
+    }
+
+    /// The message as compact JSON text, written straight from the message (no copy of
+    /// its params or result as an intermediate value).
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("{\"jsonrpc\":\"2.0\"");
+        let id = |id: &RequestId, out: &mut String| {
+            out.push_str(",\"id\":");
+            json::write_value(&Value::from(id), out);
         };
-        r.unwrap_or(Value::Null)
+        let object = |key: &str, map: &Map<String, Value>, out: &mut String| {
+            out.push_str(key);
+            json::write_object(map, out);
+        };
+        match self {
+            Self::Request(m) => {
+                id(&m.id, &mut out);
+                out.push_str(",\"method\":");
+                json::write_str(&m.method, &mut out);
+                if let Some(params) = &m.params {
+                    object(",\"params\":", params, &mut out);
+                }
+            }
+            Self::Notification(m) => {
+                out.push_str(",\"method\":");
+                json::write_str(&m.method, &mut out);
+                if let Some(params) = &m.params {
+                    object(",\"params\":", params, &mut out);
+                }
+            }
+            Self::Result(m) => {
+                id(&m.id, &mut out);
+                object(",\"result\":", &m.result, &mut out);
+            }
+            Self::Error(m) => {
+                match &m.id {
+                    Some(i) => id(i, &mut out),
+                    None => out.push_str(",\"id\":null"),
+                }
+                out.push_str(",\"error\":");
+                json::write_value(&Value::from(&m.error), &mut out);
+            }
+        }
+        out.push('}');
+        out
     }
 }
 
@@ -304,7 +452,7 @@ mod tests {
     fn rejects_non_messages_with_typed_errors() {
         assert!(matches!(Message::from_slice(b"[1]"), Err(EnvelopeError::Batch)));
         assert!(matches!(Message::from_slice(b"{}"), Err(EnvelopeError::UnknownKind)));
-        assert!(matches!(Message::from_slice(b"{"), Err(EnvelopeError::Malformed(_))));
+        assert!(matches!(Message::from_slice(b"{"), Err(EnvelopeError::NotJson(_))));
         let wrong = br#"{"jsonrpc":"1.0","id":1,"result":{}}"#;
         assert!(matches!(Message::from_slice(wrong), Err(EnvelopeError::Malformed(_))));
         let id_obj = br#"{"jsonrpc":"2.0","id":{},"method":"x"}"#;

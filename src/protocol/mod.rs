@@ -6,9 +6,10 @@
 mod error;
 pub mod extension;
 pub mod http;
+pub mod json;
 pub mod jsonrpc;
 pub mod legacy;
 pub mod meta;
 pub mod sse;
 
-pub use error::WireError;
+pub use error::{Mismatch, WireError};

@@ -6,7 +6,7 @@ use crate::id::{IdSource, TaskId};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::protocol::legacy::WireShape;
 use crate::protocol::meta::PROGRESS_TOKEN;
-use crate::protocol::{WireError, extension as ext, legacy};
+use crate::protocol::{extension as ext, legacy};
 use crate::receiver::{Caller, Receiver, invalid_params};
 use crate::store::Backend;
 use crate::task::Generation;
@@ -69,12 +69,9 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
                             format!("Tool '{name}' does not support task augmentation"),
                         ));
                     }
-                    match serde_json::from_value::<legacy::TaskMetadata>(meta.clone()) {
+                    match legacy::TaskMetadata::from_value(meta.clone()) {
                         Ok(meta) => meta.ttl,
-                        Err(source) => {
-                            let e = WireError::Malformed { what: "tools/call params.task", source };
-                            return ToolCallPlan::Reject(invalid_params(&e));
-                        }
+                        Err(e) => return ToolCallPlan::Reject(invalid_params(&e)),
                     }
                 }
             },

@@ -41,6 +41,11 @@ impl TaskStatus {
         }
     }
 
+    /// The status a wire spelling names, if any.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
     /// Whether the state machine allows moving from `self` to `to`.
     ///
     /// working ⇄ input_required; both → completed | failed | cancelled; nothing leaves a

@@ -14,7 +14,7 @@ use crate::client::{
     CallId, ClientError, Config, Engine, InputSupport, OpId, Protocol, TaskMode, ToolCall,
 };
 use crate::id::TaskId;
-use crate::protocol::legacy::Implementation;
+use crate::protocol::legacy::{Implementation, WireShape};
 use crate::time::UnixMillis;
 
 use super::convert;
@@ -381,7 +381,7 @@ fn config(
         }
     };
     if let Some(info) = convert::field(options, "clientInfo") {
-        let info: Implementation = serde_json::from_value(convert::from_js(info, "clientInfo")?)
+        let info = Implementation::from_value(convert::from_js(info, "clientInfo")?)
             .map_err(|e| Failure::InvalidArgument(format!("clientInfo: {e}")))?;
         config.client_info = info;
     }

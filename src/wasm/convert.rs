@@ -2,25 +2,33 @@
 //! bags to Rust, and the engine's models in the shapes the TypeScript SDK uses.
 
 use js_sys::{Function, Object, Reflect};
-use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::client::{CallOutcome, Failure as CallFailure, TaskReference};
+use crate::protocol::json;
+use crate::protocol::legacy::WireShape;
 use crate::task::{Generation, Task};
 
 use super::error::Failure;
 
-/// Any serialisable value as a plain JS value: objects, arrays, numbers, strings. serde_json's
-/// text through `JSON.parse` rather than a serde serialiser into JS values: that serialiser
-/// was compiled anew for every type and, with its deserialiser, was a large part of the
-/// package, while `JSON.parse` costs nothing.
-pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    // Serialising JSON-shaped data cannot fail; undefined is the harmless fallback.
-    serde_json::to_string(value)
-        .ok()
-        .and_then(|text| js_sys::JSON::parse(&text).ok())
-        .unwrap_or(JsValue::UNDEFINED)
+/// A JSON value as a plain JS value: objects, arrays, numbers, strings. Its text through
+/// `JSON.parse` rather than building objects key by key: one call into JS, and the parse is
+/// the engine's fastest code.
+pub(crate) fn to_js(value: &Value) -> JsValue {
+    parse(&json::to_string(value))
+}
+
+/// A JSON object as a plain JS object, written straight from the map.
+pub(crate) fn object_to_js(map: &Map<String, Value>) -> JsValue {
+    let mut text = String::new();
+    json::write_object(map, &mut text);
+    parse(&text)
+}
+
+fn parse(text: &str) -> JsValue {
+    // The text is our own writer's JSON; undefined is the harmless fallback.
+    js_sys::JSON::parse(text).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A JS value as JSON, or why it is not one.
@@ -162,31 +170,32 @@ pub(crate) fn generation(g: Generation) -> &'static str {
 
 /// A task as the TypeScript SDK shapes it (`ttl` and `pollInterval` in milliseconds).
 pub(crate) fn task(task: &Task) -> Value {
-    let mut out = json!({
-        "taskId": task.task_id.as_str(),
-        "status": task.status().as_str(),
-        "createdAt": task.created_at.as_str(),
-        "lastUpdatedAt": task.last_updated_at.as_str(),
-        "ttl": task.ttl_ms,
-    });
+    let mut out = Map::new();
+    out.insert("taskId".into(), task.task_id.as_str().into());
+    out.insert("status".into(), task.status().as_str().into());
+    out.insert("createdAt".into(), task.created_at.as_str().into());
+    out.insert("lastUpdatedAt".into(), task.last_updated_at.as_str().into());
+    out.insert("ttl".into(), task.ttl_ms.map_or(Value::Null, Value::from));
     if let Some(message) = &task.status_message {
-        out["statusMessage"] = json!(message);
+        out.insert("statusMessage".into(), message.as_str().into());
     }
     if let Some(poll) = task.poll_interval_ms {
-        out["pollInterval"] = json!(poll);
+        out.insert("pollInterval".into(), poll.into());
     }
-    out
+    Value::Object(out)
 }
 
 /// A reference as plain JSON (its serde form is the documented one).
 pub(crate) fn reference(reference: &TaskReference) -> JsValue {
-    to_js(reference)
+    object_to_js(&reference.to_map())
 }
 
 /// A JS reference object back to Rust.
 pub(crate) fn reference_from(value: JsValue) -> Result<TaskReference, Failure> {
-    let json = from_js(value, "reference")?;
-    TaskReference::from_json(&json.to_string()).map_err(Failure::Client)
+    match from_js(value, "reference")? {
+        Value::Object(map) => TaskReference::from_map(&map).map_err(Failure::Client),
+        _ => Err(Failure::InvalidArgument("reference must be an object".into())),
+    }
 }
 
 /// How a call's promise settles: a tool result (also one with `isError: true`, as the
@@ -194,7 +203,7 @@ pub(crate) fn reference_from(value: JsValue) -> Result<TaskReference, Failure> {
 pub(crate) fn settle(outcome: &CallOutcome) -> Result<JsValue, Failure> {
     match outcome {
         CallOutcome::Completed(result) | CallOutcome::Failed(CallFailure::Tool(result)) => {
-            Ok(to_js(result))
+            Ok(object_to_js(&result.to_map()))
         }
         CallOutcome::Failed(CallFailure::Rpc(error)) => Err(Failure::Rpc(error.clone())),
         CallOutcome::Cancelled { status_message } => {

@@ -7,7 +7,9 @@
 //! separate entry point instead of a hook in the driver, so the client's hot path carries
 //! nothing for it.
 
-use serde_json::{Value, json};
+use serde_json::Value;
+
+use crate::protocol::json::jv;
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -55,16 +57,16 @@ fn decode(method: &str, body: &[u8]) -> Result<JsValue, Failure> {
             let page = ListTasksResult::from_map(result).map_err(malformed)?;
             let tasks: Vec<Value> =
                 page.tasks.into_iter().map(|t| convert::task(&Task::from(t))).collect();
-            let mut out = json!({ "tasks": tasks });
+            let mut out = jv!({ "tasks": tasks });
             if let Some(cursor) = page.next_cursor {
-                out["nextCursor"] = json!(cursor);
+                out["nextCursor"] = jv!(cursor);
             }
             convert::to_js(&out)
         }
         _ => match CallToolResponse::from_map(result).map_err(malformed)? {
-            CallToolResponse::Result(r) => convert::to_js(&r),
+            CallToolResponse::Result(r) => convert::object_to_js(&r.to_map()),
             CallToolResponse::Task(created) => {
-                convert::to_js(&json!({ "task": convert::task(&Task::from(created.task)) }))
+                convert::to_js(&jv!({ "task": convert::task(&Task::from(created.task)) }))
             }
         },
     };

@@ -2,7 +2,9 @@
 //! and structured `data`, built from the Rust error's `code()`.
 
 use js_sys::Reflect;
-use serde_json::{Value, json};
+use serde_json::Value;
+
+use crate::protocol::json::jv;
 use wasm_bindgen::JsValue;
 
 use crate::client::{ClientError, ExpiryReason, Fault};
@@ -81,14 +83,14 @@ impl Failure {
     fn data(&self) -> Value {
         match self {
             Self::Client(e) => client_data(e),
-            Self::Rpc(e) => json!({"code": e.code.0, "message": e.message, "data": e.data}),
-            Self::Cancelled { status_message } => json!({"statusMessage": status_message}),
-            Self::Expired(reason) => json!({"reason": match reason {
+            Self::Rpc(e) => jv!({"code": e.code.0, "message": e.message, "data": e.data}),
+            Self::Cancelled { status_message } => jv!({"statusMessage": status_message}),
+            Self::Expired(reason) => jv!({"reason": match reason {
                 ExpiryReason::Deadline => "deadline",
                 _ => "ttl",
             }}),
-            Self::Aborted => json!({}),
-            Self::InvalidArgument(what) => json!({"reason": what}),
+            Self::Aborted => jv!({}),
+            Self::InvalidArgument(what) => jv!({"reason": what}),
         }
     }
 
@@ -114,47 +116,47 @@ fn client_data(e: &ClientError) -> Value {
     use ClientError::*;
     match e {
         MalformedMessage { request, source } => {
-            json!({"request": request.as_str(), "detail": source.to_string()})
+            jv!({"request": request.as_str(), "detail": source.to_string()})
         }
         MalformedResult { request, source } => {
-            json!({"request": request.as_str(), "detail": source.to_string()})
+            jv!({"request": request.as_str(), "detail": source.to_string()})
         }
         UnexpectedStatus { request, status }
         | ServerUnavailable { request, status }
         | Unauthorized { request, status } => {
-            json!({"request": request.as_str(), "status": status})
+            jv!({"request": request.as_str(), "status": status})
         }
         UnexpectedContentType { request, content_type } => {
-            json!({"request": request.as_str(), "contentType": content_type})
+            jv!({"request": request.as_str(), "contentType": content_type})
         }
-        OversizeBody { request, limit } => json!({"request": request.as_str(), "limit": limit}),
+        OversizeBody { request, limit } => jv!({"request": request.as_str(), "limit": limit}),
         OversizeEvent { request, source } => {
-            json!({"request": request.as_str(), "detail": source.to_string()})
+            jv!({"request": request.as_str(), "detail": source.to_string()})
         }
         MissingResponse { request } | RateLimited { request } | Timeout { request } => {
-            json!({"request": request.as_str()})
+            jv!({"request": request.as_str()})
         }
-        UnknownResponse { id } => json!({"id": id.to_string()}),
-        UnexpectedRequest { method } => json!({"method": method}),
+        UnknownResponse { id } => jv!({"id": id.to_string()}),
+        UnexpectedRequest { method } => jv!({"method": method}),
         TerminalRegression { task_id, kept, reported } => {
-            json!({"taskId": task_id.as_str(), "kept": kept.as_str(), "reported": reported.as_str()})
+            jv!({"taskId": task_id.as_str(), "kept": kept.as_str(), "reported": reported.as_str()})
         }
-        WrongTask { expected, got } => json!({"expected": expected.as_str(), "got": got.as_str()}),
-        UnsupportedProtocol { offered } => json!({"offered": offered}),
-        Rpc { request, error } => json!({
+        WrongTask { expected, got } => jv!({"expected": expected.as_str(), "got": got.as_str()}),
+        UnsupportedProtocol { offered } => jv!({"offered": offered}),
+        Rpc { request, error } => jv!({
             "request": request.as_str(),
             "rpcError": {"code": error.code.0, "message": error.message, "data": error.data},
         }),
-        TaskLost { task_id } => json!({"taskId": task_id.as_str()}),
+        TaskLost { task_id } => jv!({"taskId": task_id.as_str()}),
         UnknownCall { call } | CallFinished { call } | NotATask { call } => {
-            json!({"call": call.to_string()})
+            jv!({"call": call.to_string()})
         }
-        UnknownInput { input } | InputAnswered { input } => json!({"input": input.to_string()}),
-        TaskNotAllowed { tool } => json!({"tool": tool}),
-        NotSupported { feature } => json!({"feature": feature.to_string()}),
-        Closed => json!({}),
-        BadReference { reason } => json!({"reason": reason.to_string()}),
-        Transport { request, failure } => json!({
+        UnknownInput { input } | InputAnswered { input } => jv!({"input": input.to_string()}),
+        TaskNotAllowed { tool } => jv!({"tool": tool}),
+        NotSupported { feature } => jv!({"feature": feature.to_string()}),
+        Closed => jv!({}),
+        BadReference { reason } => jv!({"reason": reason.to_string()}),
+        Transport { request, failure } => jv!({
             "request": request.as_str(),
             "failure": failure.code(),
             "detail": failure.to_string(),
@@ -186,7 +188,7 @@ mod tests {
     fn every_failure_is_a_js_error_with_name_code_fault_and_data() {
         let mut failures: Vec<Failure> =
             every_client_error().into_iter().map(Failure::from).collect();
-        let rpc = ErrorObject::new(ErrorCode::INVALID_PARAMS, "bad").with_data(json!({"x": 1}));
+        let rpc = ErrorObject::new(ErrorCode::INVALID_PARAMS, "bad").with_data(jv!({"x": 1}));
         failures.extend([
             Failure::Rpc(rpc),
             Failure::Cancelled { status_message: Some("stop".into()) },
@@ -229,7 +231,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn rpc_errors_carry_the_peer_error_in_data() {
-        let rpc = ErrorObject::new(ErrorCode::INVALID_PARAMS, "bad").with_data(json!({"x": 1}));
+        let rpc = ErrorObject::new(ErrorCode::INVALID_PARAMS, "bad").with_data(jv!({"x": 1}));
         let js = Failure::Rpc(rpc).to_js();
         let data = get(&js, "data");
         assert_eq!(get(&data, "code").as_f64(), Some(-32602.0));

@@ -107,6 +107,7 @@ fn get(target: &JsValue, key: &str) -> JsValue {
 pub(crate) fn describe(e: &JsValue) -> String {
     match e.dyn_ref::<js_sys::Error>() {
         Some(err) => String::from(err.message()),
-        None => e.as_string().unwrap_or_else(|| format!("{e:?}")),
+        // JS's own String(e), not JsValue's Debug (which pulls in float formatting).
+        None => e.as_string().unwrap_or_else(|| String::from(js_sys::JsString::from(e.clone()))),
     }
 }

@@ -20,6 +20,7 @@ use crate::client::{
     CallId, CallOutcome, ClientError, ConnectionInfo, Event, InputId, OpId, TaskReference,
 };
 use crate::id::TaskId;
+use crate::protocol::legacy::WireShape;
 use crate::task::{Generation, Task, TaskStatus};
 
 use super::convert;
@@ -130,7 +131,8 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
             router.connected.get_or_insert(Err(error));
         }
         Event::ToolsListed { op, tools } => {
-            router.ops.insert(op, Some(Ok(serde_json::to_value(tools).unwrap_or_default())));
+            let tools = tools.iter().map(WireShape::to_value).collect();
+            router.ops.insert(op, Some(Ok(Value::Array(tools))));
         }
         Event::TasksListed { op, tasks, next_cursor } => {
             let tasks: Vec<Value> = tasks.iter().map(convert::task).collect();

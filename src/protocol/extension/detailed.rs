@@ -88,17 +88,25 @@ impl TaskState {
     fn write(&self, map: &mut Map<String, Value>) {
         let (key, value) = match self {
             Self::Working | Self::Cancelled => return,
-            Self::InputRequired { input_requests } => (INPUT_REQUESTS, to_value(input_requests)),
+            Self::InputRequired { input_requests } => {
+                (INPUT_REQUESTS, requests_value(input_requests))
+            }
             Self::Completed { result } => (RESULT, Value::Object(result.clone())),
-            Self::Failed { error } => (ERROR, to_value(error)),
+            Self::Failed { error } => (ERROR, Value::from(error)),
         };
         map.insert(key.into(), value);
     }
 }
 
-/// Serialising these plain types cannot fail: every key is a string.
-fn to_value(v: &impl serde::Serialize) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
+/// Input requests as their wire object, `{key: {method, params}}`.
+fn requests_value(requests: &InputRequests) -> Value {
+    let map = crate::protocol::json::object_from(requests.iter().map(|(key, r)| {
+        let mut one = Map::new();
+        one.insert("method".into(), r.method.as_str().into());
+        one.insert("params".into(), Value::Object(r.params.clone()));
+        (key.clone(), Value::Object(one))
+    }));
+    Value::Object(map)
 }
 
 /// `DetailedTask`: what `tasks/get` returns and `notifications/tasks` carries.

@@ -95,7 +95,7 @@ fn data_of<'a>(
     what: &'static str,
 ) -> Result<&'a Map<String, Value>, WireError> {
     if error.code != code {
-        return Err(malformed(what, format!("expected error code {code}, got {}", error.code)));
+        return Err(malformed(what, format!("error code {code}"), error.code.to_string()));
     }
     match &error.data {
         Some(data) => Fields::object(data, what),

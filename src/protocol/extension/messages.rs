@@ -173,11 +173,9 @@ impl UpdateTaskParams {
     pub fn to_map(&self) -> Map<String, Value> {
         let mut map = Map::new();
         map.insert("taskId".into(), Value::String(self.task_id.0.clone()));
-        let responses = self
-            .input_responses
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::Object(v.clone())))
-            .collect();
+        let responses = crate::protocol::json::object_from(
+            self.input_responses.iter().map(|(k, v)| (k.clone(), Value::Object(v.clone()))),
+        );
         map.insert("inputResponses".into(), Value::Object(responses));
         put_opt(&mut map, "_meta", self.meta.clone());
         map
@@ -213,7 +211,7 @@ impl TaskStatusNotification {
     /// `_meta` carries one that is a string or an integer.
     pub fn subscription_id(&self) -> Option<RequestId> {
         let v = self.meta.as_ref()?.get(SUBSCRIPTION_ID)?;
-        serde_json::from_value(v.clone()).ok()
+        <RequestId as crate::protocol::json::FromJson>::from_json(v)
     }
 
     /// Parses params; unknown fields are ignored.

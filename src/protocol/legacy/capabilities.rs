@@ -1,16 +1,15 @@
 //! The `tasks` capability trees exchanged in `initialize`, inside capability objects that
 //! keep everything else as sent.
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Object, WireShape};
+use super::{Fields, Object, WireShape, nested, put, put_extra, put_shape, serde_via_shape};
 use crate::protocol::WireError;
+use crate::protocol::json::FromJson;
 
 /// A capability leaf. The schema makes leaves objects (`{}`); the prose calls them booleans,
 /// so `true` is accepted too. Whatever arrived is re-emitted unchanged.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Flag(pub Value);
 
 impl Default for Flag {
@@ -27,46 +26,101 @@ impl Flag {
     }
 }
 
+impl FromJson for Flag {
+    const EXPECTED: &'static str = "a JSON value";
+    fn from_json(value: &Value) -> Option<Self> {
+        Some(Self(value.clone()))
+    }
+}
+
+/// Implements [`WireShape`] for a capability node: its optional typed children (flags or
+/// nodes) and everything else kept in `extra`.
+macro_rules! node {
+    ($name:ident, $what:literal, flags { $($flag:ident: $fkey:literal),* }, nodes { $($node:ident: $nkey:literal),* }) => {
+        impl WireShape for $name {
+            const WHAT: &'static str = $what;
+
+            fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+                Ok(Self {
+                    $($flag: f.optional($fkey)?,)*
+                    $($node: nested(f, $nkey)?,)*
+                    extra: f.rest(&[$($fkey,)* $($nkey,)*]),
+                })
+            }
+
+            fn write(&self, map: &mut Object) {
+                put_extra(map, &self.extra);
+                $(put(map, $fkey, self.$flag.as_ref().map(|f| &f.0));)*
+                $(put_shape(map, $nkey, self.$node.as_ref());)*
+            }
+        }
+
+        serde_via_shape!($name);
+    };
+}
+
+node!(
+    ServerTasksCapability,
+    "server tasks capability",
+    flags { list: "list", cancel: "cancel" },
+    nodes { requests: "requests" }
+);
+node!(ServerTaskRequests, "server task requests", flags {}, nodes { tools: "tools" });
+node!(ToolsTaskRequests, "tools task requests", flags { call: "call" }, nodes {});
+node!(
+    ClientTasksCapability,
+    "client tasks capability",
+    flags { list: "list", cancel: "cancel" },
+    nodes { requests: "requests" }
+);
+node!(
+    ClientTaskRequests,
+    "client task requests",
+    flags {},
+    nodes { sampling: "sampling", elicitation: "elicitation" }
+);
+node!(
+    SamplingTaskRequests,
+    "sampling task requests",
+    flags { create_message: "createMessage" },
+    nodes {}
+);
+node!(ElicitationTaskRequests, "elicitation task requests", flags { create: "create" }, nodes {});
+node!(ServerCapabilities, "server capabilities", flags {}, nodes { tasks: "tasks" });
+node!(ClientCapabilities, "client capabilities", flags {}, nodes { tasks: "tasks" });
+
 fn is_set(flag: Option<&Flag>) -> bool {
     flag.is_some_and(Flag::is_set)
 }
 
 /// `capabilities.tasks` of a server (in the `initialize` result).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServerTasksCapability {
     /// The server serves `tasks/list`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list: Option<Flag>,
     /// The server serves `tasks/cancel`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel: Option<Flag>,
     /// Which requests may be task-augmented. The set is exhaustive.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests: Option<ServerTaskRequests>,
     /// Members this revision does not define, kept as sent.
-    #[serde(flatten)]
     pub extra: Object,
 }
 
 /// `tasks.requests` of a server.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServerTaskRequests {
     /// `tools/*` requests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<ToolsTaskRequests>,
     /// Members this revision does not define, kept as sent.
-    #[serde(flatten)]
     pub extra: Object,
 }
 
 /// `tasks.requests.tools` of a server.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ToolsTaskRequests {
     /// `tools/call` may be task-augmented.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call: Option<Flag>,
     /// Members this revision does not define, kept as sent.
-    #[serde(flatten)]
     pub extra: Object,
 }
 
@@ -109,56 +163,44 @@ impl ServerTasksCapability {
 }
 
 /// `capabilities.tasks` of a client (in the `initialize` request).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientTasksCapability {
     /// The client serves `tasks/list`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list: Option<Flag>,
     /// The client serves `tasks/cancel`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel: Option<Flag>,
     /// Which server-to-client requests may be task-augmented. The set is exhaustive.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests: Option<ClientTaskRequests>,
     /// Members this revision does not define, kept as sent.
-    #[serde(flatten)]
     pub extra: Object,
 }
 
 /// `tasks.requests` of a client.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientTaskRequests {
     /// `sampling/*` requests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampling: Option<SamplingTaskRequests>,
     /// `elicitation/*` requests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elicitation: Option<ElicitationTaskRequests>,
     /// Members this revision does not define, kept as sent.
-    #[serde(flatten)]
     pub extra: Object,
 }
 
 /// `tasks.requests.sampling` of a client.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SamplingTaskRequests {
     /// `sampling/createMessage` may be task-augmented.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_message: Option<Flag>,
     /// Members this revision does not define, kept as sent.
-    #[serde(flatten)]
     pub extra: Object,
 }
 
 /// `tasks.requests.elicitation` of a client.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ElicitationTaskRequests {
     /// `elicitation/create` may be task-augmented.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create: Option<Flag>,
     /// Members this revision does not define, kept as sent.
-    #[serde(flatten)]
     pub extra: Object,
 }
 
@@ -215,13 +257,11 @@ impl ClientTasksCapability {
 }
 
 /// A server's `capabilities`: `tasks` typed, everything else kept as sent.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServerCapabilities {
     /// What the server offers for tasks; absent means it creates none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<ServerTasksCapability>,
     /// `tools`, `resources`, `experimental` and the rest.
-    #[serde(flatten)]
     pub extra: Object,
 }
 
@@ -232,31 +272,13 @@ impl ServerCapabilities {
     }
 }
 
-impl WireShape for ServerCapabilities {
-    const WHAT: &'static str = "server capabilities";
-
-    fn check(_: &Object) -> Result<(), WireError> {
-        Ok(())
-    }
-}
-
 /// A client's `capabilities`: `tasks` typed, everything else kept as sent.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientCapabilities {
     /// What the client offers for tasks; absent means it creates none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<ClientTasksCapability>,
     /// `sampling`, `elicitation`, `roots` and the rest.
-    #[serde(flatten)]
     pub extra: Object,
-}
-
-impl WireShape for ClientCapabilities {
-    const WHAT: &'static str = "client capabilities";
-
-    fn check(_: &Object) -> Result<(), WireError> {
-        Ok(())
-    }
 }
 
 #[cfg(test)]

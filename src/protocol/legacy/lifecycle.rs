@@ -1,19 +1,19 @@
 //! The `initialize` exchange, where 2025-11-25 task support is negotiated once.
 
-use serde::{Deserialize, Serialize};
-
-use super::{ClientCapabilities, Object, ServerCapabilities, WireShape, require};
+use super::{
+    ClientCapabilities, Fields, Object, ServerCapabilities, WireShape, nested_required, put,
+    put_extra, serde_via_shape,
+};
 use crate::protocol::WireError;
 
 /// `clientInfo` / `serverInfo`: who the peer is.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Implementation {
     /// The programmatic name.
     pub name: String,
     /// The version.
     pub version: String,
     /// `title`, `icons`, `websiteUrl` and the rest, kept as sent.
-    #[serde(flatten)]
     pub extra: Object,
 }
 
@@ -25,8 +25,7 @@ impl Implementation {
 }
 
 /// The params of `initialize`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct InitializeParams {
     /// The newest revision the client speaks.
     pub protocol_version: String,
@@ -35,21 +34,59 @@ pub struct InitializeParams {
     /// Who the client is.
     pub client_info: Implementation,
     /// `_meta`, kept as sent.
-    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Object>,
+}
+
+impl WireShape for Implementation {
+    const WHAT: &'static str = "implementation";
+
+    fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+        Ok(Self {
+            name: f.required("name")?,
+            version: f.required("version")?,
+            extra: f.rest(&["name", "version"]),
+        })
+    }
+
+    fn write(&self, map: &mut Object) {
+        put_extra(map, &self.extra);
+        map.insert("name".into(), self.name.as_str().into());
+        map.insert("version".into(), self.version.as_str().into());
+    }
+}
+
+/// Fails with [`WireError::MissingField`] for the first of `fields` `f` lacks, so that a
+/// message missing several is reported the same way whatever the other fields hold.
+fn require(f: &Fields<'_>, fields: &[&'static str]) -> Result<(), WireError> {
+    match fields.iter().find(|k| !f.has(k)) {
+        Some(field) => Err(WireError::MissingField { what: f.what(), field }),
+        None => Ok(()),
+    }
 }
 
 impl WireShape for InitializeParams {
     const WHAT: &'static str = "initialize params";
 
-    fn check(map: &Object) -> Result<(), WireError> {
-        require(Self::WHAT, map, &["protocolVersion", "capabilities", "clientInfo"])
+    fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+        require(f, &["protocolVersion", "capabilities", "clientInfo"])?;
+        Ok(Self {
+            protocol_version: f.required("protocolVersion")?,
+            capabilities: nested_required(f, "capabilities")?,
+            client_info: nested_required(f, "clientInfo")?,
+            meta: f.object_field("_meta")?,
+        })
+    }
+
+    fn write(&self, map: &mut Object) {
+        map.insert("protocolVersion".into(), self.protocol_version.as_str().into());
+        map.insert("capabilities".into(), self.capabilities.to_value());
+        map.insert("clientInfo".into(), self.client_info.to_value());
+        put(map, "_meta", self.meta.as_ref());
     }
 }
 
 /// The result of `initialize`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct InitializeResult {
     /// The revision the server chose.
     pub protocol_version: String,
@@ -58,20 +95,35 @@ pub struct InitializeResult {
     /// Who the server is.
     pub server_info: Implementation,
     /// Hints for the model about using this server.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
     /// `_meta`, kept as sent.
-    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Object>,
 }
 
 impl WireShape for InitializeResult {
     const WHAT: &'static str = "initialize result";
 
-    fn check(map: &Object) -> Result<(), WireError> {
-        require(Self::WHAT, map, &["protocolVersion", "capabilities", "serverInfo"])
+    fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+        require(f, &["protocolVersion", "capabilities", "serverInfo"])?;
+        Ok(Self {
+            protocol_version: f.required("protocolVersion")?,
+            capabilities: nested_required(f, "capabilities")?,
+            server_info: nested_required(f, "serverInfo")?,
+            instructions: f.optional("instructions")?,
+            meta: f.object_field("_meta")?,
+        })
+    }
+
+    fn write(&self, map: &mut Object) {
+        map.insert("protocolVersion".into(), self.protocol_version.as_str().into());
+        map.insert("capabilities".into(), self.capabilities.to_value());
+        map.insert("serverInfo".into(), self.server_info.to_value());
+        put(map, "instructions", self.instructions.as_ref());
+        put(map, "_meta", self.meta.as_ref());
     }
 }
+
+serde_via_shape!(Implementation, InitializeParams, InitializeResult);
 
 #[cfg(test)]
 mod tests {

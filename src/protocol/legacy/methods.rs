@@ -1,22 +1,22 @@
 //! Params and results of `tasks/*` and `notifications/tasks/status`, and the
 //! `CreateTaskResult` a task-augmented request gets back.
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::tools::CallToolResult;
-use super::{Object, WireShape, WireTask, check_nested, related_task, require};
+use super::{
+    Fields, Object, WireShape, WireTask, nested_task, put, put_extra, related_task, serde_via_shape,
+};
 use crate::id::TaskId;
 use crate::protocol::WireError;
 use crate::task::Task;
 
 /// The answer to a task-augmented request: the new task, nested under `task`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateTaskResult {
     /// The task the receiver created.
     pub task: WireTask,
     /// `_meta`, where a server may put a model-immediate-response hint.
-    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Object>,
 }
 
@@ -35,9 +35,13 @@ impl CreateTaskResult {
 impl WireShape for CreateTaskResult {
     const WHAT: &'static str = "CreateTaskResult";
 
-    fn check(map: &Object) -> Result<(), WireError> {
-        require(Self::WHAT, map, &["task"])?;
-        check_nested(map.get("task"), |t| WireTask::check_in(Self::WHAT, t))
+    fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+        Ok(Self { task: nested_task(f, "task")?, meta: f.object_field("_meta")? })
+    }
+
+    fn write(&self, map: &mut Object) {
+        map.insert("task".into(), self.task.to_value());
+        put(map, "_meta", self.meta.as_ref());
     }
 }
 
@@ -45,13 +49,11 @@ impl WireShape for CreateTaskResult {
 macro_rules! flat_task_shape {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
         $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[derive(Clone, Debug, PartialEq)]
         pub struct $name {
             /// The task, flat in the object.
-            #[serde(flatten)]
             pub task: WireTask,
             /// `_meta`, kept as sent (the TypeScript SDK sends `{}` on some of these).
-            #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
             pub meta: Option<Object>,
         }
 
@@ -68,10 +70,17 @@ macro_rules! flat_task_shape {
         impl WireShape for $name {
             const WHAT: &'static str = $what;
 
-            fn check(map: &Object) -> Result<(), WireError> {
-                WireTask::check_in(Self::WHAT, map)
+            fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+                Ok(Self { task: WireTask::read_in(f)?, meta: f.object_field("_meta")? })
+            }
+
+            fn write(&self, map: &mut Object) {
+                self.task.write_in(map);
+                put(map, "_meta", self.meta.as_ref());
             }
         }
+
+        serde_via_shape!($name);
     };
 }
 
@@ -92,30 +101,42 @@ flat_task_shape!(
 );
 
 /// The result of `tasks/list`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListTasksResult {
     /// One page of tasks.
     pub tasks: Vec<WireTask>,
     /// An opaque cursor for the next page; absent on the last page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
     /// `_meta`, kept as sent.
-    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Object>,
 }
 
 impl WireShape for ListTasksResult {
     const WHAT: &'static str = "tasks/list result";
 
-    fn check(map: &Object) -> Result<(), WireError> {
-        require(Self::WHAT, map, &["tasks"])?;
-        if let Some(Value::Array(tasks)) = map.get("tasks") {
-            for task in tasks {
-                check_nested(Some(task), |t| WireTask::check_in(Self::WHAT, t))?;
-            }
+    fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+        let Some(list) = f.get("tasks") else {
+            return Err(WireError::MissingField { what: Self::WHAT, field: "tasks" });
+        };
+        let items = list
+            .as_array()
+            .ok_or_else(|| WireError::mismatch(Self::WHAT, Some("tasks"), "an array", list))?;
+        let mut tasks = Vec::with_capacity(items.len());
+        for item in items {
+            let map =
+                Fields::object(item, Self::WHAT).map_err(|e| e.nested(Self::WHAT, "tasks"))?;
+            let task = WireTask::read_in(&Fields::new(map, Self::WHAT))
+                .map_err(|e| e.nested(Self::WHAT, "tasks"))?;
+            tasks.push(task);
         }
-        Ok(())
+        Ok(Self { tasks, next_cursor: f.optional("nextCursor")?, meta: f.object_field("_meta")? })
+    }
+
+    fn write(&self, map: &mut Object) {
+        let tasks = self.tasks.iter().map(WireShape::to_value).collect();
+        map.insert("tasks".into(), Value::Array(tasks));
+        put(map, "nextCursor", self.next_cursor.as_ref());
+        put(map, "_meta", self.meta.as_ref());
     }
 }
 
@@ -124,16 +145,13 @@ impl WireShape for ListTasksResult {
 /// `taskId` is the only field a receiver acts on. Anything else a requestor sends is kept in
 /// [`unknown`](Self::unknown) so it is re-emitted as received: the TypeScript client repeats
 /// the creating request's `task: {ttl}` here.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TaskIdParams {
     /// The task asked about. The source of truth, whatever `_meta` says.
     pub task_id: TaskId,
     /// `_meta`. A related-task entry here must be ignored.
-    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Object>,
     /// Fields this revision does not define for these requests. Never acted on.
-    #[serde(flatten)]
     pub unknown: Object,
 }
 
@@ -147,27 +165,40 @@ impl TaskIdParams {
 impl WireShape for TaskIdParams {
     const WHAT: &'static str = "tasks/get, tasks/result or tasks/cancel params";
 
-    fn check(map: &Object) -> Result<(), WireError> {
-        require(Self::WHAT, map, &["taskId"])
+    fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+        Ok(Self {
+            task_id: f.required("taskId")?,
+            meta: f.object_field("_meta")?,
+            unknown: f.rest(&["taskId", "_meta"]),
+        })
+    }
+
+    fn write(&self, map: &mut Object) {
+        put_extra(map, &self.unknown);
+        map.insert("taskId".into(), self.task_id.as_str().into());
+        put(map, "_meta", self.meta.as_ref());
     }
 }
 
 /// The params of `tasks/list`. The request may omit `params` altogether.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListTasksParams {
     /// The cursor from the previous page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
     /// `_meta`, kept as sent.
-    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Object>,
 }
 
 impl WireShape for ListTasksParams {
     const WHAT: &'static str = "tasks/list params";
 
-    fn check(_: &Object) -> Result<(), WireError> {
-        Ok(())
+    fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+        Ok(Self { cursor: f.optional("cursor")?, meta: f.object_field("_meta")? })
+    }
+
+    fn write(&self, map: &mut Object) {
+        put(map, "cursor", self.cursor.as_ref());
+        put(map, "_meta", self.meta.as_ref());
     }
 }
 
@@ -176,13 +207,11 @@ impl WireShape for ListTasksParams {
 ///
 /// The payload is open (for a `tools/call` task it is a `CallToolResult`), so it is kept as
 /// JSON; [`to_call_tool_result`](Self::to_call_tool_result) reads it as a tool result.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TaskPayloadResult {
     /// `_meta`; it must name the related task.
-    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Object>,
     /// The rest of the original request's result.
-    #[serde(flatten)]
     pub payload: Object,
 }
 
@@ -212,10 +241,23 @@ impl TaskPayloadResult {
 impl WireShape for TaskPayloadResult {
     const WHAT: &'static str = "tasks/result result";
 
-    fn check(_: &Object) -> Result<(), WireError> {
-        Ok(())
+    fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+        Ok(Self { meta: f.object_field("_meta")?, payload: f.rest(&["_meta"]) })
+    }
+
+    fn write(&self, map: &mut Object) {
+        put_extra(map, &self.payload);
+        put(map, "_meta", self.meta.as_ref());
     }
 }
+
+serde_via_shape!(
+    CreateTaskResult,
+    ListTasksResult,
+    TaskIdParams,
+    ListTasksParams,
+    TaskPayloadResult
+);
 
 #[cfg(test)]
 mod tests {

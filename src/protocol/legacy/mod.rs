@@ -33,36 +33,39 @@ pub use tools::{
     ToolExecution,
 };
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::protocol::WireError;
-use crate::time::Timestamp;
+pub(crate) use crate::protocol::json::Fields;
+use crate::protocol::{Mismatch, WireError};
 
 /// A JSON object as it travels: params, results, `_meta`.
 pub type Object = Map<String, Value>;
 
 /// A message body (request params, result or notification params) of this revision.
-pub trait WireShape: Sized + Serialize + DeserializeOwned {
+///
+/// Each shape reads itself from a [`Fields`] view and writes itself as an object, by hand
+/// rather than through serde: the client's path carries no serde code, which kept the npm
+/// package large and slow. `Serialize`/`Deserialize` are still implemented, through these.
+pub trait WireShape: Sized {
     /// What the shape is called in errors, e.g. `"tasks/get result"`.
     const WHAT: &'static str;
 
-    /// Checks serde alone would report vaguely: absent required fields and bad timestamps,
-    /// so that they surface as [`WireError::MissingField`] and [`WireError::Timestamp`].
-    fn check(map: &Object) -> Result<(), WireError>;
+    /// Reads the shape from the object `f` views.
+    fn read(f: &Fields<'_>) -> Result<Self, WireError>;
+
+    /// Writes the shape's fields into `map`.
+    fn write(&self, map: &mut Object);
 
     /// Reads the shape from a JSON object.
     fn from_map(map: Object) -> Result<Self, WireError> {
-        Self::check(&map)?;
-        serde_json::from_value(Value::Object(map)).map_err(|source| malformed(Self::WHAT, source))
+        Self::read(&Fields::new(&map, Self::WHAT))
     }
 
     /// Reads the shape from any JSON value; anything but an object is malformed.
     fn from_value(value: Value) -> Result<Self, WireError> {
         match value {
             Value::Object(map) => Self::from_map(map),
-            other => Err(malformed(Self::WHAT, not_an_object(&other))),
+            other => Err(WireError::mismatch(Self::WHAT, None, "a JSON object", &other)),
         }
     }
 
@@ -73,12 +76,9 @@ pub trait WireShape: Sized + Serialize + DeserializeOwned {
 
     /// Writes the shape as a JSON object.
     fn to_map(&self) -> Object {
-        // Every shape here serialises to an object with string keys, so neither the error
-        // nor the non-object arm can occur; an empty object is the harmless fallback.
-        match serde_json::to_value(self) {
-            Ok(Value::Object(map)) => map,
-            _ => Object::new(),
-        }
+        let mut map = Object::new();
+        self.write(&mut map);
+        map
     }
 
     /// Writes the shape as a JSON value.
@@ -87,52 +87,80 @@ pub trait WireShape: Sized + Serialize + DeserializeOwned {
     }
 }
 
-fn malformed(what: &'static str, source: serde_json::Error) -> WireError {
-    WireError::Malformed { what, source }
-}
-
-fn not_an_object(value: &Value) -> serde_json::Error {
-    use serde::de::{Error, Unexpected};
-    let unexpected = match value {
-        Value::Null => Unexpected::Unit,
-        Value::Bool(b) => Unexpected::Bool(*b),
-        Value::Number(_) => Unexpected::Other("a number"),
-        Value::String(s) => Unexpected::Str(s),
-        Value::Array(_) => Unexpected::Seq,
-        Value::Object(_) => Unexpected::Map,
-    };
-    serde_json::Error::invalid_type(unexpected, &"a JSON object")
-}
-
-/// Fails with [`WireError::MissingField`] for the first of `fields` absent from `map`.
-fn require(what: &'static str, map: &Object, fields: &[&'static str]) -> Result<(), WireError> {
-    match fields.iter().find(|f| !map.contains_key(**f)) {
-        Some(field) => Err(WireError::MissingField { what, field }),
-        None => Ok(()),
-    }
-}
-
-/// Parses each named field that holds a string as a timestamp. Non-strings are left for
-/// serde to report as malformed.
-fn check_timestamps(map: &Object, fields: &[&str]) -> Result<(), WireError> {
-    for field in fields {
-        if let Some(Value::String(text)) = map.get(*field) {
-            Timestamp::parse(text)?;
+/// Reads the object under `key` of `f` as a `T`, reporting problems as `f`'s; `null` or
+/// absent is `None`.
+fn nested<T: WireShape>(f: &Fields<'_>, key: &str) -> Result<Option<T>, WireError> {
+    let Some(value) = f.get(key) else { return Ok(None) };
+    let map = value
+        .as_object()
+        .ok_or_else(|| WireError::mismatch(f.what(), Some(key), "a JSON object", value))?;
+    T::read(&Fields::new(map, f.what())).map(Some).map_err(|e| match e {
+        // A nested object missing a field has the wrong shape: the outer message is the
+        // one being read, and it has all its own fields.
+        WireError::MissingField { field, .. } => {
+            let path = Some(format!("{key}.{field}"));
+            WireError::Malformed {
+                what: f.what(),
+                source: Mismatch::new(path, "a value", "nothing"),
+            }
         }
-    }
-    Ok(())
+        other => other.nested(f.what(), key),
+    })
 }
 
-/// Runs `check` on `value` when it is an object; other types are left for serde.
-fn check_nested(
-    value: Option<&Value>,
-    check: impl Fn(&Object) -> Result<(), WireError>,
-) -> Result<(), WireError> {
-    match value {
-        Some(Value::Object(map)) => check(map),
-        _ => Ok(()),
+/// The task object under `key` of `f`; its missing fields are reported as `f`'s own, as
+/// a task is the heart of every message that carries one.
+fn nested_task(f: &Fields<'_>, key: &'static str) -> Result<WireTask, WireError> {
+    let value = f.get(key).ok_or(WireError::MissingField { what: f.what(), field: key })?;
+    let map = Fields::object(value, f.what()).map_err(|e| e.nested(f.what(), key))?;
+    WireTask::read_in(&Fields::new(map, f.what())).map_err(|e| e.nested(f.what(), key))
+}
+
+/// Like [`nested`], for a field that must be there.
+fn nested_required<T: WireShape>(f: &Fields<'_>, key: &'static str) -> Result<T, WireError> {
+    nested(f, key)?.ok_or(WireError::MissingField { what: f.what(), field: key })
+}
+
+/// Inserts a nested shape under `key` when it is `Some`.
+fn put_shape<T: WireShape>(map: &mut Object, key: &str, value: Option<&T>) {
+    if let Some(v) = value {
+        map.insert(key.to_owned(), v.to_value());
     }
 }
+
+/// Inserts `value` under `key` when it is `Some`.
+fn put<V: Into<Value> + Clone>(map: &mut Object, key: &str, value: Option<&V>) {
+    if let Some(v) = value {
+        map.insert(key.to_owned(), v.clone().into());
+    }
+}
+
+/// Adds the fields `extra` kept as sent.
+fn put_extra(map: &mut Object, extra: &Object) {
+    for (k, v) in extra {
+        map.insert(k.clone(), v.clone());
+    }
+}
+
+/// Implements `Serialize` and `Deserialize` through [`WireShape`], for code that embeds a
+/// shape in serde-built JSON.
+macro_rules! serde_via_shape {
+    ($($ty:ty),* $(,)?) => {$(
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                self.to_map().serialize(s)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let map = Object::deserialize(d)?;
+                <$ty as WireShape>::from_map(map).map_err(serde::de::Error::custom)
+            }
+        }
+    )*};
+}
+use serde_via_shape;
 
 #[cfg(test)]
 mod tests {

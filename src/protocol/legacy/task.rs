@@ -1,9 +1,8 @@
 //! The 2025-11-25 `Task` object, `params.task`, and the task-related `_meta` entries.
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Object, WireShape, check_timestamps, require};
+use super::{Fields, Object, WireShape, put, serde_via_shape};
 use crate::id::TaskId;
 use crate::protocol::WireError;
 use crate::protocol::meta::{MODEL_IMMEDIATE_RESPONSE, RELATED_TASK};
@@ -15,25 +14,21 @@ use crate::time::Timestamp;
 /// `ttl` is required and nullable: it is always written, as `null` when retention is
 /// unlimited. A peer that leaves it out (the Python SDK does, for `task: {}`) is read as
 /// unlimited.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct WireTask {
     /// The receiver-minted id.
     pub task_id: TaskId,
     /// The current status.
     pub status: TaskStatus,
     /// Human-readable text about the status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_message: Option<String>,
     /// When the task was created.
     pub created_at: Timestamp,
     /// When the task last changed.
     pub last_updated_at: Timestamp,
     /// Retention from creation in milliseconds; `None` (`null`) is unlimited.
-    #[serde(default)]
     pub ttl: Option<u64>,
     /// Suggested gap between `tasks/get` polls, in milliseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poll_interval: Option<u64>,
 }
 
@@ -56,10 +51,33 @@ impl WireTask {
         task
     }
 
-    /// Checks a task object nested in a message called `what`.
-    pub(super) fn check_in(what: &'static str, map: &Object) -> Result<(), WireError> {
-        require(what, map, Self::REQUIRED)?;
-        check_timestamps(map, &["createdAt", "lastUpdatedAt"])
+    /// Reads a task object's fields, whatever message they sit in.
+    pub(super) fn read_in(f: &Fields<'_>) -> Result<Self, WireError> {
+        // Presence first, in the order of REQUIRED, so a task missing several fields is
+        // reported by the first of them whatever their types.
+        if let Some(field) = Self::REQUIRED.iter().find(|k| !f.has(k)) {
+            return Err(WireError::MissingField { what: f.what(), field });
+        }
+        Ok(Self {
+            task_id: f.required("taskId")?,
+            status: f.required("status")?,
+            status_message: f.optional("statusMessage")?,
+            created_at: f.timestamp("createdAt")?,
+            last_updated_at: f.timestamp("lastUpdatedAt")?,
+            ttl: f.optional("ttl")?,
+            poll_interval: f.optional("pollInterval")?,
+        })
+    }
+
+    /// Writes the task's fields into `map` (`ttl` always, as `null` when unlimited).
+    pub(super) fn write_in(&self, map: &mut Object) {
+        map.insert("taskId".into(), self.task_id.as_str().into());
+        map.insert("status".into(), self.status.as_str().into());
+        put(map, "statusMessage", self.status_message.as_ref());
+        map.insert("createdAt".into(), self.created_at.as_str().into());
+        map.insert("lastUpdatedAt".into(), self.last_updated_at.as_str().into());
+        map.insert("ttl".into(), self.ttl.map_or(Value::Null, Value::from));
+        put(map, "pollInterval", self.poll_interval.as_ref());
     }
 }
 
@@ -95,32 +113,38 @@ impl From<WireTask> for Task {
 impl WireShape for WireTask {
     const WHAT: &'static str = "task";
 
-    fn check(map: &Object) -> Result<(), WireError> {
-        Self::check_in(Self::WHAT, map)
+    fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+        Self::read_in(f)
+    }
+
+    fn write(&self, map: &mut Object) {
+        self.write_in(map);
     }
 }
 
 /// `params.task` of a task-augmented request: asks the receiver to run it as a task.
 ///
 /// `{}` is valid and asks for the receiver's default retention.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TaskMetadata {
     /// Requested retention from creation, in milliseconds. The receiver may override it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<u64>,
 }
 
 impl WireShape for TaskMetadata {
     const WHAT: &'static str = "params.task";
 
-    fn check(_: &Object) -> Result<(), WireError> {
-        Ok(())
+    fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+        Ok(Self { ttl: f.optional("ttl")? })
+    }
+
+    fn write(&self, map: &mut Object) {
+        put(map, "ttl", self.ttl.as_ref());
     }
 }
 
 /// The value of `_meta["io.modelcontextprotocol/related-task"]`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RelatedTaskMetadata {
     /// The task the message belongs to.
     pub task_id: TaskId,
@@ -129,10 +153,16 @@ pub struct RelatedTaskMetadata {
 impl WireShape for RelatedTaskMetadata {
     const WHAT: &'static str = "related-task _meta";
 
-    fn check(map: &Object) -> Result<(), WireError> {
-        require(Self::WHAT, map, &["taskId"])
+    fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+        Ok(Self { task_id: f.required("taskId")? })
+    }
+
+    fn write(&self, map: &mut Object) {
+        map.insert("taskId".into(), self.task_id.as_str().into());
     }
 }
+
+serde_via_shape!(WireTask, TaskMetadata, RelatedTaskMetadata);
 
 /// The related task named in a `_meta` object, if any. A present but malformed entry is an
 /// error: the peer tied the message to a task and got it wrong.

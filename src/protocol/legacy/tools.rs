@@ -4,9 +4,13 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{CreateTaskResult, Object, TaskMetadata, WireShape, check_nested, require};
+use super::{
+    CreateTaskResult, Fields, Object, TaskMetadata, WireShape, nested, put, put_extra, put_shape,
+    serde_via_shape,
+};
 use crate::id::TaskId;
 use crate::protocol::WireError;
+use crate::protocol::json::FromJson;
 use crate::protocol::meta::PROGRESS_TOKEN;
 
 /// Whether a tool may, must or must not be called as a task.
@@ -22,23 +26,47 @@ pub enum TaskSupport {
     Required,
 }
 
+impl TaskSupport {
+    /// The wire spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Forbidden => "forbidden",
+            Self::Optional => "optional",
+            Self::Required => "required",
+        }
+    }
+}
+
+impl FromJson for TaskSupport {
+    const EXPECTED: &'static str = "\"forbidden\", \"optional\" or \"required\"";
+    fn from_json(value: &Value) -> Option<Self> {
+        [Self::Forbidden, Self::Optional, Self::Required]
+            .into_iter()
+            .find(|s| value.as_str() == Some(s.as_str()))
+    }
+}
+
 /// `Tool.execution`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ToolExecution {
     /// What the tool declared, if anything. Absent is kept absent on re-emission.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_support: Option<TaskSupport>,
     /// Members this revision does not define, kept as sent.
-    #[serde(flatten)]
     pub extra: Object,
 }
 
 impl WireShape for ToolExecution {
     const WHAT: &'static str = "tool execution";
 
-    fn check(_: &Object) -> Result<(), WireError> {
-        Ok(())
+    fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+        Ok(Self { task_support: f.optional("taskSupport")?, extra: f.rest(&["taskSupport"]) })
+    }
+
+    fn write(&self, map: &mut Object) {
+        put_extra(map, &self.extra);
+        if let Some(support) = self.task_support {
+            map.insert("taskSupport".into(), support.as_str().into());
+        }
     }
 }
 
@@ -55,34 +83,26 @@ impl ToolExecution {
 }
 
 /// One entry of a `tools/list` result.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Tool {
     /// The name `tools/call` uses.
     pub name: String,
     /// A display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// What the tool does.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The JSON Schema of `arguments`, kept as sent.
     pub input_schema: Value,
     /// The JSON Schema of `structuredContent`, kept as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_schema: Option<Value>,
     /// Behaviour hints, kept as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<Value>,
     /// How the tool may be run. The TypeScript SDK always sends it; Python omits it for
     /// plain tools.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution: Option<ToolExecution>,
     /// `_meta`, kept as sent.
-    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Object>,
     /// `icons` and anything else, kept as sent.
-    #[serde(flatten)]
     pub extra: Object,
 }
 
@@ -94,61 +114,95 @@ impl Tool {
             .as_ref()
             .map_or(TaskSupport::Forbidden, ToolExecution::effective_task_support)
     }
-
-    fn check_in(what: &'static str, map: &Object) -> Result<(), WireError> {
-        require(what, map, &["name", "inputSchema"])
-    }
 }
 
 impl WireShape for Tool {
     const WHAT: &'static str = "tool";
 
-    fn check(map: &Object) -> Result<(), WireError> {
-        Self::check_in(Self::WHAT, map)
+    fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+        Ok(Self {
+            name: f.required("name")?,
+            title: f.optional("title")?,
+            description: f.optional("description")?,
+            input_schema: f.required("inputSchema")?,
+            output_schema: f.optional("outputSchema")?,
+            annotations: f.optional("annotations")?,
+            execution: nested(f, "execution")?,
+            meta: f.object_field("_meta")?,
+            extra: f.rest(&TOOL_FIELDS),
+        })
+    }
+
+    fn write(&self, map: &mut Object) {
+        put_extra(map, &self.extra);
+        map.insert("name".into(), self.name.as_str().into());
+        put(map, "title", self.title.as_ref());
+        put(map, "description", self.description.as_ref());
+        map.insert("inputSchema".into(), self.input_schema.clone());
+        put(map, "outputSchema", self.output_schema.as_ref());
+        put(map, "annotations", self.annotations.as_ref());
+        put_shape(map, "execution", self.execution.as_ref());
+        put(map, "_meta", self.meta.as_ref());
     }
 }
 
+/// The fields [`Tool`] names; the rest go to `extra`.
+const TOOL_FIELDS: [&str; 8] = [
+    "name",
+    "title",
+    "description",
+    "inputSchema",
+    "outputSchema",
+    "annotations",
+    "execution",
+    "_meta",
+];
+
 /// The result of `tools/list`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListToolsResult {
     /// One page of tools.
     pub tools: Vec<Tool>,
     /// An opaque cursor for the next page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
     /// `_meta`, kept as sent.
-    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Object>,
 }
 
 impl WireShape for ListToolsResult {
     const WHAT: &'static str = "tools/list result";
 
-    fn check(map: &Object) -> Result<(), WireError> {
-        require(Self::WHAT, map, &["tools"])?;
-        if let Some(Value::Array(tools)) = map.get("tools") {
-            for tool in tools {
-                check_nested(Some(tool), |t| Tool::check_in(Self::WHAT, t))?;
-            }
+    fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+        let list: Vec<Value> = f.required("tools")?;
+        let mut tools = Vec::with_capacity(list.len());
+        for item in &list {
+            let map =
+                Fields::object(item, Self::WHAT).map_err(|e| e.nested(Self::WHAT, "tools"))?;
+            let tool = Tool::read(&Fields::new(map, Self::WHAT))
+                .map_err(|e| e.nested(Self::WHAT, "tools"))?;
+            tools.push(tool);
         }
-        Ok(())
+        Ok(Self { tools, next_cursor: f.optional("nextCursor")?, meta: f.object_field("_meta")? })
+    }
+
+    fn write(&self, map: &mut Object) {
+        let tools = self.tools.iter().map(WireShape::to_value).collect();
+        map.insert("tools".into(), Value::Array(tools));
+        put(map, "nextCursor", self.next_cursor.as_ref());
+        put(map, "_meta", self.meta.as_ref());
     }
 }
 
 /// The params of `tools/call`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CallToolParams {
     /// The tool.
     pub name: String,
     /// Its arguments.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arguments: Option<Object>,
     /// Present when the call asks to run as a task.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<TaskMetadata>,
     /// `_meta`, where `progressToken` lives for the task's whole life.
-    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Object>,
 }
 
@@ -173,28 +227,35 @@ impl CallToolParams {
 impl WireShape for CallToolParams {
     const WHAT: &'static str = "tools/call params";
 
-    fn check(map: &Object) -> Result<(), WireError> {
-        require(Self::WHAT, map, &["name"])
+    fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+        Ok(Self {
+            name: f.required("name")?,
+            arguments: f.object_field("arguments")?,
+            task: nested(f, "task")?,
+            meta: f.object_field("_meta")?,
+        })
+    }
+
+    fn write(&self, map: &mut Object) {
+        map.insert("name".into(), self.name.as_str().into());
+        put(map, "arguments", self.arguments.as_ref());
+        put_shape(map, "task", self.task.as_ref());
+        put(map, "_meta", self.meta.as_ref());
     }
 }
 
 /// A tool's result: from a plain `tools/call`, or from `tasks/result` of a tool task.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CallToolResult {
     /// Content blocks, kept as sent.
     pub content: Vec<Value>,
     /// Structured output, kept as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub structured_content: Option<Value>,
     /// `true` when the tool failed; absent and `false` are kept apart on re-emission.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_error: Option<bool>,
     /// `_meta`; from `tasks/result` it names the related task.
-    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Object>,
     /// Members this shape does not define, kept as sent.
-    #[serde(flatten)]
     pub extra: Object,
 }
 
@@ -213,10 +274,26 @@ impl CallToolResult {
 impl WireShape for CallToolResult {
     const WHAT: &'static str = "CallToolResult";
 
-    fn check(map: &Object) -> Result<(), WireError> {
-        require(Self::WHAT, map, &["content"])
+    fn read(f: &Fields<'_>) -> Result<Self, WireError> {
+        Ok(Self {
+            content: f.required("content")?,
+            structured_content: f.optional("structuredContent")?,
+            is_error: f.optional("isError")?,
+            meta: f.object_field("_meta")?,
+            extra: f.rest(&["content", "structuredContent", "isError", "_meta"]),
+        })
+    }
+
+    fn write(&self, map: &mut Object) {
+        put_extra(map, &self.extra);
+        map.insert("content".into(), Value::Array(self.content.clone()));
+        put(map, "structuredContent", self.structured_content.as_ref());
+        put(map, "isError", self.is_error.as_ref());
+        put(map, "_meta", self.meta.as_ref());
     }
 }
+
+serde_via_shape!(ToolExecution, Tool, ListToolsResult, CallToolParams, CallToolResult);
 
 /// What a `tools/call` got back. A server that ignores `task` answers plainly, so a client
 /// must accept either after asking for a task.
