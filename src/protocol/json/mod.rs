@@ -15,7 +15,9 @@ pub use build::{ToJson, items};
 pub(crate) use build::{jv, jv_fields, jv_items, jv_value};
 pub use parse::{JsonError, JsonProblem, MAX_DEPTH, parse, parse_object};
 pub use read::{Fields, FromJson, kind_of};
-pub use write::{to_string, write_object, write_str, write_value};
+pub use write::{
+    object_to_ascii_string, to_ascii_string, to_string, write_object, write_str, write_value,
+};
 
 pub use serde_json::{Map, Number, Value};
 
