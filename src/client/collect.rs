@@ -12,7 +12,7 @@ use crate::protocol::legacy::{
 use crate::task::{Generation, InputRequests, Task, TaskStatus};
 use crate::time::UnixMillis;
 
-use super::call::{Observation, Report, Rounds, Stage, Step};
+use super::call::{Followed, Observation, Report, Rounds, Stage, Step};
 use super::drive::Completion;
 use super::error::{ClientError, RequestKind};
 use super::event::{CallOutcome, Event, Failure};
@@ -330,12 +330,18 @@ impl Engine {
                         Ok(r) => self.finish_with_result(now, id, r),
                         Err(e) => {
                             let e = ClientError::malformed_result(RequestKind::TaskResult, e);
+                            if task.status == TaskStatus::Failed {
+                                return self.failed_without_payload(now, id, &task, e);
+                            }
                             self.finish(now, id, CallOutcome::Error(e));
                         }
                     }
                 }
                 Err(e) => {
                     let e = ClientError::malformed_result(RequestKind::TaskResult, e);
+                    if task.status == TaskStatus::Failed {
+                        return self.failed_without_payload(now, id, &task, e);
+                    }
                     self.primary_problem(now, id, Problem::Peer(e), Step::Poll);
                 }
             },
@@ -365,6 +371,23 @@ impl Engine {
             Completion::Problem(p) => self.primary_problem(now, id, p, Step::Result),
             Completion::Ended | Completion::Http { .. } => self.schedule(now, id, Step::Poll, now),
         }
+    }
+
+    /// A task `tasks/get` already reported `failed` whose `tasks/result` payload is not a
+    /// usable result (the Python SDK sends only `_meta` for a task its work failed): the
+    /// failure is known, so it stays the outcome, with the status message as its error,
+    /// and the payload problem is reported as a violation beside it.
+    fn failed_without_payload(
+        &mut self,
+        now: UnixMillis,
+        id: CallId,
+        task: &Followed,
+        error: ClientError,
+    ) {
+        self.emit(Event::ProtocolViolation { call: Some(id), error });
+        let message = task.status_message.clone().unwrap_or_else(|| "Task failed".to_owned());
+        let error = ErrorObject::new(ErrorCode::INTERNAL_ERROR, message);
+        self.finish(now, id, CallOutcome::Failed(Failure::Rpc(error)));
     }
 
     /// Ends the call with a tool result: `isError: true` is a failure in either generation.
