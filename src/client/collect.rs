@@ -12,11 +12,12 @@ use crate::protocol::legacy::{
 use crate::task::{Generation, InputRequests, Task, TaskStatus};
 use crate::time::UnixMillis;
 
-use super::call::{Followed, Observation, Report, Rounds, Stage, Step};
+use super::call::{Observation, Report, Rounds, Stage, Step};
 use super::drive::Completion;
 use super::error::{ClientError, RequestKind};
 use super::event::{CallOutcome, Event, Failure};
 use super::exchange::{Exchange, Problem};
+use super::failure::ReportedFailure;
 use super::input::Route;
 use super::{CallId, Engine};
 
@@ -214,15 +215,25 @@ impl Engine {
             }
         };
         let read = match generation {
-            Generation::Legacy => GetTaskResult::from_map(result).map(|r| Observed::Legacy(r.task)),
-            Generation::Extension => {
-                ext::GetTaskResult::from_map(&result).map(|r| Observed::Detailed(r.task))
-            }
+            Generation::Legacy => GetTaskResult::from_map(result)
+                .map(|r| Observed::Legacy(r.task))
+                .map_err(|e| (e, None)),
+            Generation::Extension => ext::GetTaskResult::from_map(&result)
+                .map(|r| Observed::Detailed(r.task))
+                .map_err(|e| (e, ReportedFailure::read(&result))),
         };
         match read {
             Ok(observed) => self.observe(now, id, observed, true),
-            Err(e) => {
+            Err((e, failure)) => {
                 let error = ClientError::malformed_result(RequestKind::GetTask, e);
+                if let Some(failure) = failure {
+                    if self.accept_failure(id, failure) {
+                        let Some(task) = self.calls.get(&id).and_then(|c| c.task.clone()) else {
+                            return;
+                        };
+                        return self.failed_without_payload(now, id, &task, error);
+                    }
+                }
                 self.primary_problem(now, id, Problem::Peer(error), Step::Poll);
             }
         }
@@ -371,23 +382,6 @@ impl Engine {
             Completion::Problem(p) => self.primary_problem(now, id, p, Step::Result),
             Completion::Ended | Completion::Http { .. } => self.schedule(now, id, Step::Poll, now),
         }
-    }
-
-    /// A task `tasks/get` already reported `failed` whose `tasks/result` payload is not a
-    /// usable result (the Python SDK sends only `_meta` for a task its work failed): the
-    /// failure is known, so it stays the outcome, with the status message as its error,
-    /// and the payload problem is reported as a violation beside it.
-    fn failed_without_payload(
-        &mut self,
-        now: UnixMillis,
-        id: CallId,
-        task: &Followed,
-        error: ClientError,
-    ) {
-        self.emit(Event::ProtocolViolation { call: Some(id), error });
-        let message = task.status_message.clone().unwrap_or_else(|| "Task failed".to_owned());
-        let error = ErrorObject::new(ErrorCode::INTERNAL_ERROR, message);
-        self.finish(now, id, CallOutcome::Failed(Failure::Rpc(error)));
     }
 
     /// Ends the call with a tool result: `isError: true` is a failure in either generation.
