@@ -27,11 +27,20 @@
 # port and runs tests/peers/rmcp-probe.mjs, a raw-HTTP 2026-07-28 client, against it. The
 # SDK clients speak 2025-11-25 tasks only, so they are not run there.
 #
+# SERVER_URL also gets the official generation-agnostic requester, @modelcontextprotocol/ext-tasks
+# 0.2.2 on the TS SDK v2 client (tests/peers/ext-tasks-requester.mjs), once per generation
+# (2025-11-25 and 2026-07-28); it needs protocol_error_job besides the tools above, so it
+# runs against our server only.
+#
 # --native runs the requestor engine on the native driver against all of them at once:
 # the TS and Python SDK servers, the rmcp server and `mcp-tasks serve` (both generations),
 # as tests/native_peers.rs (`cargo test --features cli --test native_peers -- --ignored`,
 # server URLs in MCP_TASKS_PEER_*), then `mcp-tasks call` completes a task, answers an
-# elicitation and cancels a task on each (exit statuses 0, 0 and 3).
+# elicitation and cancels a task on each (exit statuses 0, 0 and 3). It also reads a task
+# the Python server fails by an exception (exit 1, the message shown), and drives the
+# official everything server (@modelcontextprotocol/server-everything, 2025-11-25): its task
+# tool simulate-research-query (result, elicitation, Ctrl-C) and the plain tools the CLI can
+# call (echo, get-sum, progress, a form with multi-select fields).
 #
 # Dependencies are installed on first use (scripts/lib/install.sh: ensure_peer_tools):
 # tests/peers/node_modules from the lockfile, and a venv under ~/.cache/mcp-tasks.
@@ -42,6 +51,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$ROOT/scripts/lib/install.sh"
 
 PEERS_DIR="$ROOT/tests/peers"
+EVERYTHING_SERVER="$PEERS_DIR/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
 PEER_FAILURES=()
 
 # tally_peer_log LOG: adds the closing "N passed, N failed[, N skipped]" line of a client
@@ -85,6 +95,15 @@ run_peer_clients() {
   run_client "Python SDK client" "$url" "$PEERS_VENV/bin/python" "$PEERS_DIR/py-client.py"
 }
 
+# run_ext_tasks URL: the ext-tasks requester in both generations.
+run_ext_tasks() {
+  local url="$1" protocol
+  for protocol in 2025-11-25 2026-07-28; do
+    run_client "ext-tasks requester ($protocol)" "$url" \
+      node "$PEERS_DIR/ext-tasks-requester.mjs" --protocol "$protocol"
+  done
+}
+
 free_port() {
   "$PEERS_VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -107,9 +126,12 @@ start_server() {
   "$@" >"$log" 2>&1 &
   SERVER_PIDS+=($!)
   for ((i = 0; i < 150; i++)); do
-    # The peers say "listening on URL"; mcp-tasks serve says "mcp-tasks: MCP at URL".
+    # The peers say "listening on URL"; mcp-tasks serve says "mcp-tasks: MCP at URL"; the
+    # everything server names only its port (on every interface, loopback included).
     # Only a whole line counts: the server may be half way through writing it.
-    SERVER_URL="$(sed -nE 's#^(listening on|mcp-tasks: MCP at) (http://.*/mcp/?)$#\2#p' "$log" | head -n 1)"
+    SERVER_URL="$(sed -nE -e 's#^(listening on|mcp-tasks: MCP at) (http://.*/mcp/?)$#\2#p' \
+      -e 's#^MCP Streamable HTTP Server listening on port ([0-9]+)$#http://127.0.0.1:\1/mcp#p' \
+      "$log" | head -n 1)"
     if [[ -n "$SERVER_URL" ]]; then return 0; fi
     if ! kill -0 "${SERVER_PIDS[-1]}" 2>/dev/null; then break; fi
     sleep 0.1
@@ -187,12 +209,14 @@ call_answers() {
 }
 
 # call_cancels URL [FLAGS...]: SIGINT (Ctrl-C) cancels the task on the server; exit 3.
+# CANCEL_TOOL and CANCEL_ARGS name another long task tool than slow_compute.
 call_cancels() {
-  local url="$1" pid status log i
+  local url="$1" pid status log i args='{"seconds": 30}'
   shift
   log="$(mktemp)"
   CLEANUP_PATHS+=("$log")
-  "$MCP_TASKS_BIN" call --json "$@" "$url" slow_compute '{"seconds": 30}' 2>"$log" >/dev/null &
+  args="${CANCEL_ARGS:-$args}"
+  "$MCP_TASKS_BIN" call --json "$@" "$url" "${CANCEL_TOOL:-slow_compute}" "$args" 2>"$log" >/dev/null &
   pid=$!
   for ((i = 0; i < 100; i++)); do
     if grep -q '"status":"working"' "$log"; then break; fi
@@ -202,6 +226,62 @@ call_cancels() {
   status=0
   wait "$pid" || status=$?
   ((status == 3))
+}
+
+# call_fails_with URL TOOL MESSAGE: `mcp-tasks call` of a task that fails ends with exit 1
+# and shows MESSAGE, whatever payload the server sends for the failure.
+call_fails_with() {
+  local url="$1" tool="$2" message="$3" log status=0
+  log="$(mktemp)"
+  CLEANUP_PATHS+=("$log")
+  "$MCP_TASKS_BIN" call "$url" "$tool" >/dev/null 2>"$log" || status=$?
+  sed 's/^/  # /' "$log"
+  ((status == 1)) && grep -qF "$message" "$log"
+}
+
+# everything_research URL: the everything server's task tool runs to its report. (Output
+# is read whole before grep: `grep -q` leaving early would break the pipe under pipefail.)
+everything_research() {
+  local out
+  out="$("$MCP_TASKS_BIN" call "$1" simulate-research-query '{"topic": "interop"}' 2>/dev/null)" &&
+    grep -q 'Research Report: interop' <<<"$out"
+}
+
+# everything_clarifies URL: its ambiguous research asks (a titled single-select) and uses
+# the answer.
+everything_clarifies() {
+  local out
+  out="$(echo '{"action": "accept", "content": {"interpretation": "historical"}}' |
+    "$MCP_TASKS_BIN" call --json "$1" simulate-research-query '{"topic": "rust", "ambiguous": true}' \
+      2>/dev/null)" && grep -q 'Clarification\*\*: historical' <<<"$out"
+}
+
+# everything_plain URL: plain tools, no task: echo and get-sum.
+everything_plain() {
+  local echoed sum
+  echoed="$("$MCP_TASKS_BIN" call "$1" echo '{"message": "interop"}' 2>/dev/null)" &&
+    sum="$("$MCP_TASKS_BIN" call "$1" get-sum '{"a": 2, "b": 3}' 2>/dev/null)" &&
+    grep -q 'Echo: interop' <<<"$echoed" && grep -q 'is 5' <<<"$sum"
+}
+
+# everything_progress URL: a plain call's progress shows as running (a null status in
+# --json, "[running]" on a pipe), never an empty status.
+everything_progress() {
+  local json text
+  json="$("$MCP_TASKS_BIN" call --json "$1" trigger-long-running-operation '{"duration": 0.4, "steps": 2}' 2>&1 >/dev/null)" &&
+    text="$("$MCP_TASKS_BIN" call "$1" trigger-long-running-operation '{"duration": 0.4, "steps": 2}' 2>&1 >/dev/null)" &&
+    grep -q '"progress":2.0,"status":null' <<<"$json" && ! grep -q '"status":""' <<<"$json" &&
+    grep -q '^\[running\] 100%' <<<"$text" && ! grep -q '^\[\]' <<<"$text"
+}
+
+# everything_form URL: the everything server's form typed on the terminal (here: piped),
+# fields in name order; both multi-select fields go out as arrays.
+everything_form() {
+  local out
+  out="$(printf '\n\n\n\n\n\n\nalice\n\nfish-2, fish-3\n\nPiano,Drums\n\n' |
+    "$MCP_TASKS_BIN" call "$1" trigger-elicitation-request 2>/dev/null)" &&
+    grep -qF 'titledMultipleSelectEnum\": [\n      \"fish-2\",\n      \"fish-3\"' <<<"$out" &&
+    grep -qF 'untitledMultipleSelectEnum\": [\n      \"Piano\",\n      \"Drums\"' <<<"$out"
 }
 
 step_build_native() {
@@ -215,7 +295,7 @@ step_native() {
   local log name url flags
   declare -A urls
   trap 'stop_servers; on_exit' EXIT
-  for name in ts py rmcp ours; do
+  for name in ts py rmcp ours everything; do
     log="$(mktemp)"
     CLEANUP_PATHS+=("$log")
     case "$name" in
@@ -223,6 +303,7 @@ step_native() {
       py) start_server "$log" "$PEERS_VENV/bin/python" "$PEERS_DIR/py-server.py" "$(free_port)" ;;
       rmcp) start_server "$log" "$RMCP_SERVER_BIN" --listen 127.0.0.1:0 ;;
       ours) start_server "$log" "$MCP_TASKS_BIN" serve --listen 127.0.0.1:0 ;;
+      everything) start_server "$log" env PORT="$(free_port)" node "$EVERYTHING_SERVER" streamableHttp ;;
     esac
     urls[$name]="$SERVER_URL"
   done
@@ -244,6 +325,19 @@ step_native() {
     check "mcp-tasks call answers an elicitation on $name" call_answers "$url" "${flags[@]}"
     check "mcp-tasks call cancels on Ctrl-C on $name" call_cancels "$url" "${flags[@]}"
   done
+  check "mcp-tasks call reports a task failed by an exception on py (exit 1, message)" \
+    call_fails_with "${urls[py]}" raising_job "raising_job broke on purpose"
+  url="${urls[everything]}"
+  local passed=$TESTS_PASSED failed=$TESTS_FAILED
+  check "mcp-tasks call completes the task tool on everything" everything_research "$url"
+  check "mcp-tasks call answers the task tool's elicitation on everything" everything_clarifies "$url"
+  # Assignments before a function call hold for that call only.
+  CANCEL_TOOL=simulate-research-query CANCEL_ARGS='{"topic": "cancel"}' \
+    check "mcp-tasks call cancels on Ctrl-C on everything" call_cancels "$url"
+  check "mcp-tasks call runs plain tools on everything" everything_plain "$url"
+  check "mcp-tasks call shows a plain call's progress on everything" everything_progress "$url"
+  check "mcp-tasks call answers multi-select fields with arrays on everything" everything_form "$url"
+  echo "everything server: $((TESTS_PASSED - passed)) passed, $((TESTS_FAILED - failed)) failed"
   stop_servers
 }
 
@@ -275,6 +369,7 @@ main() {
     1:*)
       run_step "install peer SDKs" step_install
       run_step "SDK clients against $1" run_peer_clients "$1"
+      run_step "ext-tasks requester (both generations) against $1" run_ext_tasks "$1"
       ;;
     *) usage ;;
   esac

@@ -318,6 +318,47 @@ fn legacy_task_is_polled_then_collected_with_tasks_result() {
     );
 }
 
+/// The Python SDK answers `tasks/result` of a task its work failed with only `_meta`:
+/// the failure `tasks/get` reported (and its message) is the outcome, not a protocol error.
+#[test]
+fn a_failed_task_without_a_usable_result_still_ends_failed_with_its_message() {
+    let mut h = legacy_task("job");
+    h.advance(10_000);
+    let mut failed = task_json("t1", "failed", false);
+    failed["statusMessage"] = json!("boom: the work raised");
+    h.result("tasks/get", failed, &[]);
+    let meta = json!({"_meta": {"io.modelcontextprotocol/related-task": {"taskId": "t1"}}});
+    h.result("tasks/result", meta, &[]);
+    assert!(
+        matches!(h.outcome(), Some(CallOutcome::Failed(mcp_tasks::client::Failure::Rpc(e)))
+            if e.code.0 == -32603 && e.message == "boom: the work raised"),
+        "{:?}",
+        h.outcome()
+    );
+    assert_eq!(h.violations(), ["client_malformed_result"], "the payload problem is still told");
+}
+
+/// The same under 2026-07-28: `failed` with an `error` the engine cannot read is still the
+/// task's failure, with the message the peer gave.
+#[test]
+fn an_extension_failure_with_a_malformed_error_still_ends_failed() {
+    let mut h = extension_task();
+    h.advance(10_000);
+    let mut failed = task_json("t1", "failed", true);
+    failed["resultType"] = json!("complete");
+    failed["error"] = json!({"message": "the work broke", "code": "not a number"});
+    h.result("tasks/get", failed, &[]);
+    assert!(
+        matches!(h.outcome(), Some(CallOutcome::Failed(mcp_tasks::client::Failure::Rpc(e)))
+            if e.message == "the work broke"),
+        "{:?}",
+        h.outcome()
+    );
+    assert_eq!(h.violations(), ["client_malformed_result"]);
+    assert!(h.events.iter().any(|e| matches!(e, Event::StatusChanged { status, .. }
+        if *status == mcp_tasks::task::TaskStatus::Failed)));
+}
+
 #[test]
 fn a_minus_32602_from_tasks_result_is_checked_with_tasks_get() {
     // The task failed with a -32602 of its own: that is its outcome.

@@ -17,6 +17,7 @@ use super::drive::Completion;
 use super::error::{ClientError, RequestKind};
 use super::event::{CallOutcome, Event, Failure};
 use super::exchange::{Exchange, Problem};
+use super::failure::ReportedFailure;
 use super::input::Route;
 use super::{CallId, Engine};
 
@@ -212,15 +213,25 @@ impl Engine {
             }
         };
         let read = match generation {
-            Generation::Legacy => GetTaskResult::from_map(result).map(|r| Observed::Legacy(r.task)),
-            Generation::Extension => {
-                ext::GetTaskResult::from_map(&result).map(|r| Observed::Detailed(r.task))
-            }
+            Generation::Legacy => GetTaskResult::from_map(result)
+                .map(|r| Observed::Legacy(r.task))
+                .map_err(|e| (e, None)),
+            Generation::Extension => ext::GetTaskResult::from_map(&result)
+                .map(|r| Observed::Detailed(r.task))
+                .map_err(|e| (e, ReportedFailure::read(&result))),
         };
         match read {
             Ok(observed) => self.observe(now, id, observed, true),
-            Err(e) => {
+            Err((e, failure)) => {
                 let error = ClientError::malformed_result(RequestKind::GetTask, e);
+                if let Some(failure) = failure {
+                    if self.accept_failure(id, failure) {
+                        let Some(task) = self.calls.get(&id).and_then(|c| c.task.clone()) else {
+                            return;
+                        };
+                        return self.failed_without_payload(now, id, &task, error);
+                    }
+                }
                 self.primary_problem(now, id, Problem::Peer(error), Step::Poll);
             }
         }
@@ -328,12 +339,18 @@ impl Engine {
                         Ok(r) => self.finish_with_result(now, id, r),
                         Err(e) => {
                             let e = ClientError::malformed_result(RequestKind::TaskResult, e);
+                            if task.status == TaskStatus::Failed {
+                                return self.failed_without_payload(now, id, &task, e);
+                            }
                             self.finish(now, id, CallOutcome::Error(e));
                         }
                     }
                 }
                 Err(e) => {
                     let e = ClientError::malformed_result(RequestKind::TaskResult, e);
+                    if task.status == TaskStatus::Failed {
+                        return self.failed_without_payload(now, id, &task, e);
+                    }
                     self.primary_problem(now, id, Problem::Peer(e), Step::Poll);
                 }
             },

@@ -31,6 +31,7 @@ mod error;
 mod event;
 mod exchange;
 mod extension;
+mod failure;
 mod follow;
 mod handshake;
 mod input;

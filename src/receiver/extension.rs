@@ -4,7 +4,8 @@ use serde_json::{Map, Value};
 
 use crate::id::IdSource;
 use crate::protocol::extension::{
-    AckResult, DetailedTask, GetTaskResult, MissingClientCapability, TaskIdParams, UpdateTaskParams,
+    AckResult, DetailedTask, GetTaskResult, MissingClientCapability, RESULT_TYPE, ResultType,
+    TaskIdParams, UpdateTaskParams,
 };
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::receiver::{Caller, Event, Receiver, Reply, invalid_params};
@@ -78,9 +79,18 @@ pub(super) fn handle<B: Backend, I: IdSource>(
 /// A task as the extension shows it (`tasks/get`, `notifications/tasks`). A task created
 /// under 2025-11-25 that failed with an `isError` tool result has no JSON-RPC error to
 /// show; the extension's `failed` requires one, so the tool result travels as the error's
-/// `data`.
+/// `data`. A completed task's inline `result` is a `CallToolResult` like any other
+/// 2026-07-28 result, so it says `resultType: "complete"` (requesters validate it with the
+/// same schema as a plain `tools/call` answer); the stored result stays as the tool made it,
+/// for 2025-11-25 `tasks/result`.
 pub fn detailed_task(view: TaskView) -> Result<DetailedTask, crate::protocol::WireError> {
     let view = match view {
+        TaskView { task, payload: Payload::Outcome(Outcome::Result(mut result)) }
+            if task.status() == TaskStatus::Completed =>
+        {
+            result.entry(RESULT_TYPE).or_insert_with(|| Value::from(ResultType::Complete.as_str()));
+            TaskView { task, payload: Payload::Outcome(Outcome::Result(result)) }
+        }
         TaskView { task, payload: Payload::Outcome(Outcome::Result(result)) }
             if task.status() == TaskStatus::Failed =>
         {

@@ -8,6 +8,9 @@ the 2025-11-25 task protocol and exposes the same fixture tools as ts-server.mjs
   slow_compute   taskSupport optional  {seconds, steps?, label?}  "step i/n" status messages, then a text result
   confirm_delete taskSupport required  {filename?}                input_required + elicitation/create {confirm: boolean}
   failing_job    taskSupport required  {}                         ends failed with an isError tool result
+  raising_job    taskSupport required  {}                         the work raises: the SDK fails the task with the
+                                                                  exception's text and stores no result, so
+                                                                  tasks/result carries only _meta
   greet          no task support       {name}                     "Hello, {name}!"
 Prints "listening on URL" once it accepts connections.
 """
@@ -56,6 +59,12 @@ TOOLS = [
     types.Tool(
         name="failing_job",
         description="Always fails: the task ends failed with an isError tool result.",
+        inputSchema={"type": "object", "properties": {}},
+        execution=types.ToolExecution(taskSupport="required"),
+    ),
+    types.Tool(
+        name="raising_job",
+        description="Raises inside its work: the SDK fails the task with the exception's text.",
         inputSchema={"type": "object", "properties": {}},
         execution=types.ToolExecution(taskSupport="required"),
     ),
@@ -122,7 +131,19 @@ async def failing_job(task: ServerTaskContext, _args: dict[str, Any]) -> None:
     await task.fail("failing_job failed on purpose")
 
 
-WORK = {"slow_compute": slow_compute, "confirm_delete": confirm_delete, "failing_job": failing_job}
+async def raising_job(_task: ServerTaskContext, _args: dict[str, Any]) -> types.CallToolResult:
+    await anyio.sleep(0.05)
+    # What most tool code does when it breaks. run_task turns the exception into a failed
+    # task (statusMessage: the exception's text) and stores no result.
+    raise RuntimeError("raising_job broke on purpose")
+
+
+WORK = {
+    "slow_compute": slow_compute,
+    "confirm_delete": confirm_delete,
+    "failing_job": failing_job,
+    "raising_job": raising_job,
+}
 
 
 @server.list_tools()

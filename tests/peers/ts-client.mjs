@@ -13,6 +13,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, ElicitRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { Skip, assert, checks, textOf } from './checks.mjs';
 
 const url = process.argv[2];
 if (!url) {
@@ -23,54 +24,15 @@ const CHECK_TIMEOUT_MS = Number(process.env.PEERS_CHECK_TIMEOUT_MS ?? 20_000);
 const SKIP_ELICITATION = ['1', 'true', 'yes'].includes(process.env.PEERS_SKIP_ELICITATION ?? '');
 const TTL_MS = 60_000;
 
-const tally = { passed: 0, failed: 0, skipped: 0 };
-class Skip extends Error {}
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-// Runs one check; a thrown error (or a Skip) decides the line it prints. Returns the
-// check's value, or undefined when it did not pass.
-async function check(name, fn) {
-  try {
-    const value = await withTimeout(Promise.resolve().then(fn), CHECK_TIMEOUT_MS, name);
-    tally.passed++;
-    console.log(`ok - ${name}`);
-    return value;
-  } catch (err) {
-    if (err instanceof Skip) {
-      tally.skipped++;
-      console.log(`skip - ${name}: ${err.message}`);
-    } else {
-      tally.failed++;
-      console.log(`not ok - ${name}: ${describe(err)}`);
-    }
-    return undefined;
-  }
-}
+const { tally, check } = checks({ timeoutMs: CHECK_TIMEOUT_MS, describe });
 
 function describe(err) {
   if (err instanceof McpError) return `MCP error ${err.code}: ${err.message}`;
   return err?.message ?? String(err);
 }
 
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
 // Notes are observations about SDK behaviour, not checks.
 const note = (text) => console.log(`# ${text}`);
-
-const textOf = (result) =>
-  (result?.content ?? [])
-    .filter((c) => c.type === 'text')
-    .map((c) => c.text)
-    .join('\n');
 
 // Collects a callToolStream run: every message's type, the created task, and the final
 // result or error. `onCreated` runs once, as soon as the task exists.

@@ -14,6 +14,7 @@
 // each check (default 20000).
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { assert, checks, textOf } from './checks.mjs';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 
 const url = process.argv[2];
@@ -24,44 +25,12 @@ if (!url) {
 const CHECK_TIMEOUT_MS = Number(process.env.PEERS_CHECK_TIMEOUT_MS ?? 20_000);
 const CONTROL_TOOLS = ['get_task_status', 'get_task_result', 'cancel_task', 'list_my_tasks', 'answer_task_input'];
 
-const tally = { passed: 0, failed: 0 };
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-// Runs one check; returns its value, or undefined when it did not pass.
-async function check(name, fn) {
-  try {
-    const value = await withTimeout(Promise.resolve().then(fn), CHECK_TIMEOUT_MS, name);
-    tally.passed++;
-    console.log(`ok - ${name}`);
-    return value;
-  } catch (err) {
-    tally.failed++;
-    console.log(`not ok - ${name}: ${describe(err)}`);
-    return undefined;
-  }
-}
+const { tally, check } = checks({ timeoutMs: CHECK_TIMEOUT_MS, describe });
 
 function describe(err) {
   if (err instanceof McpError) return `MCP error ${err.code}: ${err.message}`;
   return err?.message ?? String(err);
 }
-
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-const textOf = (result) =>
-  (result?.content ?? [])
-    .filter((c) => c.type === 'text')
-    .map((c) => c.text)
-    .join('\n');
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -3,6 +3,8 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
+pub mod schema;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -54,18 +56,34 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Incoming,
+    /// The method of the 2026-07-28 request this answers: its body is checked against the
+    /// published schema when read (see [`schema`]).
+    pub schema: Option<String>,
 }
 
 impl Resp {
     pub async fn json(self) -> Value {
         let bytes = timeout(WAIT, self.body.collect()).await.unwrap().unwrap().to_bytes();
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if let Some(method) = &self.schema {
+            if !value.is_null() {
+                schema::check_response(method, &value);
+            }
+        }
+        value
     }
 
     pub fn sse(self) -> Sse {
         let ct = self.headers.get("content-type").unwrap().to_str().unwrap();
         assert!(ct.starts_with("text/event-stream"), "{ct}");
-        Sse { body: self.body, buf: String::new(), raw: String::new(), last_id: None, retry: None }
+        Sse {
+            body: self.body,
+            buf: String::new(),
+            raw: String::new(),
+            last_id: None,
+            retry: None,
+            schema: self.schema.is_some(),
+        }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -83,6 +101,8 @@ pub struct Sse {
     pub last_id: Option<String>,
     /// The last `retry:` seen.
     pub retry: Option<u64>,
+    /// A 2026-07-28 stream: every message is checked against the published schema.
+    schema: bool,
 }
 
 impl Sse {
@@ -110,7 +130,11 @@ impl Sse {
                 // Priming events (an id, empty data) and comments carry no message.
                 let data = data.join("\n");
                 if !data.is_empty() {
-                    return Some(serde_json::from_str(&data).unwrap());
+                    let msg = serde_json::from_str(&data).unwrap();
+                    if self.schema {
+                        schema::check_listen_message(&msg);
+                    }
+                    return Some(msg);
                 }
                 continue;
             }
@@ -161,7 +185,7 @@ pub async fn send(addr: SocketAddr, method: &str, headers: &[(&str, &str)], body
     let req = req.body(Full::new(Bytes::copy_from_slice(body))).unwrap();
     let res = timeout(WAIT, sender.send_request(req)).await.unwrap().unwrap();
     let (parts, body) = res.into_parts();
-    Resp { status: parts.status, headers: parts.headers, body }
+    Resp { status: parts.status, headers: parts.headers, body, schema: None }
 }
 
 pub async fn post(addr: SocketAddr, headers: &[(&str, &str)], body: &Value) -> Resp {
@@ -170,8 +194,19 @@ pub async fn post(addr: SocketAddr, headers: &[(&str, &str)], body: &Value) -> R
         ("accept", "application/json, text/event-stream"),
     ];
     h.extend_from_slice(headers);
-    send(addr, "POST", &h, body.to_string().as_bytes()).await
+    let mut res = send(addr, "POST", &h, body.to_string().as_bytes()).await;
+    // Every answer to a 2026-07-28 request is held to the published schema.
+    let modern = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("mcp-protocol-version") && *v == EXTENSION_VERSION);
+    if modern && body.get("id").is_some() {
+        res.schema = body["method"].as_str().map(str::to_owned);
+    }
+    res
 }
+
+/// The protocol revision of the tasks extension.
+const EXTENSION_VERSION: &str = "2026-07-28";
 
 /// A 2025-11-25 client with its session.
 pub struct Legacy {

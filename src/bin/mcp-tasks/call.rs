@@ -207,11 +207,7 @@ impl Ui {
 
     fn show(&mut self) {
         if self.json {
-            let (progress, total) = self.shown.progress.unzip();
-            self.emit(json!({
-                "event": "status", "status": self.shown.status, "statusMessage": self.shown.message,
-                "progress": progress, "total": total.flatten(),
-            }));
+            self.emit(status_event(&self.shown));
         } else {
             let _ = self.display.show(&self.shown);
         }
@@ -225,13 +221,13 @@ impl Ui {
     async fn handle(&mut self, driver: &mut Driver, call: CallId, event: Event) -> Option<u8> {
         match event {
             Event::TaskCreated { call: c, task, .. } if c == call => {
-                self.shown.status = task.status().to_string();
+                self.shown.status = Some(task.status().to_string());
                 self.shown.message = task.status_message.clone();
                 self.note(&format!("task {} created", task.task_id.as_str()));
                 self.show();
             }
             Event::StatusChanged { call: c, status, status_message } if c == call => {
-                self.shown.status = status.to_string();
+                self.shown.status = Some(status.to_string());
                 self.shown.message = status_message;
                 self.show();
             }
@@ -314,6 +310,16 @@ impl Ui {
     }
 }
 
+/// The `--json` line for what is shown: `status` is the task's, or null while a plain call
+/// (which has no task status) runs.
+fn status_event(shown: &Shown) -> Value {
+    let (progress, total) = shown.progress.unzip();
+    json!({
+        "event": "status", "status": shown.status, "statusMessage": shown.message,
+        "progress": progress, "total": total.flatten(),
+    })
+}
+
 fn decline() -> Map<String, Value> {
     let mut answer = Map::new();
     answer.insert("action".into(), Value::String("decline".into()));
@@ -383,6 +389,18 @@ mod tests {
         ] {
             assert!(parse(&args(bad)).is_err(), "{bad:?} should be refused");
         }
+    }
+
+    #[test]
+    fn a_plain_calls_progress_has_a_null_status_never_an_empty_one() {
+        let plain = Shown { status: None, message: None, progress: Some((1.0, Some(2.0))) };
+        assert_eq!(
+            status_event(&plain),
+            json!({"event": "status", "status": null, "statusMessage": null,
+                "progress": 1.0, "total": 2.0})
+        );
+        let task = Shown { status: Some("working".into()), ..plain };
+        assert_eq!(status_event(&task)["status"], "working");
     }
 
     #[test]

@@ -6,8 +6,9 @@ use std::io::{self, Write};
 /// What is known about the task right now.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Shown {
-    /// The task's status (`working`, `input_required`, …).
-    pub status: String,
+    /// The task's status (`working`, `input_required`, …); `None` while a plain call (no
+    /// task, so no status) runs.
+    pub status: Option<String>,
     /// The latest status message, if any.
     pub message: Option<String>,
     /// Progress so far and the total, when the server reports them.
@@ -61,9 +62,12 @@ impl<W: Write> Display<W> {
     }
 }
 
+/// What a plain call shows in place of a task status.
+const RUNNING: &str = "running";
+
 /// One line for `state`: status, a bar or a count when there is progress, the message.
 pub fn render(state: &Shown, terminal: bool) -> String {
-    let mut line = format!("[{}]", state.status);
+    let mut line = format!("[{}]", state.status.as_deref().unwrap_or(RUNNING));
     match state.progress {
         Some((done, Some(total))) if total > 0.0 => {
             let fraction = (done / total).clamp(0.0, 1.0);
@@ -93,7 +97,7 @@ mod tests {
     use super::*;
 
     fn state(progress: Option<(f64, Option<f64>)>) -> Shown {
-        Shown { status: "working".into(), message: Some("step 2".into()), progress }
+        Shown { status: Some("working".into()), message: Some("step 2".into()), progress }
     }
 
     #[test]
@@ -106,6 +110,13 @@ mod tests {
         assert_eq!(render(&half, false), "[working]  50% step 2");
         assert_eq!(render(&state(Some((3.0, None))), false), "[working] 3 step 2");
         assert_eq!(render(&state(None), false), "[working] step 2");
+    }
+
+    /// A plain call has progress but no task status: it reads as running, never `[]`.
+    #[test]
+    fn a_plain_call_with_progress_shows_that_it_runs() {
+        let plain = Shown { status: None, message: None, progress: Some((1.0, Some(2.0))) };
+        assert_eq!(render(&plain, false), "[running]  50%");
     }
 
     #[test]

@@ -73,7 +73,9 @@ fn ask(input: &mut impl BufRead, out: &mut impl Write, prompt: &str) -> io::Resu
 /// What to show after a field's label: its choices or type, and its default.
 fn hint(field: &Value, required: bool) -> String {
     let mut parts = Vec::new();
-    if let Some(choices) = choices(field) {
+    if let Some(choices) = multi_choices(field) {
+        parts.push(format!("any of {}, comma-separated", choices.join("/")));
+    } else if let Some(choices) = choices(field) {
         parts.push(choices.join("/"));
     } else if let Some(kind) = field.get("type").and_then(Value::as_str) {
         parts.push(if kind == "boolean" { "y/n".to_owned() } else { kind.to_owned() });
@@ -88,10 +90,24 @@ fn hint(field: &Value, required: bool) -> String {
 
 /// The allowed values of a single-choice field, in either schema form.
 fn choices(field: &Value) -> Option<Vec<String>> {
-    if let Some(values) = field.get("enum").and_then(Value::as_array) {
+    options(field, "oneOf")
+}
+
+/// The allowed values of a multi-select field (`type: "array"`), untitled (`items.enum`)
+/// or titled (`items.anyOf`).
+fn multi_choices(field: &Value) -> Option<Vec<String>> {
+    if field.get("type").and_then(Value::as_str) != Some("array") {
+        return None;
+    }
+    options(field.get("items")?, "anyOf")
+}
+
+/// `enum` values, or the `const` of each entry of `titled` (`oneOf` / `anyOf`).
+fn options(schema: &Value, titled: &str) -> Option<Vec<String>> {
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
         return Some(values.iter().filter_map(Value::as_str).map(str::to_owned).collect());
     }
-    let options = field.get("oneOf").and_then(Value::as_array)?;
+    let options = schema.get(titled).and_then(Value::as_array)?;
     Some(
         options
             .iter()
@@ -101,8 +117,28 @@ fn choices(field: &Value) -> Option<Vec<String>> {
     )
 }
 
+/// Reads a comma-separated line as the values of a multi-select field: each one a
+/// choice, as many as `minItems`..`maxItems` allow.
+fn parse_multi(field: &Value, choices: &[String], text: &str) -> Result<Value, String> {
+    let picked: Vec<&str> = text.split(',').map(str::trim).filter(|t| !t.is_empty()).collect();
+    if let Some(wrong) = picked.iter().find(|p| !choices.iter().any(|c| c == *p)) {
+        return Err(format!("{wrong} is not one of {}", choices.join(", ")));
+    }
+    let count = picked.len() as u64;
+    if let Some(min) = field.get("minItems").and_then(Value::as_u64).filter(|m| count < *m) {
+        return Err(format!("choose at least {min}"));
+    }
+    if let Some(max) = field.get("maxItems").and_then(Value::as_u64).filter(|m| count > *m) {
+        return Err(format!("choose at most {max}"));
+    }
+    Ok(Value::Array(picked.into_iter().map(|p| Value::String(p.to_owned())).collect()))
+}
+
 /// Reads a typed line as the field's type.
 fn parse_field(field: &Value, text: &str) -> Result<Value, String> {
+    if let Some(choices) = multi_choices(field) {
+        return parse_multi(field, &choices, text);
+    }
     if let Some(choices) = choices(field) {
         return if choices.iter().any(|c| c == text) {
             Ok(Value::String(text.to_owned()))
@@ -182,6 +218,33 @@ mod tests {
         assert_eq!(run(form(), "!decline\n").0, json!({"action": "decline"}));
         assert_eq!(run(form(), "y\n!cancel\n").0, json!({"action": "cancel"}));
         assert_eq!(run(form(), "y\n").0, json!({"action": "cancel"}));
+    }
+
+    /// Multi-select fields (both schema forms, as the everything server sends them) are
+    /// arrays of the chosen values, never one string.
+    #[test]
+    fn multi_select_fields_are_answered_with_arrays() {
+        let params = json!({
+            "message": "Pick",
+            "requestedSchema": {
+                "type": "object",
+                "properties": {
+                    "instruments": {"type": "array", "minItems": 1, "maxItems": 2,
+                        "items": {"type": "string", "enum": ["Guitar", "Piano", "Drums"]}},
+                    "pets": {"type": "array", "items": {"anyOf": [
+                        {"const": "cat", "title": "Cat"}, {"const": "dog", "title": "Dog"}]}}
+                },
+                "required": ["instruments"]
+            }
+        });
+        let (answer, shown) = run(params, "Guitar, Harp\nGuitar,Piano,Drums\nGuitar, Drums\ndog\n");
+        assert_eq!(
+            answer,
+            json!({"action": "accept", "content": {"instruments": ["Guitar", "Drums"], "pets": ["dog"]}})
+        );
+        assert!(shown.contains("any of Guitar/Piano/Drums, comma-separated"), "{shown}");
+        assert!(shown.contains("Harp is not one of Guitar, Piano, Drums"), "{shown}");
+        assert!(shown.contains("choose at most 2"), "{shown}");
     }
 
     #[test]
