@@ -352,6 +352,19 @@ impl Engine {
         self.schedule(now, id, retry, now.saturating_add(delay));
     }
 
+    /// Drops the call's `tasks/get` in flight, if that is what it waits for. Polls are
+    /// idempotent reads: the answer is not needed once a push said more.
+    pub(super) fn drop_poll(&mut self, id: CallId) -> bool {
+        let Some(call) = self.calls.get_mut(&id) else { return false };
+        let Some(x) = call.primary else { return false };
+        if self.exchanges.get(&x).is_none_or(|e| e.kind != RequestKind::GetTask) {
+            return false;
+        }
+        call.primary = None;
+        self.abort(x);
+        true
+    }
+
     /// The server no longer knows the task: expired, cancelled and purged, or lost.
     pub(super) fn gone(&mut self, now: UnixMillis, id: CallId) {
         let Some(call) = self.calls.get(&id) else { return };

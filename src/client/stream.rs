@@ -19,7 +19,7 @@ use super::error::{ClientError, RequestKind};
 use super::event::Event;
 use super::exchange::{Exchange, Problem, Purpose};
 use super::schedule::backoff_delay;
-use super::{Engine, TimerKey, extension, legacy};
+use super::{CallId, Engine, TimerKey, extension, legacy};
 
 /// The delay before reopening a stream whose server gave no `retry`.
 const DEFAULT_RETRY_MS: u64 = 1000;
@@ -220,8 +220,8 @@ impl Engine {
             "notifications/tasks/status" => match TaskStatusNotificationParams::from_map(params) {
                 Ok(p) => {
                     if let Some(call) = self.call_of_task(&p.task.task_id) {
-                        self.observe(now, call, Observed::Legacy(p.task), false);
-                        self.arm(now, call);
+                        let terminal = p.task.status.is_terminal();
+                        self.pushed(now, call, Observed::Legacy(p.task), terminal);
                     }
                 }
                 Err(e) => {
@@ -244,6 +244,20 @@ impl Engine {
             "notifications/tools/list_changed" => self.tools = None,
             _ => {}
         }
+    }
+
+    /// A status pushed for call `id`'s task. A terminal one makes a `tasks/get` in flight
+    /// moot: it is dropped so that `tasks/result` goes out now, not a round trip later.
+    fn pushed(&mut self, now: UnixMillis, id: CallId, observed: Observed, terminal: bool) {
+        let dropped = terminal && self.drop_poll(id);
+        self.observe(now, id, observed, false);
+        // A push that changed nothing (already known, or stale) must not leave the call
+        // without its next step.
+        let idle = self.calls.get(&id).is_some_and(|c| c.primary.is_none() && c.next.is_none());
+        if dropped && idle {
+            self.next_after_status(now, id);
+        }
+        self.arm(now, id);
     }
 
     fn violation_on(&mut self, via: ExchangeId, request: RequestKind, what: &'static str) {
