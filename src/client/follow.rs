@@ -12,7 +12,7 @@ use super::config::TaskMode;
 use super::error::{ClientError, RequestKind};
 use super::event::{CallOutcome, Event};
 use super::exchange::{Exchange, Problem, Purpose};
-use super::schedule::{poll_delay, retry_delay};
+use super::schedule::retry_delay;
 use super::{CallId, Engine, TimerKey, ToolCall, extension, legacy};
 
 impl Engine {
@@ -287,7 +287,7 @@ impl Engine {
     pub(super) fn next_after_status(&mut self, now: UnixMillis, id: CallId) {
         let Some(call) = self.calls.get(&id) else { return };
         let Some(task) = &call.task else { return };
-        let delay = poll_delay(&self.config.poll, task.poll_interval_ms);
+        let delay = self.poll_gap(task);
         let (step, at) = match (task.generation, task.status) {
             (_, TaskStatus::Cancelled) => {
                 let status_message = task.status_message.clone();

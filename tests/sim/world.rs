@@ -84,6 +84,12 @@ enum Ev {
     Call(ToolCall, u64),
     Restart,
     DropSession,
+    /// Cut the notification streams: a clean end, or a failure; `for_good`, the server
+    /// offers none afterwards.
+    CutStreams {
+        fail: bool,
+        for_good: bool,
+    },
 }
 
 /// One request the engine sent, as the assertions read it.
@@ -142,6 +148,9 @@ pub struct World {
     pub requests: u64,
     /// Every request sent, in order.
     pub sent: Vec<Sent>,
+    /// Streams cut on purpose, and when the engine heard of each cut.
+    cut: BTreeSet<ExchangeId>,
+    pub cuts: Vec<UnixMillis>,
     /// Exchanges the engine dropped, and when.
     pub aborted: BTreeMap<ExchangeId, UnixMillis>,
     /// Every status the host was told of, in order, with how many requests had been sent.
@@ -185,6 +194,8 @@ impl World {
             requests: 0,
             sent: Vec::new(),
             aborted: BTreeMap::new(),
+            cut: BTreeSet::new(),
+            cuts: Vec::new(),
             statuses: Vec::new(),
             log: std::env::var("SIM_LOG").is_ok(),
         }
@@ -210,6 +221,13 @@ impl World {
     pub fn restart_at(&mut self, after: u64) {
         let t = self.now.saturating_add(after);
         self.at(t, Ev::Restart);
+    }
+
+    /// Cuts the GET and listen streams `after` ms from now, with an end or a failure;
+    /// `for_good`, the server offers none afterwards.
+    pub fn cut_streams_at(&mut self, after: u64, fail: bool, for_good: bool) {
+        let t = self.now.saturating_add(after);
+        self.at(t, Ev::CutStreams { fail, for_good });
     }
 
     pub fn drop_session_at(&mut self, after: u64) {
@@ -323,6 +341,9 @@ impl World {
                     };
                     eprintln!("{} <- {x} {what}", now.0 % 1_000_000);
                 }
+                if self.cut.contains(&x) && matches!(input, In::End | In::Fail(_)) {
+                    self.cuts.push(now);
+                }
                 match input {
                     In::Head(h) => self.engine.handle_response_head(now, x, h),
                     In::Chunk(b) => self.engine.handle_body_chunk(now, x, &b),
@@ -368,6 +389,24 @@ impl World {
             Ev::DropSession => {
                 self.server.drop_session();
                 self.ship();
+            }
+            Ev::CutStreams { fail, for_good } => {
+                if for_good {
+                    self.server.cfg.streams = false;
+                }
+                for x in self.server.cut_notification_streams() {
+                    if self.shipped_end.contains(&x) || self.dead.contains(&x) {
+                        continue;
+                    }
+                    self.cut.insert(x);
+                    let ending = if fail {
+                        In::Fail(TransportFailure::BodyInterrupted("cut".into()))
+                    } else {
+                        In::End
+                    };
+                    self.deliver(x, ending);
+                    self.shipped_end.insert(x);
+                }
             }
         }
     }
