@@ -29,8 +29,9 @@ for (const { d, p } of configs) {
   for (const side of ['ours', 'ts', 'ours-ext']) {
     const counter = countingFetch();
     sides[side] = { counter, client: await connect(side, server.url, counter.fetch, { pkgDir }), requests: [], delays: [], over: 0, overTarget: 0 };
-    // Not counted: the server pushes this task's status, so its pushes have proved to arrive.
-    await sides[side].client.run(p / 1000);
+    // Not counted: long enough for the server to push this task's status (a listen stream
+    // opens a second after the task), so that its pushes have proved to arrive.
+    await sides[side].client.run(1.5);
   }
   const one = async (side, dMs) => {
     const s = sides[side];
