@@ -31,6 +31,14 @@ pub struct InputSupport {
 }
 
 /// How often to poll a task.
+///
+/// Polling is the rule; status pushes only let it relax. While a notification stream that
+/// has already delivered status for this client (the 2025-11-25 GET stream, or an
+/// extension `subscriptions/listen` stream that acknowledged the task) stays open, a
+/// task is polled every `push_factor` intervals only, as a safety net for a push that
+/// never comes; the moment that stream ends, fails or is replaced, polls return to the
+/// plain interval. A task that takes `D` ms at interval `P` then costs about
+/// `3 + ⌈D / (push_factor · P)⌉` requests instead of `⌈D / P⌉ + 2`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PollPolicy {
     /// The interval when the server suggests none, in milliseconds.
@@ -39,11 +47,22 @@ pub struct PollPolicy {
     pub floor_ms: u64,
     /// The longest interval, whatever the server suggests.
     pub cap_ms: u64,
+    /// How many plain intervals apart polls are while pushes prove to arrive (the safety
+    /// interval). 1 keeps polling at the plain interval whatever the streams do.
+    pub push_factor: u64,
+    /// The longest safety interval, in milliseconds (never shorter than the plain one).
+    pub push_cap_ms: u64,
 }
 
 impl Default for PollPolicy {
     fn default() -> Self {
-        Self { default_ms: 1000, floor_ms: 100, cap_ms: 30_000 }
+        Self {
+            default_ms: 1000,
+            floor_ms: 100,
+            cap_ms: 30_000,
+            push_factor: 10,
+            push_cap_ms: 60_000,
+        }
     }
 }
 

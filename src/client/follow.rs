@@ -12,7 +12,7 @@ use super::config::TaskMode;
 use super::error::{ClientError, RequestKind};
 use super::event::{CallOutcome, Event};
 use super::exchange::{Exchange, Problem, Purpose};
-use super::schedule::{poll_delay, retry_delay};
+use super::schedule::retry_delay;
 use super::{CallId, Engine, TimerKey, ToolCall, extension, legacy};
 
 impl Engine {
@@ -287,7 +287,7 @@ impl Engine {
     pub(super) fn next_after_status(&mut self, now: UnixMillis, id: CallId) {
         let Some(call) = self.calls.get(&id) else { return };
         let Some(task) = &call.task else { return };
-        let delay = poll_delay(&self.config.poll, task.poll_interval_ms);
+        let delay = self.poll_gap(task);
         let (step, at) = match (task.generation, task.status) {
             (_, TaskStatus::Cancelled) => {
                 let status_message = task.status_message.clone();
@@ -350,6 +350,19 @@ impl Engine {
             self.gate = self.gate.max(now.saturating_add(delay));
         }
         self.schedule(now, id, retry, now.saturating_add(delay));
+    }
+
+    /// Drops the call's `tasks/get` in flight, if that is what it waits for. Polls are
+    /// idempotent reads: the answer is not needed once a push said more.
+    pub(super) fn drop_poll(&mut self, id: CallId) -> bool {
+        let Some(call) = self.calls.get_mut(&id) else { return false };
+        let Some(x) = call.primary else { return false };
+        if self.exchanges.get(&x).is_none_or(|e| e.kind != RequestKind::GetTask) {
+            return false;
+        }
+        call.primary = None;
+        self.abort(x);
+        true
     }
 
     /// The server no longer knows the task: expired, cancelled and purged, or lost.

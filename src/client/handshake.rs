@@ -364,6 +364,7 @@ impl Engine {
             }
         }
         self.stream.exchange = None;
+        self.push_lost(now, crate::task::Generation::Legacy);
         self.drop_session_inputs();
         self.ensure_connected(now);
     }

@@ -37,6 +37,7 @@ mod handshake;
 mod input;
 mod legacy;
 mod ops;
+mod push;
 mod reference;
 mod resume;
 pub mod schedule;

@@ -15,6 +15,13 @@ pub fn poll_delay(policy: &PollPolicy, suggested_ms: Option<u64>) -> u64 {
     suggested_ms.unwrap_or(policy.default_ms).clamp(policy.floor_ms, cap)
 }
 
+/// The gap before the next poll while pushes prove to arrive: `push_factor` plain gaps,
+/// at most `push_cap_ms`, never less than the plain gap.
+pub fn relaxed_poll_delay(policy: &PollPolicy, suggested_ms: Option<u64>) -> u64 {
+    let plain = poll_delay(policy, suggested_ms);
+    plain.saturating_mul(policy.push_factor.max(1)).min(policy.push_cap_ms).max(plain)
+}
+
 /// The delay before retry number `attempt` (1 for the first retry): the initial delay
 /// doubled per attempt up to the maximum, with "equal jitter" so that many clients that
 /// failed together do not retry together. The result lies in `[d/2, d]` for that `d`.
@@ -187,14 +194,33 @@ mod tests {
 
     #[test]
     fn poll_delay_honours_the_hint_within_floor_and_cap() {
-        let p = PollPolicy { default_ms: 1000, floor_ms: 200, cap_ms: 5000 };
+        let p =
+            PollPolicy { default_ms: 1000, floor_ms: 200, cap_ms: 5000, ..PollPolicy::default() };
         assert_eq!(poll_delay(&p, None), 1000);
         assert_eq!(poll_delay(&p, Some(500)), 500);
         assert_eq!(poll_delay(&p, Some(1)), 200);
         assert_eq!(poll_delay(&p, Some(0)), 200);
         assert_eq!(poll_delay(&p, Some(60_000)), 5000);
-        let inverted = PollPolicy { default_ms: 1, floor_ms: 300, cap_ms: 100 };
+        let inverted = PollPolicy { default_ms: 1, floor_ms: 300, cap_ms: 100, ..p };
         assert_eq!(poll_delay(&inverted, Some(10_000)), 300, "floor wins over a lower cap");
+    }
+
+    #[test]
+    fn relaxed_polls_are_factor_times_the_plain_gap_within_their_cap() {
+        let p = PollPolicy::default();
+        assert_eq!((p.push_factor, p.push_cap_ms), (10, 60_000));
+        assert_eq!(relaxed_poll_delay(&p, Some(500)), 5000);
+        assert_eq!(relaxed_poll_delay(&p, None), 10_000);
+        assert_eq!(relaxed_poll_delay(&p, Some(1)), 1000, "from the floored gap");
+        assert_eq!(relaxed_poll_delay(&p, Some(20_000)), 60_000, "capped");
+        let off = PollPolicy { push_factor: 1, ..p };
+        assert_eq!(relaxed_poll_delay(&off, Some(500)), 500);
+        let zero = PollPolicy { push_factor: 0, ..p };
+        assert_eq!(relaxed_poll_delay(&zero, Some(500)), 500, "0 counts as 1");
+        let low_cap = PollPolicy { push_cap_ms: 100, ..p };
+        assert_eq!(relaxed_poll_delay(&low_cap, Some(500)), 500, "never below the plain gap");
+        let huge = PollPolicy { push_factor: u64::MAX, push_cap_ms: u64::MAX, ..p };
+        assert_eq!(relaxed_poll_delay(&huge, Some(500)), u64::MAX, "saturates");
     }
 
     proptest! {

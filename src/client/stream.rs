@@ -2,6 +2,8 @@
 //! (resumed with `Last-Event-ID` after its `retry`), the extension `subscriptions/listen`
 //! stream, and the notifications they (and every other stream) carry.
 
+use std::collections::HashSet;
+
 use serde_json::Value;
 
 use crate::id::TaskId;
@@ -29,6 +31,8 @@ const DEFAULT_RETRY_MS: u64 = 1000;
 pub(super) struct StreamState {
     /// The server does not offer it (405), or keeps failing it.
     pub disabled: bool,
+    /// It has carried a status of a followed task: this server's pushes arrive.
+    pub proven: bool,
     pub exchange: Option<ExchangeId>,
     pub last_event_id: Option<String>,
     pub retry_ms: Option<u64>,
@@ -43,6 +47,13 @@ pub(super) struct ListenState {
     pub exchange: Option<ExchangeId>,
     /// The tasks the open stream covers.
     pub subscribed: Vec<TaskId>,
+    /// The tasks the open stream's acknowledgement agreed to report, once it came.
+    pub acked: Option<HashSet<TaskId>>,
+    /// A listen stream has carried a status of a followed task: this server's pushes arrive.
+    pub proven: bool,
+    /// The last stream ended while it still covered live tasks, or failed; cleared by the
+    /// next acknowledgement.
+    pub broken: bool,
     pub failures: u32,
 }
 
@@ -75,6 +86,7 @@ impl Engine {
         if exchange.session != self.conn.session {
             return;
         }
+        self.push_lost(now, Generation::Legacy);
         if exchange.last_event_id.is_some() {
             self.stream.last_event_id.clone_from(&exchange.last_event_id);
         }
@@ -139,6 +151,7 @@ impl Engine {
         if let Some(x) = self.listen.exchange.take() {
             self.abort(x);
         }
+        self.listen.acked = None;
         self.listen.subscribed.clone_from(&ids);
         if ids.is_empty() {
             return;
@@ -157,6 +170,14 @@ impl Engine {
     pub(super) fn on_listen_done(&mut self, now: UnixMillis, completion: Completion) {
         self.listen.exchange = None;
         self.listen.subscribed.clear();
+        // Ending once its tasks are done is the stream's graceful close; anything else
+        // leaves tasks without pushes until a new stream is acknowledged.
+        let acked = self.listen.acked.take();
+        let live = acked.is_some_and(|ids| ids.iter().any(|t| self.by_task.contains_key(t)));
+        if live || !matches!(completion, Completion::Ended | Completion::Reply(Ok(_))) {
+            self.listen.broken = true;
+            self.push_lost(now, Generation::Extension);
+        }
         let delay = match completion {
             // A server without the method or without task notifications.
             Completion::Reply(Err(e))
@@ -220,8 +241,8 @@ impl Engine {
             "notifications/tasks/status" => match TaskStatusNotificationParams::from_map(params) {
                 Ok(p) => {
                     if let Some(call) = self.call_of_task(&p.task.task_id) {
-                        self.observe(now, call, Observed::Legacy(p.task), false);
-                        self.arm(now, call);
+                        let terminal = p.task.status.is_terminal();
+                        self.pushed(now, via, call, Observed::Legacy(p.task), terminal);
                     }
                 }
                 Err(e) => {
@@ -232,8 +253,8 @@ impl Engine {
             method::NOTIFICATIONS_TASKS => match TaskStatusNotification::from_map(&params) {
                 Ok(p) => {
                     if let Some(call) = self.call_of_task(&p.task.fields.task_id) {
-                        self.observe(now, call, Observed::Detailed(p.task), false);
-                        self.arm(now, call);
+                        let terminal = p.task.status().is_terminal();
+                        self.pushed(now, via, call, Observed::Detailed(p.task), terminal);
                     }
                 }
                 Err(e) => {
@@ -241,6 +262,7 @@ impl Engine {
                     self.emit(Event::ProtocolViolation { call: None, error });
                 }
             },
+            method::SUBSCRIPTIONS_ACKNOWLEDGED => self.listen_acked(now, via, &params),
             "notifications/tools/list_changed" => self.tools = None,
             _ => {}
         }

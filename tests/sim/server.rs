@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use mcp_tasks::id::{CounterIds, TaskId};
-use mcp_tasks::protocol::extension::{DetailedTask, TaskStatusNotification, decode_header_value};
+use mcp_tasks::protocol::extension::{
+    DetailedTask, GetTaskResult, TaskStatusNotification, decode_header_value,
+};
 use mcp_tasks::protocol::http::{Headers, HttpRequest, Method, ResponseHead};
 use mcp_tasks::protocol::jsonrpc::{
     ErrorCode, ErrorObject, ErrorResponse, Message, RequestId, ResultResponse,
@@ -82,6 +84,8 @@ pub struct ServerConfig {
     pub retry_after_s: u64,
     /// Serve `subscriptions/listen` (extension) and the GET stream (legacy).
     pub streams: bool,
+    /// Open a listen stream with each task's current status after the acknowledgement.
+    pub listen_snapshot: bool,
 }
 
 impl ServerConfig {
@@ -96,6 +100,7 @@ impl ServerConfig {
             rate_429: 0.0,
             retry_after_s: 1,
             streams: true,
+            listen_snapshot: true,
         }
     }
 }
@@ -343,6 +348,21 @@ impl Server {
         self.plain.retain(|p| p.exchange != exchange || p.stream.is_some());
     }
 
+    /// The exchanges of the open notification streams (GET and listen), which the
+    /// network is about to cut: the server forgets them as a client that went away.
+    pub fn cut_notification_streams(&mut self) -> Vec<mcp_tasks::protocol::http::ExchangeId> {
+        let cut: Vec<_> = self
+            .streams
+            .values()
+            .filter(|st| matches!(st.kind, StreamKind::Get | StreamKind::Listen { .. }))
+            .filter_map(|st| st.exchange)
+            .collect();
+        for x in &cut {
+            self.detach(*x);
+        }
+        cut
+    }
+
     /// Every connection closed (the client process went away).
     pub fn detach_all(&mut self) {
         let all: Vec<_> = self.by_exchange.keys().copied().collect();
@@ -527,9 +547,12 @@ impl Server {
                 .split_once('-')
                 .and_then(|(s, q)| Some((s.parse::<u64>().ok()?, q.parse::<u64>().ok()?)));
             if let Some((sid, seq)) = parsed {
-                if let Some(st) =
-                    self.streams.get_mut(&sid).filter(|st| st.session.as_deref() == Some(&session))
-                {
+                // A server that stopped offering the GET stream does not resume it either.
+                let offered = |st: &&mut Stream| {
+                    st.session.as_deref() == Some(&session)
+                        && (self.cfg.streams || !matches!(st.kind, StreamKind::Get))
+                };
+                if let Some(st) = self.streams.get_mut(&sid).filter(offered) {
                     let replay: Vec<Vec<u8>> =
                         st.log.iter().filter(|(q, _)| *q > seq).map(|(_, f)| f.clone()).collect();
                     let done = st.done && !matches!(st.kind, StreamKind::Get);
@@ -794,6 +817,22 @@ impl Server {
                 let ack = json!({"jsonrpc":"2.0","method":"notifications/subscriptions/acknowledged",
                     "params":{"notifications":{"taskIds": ids}}});
                 self.push(id, &ack);
+                if self.cfg.listen_snapshot {
+                    // Each task as it is now, as the reference server opens the stream.
+                    for task in &tasks {
+                        let get = json!({"taskId": task});
+                        let Some(Reply::Result(res)) =
+                            self.receiver.handle(&caller, "tasks/get", get.as_object(), now)
+                        else {
+                            continue;
+                        };
+                        let Ok(got) = GetTaskResult::from_map(&res) else { continue };
+                        let params = TaskStatusNotification::new(got.task, &r.id).to_map();
+                        let msg =
+                            json!({"jsonrpc":"2.0","method":"notifications/tasks","params":params});
+                        self.push(id, &msg);
+                    }
+                }
             }
             m if m.starts_with("tasks/") => {
                 match self.receiver.handle(&caller, m, Some(&params), now) {

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use mcp_tasks::client::{CallId, CallOutcome, Engine, Event, InputId, Output, ToolCall};
 use mcp_tasks::id::TaskId;
 use mcp_tasks::protocol::http::{ExchangeId, HttpRequest, ResponseHead, TransportFailure};
+use mcp_tasks::task::TaskStatus;
 use mcp_tasks::time::UnixMillis;
 use serde_json::{Map, Value, json};
 
@@ -83,6 +84,23 @@ enum Ev {
     Call(ToolCall, u64),
     Restart,
     DropSession,
+    /// Cut the notification streams: a clean end, or a failure; `for_good`, the server
+    /// offers none afterwards.
+    CutStreams {
+        fail: bool,
+        for_good: bool,
+    },
+}
+
+/// One request the engine sent, as the assertions read it.
+#[derive(Clone, Debug)]
+pub struct Sent {
+    pub at: UnixMillis,
+    pub exchange: ExchangeId,
+    /// The JSON-RPC method, or `GET` / `DELETE`.
+    pub method: String,
+    /// The task id (`tasks/*`) or progress token (`tools/call`) it names.
+    pub about: Option<String>,
 }
 
 /// One call's record.
@@ -128,6 +146,15 @@ pub struct World {
     pub by_token: BTreeMap<String, u64>,
     pub by_task: BTreeMap<String, u64>,
     pub requests: u64,
+    /// Every request sent, in order.
+    pub sent: Vec<Sent>,
+    /// Streams cut on purpose, and when the engine heard of each cut.
+    cut: BTreeSet<ExchangeId>,
+    pub cuts: Vec<UnixMillis>,
+    /// Exchanges the engine dropped, and when.
+    pub aborted: BTreeMap<ExchangeId, UnixMillis>,
+    /// Every status the host was told of, in order, with how many requests had been sent.
+    pub statuses: Vec<(UnixMillis, CallId, TaskStatus, usize)>,
     pub log: bool,
 }
 
@@ -165,6 +192,11 @@ impl World {
             by_token: BTreeMap::new(),
             by_task: BTreeMap::new(),
             requests: 0,
+            sent: Vec::new(),
+            aborted: BTreeMap::new(),
+            cut: BTreeSet::new(),
+            cuts: Vec::new(),
+            statuses: Vec::new(),
             log: std::env::var("SIM_LOG").is_ok(),
         }
     }
@@ -189,6 +221,13 @@ impl World {
     pub fn restart_at(&mut self, after: u64) {
         let t = self.now.saturating_add(after);
         self.at(t, Ev::Restart);
+    }
+
+    /// Cuts the GET and listen streams `after` ms from now, with an end or a failure;
+    /// `for_good`, the server offers none afterwards.
+    pub fn cut_streams_at(&mut self, after: u64, fail: bool, for_good: bool) {
+        let t = self.now.saturating_add(after);
+        self.at(t, Ev::CutStreams { fail, for_good });
     }
 
     pub fn drop_session_at(&mut self, after: u64) {
@@ -302,6 +341,9 @@ impl World {
                     };
                     eprintln!("{} <- {x} {what}", now.0 % 1_000_000);
                 }
+                if self.cut.contains(&x) && matches!(input, In::End | In::Fail(_)) {
+                    self.cuts.push(now);
+                }
                 match input {
                     In::Head(h) => self.engine.handle_response_head(now, x, h),
                     In::Chunk(b) => self.engine.handle_body_chunk(now, x, &b),
@@ -348,6 +390,24 @@ impl World {
                 self.server.drop_session();
                 self.ship();
             }
+            Ev::CutStreams { fail, for_good } => {
+                if for_good {
+                    self.server.cfg.streams = false;
+                }
+                for x in self.server.cut_notification_streams() {
+                    if self.shipped_end.contains(&x) || self.dead.contains(&x) {
+                        continue;
+                    }
+                    self.cut.insert(x);
+                    let ending = if fail {
+                        In::Fail(TransportFailure::BodyInterrupted("cut".into()))
+                    } else {
+                        In::End
+                    };
+                    self.deliver(x, ending);
+                    self.shipped_end.insert(x);
+                }
+            }
         }
     }
 
@@ -358,6 +418,7 @@ impl World {
             match out {
                 Output::Transmit(req) => self.transmit(req),
                 Output::Abort(x) => {
+                    self.aborted.entry(x).or_insert(self.now);
                     self.dead.insert(x);
                     self.server.detach(x);
                 }
@@ -392,19 +453,29 @@ impl World {
                 let len = body.get(start..)?.find('"')?;
                 body.get(start..start + len).map(str::to_owned)
             };
-            match field("method").as_deref() {
+            let method = field("method");
+            let about = match method.as_deref() {
+                Some("tools/call") => field("progressToken"),
+                _ => field("taskId"),
+            };
+            match method.as_deref() {
                 Some("tools/call") => {
-                    if let Some(t) = field("progressToken") {
-                        *self.by_token.entry(t).or_default() += 1;
+                    if let Some(t) = &about {
+                        *self.by_token.entry(t.clone()).or_default() += 1;
                     }
                 }
                 Some("tasks/get" | "tasks/result") => {
-                    if let Some(t) = field("taskId") {
-                        *self.by_task.entry(t).or_default() += 1;
+                    if let Some(t) = &about {
+                        *self.by_task.entry(t.clone()).or_default() += 1;
                     }
                 }
                 _ => {}
             }
+            let method = method.unwrap_or_default();
+            self.sent.push(Sent { at: self.now, exchange: req.id, method, about });
+        } else {
+            let method = format!("{:?}", req.method).to_uppercase();
+            self.sent.push(Sent { at: self.now, exchange: req.id, method, about: None });
         }
         let t = self.now.saturating_add(self.latency());
         if self.rng.chance(self.net.drop_request) {
@@ -522,7 +593,10 @@ impl World {
             Event::Disconnected { .. } => self.disconnects += 1,
             Event::Connected(_) => self.connected += 1,
             Event::Progress { .. } => self.progress_events += 1,
-            Event::StatusChanged { .. } => self.status_events += 1,
+            Event::StatusChanged { call, status, .. } => {
+                self.status_events += 1;
+                self.statuses.push((now, call, status, self.sent.len()));
+            }
             _ => {}
         }
     }
