@@ -71,8 +71,12 @@ fn thousands_of_tasks_follow_the_poll_schedule() {
             let mut cfg = ServerConfig::clean(mode);
             cfg.streams = false;
             let server = Server::new(cfg, seed);
+            // The bounds below assume every request leaves when due: no cap on requests
+            // in flight (tests/client_in_flight.rs covers the cap).
+            let mut uncapped = config(protocol, seed);
+            uncapped.max_in_flight = 0;
             let mut w = World::new(
-                engine(protocol, seed),
+                Engine::new(uncapped),
                 server,
                 NetConfig::clean(),
                 HostConfig::default(),

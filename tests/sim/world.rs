@@ -128,6 +128,9 @@ pub struct World {
     pub by_token: BTreeMap<String, u64>,
     pub by_task: BTreeMap<String, u64>,
     pub requests: u64,
+    /// Exchanges sent and neither ended, failed nor dropped, and the most at once.
+    live: BTreeSet<ExchangeId>,
+    pub max_live: usize,
     pub log: bool,
 }
 
@@ -165,6 +168,8 @@ impl World {
             by_token: BTreeMap::new(),
             by_task: BTreeMap::new(),
             requests: 0,
+            live: BTreeSet::new(),
+            max_live: 0,
             log: std::env::var("SIM_LOG").is_ok(),
         }
     }
@@ -306,10 +311,12 @@ impl World {
                     In::Head(h) => self.engine.handle_response_head(now, x, h),
                     In::Chunk(b) => self.engine.handle_body_chunk(now, x, &b),
                     In::End => {
+                        self.live.remove(&x);
                         self.dead.insert(x);
                         self.engine.handle_body_end(now, x)
                     }
                     In::Fail(f) => {
+                        self.live.remove(&x);
                         self.dead.insert(x);
                         self.engine.handle_transport_failure(now, x, f)
                     }
@@ -358,6 +365,7 @@ impl World {
             match out {
                 Output::Transmit(req) => self.transmit(req),
                 Output::Abort(x) => {
+                    self.live.remove(&x);
                     self.dead.insert(x);
                     self.server.detach(x);
                 }
@@ -374,6 +382,8 @@ impl World {
 
     fn transmit(&mut self, req: HttpRequest) {
         self.requests += 1;
+        self.live.insert(req.id);
+        self.max_live = self.max_live.max(self.live.len());
         if self.log {
             eprintln!(
                 "{} -> {} {:?} {}",
