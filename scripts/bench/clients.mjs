@@ -78,11 +78,12 @@ export async function connect(side, url, fetch, { pkgDir, options } = {}) {
     close: () => client.free?.(),
     // The wasm instance's linear memory (it only grows: its peak).
     wasmBytes: () => oursWasm.memory.buffer.byteLength,
-    // Entries the client still holds for calls and requests (0 once all are released).
+    // Entries the client still holds for calls and requests (0 once all are released;
+    // the 2025-11-25 GET stream's exchange is the connection's, not a call's).
     leftover: () => {
       const state = client.debugState?.() ?? {};
       return Object.entries(state)
-        .filter(([k]) => k !== 'engine.exchanges')
+        .filter(([k]) => k !== 'engine.exchanges' && k !== 'running')
         .reduce((sum, [, n]) => sum + n, 0);
     },
   };
