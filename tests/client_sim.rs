@@ -76,7 +76,18 @@ fn thousands_of_tasks_follow_the_poll_schedule() {
         with_seed("thousands_polled", 7, |seed| {
             let mut cfg = ServerConfig::clean(mode);
             cfg.streams = false;
-            let mut w = clean_world(cfg, protocol, seed);
+            let server = Server::new(cfg, seed);
+            // The bounds below assume every request leaves when due: no cap on requests
+            // in flight (tests/client_in_flight.rs covers the cap).
+            let mut uncapped = config(protocol, seed);
+            uncapped.max_in_flight = 0;
+            let mut w = World::new(
+                Engine::new(uncapped),
+                server,
+                NetConfig::clean(),
+                HostConfig::default(),
+                seed,
+            );
             let mut rng = SimRng::new(seed);
             let n = 1000;
             for _ in 0..n {

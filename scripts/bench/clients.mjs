@@ -9,10 +9,11 @@ import { pathToFileURL } from 'node:url';
 import { JS_DIR } from './lib.mjs';
 
 let ours;
+let oursWasm;
 async function loadOurs(pkgDir) {
   if (!ours) {
     ours = await import(pathToFileURL(join(pkgDir, 'mcp_tasks.js')).href);
-    ours.initSync({ module: readFileSync(join(pkgDir, 'mcp_tasks_bg.wasm')) });
+    oursWasm = ours.initSync({ module: readFileSync(join(pkgDir, 'mcp_tasks_bg.wasm')) });
   }
   return ours;
 }
@@ -33,7 +34,7 @@ async function loadSdk() {
 }
 
 /// side: 'ours' (2025-11-25, as the TS SDK speaks), 'ours-ext' (2026-07-28) or 'ts'.
-export async function connect(side, url, fetch, { pkgDir } = {}) {
+export async function connect(side, url, fetch, { pkgDir, options } = {}) {
   if (side === 'ts') {
     const { Client, StreamableHTTPClientTransport, CallToolResultSchema } = await loadSdk();
     const client = new Client({ name: 'bench', version: '1.0.0' }, { capabilities: {} });
@@ -55,18 +56,35 @@ export async function connect(side, url, fetch, { pkgDir } = {}) {
       },
       getTask: (id) => client.experimental.tasks.getTask(id),
       close: () => client.close(),
+      wasmBytes: () => undefined,
+      leftover: () => undefined,
     };
   }
   const { McpTaskClient } = await loadOurs(pkgDir);
   const protocol = side === 'ours-ext' ? '2026-07-28' : '2025-11-25';
-  const client = await McpTaskClient.connect(url, { protocol, fetch, requestTimeoutMs: 600_000 });
+  const client = await McpTaskClient.connect(url, { protocol, fetch, requestTimeoutMs: 600_000, ...options });
   return {
     async run(seconds) {
       const task = await client.callToolAsTask('slow_compute', { seconds, steps: 1 }, { ttlMs: 600_000 });
-      const result = await task.result();
-      return { taskId: task.id, result, doneAt: Date.now() };
+      try {
+        const result = await task.result();
+        return { taskId: task.id, result, doneAt: Date.now() };
+      } finally {
+        // What `using task = ...` does: the client forgets the ended call.
+        task.free();
+      }
     },
     getTask: (id) => client.getTask(id),
     close: () => client.free?.(),
+    // The wasm instance's linear memory (it only grows: its peak).
+    wasmBytes: () => oursWasm.memory.buffer.byteLength,
+    // Entries the client still holds for calls and requests (0 once all are released;
+    // the 2025-11-25 GET stream's exchange is the connection's, not a call's).
+    leftover: () => {
+      const state = client.debugState?.() ?? {};
+      return Object.entries(state)
+        .filter(([k]) => k !== 'engine.exchanges' && k !== 'running')
+        .reduce((sum, [, n]) => sum + n, 0);
+    },
   };
 }

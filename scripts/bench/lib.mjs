@@ -5,7 +5,7 @@
 // null, tsNote?, goal?: { op: '<=' | '>=', value, of?: 'ts' }, note? }. Samples stay raw here;
 // scripts/bench/report.mjs turns them into medians, ranges and ratios.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -107,21 +107,28 @@ export function startServer(bin, args = []) {
   });
 }
 
-/// A fetch that counts the requests it starts (both clients take one as an option).
+/// A fetch that counts the requests it starts (both clients take one as an option). It
+/// does nothing else: its own work counts as the client's CPU time.
 export function countingFetch() {
-  const counter = { requests: 0, methods: [] };
+  const counter = { requests: 0 };
   counter.fetch = (url, init) => {
     counter.requests++;
-    let method = init?.method ?? 'GET';
-    if (typeof init?.body === 'string') {
-      try {
-        method = JSON.parse(init.body).method ?? 'response';
-      } catch {}
-    }
-    counter.methods.push(method);
     return fetch(url, init);
   };
   return counter;
+}
+
+/// CPU time (user + system) of process `pid` so far, in milliseconds (Linux /proc).
+export function processCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 /// Writes rows as JSON for report.mjs.

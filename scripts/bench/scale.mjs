@@ -1,17 +1,23 @@
 // Scale: one client following N concurrent tasks (slow_compute 1 s) against
 // `mcp-tasks serve --poll-interval 500`, each run in a fresh process with a time limit; a run
 // that hits it is reported as "did not finish". Wall time to collect every result, peak RSS,
-// requests per second and CPU time of the client process.
+// requests per second, CPU time of the client process (in all and per HTTP request), the
+// server's CPU time over the run, and for ours the wasm memory per task and the entries
+// left in the client once every task ended and was released.
 //
 //   node scripts/bench/scale.mjs SERVE_BIN PKG_WEB_DIR OUT.json
+//   BENCH_SCALE_N=5000,10000 ...   only these sizes (one run each unless BENCH_SCALE_RUNS)
 import { join } from 'node:path';
-import { QUICK, ROOT, field, lastJson, run, startServer, writeRows } from './lib.mjs';
+import { QUICK, ROOT, field, lastJson, processCpuMs, run, startServer, writeRows } from './lib.mjs';
 
 const [bin, pkgDir, out] = process.argv.slice(2);
 const child = join(ROOT, 'scripts', 'bench', 'scale-child.mjs');
-const plan = QUICK
-  ? [{ n: 200, runs: 2 }, { n: 2000, runs: 1 }]
-  : [{ n: 200, runs: 3 }, { n: 2000, runs: 2 }, { n: 10000, runs: 1 }];
+const only = process.env.BENCH_SCALE_N?.split(',').map(Number).filter((n) => n > 0);
+const plan = only?.length
+  ? only.map((n) => ({ n, runs: Number(process.env.BENCH_SCALE_RUNS ?? 1) }))
+  : QUICK
+    ? [{ n: 200, runs: 2 }, { n: 2000, runs: 1 }, { n: 5000, runs: 1 }]
+    : [{ n: 200, runs: 3 }, { n: 2000, runs: 2 }, { n: 5000, runs: 1 }, { n: 10000, runs: 1 }];
 const limitMs = Number(process.env.BENCH_SCALE_LIMIT_MS ?? 150_000);
 const rows = [];
 
@@ -24,7 +30,9 @@ for (const { n, runs } of plan) {
   for (let i = 0; i < runs; i++) {
     const order = i % 2 === 0 ? ['ours', 'ts'] : ['ts', 'ours'];
     for (const side of [...order, 'ours-ext']) {
+      const serverCpu0 = processCpuMs(server.pid);
       const r = await run(process.execPath, [child, side, server.url, String(n), '1', pkgDir], { limitMs });
+      const serverCpu1 = processCpuMs(server.pid);
       const j = lastJson(r.stdout);
       if (r.timedOut || !j || j.failed > 0) {
         dnf[side]++;
@@ -32,6 +40,7 @@ for (const { n, runs } of plan) {
         continue;
       }
       j.rps = j.requests / (j.wallMs / 1000);
+      if (serverCpu0 !== undefined && serverCpu1 !== undefined) j.serverCpuMs = serverCpu1 - serverCpu0;
       samples[side].push(j);
       console.log(`scale N=${n} ${side}: ${JSON.stringify(j)}`);
     }
@@ -61,9 +70,29 @@ for (const { n, runs } of plan) {
   };
   metric('wallMs', 'wall time to all results', 's', 1 / 1000);
   metric('cpuMs', 'client CPU time', 's', 1 / 1000);
+  metric('cpuPerRequestMs', 'client CPU per HTTP request', 'ms');
   metric('maxRssMiB', 'client peak RSS', 'MiB');
   metric('requests', 'HTTP requests', 'requests');
+  metric('serverCpuMs', 'server CPU time (mcp-tasks serve)', 's', 1 / 1000);
   // Load on the server, not a score: neither more nor fewer is better in itself.
   metric('rps', 'requests per second', 'req/s', 1, null);
+  // Ours only: wasm linear memory grown over the run per task (an upper bound of the
+  // engine and bindings state per live task), and entries left after release (0 expected).
+  for (const [key, name, unit] of [
+    ['wasmBytesPerTask', 'wasm memory per task', 'B'],
+    ['leftover', 'client entries left after release', 'entries'],
+  ]) {
+    for (const side of ['ours', 'ours-ext']) {
+      rows.push({
+        section: 'scale',
+        name: `${side === 'ours' ? '' : '  '}N=${n}: ${side === 'ours' ? '' : 'ours on 2026-07-28, '}${name}`,
+        unit,
+        better: 'lower',
+        ours: field(samples[side], key),
+        ts: null,
+        note: note(side),
+      });
+    }
+  }
 }
 writeRows(out, { rows, notes: [] });

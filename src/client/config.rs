@@ -109,6 +109,10 @@ pub struct Config {
     pub request_timeout_ms: u64,
     /// The same for `tools/call`, whose plain answer may come only when the tool is done.
     pub call_timeout_ms: u64,
+    /// How many requests of calls and one-off requests may be in flight at once; more wait
+    /// in a queue, first in first out, and their time limits start when they are sent.
+    /// Connecting, streams and answers to the server are not counted. 0: no limit.
+    pub max_in_flight: usize,
     /// How long a 2025-11-25 `tasks/result` stream for input stays open before the engine
     /// drops it and polls again.
     pub result_stream_ms: u64,
@@ -135,7 +139,8 @@ pub struct Config {
 
 impl Config {
     /// Defaults for `endpoint`: auto-detected generation, 1 s default poll (100 ms floor,
-    /// 30 s cap), 30 s request timeout (5 min for `tools/call`), 60 s grace past the TTL.
+    /// 30 s cap), 30 s request timeout (5 min for `tools/call`), at most 64 requests in
+    /// flight, 60 s grace past the TTL.
     pub fn new(endpoint: impl Into<String>) -> Self {
         Self {
             endpoint: endpoint.into(),
@@ -147,6 +152,7 @@ impl Config {
             backoff: BackoffPolicy::default(),
             request_timeout_ms: 30_000,
             call_timeout_ms: 300_000,
+            max_in_flight: 64,
             result_stream_ms: 60_000,
             stream_max_ms: 300_000,
             ttl_grace_ms: 60_000,

@@ -47,7 +47,9 @@ impl Engine {
         self.out.push_back(Output::Event(event));
     }
 
-    /// Registers `exchange` under `request.id` and hands the request to the driver.
+    /// Registers `exchange` under `request.id` and hands the request to the driver, or
+    /// queues it behind the others while [`Config::max_in_flight`](super::Config) calls'
+    /// and one-off requests are in flight.
     pub(super) fn transmit(
         &mut self,
         now: UnixMillis,
@@ -58,14 +60,43 @@ impl Engine {
         if let Some(rpc) = &exchange.rpc {
             self.awaiting.insert(rpc.clone(), id);
         }
-        let limit = match exchange.kind {
+        let capped = is_capped(exchange.purpose);
+        let kind = exchange.kind;
+        self.exchanges.insert(id, exchange);
+        let max = self.config.max_in_flight;
+        // First in, first out: nothing overtakes a queued request.
+        if capped && max > 0 && (self.in_flight >= max || !self.held.is_empty()) {
+            self.held.insert(id, request);
+            self.queue.push_back(id);
+        } else {
+            self.dispatch(now, kind, capped, request);
+        }
+        id
+    }
+
+    /// Hands a request to the driver; its time limit starts now, not when it was queued.
+    fn dispatch(&mut self, now: UnixMillis, kind: RequestKind, capped: bool, request: HttpRequest) {
+        let limit = match kind {
             RequestKind::CallTool => self.config.call_timeout_ms,
             _ => self.config.request_timeout_ms,
         };
-        self.exchanges.insert(id, exchange);
-        self.timers.set(TimerKey::Exchange(id), now.saturating_add(limit));
+        if capped {
+            self.in_flight += 1;
+        }
+        self.timers.set(TimerKey::Exchange(request.id), now.saturating_add(limit));
         self.out.push_back(Output::Transmit(request));
-        id
+    }
+
+    /// Sends queued requests, oldest first, while there is room.
+    pub(super) fn send_queued(&mut self, now: UnixMillis) {
+        let max = self.config.max_in_flight;
+        while max == 0 || self.in_flight < max {
+            let Some(id) = self.queue.pop_front() else { break };
+            // Requests dropped while queued left their id behind.
+            let Some(request) = self.held.remove(&id) else { continue };
+            let Some(kind) = self.exchanges.get(&id).map(|x| x.kind) else { continue };
+            self.dispatch(now, kind, true, request);
+        }
     }
 
     /// Sends request `method` in the current generation for `purpose`.
@@ -122,15 +153,24 @@ impl Engine {
         self.transmit(now, exchange, request)
     }
 
-    /// Drops an exchange the engine no longer wants and tells the driver.
+    /// Drops an exchange the engine no longer wants and tells the driver (when it had it).
     pub(super) fn abort(&mut self, id: ExchangeId) {
-        if self.forget(id).is_some() {
+        let queued = self.held.contains_key(&id);
+        if self.forget(id).is_some() && !queued {
             self.out.push_back(Output::Abort(id));
         }
     }
 
     fn forget(&mut self, id: ExchangeId) -> Option<Exchange> {
         let exchange = self.exchanges.remove(&id)?;
+        if self.held.remove(&id).is_some() {
+            if self.held.is_empty() {
+                self.queue.clear();
+            }
+        } else if is_capped(exchange.purpose) {
+            // A slot is free; `after_input` fills it from the queue.
+            self.in_flight = self.in_flight.saturating_sub(1);
+        }
         self.timers.clear(TimerKey::Exchange(id));
         if let Some(rpc) = &exchange.rpc {
             if self.awaiting.get(rpc) == Some(&id) {
@@ -253,8 +293,11 @@ impl Engine {
     }
 
     fn abort_keep(&mut self, id: ExchangeId) -> Option<Exchange> {
+        let queued = self.held.contains_key(&id);
         let exchange = self.forget(id)?;
-        self.out.push_back(Output::Abort(id));
+        if !queued {
+            self.out.push_back(Output::Abort(id));
+        }
         Some(exchange)
     }
 
@@ -377,4 +420,12 @@ impl Engine {
             (p, _) => Completion::Problem(p),
         }
     }
+}
+
+/// Whether an exchange counts against [`Config::max_in_flight`](super::Config): the
+/// requests whose number grows with the calls. Connecting, streams, answers to the
+/// server's questions and notifications are few and never wait: an answer stuck behind
+/// requests that wait for it would deadlock.
+fn is_capped(purpose: Purpose) -> bool {
+    matches!(purpose, Purpose::Call(_) | Purpose::Op(_))
 }

@@ -166,6 +166,13 @@ pub struct Engine {
     stream: StreamState,
     listen: ListenState,
     timers: Timers<TimerKey>,
+    /// Calls' and one-off requests' exchanges handed to the driver and not yet over.
+    in_flight: usize,
+    /// Exchanges waiting for room under `max_in_flight`, oldest first (ids of dropped
+    /// ones may linger until popped)...
+    queue: VecDeque<ExchangeId>,
+    /// ...and their requests.
+    held: HashMap<ExchangeId, HttpRequest>,
     out: VecDeque<Output>,
     /// The drain has not yet reported the next deadline.
     wake_due: bool,
@@ -200,6 +207,9 @@ impl Engine {
             stream: StreamState::default(),
             listen: ListenState::default(),
             timers: Timers::new(),
+            in_flight: 0,
+            queue: VecDeque::new(),
+            held: HashMap::new(),
             out: VecDeque::new(),
             wake_due: false,
             rng,
@@ -236,6 +246,23 @@ impl Engine {
     /// How many calls have no outcome yet.
     pub fn live_calls(&self) -> usize {
         self.calls.len()
+    }
+
+    /// The sizes of the engine's tables, by name, for leak checks in tests and
+    /// benchmarks: every one but `exchanges` (the streams) is empty once every call and
+    /// request has ended.
+    #[doc(hidden)]
+    pub fn table_sizes(&self) -> [(&'static str, usize); 8] {
+        [
+            ("calls", self.calls.len()),
+            ("exchanges", self.exchanges.len()),
+            ("awaiting", self.awaiting.len()),
+            ("byTask", self.by_task.len()),
+            ("byToken", self.by_token.len()),
+            ("ops", self.ops.len()),
+            ("inputs", self.inputs.len()),
+            ("queued", self.held.len()),
+        ]
     }
 
     /// Starts connecting (also done on demand by the other inputs). Calling it again does
@@ -382,6 +409,7 @@ impl Engine {
     /// Runs what became due, then lets the drain report the next deadline.
     fn after_input(&mut self, now: UnixMillis) {
         self.run_due(now);
+        self.send_queued(now);
         self.wake_due = true;
     }
 }

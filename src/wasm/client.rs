@@ -10,18 +10,17 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::client::{
-    CallId, ClientError, Config, Engine, InputSupport, OpId, Protocol, TaskMode, ToolCall,
-};
+use crate::client::{CallId, ClientError, Engine, OpId, TaskMode, ToolCall};
 use crate::id::TaskId;
-use crate::protocol::legacy::{Implementation, WireShape};
+use crate::protocol::json::jv;
 use crate::time::UnixMillis;
 
 use super::convert;
 use super::driver::{self, Driver, Shared};
 use super::error::Failure;
+use super::options;
 use super::signal::Watch;
-use super::state::{self, CallState, Router, Routes};
+use super::state::{self, CallState, Hold, Router, Routes};
 use super::task::{McpTask, ResponseStream};
 
 /// An MCP client that calls tools as tasks, over either wire generation.
@@ -83,9 +82,10 @@ impl McpTaskClient {
         promise(async move {
             let reference = convert::reference_from(reference)?;
             let endpoint = reference.endpoint.clone();
-            let (client, call) = Self::open(endpoint, &options, Some(reference)).await?;
-            let call = call.ok_or(Failure::Client(ClientError::Closed))?;
-            let handle = McpTask::new(client.inner.clone(), call, None);
+            let (client, hold) = Self::open(endpoint, &options, Some(reference)).await?;
+            let hold = hold.ok_or(Failure::Client(ClientError::Closed))?;
+            let call = hold.call();
+            let handle = McpTask::new(client.inner.clone(), hold, None);
             created(&client.inner.routes, call).await?;
             Ok(JsValue::from(handle))
         })
@@ -103,7 +103,7 @@ impl McpTaskClient {
     pub fn connection(&self) -> JsValue {
         let router = self.inner.routes.borrow();
         let Some(info) = router.info.as_ref() else { return JsValue::UNDEFINED };
-        let value = serde_json::json!({
+        let value = jv!({
             "generation": convert::generation(info.generation),
             "protocolVersion": info.protocol_version,
             "sessionId": info.session_id,
@@ -143,11 +143,10 @@ impl McpTaskClient {
     ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
-            let call = start_call(&inner, name, args, &options, TaskMode::Plain)?;
-            let _watch = watch_call(&inner, call, &options)?;
-            let settled = outcome(&inner.routes, call).await;
-            inner.routes.borrow_mut().calls.remove(&call);
-            settled
+            let hold = start_call(&inner, name, args, &options, TaskMode::Plain)?;
+            let _watch = watch_call(&inner, hold.call(), &options)?;
+            // Dropping the hold afterwards frees the call's state.
+            outcome(&inner.routes, hold.call()).await
         })
     }
 
@@ -162,9 +161,10 @@ impl McpTaskClient {
     ) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
-            let call = start_call(&inner, name, args, &options, TaskMode::Required)?;
+            let hold = start_call(&inner, name, args, &options, TaskMode::Required)?;
+            let call = hold.call();
             let watch = watch_call(&inner, call, &options)?;
-            let handle = McpTask::new(inner.clone(), call, watch);
+            let handle = McpTask::new(inner.clone(), hold, watch);
             created(&inner.routes, call).await?;
             Ok(JsValue::from(handle))
         })
@@ -179,8 +179,11 @@ impl McpTaskClient {
         #[wasm_bindgen(unchecked_optional_param_type = "JsonObject")] args: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "TaskCallOptions")] options: JsValue,
     ) -> ResponseStream {
-        let started = start_call(&self.inner, name, args, &options, TaskMode::Auto)
-            .and_then(|call| Ok((call, watch_call(&self.inner, call, &options)?)));
+        let started =
+            start_call(&self.inner, name, args, &options, TaskMode::Auto).and_then(|hold| {
+                let watch = watch_call(&self.inner, hold.call(), &options)?;
+                Ok((hold, watch))
+            });
         ResponseStream::new(self.inner.clone(), started)
     }
 
@@ -204,8 +207,8 @@ impl McpTaskClient {
     pub fn get_task_result(&self, #[wasm_bindgen(js_name = "taskId")] task_id: String) -> Promise {
         let client = McpTaskClient { inner: self.inner.clone() };
         promise(async move {
-            let call = client.call_for(task_id)?;
-            outcome(&client.inner.routes, call).await
+            let hold = client.call_for(task_id)?;
+            outcome(&client.inner.routes, hold.call()).await
         })
     }
 
@@ -215,9 +218,27 @@ impl McpTaskClient {
     pub fn cancel_task(&self, #[wasm_bindgen(js_name = "taskId")] task_id: String) -> Promise {
         let client = McpTaskClient { inner: self.inner.clone() };
         promise(async move {
-            let call = client.call_for(task_id)?;
-            cancel(&client.inner, call).await
+            let hold = client.call_for(task_id)?;
+            cancel(&client.inner, hold.call()).await
         })
+    }
+
+    /// How many entries the client holds, by table: the bindings' (`calls`, `tasks`,
+    /// `ops`), the driver's (`running`) and the engine's (`engine.*`). For leak checks in
+    /// tests and benchmarks; not a stable API.
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = debugState, skip_typescript)]
+    pub fn debug_state(&self) -> JsValue {
+        let mut sizes = serde_json::Map::new();
+        for (name, n) in self.inner.routes.borrow().sizes() {
+            sizes.insert(name.into(), n.into());
+        }
+        let driver = self.inner.driver.borrow();
+        sizes.insert("running".into(), driver.running().into());
+        for (name, n) in driver.engine.table_sizes() {
+            sizes.insert(format!("engine.{name}"), n.into());
+        }
+        convert::object_to_js(&sizes)
     }
 
     /// Stops every call, ends the 2025-11-25 session and closes the streams.
@@ -240,8 +261,8 @@ impl McpTaskClient {
         url: String,
         options: &JsValue,
         resume: Option<crate::client::TaskReference>,
-    ) -> Result<(Self, Option<CallId>), Failure> {
-        let config = config(url, options, resume.as_ref().map(|r| r.generation))?;
+    ) -> Result<(Self, Option<Hold>), Failure> {
+        let config = options::config(url, options, resume.as_ref().map(|r| r.generation))?;
         let signal = convert::field(options, "signal");
         if signal.as_ref().is_some_and(super::signal::aborted) {
             return Err(Failure::Aborted);
@@ -262,7 +283,7 @@ impl McpTaskClient {
                     driver::pump(&inner.driver);
                     let mut router = inner.routes.borrow_mut();
                     router.connected.get_or_insert(Err(ClientError::Closed));
-                    router.changed();
+                    router.client_changed();
                 }
             })
         });
@@ -303,16 +324,9 @@ impl McpTaskClient {
                 return reject(Failure::Client(e));
             }
         };
-        inner.routes.borrow_mut().ops.insert(op, None);
+        inner.routes.borrow_mut().insert_op(op);
         driver::pump(&inner.driver);
-        promise(async move {
-            let answer = state::wait(&inner.routes, |r| match r.ops.get(&op) {
-                Some(Some(_)) => r.ops.remove(&op).flatten(),
-                _ => None,
-            })
-            .await;
-            answer.map(|v| convert::to_js(&v))
-        })
+        promise(async move { state::wait_op(&inner.routes, op).await.map(|v| convert::to_js(&v)) })
     }
 
     async fn follow(
@@ -329,17 +343,19 @@ impl McpTaskClient {
         }
         let task_id = reference.task_id.clone();
         let call = inner.driver.borrow_mut().engine.resume(driver::now(), reference, deadline);
-        let call = register(inner, call, on_progress, Some(task_id))?;
+        let hold = register(inner, call, on_progress, Some(task_id))?;
+        let call = hold.call();
         let watch = watch_call(inner, call, options)?;
-        let handle = McpTask::new(inner.clone(), call, watch);
+        let handle = McpTask::new(inner.clone(), hold, watch);
         created(&inner.routes, call).await?;
         Ok(handle)
     }
 
     /// The call following `task_id`: this client's own, or a new one resumed by id.
-    fn call_for(&self, task_id: String) -> Result<CallId, Failure> {
-        if let Some(call) = self.inner.routes.borrow().call_of(&task_id) {
-            return Ok(call);
+    fn call_for(&self, task_id: String) -> Result<Hold, Failure> {
+        let known = self.inner.routes.borrow().call_of(&TaskId::from(task_id.as_str()));
+        if let Some(call) = known {
+            return Ok(Hold::new(&self.inner.routes, call));
         }
         let inner = &self.inner;
         let reference = {
@@ -362,50 +378,13 @@ impl McpTaskClient {
     }
 }
 
-fn config(
-    url: String,
-    options: &JsValue,
-    generation: Option<crate::task::Generation>,
-) -> Result<Config, Failure> {
-    let mut config = Config::new(url);
-    config.protocol = match (generation, convert::string(options, "protocol")?.as_deref()) {
-        (Some(crate::task::Generation::Legacy), _) | (None, Some("2025-11-25")) => Protocol::Legacy,
-        (Some(crate::task::Generation::Extension), _) | (None, Some("2026-07-28")) => {
-            Protocol::Extension
-        }
-        (None, None | Some("auto")) => Protocol::Auto,
-        (None, Some(other)) => {
-            return Err(Failure::InvalidArgument(format!(
-                "protocol must be \"auto\", \"2025-11-25\" or \"2026-07-28\", not {other:?}"
-            )));
-        }
-    };
-    if let Some(info) = convert::field(options, "clientInfo") {
-        let info = Implementation::from_value(convert::from_js(info, "clientInfo")?)
-            .map_err(|e| Failure::InvalidArgument(format!("clientInfo: {e}")))?;
-        config.client_info = info;
-    }
-    for (name, value) in convert::headers(options)? {
-        config.headers.push(name, value);
-    }
-    if convert::field(options, "onInputRequest").is_some() {
-        config.inputs = InputSupport { elicitation: true, sampling: true, roots: false };
-    }
-    if let Some(ms) = convert::millis(options, "requestTimeoutMs")? {
-        config.request_timeout_ms = ms;
-    }
-    // The backoff jitter only needs to differ between clients, not to be secret.
-    config.seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
-    Ok(config)
-}
-
 fn start_call(
     inner: &Inner,
     name: String,
     args: JsValue,
     options: &JsValue,
     mode: TaskMode,
-) -> Result<CallId, Failure> {
+) -> Result<Hold, Failure> {
     let arguments: Option<Map<String, Value>> = convert::object(args, "arguments")?;
     let mut call = ToolCall::new(name, arguments).mode(mode);
     if let Some(ttl) = convert::millis(options, "ttlMs")? {
@@ -422,22 +401,25 @@ fn start_call(
     register(inner, started, on_progress, None)
 }
 
-/// Records a call the engine accepted (before draining, so no event for it is missed).
+/// Records a call the engine accepted (before draining, so no event for it is missed),
+/// held by the returned [`Hold`].
 fn register(
     inner: &Inner,
     started: Result<CallId, ClientError>,
     on_progress: Option<Function>,
     task_id: Option<TaskId>,
-) -> Result<CallId, Failure> {
+) -> Result<Hold, Failure> {
     if let Ok(call) = &started {
         // A resumed task is taken to be working until its first poll says otherwise.
         let status = task_id.as_ref().map(|_| crate::task::TaskStatus::Working);
         let reference = inner.driver.borrow().engine.reference(*call).ok();
-        let state = CallState { on_progress, task_id, status, reference, ..CallState::default() };
-        inner.routes.borrow_mut().calls.insert(*call, state);
+        let state = CallState::new(task_id, status, reference, on_progress);
+        inner.routes.borrow_mut().insert_call(*call, state);
     }
+    // Held before the drain: an outcome in it must not free the state unread.
+    let hold = started.map(|call| Hold::first(&inner.routes, call));
     driver::pump(&inner.driver);
-    started.map_err(Failure::Client)
+    hold.map_err(Failure::Client)
 }
 
 /// Cancels `call` when the caller's signal fires, and marks it aborted.
@@ -460,13 +442,13 @@ fn watch_call(
         if let Some(state) = router.calls.get_mut(&call) {
             state.aborted = true;
         }
-        router.changed();
+        router.call_changed(call);
     })))
 }
 
 /// Resolves when `call` became a task or ended; rejects when it ended without a result.
 pub(crate) async fn created(routes: &Routes, call: CallId) -> Result<(), Failure> {
-    state::wait(routes, |r| match r.calls.get(&call) {
+    state::wait_call(routes, call, |s| match s {
         None => Some(Err(Failure::Client(ClientError::UnknownCall { call }))),
         Some(s) if s.aborted => Some(Err(Failure::Aborted)),
         Some(s) if s.task_id.is_some() => Some(Ok(())),
@@ -477,7 +459,7 @@ pub(crate) async fn created(routes: &Routes, call: CallId) -> Result<(), Failure
 
 /// Resolves with `call`'s result, or rejects with why there is none.
 pub(crate) async fn outcome(routes: &Routes, call: CallId) -> Result<JsValue, Failure> {
-    state::wait(routes, |r| match r.calls.get(&call) {
+    state::wait_call(routes, call, |s| match s {
         None => Some(Err(Failure::Client(ClientError::UnknownCall { call }))),
         Some(s) if s.aborted => Some(Err(Failure::Aborted)),
         Some(s) => s.outcome.as_ref().map(convert::settle),
@@ -493,7 +475,7 @@ pub(crate) async fn cancel(inner: &Inner, call: CallId) -> Result<JsValue, Failu
         Ok(()) | Err(ClientError::CallFinished { .. }) => {}
         Err(e) => return Err(Failure::Client(e)),
     }
-    state::wait(&inner.routes, |r| match r.calls.get_mut(&call) {
+    state::wait_call(&inner.routes, call, |s| match s {
         None => Some(Ok(JsValue::UNDEFINED)),
         Some(s) => match s.cancel_failed.take() {
             Some(error) => Some(Err(Failure::Client(error))),

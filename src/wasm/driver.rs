@@ -45,8 +45,16 @@ pub(crate) struct Driver {
     pub(crate) engine: Engine,
     fetch: Option<Function>,
     running: HashMap<ExchangeId, AbortController>,
-    timer: Option<Timeout>,
+    /// The armed timer and when it fires.
+    timer: Option<(UnixMillis, Timeout)>,
     on_event: Rc<dyn Fn(Event)>,
+}
+
+impl Driver {
+    /// How many exchanges are running, for `debugState()`.
+    pub(crate) fn running(&self) -> usize {
+        self.running.len()
+    }
 }
 
 /// A driver as the bindings hold it.
@@ -106,17 +114,31 @@ pub(crate) fn pump(shared: &Shared) {
 }
 
 fn arm(shared: &Shared, at: UnixMillis) {
+    // A timer firing no later than `at` already serves: waking early is harmless (the
+    // engine asks again), and most drains report the same deadline, so this saves a
+    // clearTimeout and a setTimeout per drain.
+    if shared.borrow().timer.as_ref().is_some_and(|(armed, _)| *armed <= at) {
+        return;
+    }
     // setTimeout takes a signed 32-bit delay and fires at once beyond it.
     let delay = at.0.saturating_sub(now().0).min(i32::MAX as u64) as u32;
     let weak = Rc::downgrade(shared);
     let timeout = Timeout::new(delay, move || {
         if let Some(shared) = weak.upgrade() {
-            shared.borrow_mut().engine.handle_timeout(now());
+            let fired = {
+                let mut driver = shared.borrow_mut();
+                // This timer has fired: the next deadline needs a new one.
+                let fired = driver.timer.take();
+                driver.engine.handle_timeout(now());
+                fired
+            };
+            // Dropping a fired gloo Timeout clears nothing that matters.
+            drop(fired);
             pump(&shared);
         }
     });
-    // Replacing the old timer clears it: only the last wake of a drain counts.
-    let old = shared.borrow_mut().timer.replace(timeout);
+    // Replacing the old timer clears it.
+    let old = shared.borrow_mut().timer.replace((at, timeout));
     drop(old);
 }
 

@@ -3,7 +3,8 @@
 //!
 //! - `driver` moves bytes and time (global `fetch` and `setTimeout`; `fetch` shapes the
 //!   requests and reads the responses);
-//! - [`state`] records the engine's events for the promises and iterators waiting on them;
+//! - [`state`] records the engine's events for the promises and iterators waiting on them
+//!   (a bounded [`history`] per call), one waker list per call and per request;
 //! - [`client`] and [`task`] are the exported classes; [`convert`] and [`error`] shape what
 //!   crosses the boundary; [`decode`] exposes the client's response decoding on its own.
 //!
@@ -19,6 +20,8 @@ mod decode;
 mod driver;
 mod error;
 mod fetch;
+mod history;
+mod options;
 mod signal;
 mod state;
 mod task;

@@ -12,7 +12,7 @@ use std::rc::{Rc, Weak};
 use std::task::{Poll, Waker};
 
 use js_sys::{Function, Promise};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
@@ -20,23 +20,35 @@ use crate::client::{
     CallId, CallOutcome, ClientError, ConnectionInfo, Event, InputId, OpId, TaskReference,
 };
 use crate::id::TaskId;
+use crate::protocol::json::jv;
 use crate::protocol::legacy::WireShape;
 use crate::task::{Generation, Task, TaskStatus};
 
 use super::convert;
 use super::driver::{self, Driver};
 use super::error::Failure;
+pub(crate) use super::history::CallEvent;
+use super::history::History;
 
-/// Something a call went through, kept in order for `updates()` and `callToolStream()`.
-#[derive(Clone, Debug)]
-pub(crate) enum CallEvent {
-    /// The task was created (the task as created).
-    Created(Value),
-    /// Its status or message changed (`{status, statusMessage, task?}`; the whole task
-    /// when this client created it).
-    Status(Value),
-    /// `notifications/progress` (`{progress, total?, message?}`).
-    Progress(Value),
+/// Futures waiting on one thing. Woken together when that thing changes; each then checks
+/// again whether what it waits for happened.
+#[derive(Default)]
+pub(crate) struct Wakers(Vec<Waker>);
+
+impl Wakers {
+    fn register(&mut self, waker: &Waker) {
+        // A future polled again without having been woken must not pile up copies.
+        if !self.0.iter().any(|w| w.will_wake(waker)) {
+            self.0.push(waker.clone());
+        }
+    }
+
+    /// Wakes every waiting future.
+    pub(crate) fn wake(&mut self) {
+        for waker in self.0.drain(..) {
+            waker.wake();
+        }
+    }
 }
 
 /// One call's state.
@@ -51,34 +63,60 @@ pub(crate) struct CallState {
     pub(crate) task: Option<Task>,
     /// What another client needs to follow the task (kept: the engine forgets finished calls).
     pub(crate) reference: Option<TaskReference>,
-    pub(crate) events: Vec<CallEvent>,
+    pub(crate) events: History,
     pub(crate) outcome: Option<CallOutcome>,
     /// The caller's signal fired: promises reject with `AbortError`.
     pub(crate) aborted: bool,
     /// A cancel could not be delivered.
     pub(crate) cancel_failed: Option<ClientError>,
     pub(crate) on_progress: Option<Function>,
+    /// Handles, iterators and promises that may still read this state (see [`Hold`]).
+    holders: u32,
+    wakers: Wakers,
 }
 
 impl CallState {
+    /// A call just started (with its task's id and reference when resumed).
+    pub(crate) fn new(
+        task_id: Option<TaskId>,
+        status: Option<TaskStatus>,
+        reference: Option<TaskReference>,
+        on_progress: Option<Function>,
+    ) -> Self {
+        Self { task_id, status, reference, on_progress, ..Self::default() }
+    }
+
     /// Whether nothing more will happen to the call.
     pub(crate) fn finished(&self) -> bool {
         self.outcome.is_some() || self.aborted
     }
 }
 
+/// One one-off request: its answer once in, and who waits for it.
+#[derive(Default)]
+pub(crate) struct OpState {
+    answer: Option<Result<Value, Failure>>,
+    wakers: Wakers,
+}
+
 /// Everything the bindings track for one client.
+///
+/// Every engine event touches one entry, found by id: the work per event does not grow
+/// with the number of calls.
 #[derive(Default)]
 pub(crate) struct Router {
     pub(crate) calls: HashMap<CallId, CallState>,
-    pub(crate) ops: HashMap<OpId, Option<Result<Value, Failure>>>,
+    /// Calls by task id, for the methods that take a task id.
+    by_task: HashMap<TaskId, CallId>,
+    ops: HashMap<OpId, OpState>,
     /// The first connection result; later reconnections only update `info`.
     pub(crate) connected: Option<Result<(), ClientError>>,
     pub(crate) info: Option<ConnectionInfo>,
     pub(crate) closed: bool,
     pub(crate) on_input: Option<Function>,
     pub(crate) driver: Weak<RefCell<Driver>>,
-    wakers: Vec<Waker>,
+    /// Futures waiting on the client as a whole (connecting, closing).
+    client_wakers: Wakers,
 }
 
 /// A router as the bindings share it.
@@ -86,17 +124,66 @@ pub(crate) type Routes = Rc<RefCell<Router>>;
 
 impl Router {
     /// The call whose task is `task_id`, if this client follows it.
-    pub(crate) fn call_of(&self, task_id: &str) -> Option<CallId> {
-        self.calls.iter().find_map(|(id, c)| {
-            c.task_id.as_ref().is_some_and(|t| t.as_str() == task_id).then_some(*id)
-        })
+    pub(crate) fn call_of(&self, task_id: &TaskId) -> Option<CallId> {
+        self.by_task.get(task_id).copied()
     }
 
-    /// Wakes every waiting future; each checks again whether what it waits for happened.
-    pub(crate) fn changed(&mut self) {
-        for waker in self.wakers.drain(..) {
-            waker.wake();
+    /// Starts tracking `call`, held once by the returned [`Hold`]'s owner.
+    pub(crate) fn insert_call(&mut self, call: CallId, mut state: CallState) {
+        if let Some(task_id) = &state.task_id {
+            self.by_task.insert(task_id.clone(), call);
         }
+        state.holders = 1;
+        self.calls.insert(call, state);
+    }
+
+    /// Starts tracking one-off request `op`.
+    pub(crate) fn insert_op(&mut self, op: OpId) {
+        self.ops.insert(op, OpState::default());
+    }
+
+    /// Wakes what waits on the client as a whole.
+    pub(crate) fn client_changed(&mut self) {
+        self.client_wakers.wake();
+    }
+
+    /// Wakes what waits on `call`, and forgets it when it is over and nothing holds it.
+    pub(crate) fn call_changed(&mut self, call: CallId) {
+        let Some(state) = self.calls.get_mut(&call) else { return };
+        state.wakers.wake();
+        if state.holders == 0 && state.finished() {
+            self.forget(call);
+        }
+    }
+
+    fn op_answered(&mut self, op: OpId, answer: Result<Value, Failure>) {
+        // An op nobody waits for (its promise was never made) leaves nothing behind.
+        if let Some(state) = self.ops.get_mut(&op) {
+            state.answer = Some(answer);
+            state.wakers.wake();
+        }
+    }
+
+    fn release(&mut self, call: CallId) {
+        let Some(state) = self.calls.get_mut(&call) else { return };
+        state.holders = state.holders.saturating_sub(1);
+        if state.holders == 0 && state.finished() {
+            self.forget(call);
+        }
+    }
+
+    fn forget(&mut self, call: CallId) {
+        let Some(state) = self.calls.remove(&call) else { return };
+        if let Some(task_id) = &state.task_id {
+            if self.by_task.get(task_id) == Some(&call) {
+                self.by_task.remove(task_id);
+            }
+        }
+    }
+
+    /// How many entries the router holds, for `debugState()`.
+    pub(crate) fn sizes(&self) -> [(&'static str, usize); 3] {
+        [("calls", self.calls.len()), ("tasks", self.by_task.len()), ("ops", self.ops.len())]
     }
 
     fn generation(&self) -> Option<Generation> {
@@ -104,14 +191,114 @@ impl Router {
     }
 }
 
-/// Waits until `check` finds what it looks for in the router.
+/// A claim on a call's state: while one exists, the state stays, so that handles,
+/// iterators and pending promises can read the outcome. The last one dropped after the
+/// call ended frees the state; a call whose claims are all gone before it ends is freed
+/// when it ends.
+pub(crate) struct Hold {
+    routes: Routes,
+    call: CallId,
+}
+
+impl Hold {
+    /// The first claim, made by whoever registered the call with [`Router::insert_call`].
+    pub(crate) fn first(routes: &Routes, call: CallId) -> Self {
+        Self { routes: routes.clone(), call }
+    }
+
+    /// A new claim on `call` (nothing, if the call is no longer tracked).
+    pub(crate) fn new(routes: &Routes, call: CallId) -> Self {
+        if let Some(state) = routes.borrow_mut().calls.get_mut(&call) {
+            state.holders += 1;
+        }
+        Self::first(routes, call)
+    }
+
+    /// The call held.
+    pub(crate) fn call(&self) -> CallId {
+        self.call
+    }
+}
+
+impl Clone for Hold {
+    fn clone(&self) -> Self {
+        Self::new(&self.routes, self.call)
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        match self.routes.try_borrow_mut() {
+            Ok(mut router) => router.release(self.call),
+            // Dropped while the router is borrowed (never by design): release on the next
+            // turn instead of leaking the state.
+            Err(_) => {
+                let (routes, call) = (self.routes.clone(), self.call);
+                wasm_bindgen_futures::spawn_local(async move {
+                    routes.borrow_mut().release(call);
+                });
+            }
+        }
+    }
+}
+
+/// Waits until `check` finds what it looks for in the router; woken by client-wide
+/// changes only.
 pub(crate) async fn wait<T>(routes: &Routes, mut check: impl FnMut(&mut Router) -> Option<T>) -> T {
     poll_fn(|cx| {
         let mut router = routes.borrow_mut();
         match check(&mut router) {
             Some(found) => Poll::Ready(found),
             None => {
-                router.wakers.push(cx.waker().clone());
+                router.client_wakers.register(cx.waker());
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
+/// Waits until `check` finds what it looks for in `call`'s state (`None` once the state
+/// is gone: `check` must then decide); woken by that call's events only.
+pub(crate) async fn wait_call<T>(
+    routes: &Routes,
+    call: CallId,
+    mut check: impl FnMut(Option<&mut CallState>) -> Option<T>,
+) -> T {
+    poll_fn(|cx| {
+        let mut router = routes.borrow_mut();
+        let state = router.calls.get_mut(&call);
+        let missing = state.is_none();
+        match check(state) {
+            Some(found) => Poll::Ready(found),
+            None => {
+                if let Some(state) = router.calls.get_mut(&call) {
+                    state.wakers.register(cx.waker());
+                } else if missing {
+                    // Nothing will ever wake a wait on a call that is not tracked.
+                    router.client_wakers.register(cx.waker());
+                }
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
+/// Waits for `op`'s answer and stops tracking it.
+pub(crate) async fn wait_op(routes: &Routes, op: OpId) -> Result<Value, Failure> {
+    poll_fn(|cx| {
+        let mut router = routes.borrow_mut();
+        let Some(state) = router.ops.get_mut(&op) else {
+            return Poll::Ready(Err(Failure::Client(ClientError::Closed)));
+        };
+        match state.answer.take() {
+            Some(answer) => {
+                router.ops.remove(&op);
+                Poll::Ready(answer)
+            }
+            None => {
+                state.wakers.register(cx.waker());
                 Poll::Pending
             }
         }
@@ -122,33 +309,40 @@ pub(crate) async fn wait<T>(routes: &Routes, mut check: impl FnMut(&mut Router) 
 /// Records one engine event. Called by the driver's drain with no borrow of the driver held.
 pub(crate) fn on_event(routes: &Routes, event: Event) {
     let mut router = routes.borrow_mut();
-    match event {
+    let call = match event {
         Event::Connected(info) => {
             router.connected.get_or_insert(Ok(()));
             router.info = Some(info);
+            None
         }
         Event::Disconnected { error } => {
             router.connected.get_or_insert(Err(error));
+            None
         }
         Event::ToolsListed { op, tools } => {
             let tools = tools.iter().map(WireShape::to_value).collect();
-            router.ops.insert(op, Some(Ok(Value::Array(tools))));
+            router.op_answered(op, Ok(Value::Array(tools)));
+            return;
         }
         Event::TasksListed { op, tasks, next_cursor } => {
             let tasks: Vec<Value> = tasks.iter().map(convert::task).collect();
-            let mut page = json!({ "tasks": tasks });
+            let mut page = jv!({ "tasks": tasks });
             if let Some(cursor) = next_cursor {
-                page["nextCursor"] = json!(cursor);
+                page["nextCursor"] = jv!(cursor);
             }
-            router.ops.insert(op, Some(Ok(page)));
+            router.op_answered(op, Ok(page));
+            return;
         }
         Event::TaskFetched { op, view } => {
-            router.ops.insert(op, Some(Ok(convert::task(&view.task))));
+            router.op_answered(op, Ok(convert::task(&view.task)));
+            return;
         }
         Event::OpFailed { op, error } => {
-            router.ops.insert(op, Some(Err(Failure::Client(error))));
+            router.op_answered(op, Err(Failure::Client(error)));
+            return;
         }
         Event::TaskCreated { call, task, reference } => {
+            let task_id = task.task_id.clone();
             if let Some(state) = router.calls.get_mut(&call) {
                 state.reference = Some(reference);
                 state.events.push(CallEvent::Created(convert::task(&task)));
@@ -156,12 +350,13 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
                 state.status = Some(task.status());
                 state.status_message = task.status_message.clone();
                 state.task = Some(task);
+                router.by_task.insert(task_id, call);
             }
+            Some(call)
         }
         Event::StatusChanged { call, status, status_message } => {
             if let Some(state) = router.calls.get_mut(&call) {
-                let mut update =
-                    json!({"status": status.as_str(), "statusMessage": status_message});
+                let mut update = jv!({"status": status.as_str(), "statusMessage": status_message});
                 if let Some(task) = state.task.as_mut() {
                     task.set_status(status);
                     task.status_message.clone_from(&status_message);
@@ -171,15 +366,16 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
                 state.status_message = status_message;
                 state.events.push(CallEvent::Status(update));
             }
+            Some(call)
         }
         Event::Progress { call, progress, total, message } => {
             if let Some(state) = router.calls.get_mut(&call) {
-                let mut update = json!({ "progress": progress });
+                let mut update = jv!({ "progress": progress });
                 if let Some(total) = total {
-                    update["total"] = json!(total);
+                    update["total"] = jv!(total);
                 }
                 if let Some(message) = message {
-                    update["message"] = json!(message);
+                    update["message"] = jv!(message);
                 }
                 if let Some(callback) = state.on_progress.clone() {
                     let value = convert::to_js(&update);
@@ -190,9 +386,10 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
                 }
                 state.events.push(CallEvent::Progress(update));
             }
+            Some(call)
         }
         Event::InputRequested { input, task_id, method, params, .. } => {
-            let request = json!({
+            let request = jv!({
                 "method": method,
                 "params": params,
                 "taskId": task_id.as_ref().map(TaskId::as_str),
@@ -203,25 +400,34 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
             wasm_bindgen_futures::spawn_local(answer_input(
                 driver, handler, input, method, request,
             ));
+            return;
         }
         Event::CancelFailed { call, error } => {
             if let Some(state) = router.calls.get_mut(&call) {
                 state.cancel_failed = Some(error);
             }
+            Some(call)
         }
         Event::Outcome { call, outcome } => {
             if let Some(state) = router.calls.get_mut(&call) {
                 state.outcome = Some(outcome);
             }
+            Some(call)
         }
-        Event::Closed => router.closed = true,
+        Event::Closed => {
+            router.closed = true;
+            None
+        }
         // Input delivery failures, protocol violations the engine recovered from, and
         // interim text for models have no place in this API yet.
         Event::InputFailed { .. }
         | Event::ProtocolViolation { .. }
-        | Event::ModelImmediateResponse { .. } => {}
+        | Event::ModelImmediateResponse { .. } => return,
+    };
+    match call {
+        Some(call) => router.call_changed(call),
+        None => router.client_changed(),
     }
-    router.changed();
 }
 
 /// Asks the host's `onInputRequest` and delivers its answer. Without a handler, or when
@@ -252,6 +458,6 @@ async fn answer_input(
 
 fn cancel_elicitation() -> Map<String, Value> {
     let mut answer = Map::new();
-    answer.insert("action".into(), json!("cancel"));
+    answer.insert("action".into(), jv!("cancel"));
     answer
 }

@@ -5,30 +5,36 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::Promise;
-use serde_json::{Value, json};
+use serde_json::Value;
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::client::{CallId, CallOutcome};
+use crate::protocol::json::jv;
 use crate::task::TaskStatus;
 
 use super::client::{self, Inner, McpTaskClient};
 use super::convert;
 use super::error::Failure;
 use super::signal::Watch;
-use super::state::{self, CallEvent, CallState};
+use super::state::{self, CallEvent, CallState, Hold};
 
 /// A tool call running as a task on the server.
+///
+/// Releasing it (`free()`, `Symbol.dispose` through `using`, or garbage collection) lets
+/// the client forget the call once the task has ended; iterators and promises taken from
+/// it keep what they need.
 #[wasm_bindgen]
 pub struct McpTask {
     inner: Rc<Inner>,
     call: CallId,
+    hold: Hold,
     _watch: Option<Watch>,
 }
 
 impl McpTask {
-    pub(crate) fn new(inner: Rc<Inner>, call: CallId, watch: Option<Watch>) -> Self {
-        Self { inner, call, _watch: watch }
+    pub(crate) fn new(inner: Rc<Inner>, hold: Hold, watch: Option<Watch>) -> Self {
+        Self { inner, call: hold.call(), hold, _watch: watch }
     }
 
     fn read<T>(&self, f: impl FnOnce(&CallState) -> Option<T>) -> Option<T> {
@@ -84,7 +90,12 @@ impl McpTask {
     /// Status changes and progress, from the task's creation on, ending when the task
     /// ends. Each call starts a new iterator from the beginning.
     pub fn updates(&self) -> TaskUpdates {
-        TaskUpdates { inner: self.inner.clone(), call: self.call, pos: Rc::new(Cell::new(0)) }
+        TaskUpdates {
+            inner: self.inner.clone(),
+            call: self.call,
+            pos: Rc::new(Cell::new(0)),
+            claim: Rc::new(RefCell::new(Some(self.hold.clone()))),
+        }
     }
 
     /// The tool's result once the task has ended (`isError: true` results resolve too);
@@ -92,9 +103,9 @@ impl McpTask {
     #[wasm_bindgen(unchecked_return_type = "Promise<CallToolResult>")]
     pub fn result(&self) -> Promise {
         let inner = self.inner.clone();
-        let call = self.call;
+        let hold = self.hold.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            client::outcome(&inner.routes, call).await.map_err(|f| f.to_js())
+            client::outcome(&inner.routes, hold.call()).await.map_err(|f| f.to_js())
         })
     }
 
@@ -102,9 +113,9 @@ impl McpTask {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn cancel(&self) -> Promise {
         let inner = self.inner.clone();
-        let call = self.call;
+        let hold = self.hold.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            client::cancel(&inner, call).await.map_err(|f| f.to_js())
+            client::cancel(&inner, hold.call()).await.map_err(|f| f.to_js())
         })
     }
 
@@ -123,6 +134,15 @@ impl McpTask {
 /// copies, as if they were the same object.
 type Cursor = Rc<Cell<usize>>;
 
+/// An iterator's claim on its call, given up once it has ended (it reads nothing more).
+type Claim = Rc<RefCell<Option<Hold>>>;
+
+fn give_up(claim: &Claim) {
+    // Taken first, dropped after: dropping a hold borrows the router.
+    let hold = claim.try_borrow_mut().ok().and_then(|mut c| c.take());
+    drop(hold);
+}
+
 /// What an iterator's `next()` found.
 enum Step {
     Event(CallEvent),
@@ -132,12 +152,12 @@ enum Step {
 /// Waits for the call's next event after `pos` (skipping progress when `progress` is
 /// false), or its end with the outcome.
 async fn step(inner: &Inner, call: CallId, pos: &Cursor, progress: bool) -> Step {
-    state::wait(&inner.routes, |r| {
-        let Some(s) = r.calls.get(&call) else { return Some(Step::End(None)) };
-        while let Some(event) = s.events.get(pos.get()) {
-            pos.set(pos.get() + 1);
+    state::wait_call(&inner.routes, call, |s| {
+        let Some(s) = s else { return Some(Step::End(None)) };
+        while let Some((event, next)) = s.events.next(pos.get()) {
+            pos.set(next);
             if progress || !matches!(event, CallEvent::Progress(_)) {
-                return Some(Step::Event(event.clone()));
+                return Some(Step::Event(event));
             }
         }
         if s.aborted {
@@ -162,6 +182,7 @@ pub struct TaskUpdates {
     inner: Rc<Inner>,
     call: CallId,
     pos: Cursor,
+    claim: Claim,
 }
 
 #[wasm_bindgen]
@@ -173,11 +194,13 @@ impl TaskUpdates {
             return finished();
         }
         let (inner, call, pos) = (self.inner.clone(), self.call, self.pos.clone());
+        let claim = self.claim.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             Ok(match step(&inner, call, &pos, true).await {
                 Step::Event(event) => iterator_result(convert::to_js(&update(&event)), false),
                 Step::End(_) => {
                     pos.set(usize::MAX);
+                    give_up(&claim);
                     iterator_result(JsValue::UNDEFINED, true)
                 }
             })
@@ -191,19 +214,25 @@ impl TaskUpdates {
     )]
     pub fn return_(&self) -> Promise {
         self.pos.set(usize::MAX);
+        give_up(&self.claim);
         finished()
     }
 
     /// The iterator itself, for `for await`.
     #[wasm_bindgen(js_name = "[Symbol.asyncIterator]")]
     pub fn iterator(&self) -> TaskUpdates {
-        TaskUpdates { inner: self.inner.clone(), call: self.call, pos: self.pos.clone() }
+        TaskUpdates {
+            inner: self.inner.clone(),
+            call: self.call,
+            pos: self.pos.clone(),
+            claim: self.claim.clone(),
+        }
     }
 }
 
 fn update(event: &CallEvent) -> Value {
     match event {
-        CallEvent::Created(task) => json!({
+        CallEvent::Created(task) => jv!({
             "type": "status",
             "status": task["status"],
             "statusMessage": task.get("statusMessage"),
@@ -211,12 +240,12 @@ fn update(event: &CallEvent) -> Value {
         }),
         CallEvent::Status(status) => {
             let mut update = status.clone();
-            update["type"] = json!("status");
+            update["type"] = jv!("status");
             update
         }
         CallEvent::Progress(progress) => {
             let mut update = progress.clone();
-            update["type"] = json!("progress");
+            update["type"] = jv!("progress");
             update
         }
     }
@@ -229,17 +258,19 @@ pub struct ResponseStream {
     inner: Rc<Inner>,
     started: Rc<RefCell<Result<CallId, Option<Failure>>>>,
     pos: Cursor,
+    claim: Claim,
     _watch: Rc<Option<Watch>>,
 }
 
 impl ResponseStream {
-    pub(crate) fn new(inner: Rc<Inner>, started: Result<(CallId, Option<Watch>), Failure>) -> Self {
-        let (started, watch) = match started {
-            Ok((call, watch)) => (Ok(call), watch),
-            Err(failure) => (Err(Some(failure)), None),
+    pub(crate) fn new(inner: Rc<Inner>, started: Result<(Hold, Option<Watch>), Failure>) -> Self {
+        let (started, claim, watch) = match started {
+            Ok((hold, watch)) => (Ok(hold.call()), Some(hold), watch),
+            Err(failure) => (Err(Some(failure)), None, None),
         };
         let started = Rc::new(RefCell::new(started));
-        Self { inner, started, pos: Rc::new(Cell::new(0)), _watch: Rc::new(watch) }
+        let claim = Rc::new(RefCell::new(claim));
+        Self { inner, started, pos: Rc::new(Cell::new(0)), claim, _watch: Rc::new(watch) }
     }
 }
 
@@ -261,7 +292,7 @@ impl ResponseStream {
         if self.pos.get() == usize::MAX {
             return finished();
         }
-        let (inner, pos) = (self.inner.clone(), self.pos.clone());
+        let (inner, pos, claim) = (self.inner.clone(), self.pos.clone(), self.claim.clone());
         wasm_bindgen_futures::future_to_promise(async move {
             let message = match step(&inner, call, &pos, false).await {
                 Step::Event(CallEvent::Created(task)) => json_message("taskCreated", "task", &task),
@@ -270,11 +301,12 @@ impl ResponseStream {
                 }
                 Step::Event(CallEvent::Progress(_)) | Step::End(None) => {
                     pos.set(usize::MAX);
+                    give_up(&claim);
                     return Ok(iterator_result(JsValue::UNDEFINED, true));
                 }
                 Step::End(Some(settled)) => {
                     pos.set(usize::MAX);
-                    inner.routes.borrow_mut().calls.remove(&call);
+                    give_up(&claim);
                     match settled {
                         Ok(result) => convert::js_object(&[
                             ("type", JsValue::from_str("result")),
@@ -295,6 +327,7 @@ impl ResponseStream {
     )]
     pub fn return_(&self) -> Promise {
         self.pos.set(usize::MAX);
+        give_up(&self.claim);
         if let Ok(mut started) = self.started.try_borrow_mut() {
             if let Err(failure) = &mut *started {
                 failure.take();
@@ -310,6 +343,7 @@ impl ResponseStream {
             inner: self.inner.clone(),
             started: self.started.clone(),
             pos: self.pos.clone(),
+            claim: self.claim.clone(),
             _watch: self._watch.clone(),
         }
     }

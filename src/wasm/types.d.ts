@@ -71,6 +71,12 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** How long one request may take before it is retried, in milliseconds (default 30 000). */
   requestTimeoutMs?: number;
+  /**
+   * How many requests of calls and one-off requests may be in flight at once (default 64;
+   * 0: no limit). More wait in a queue, first in first out; a request's time limit starts
+   * when it is sent.
+   */
+  maxInFlight?: number;
 }
 
 /** Options of `McpTaskClient.resumeTask`. */

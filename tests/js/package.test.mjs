@@ -80,6 +80,14 @@ for (const protocol of ['2025-11-25', '2026-07-28']) {
       await doomed.cancel();
       await assert.rejects(doomed.result(), { name: 'McpTasksError', code: 'call_cancelled', fault: 'caller' });
       assert.equal(doomed.status, 'cancelled');
+
+      // Releasing handles (what `using` does through Symbol.dispose) frees their calls.
+      assert.equal(typeof long[Symbol.dispose], 'function');
+      await long.result();
+      long[Symbol.dispose]();
+      doomed[Symbol.dispose]();
+      const left = client.debugState();
+      assert.deepEqual([left.calls, left.tasks, left.ops, left['engine.calls']], [0, 0, 0, 0], JSON.stringify(left));
     } finally {
       await client.close();
     }

@@ -155,6 +155,9 @@ pub struct World {
     pub aborted: BTreeMap<ExchangeId, UnixMillis>,
     /// Every status the host was told of, in order, with how many requests had been sent.
     pub statuses: Vec<(UnixMillis, CallId, TaskStatus, usize)>,
+    /// Exchanges sent and neither ended, failed nor dropped, and the most at once.
+    live: BTreeSet<ExchangeId>,
+    pub max_live: usize,
     pub log: bool,
 }
 
@@ -197,6 +200,8 @@ impl World {
             cut: BTreeSet::new(),
             cuts: Vec::new(),
             statuses: Vec::new(),
+            live: BTreeSet::new(),
+            max_live: 0,
             log: std::env::var("SIM_LOG").is_ok(),
         }
     }
@@ -348,10 +353,12 @@ impl World {
                     In::Head(h) => self.engine.handle_response_head(now, x, h),
                     In::Chunk(b) => self.engine.handle_body_chunk(now, x, &b),
                     In::End => {
+                        self.live.remove(&x);
                         self.dead.insert(x);
                         self.engine.handle_body_end(now, x)
                     }
                     In::Fail(f) => {
+                        self.live.remove(&x);
                         self.dead.insert(x);
                         self.engine.handle_transport_failure(now, x, f)
                     }
@@ -419,6 +426,7 @@ impl World {
                 Output::Transmit(req) => self.transmit(req),
                 Output::Abort(x) => {
                     self.aborted.entry(x).or_insert(self.now);
+                    self.live.remove(&x);
                     self.dead.insert(x);
                     self.server.detach(x);
                 }
@@ -435,6 +443,8 @@ impl World {
 
     fn transmit(&mut self, req: HttpRequest) {
         self.requests += 1;
+        self.live.insert(req.id);
+        self.max_live = self.max_live.max(self.live.len());
         if self.log {
             eprintln!(
                 "{} -> {} {:?} {}",
