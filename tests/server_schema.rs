@@ -2,6 +2,7 @@
 //! schemas (`tests/schema/`). The other server tests check each 2026-07-28 response they
 //! read the same way (`support::schema`); this file makes sure each kind is seen at least
 //! once, payloads included.
+#![cfg(feature = "server")]
 
 mod support;
 
