@@ -74,6 +74,9 @@ for (const protocol of ['2025-11-25', '2026-07-28']) {
       const resumed = await McpTaskClient.resume(long.reference());
       assert.equal(resumed.id, long.id);
       assert.match((await resumed.result()).content[0].text, /computed/);
+      // The resumed client rejoined this client's 2025-11-25 session, and closing it ends
+      // that session: the original handle collects its result first.
+      await long.result();
       await resumed.client.close();
 
       const doomed = await client.callToolAsTask('slow_compute', { seconds: 30 });
@@ -83,7 +86,6 @@ for (const protocol of ['2025-11-25', '2026-07-28']) {
 
       // Releasing handles (what `using` does through Symbol.dispose) frees their calls.
       assert.equal(typeof long[Symbol.dispose], 'function');
-      await long.result();
       long[Symbol.dispose]();
       doomed[Symbol.dispose]();
       const left = client.debugState();
