@@ -4,7 +4,7 @@
 #
 #   bash scripts/bench.sh            full run (several minutes)
 #   bash scripts/bench.sh --quick    fewer runs and sizes (BENCH_QUICK=1 does the same)
-#   BENCH_ONLY="size decode" bash scripts/bench.sh    a subset: size startup decode poll scale store
+#   BENCH_ONLY="size decode" bash scripts/bench.sh    a subset: size startup decode roundtrip poll scale store
 #
 # Installs what it needs (scripts/lib/install.sh), builds the release artefacts (the `web`
 # package with wasm-opt -Oz, a copy optimised the same way with names kept for the size
@@ -27,7 +27,7 @@ for arg in "$@"; do
 done
 MODE=full
 if [[ "${BENCH_QUICK:-}" == 1 || "${BENCH_QUICK:-}" == true ]]; then MODE=quick; fi
-ONLY="${BENCH_ONLY:-size startup decode poll scale store}"
+ONLY="${BENCH_ONLY:-size startup decode roundtrip poll scale store}"
 wanted() { [[ " $ONLY " == *" $1 "* ]]; }
 
 TMP_DIR="$(mktemp -d)"
@@ -87,6 +87,7 @@ main() {
   bench size node scripts/bench/size.mjs "$PKG" "$TMP_DIR/named.wasm" "$TMP_DIR/size.json"
   bench startup node scripts/bench/startup.mjs "$SERVE_BIN" "$PKG" "$TMP_DIR/startup.json"
   bench decode node scripts/bench/decode.mjs "$PKG" "$TMP_DIR/decode.json"
+  bench roundtrip node scripts/bench/roundtrip.mjs "$PKG" "$TMP_DIR/roundtrip.json"
   bench poll node scripts/bench/poll.mjs "$SERVE_BIN" "$PKG" "$TMP_DIR/poll.json"
   bench scale node scripts/bench/scale.mjs "$SERVE_BIN" "$PKG" "$TMP_DIR/scale.json"
   bench store store_bench

@@ -2,10 +2,12 @@
 // glue, gzip -9) beside the official TypeScript SDK client bundled with esbuild for the same
 // job (tests/js/size/ts-sdk-job.mjs), both measured in this run.
 //
-// Usage: node scripts/size-report.mjs PKG_WEB_DIR
-// Needs tests/js/node_modules (esbuild, the SDK). Exits non-zero only when something cannot
-// be measured; the budget line is a report, not a gate (sizes are figures, not assertions).
-// scripts/bench/size.mjs imports `measure` for the benchmark table.
+// Usage: node scripts/size-report.mjs PKG_WEB_DIR [--gate]
+// Needs tests/js/node_modules (esbuild, the SDK). Exits 2 when something cannot be
+// measured. With --gate it also exits 1 when ours is over the ceiling recorded in
+// tests/js/size/gate.json: the TS SDK bundle's gzip figure once we are below it, and until
+// then the size we had reached, so that the package can only shrink (a byte count of a
+// deterministic build, not a timing). scripts/bench/size.mjs imports `measure`.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,6 +16,7 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 export const BUDGET_BYTES = 45 * 1024;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const GATE_FILE = join(root, 'tests', 'js', 'size', 'gate.json');
 const jsDir = join(root, 'tests', 'js');
 
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
@@ -57,10 +60,24 @@ export async function measure(pkgDir) {
   };
 }
 
+/// The ceiling for ours (gzip bytes) from the gate file, and why it is that figure.
+export function gateCeiling() {
+  const gate = JSON.parse(readFileSync(GATE_FILE, 'utf8'));
+  const ts = gate.tsSdkGzipBytes;
+  const reached = gate.reachedGzipBytes;
+  if (!Number.isInteger(ts) || !Number.isInteger(reached)) {
+    throw new Error(`${GATE_FILE}: tsSdkGzipBytes and reachedGzipBytes must be integers`);
+  }
+  return reached < ts
+    ? { bytes: ts, why: `the TypeScript SDK client bundle (${ts} B, SDK ${gate.tsSdkVersion})` }
+    : { bytes: reached, why: `the size reached so far (${reached} B; the TypeScript SDK bundle is ${ts} B)` };
+}
+
 async function main() {
   const pkgDir = process.argv[2];
+  const gated = process.argv.includes('--gate');
   if (!pkgDir) {
-    console.error('usage: node scripts/size-report.mjs PKG_WEB_DIR');
+    console.error('usage: node scripts/size-report.mjs PKG_WEB_DIR [--gate]');
     process.exit(2);
   }
   let m;
@@ -88,6 +105,14 @@ async function main() {
   console.log(
     `budget ${kib(BUDGET_BYTES)} for ours: ${oursGz <= BUDGET_BYTES ? 'within' : 'OVER'} (${kib(Math.abs(BUDGET_BYTES - oursGz))} ${oursGz <= BUDGET_BYTES ? 'to spare' : 'over'})`,
   );
+  if (!gated) return;
+  const ceiling = gateCeiling();
+  const ok = oursGz <= ceiling.bytes;
+  console.log(`size gate: ours ${oursGz} B gzip against ${ceiling.why}: ${ok ? 'passed' : 'FAILED'}`);
+  // In node:test's tally format, which scripts/wasm.sh counts.
+  console.log(`# pass ${ok ? 1 : 0}`);
+  console.log(`# fail ${ok ? 0 : 1}`);
+  if (!ok) process.exit(1);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -77,6 +77,7 @@ const titles = {
   size: 'Size (what a page downloads)',
   startup: 'Start-up in Node (fresh process each run)',
   decode: 'Message throughput: response bytes → the caller\'s value',
+  roundtrip: 'Client round trip through the public API (in-process fetch stub, 2025-11-25)',
   poll: 'Poll efficiency against mcp-tasks serve (2025-11-25 unless noted)',
   scale: 'Scale: one client, N concurrent 1 s tasks, mcp-tasks serve --poll-interval 500',
   store: 'Receiver store (native, in-memory, 1000 owners)',

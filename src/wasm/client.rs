@@ -326,7 +326,9 @@ impl McpTaskClient {
         };
         inner.routes.borrow_mut().insert_op(op);
         driver::pump(&inner.driver);
-        promise(async move { state::wait_op(&inner.routes, op).await.map(|v| convert::to_js(&v)) })
+        promise(async move {
+            state::wait_op(&inner.routes, op).await.map(|text| convert::text_to_js(&text))
+        })
     }
 
     async fn follow(

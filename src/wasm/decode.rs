@@ -7,8 +7,6 @@
 //! separate entry point instead of a hook in the driver, so the client's hot path carries
 //! nothing for it.
 
-use serde_json::Value;
-
 use crate::protocol::json::jv;
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -51,17 +49,14 @@ fn decode(method: &str, body: &[u8]) -> Result<JsValue, Failure> {
     let value = match kind {
         RequestKind::GetTask => {
             let got = GetTaskResult::from_map(result).map_err(malformed)?;
-            convert::to_js(&convert::task(&Task::from(got.task)))
+            let mut text = String::new();
+            convert::write_task(&Task::from(got.task), &mut text);
+            convert::text_to_js(&text)
         }
         RequestKind::ListTasks => {
             let page = ListTasksResult::from_map(result).map_err(malformed)?;
-            let tasks: Vec<Value> =
-                page.tasks.into_iter().map(|t| convert::task(&Task::from(t))).collect();
-            let mut out = jv!({ "tasks": tasks });
-            if let Some(cursor) = page.next_cursor {
-                out["nextCursor"] = jv!(cursor);
-            }
-            convert::to_js(&out)
+            let tasks: Vec<Task> = page.tasks.into_iter().map(Task::from).collect();
+            convert::text_to_js(&convert::task_page(&tasks, page.next_cursor.as_deref()))
         }
         _ => match CallToolResponse::from_map(result).map_err(malformed)? {
             CallToolResponse::Result(r) => convert::object_to_js(&r.to_map()),

@@ -211,8 +211,23 @@ async fn exchange(shared: Shared, fetch: Option<Function>, request: HttpRequest,
             );
         }
     };
-    if !report(&shared, id, Progress::Head(fetch::head(&response))) {
+    let head = fetch::head(&response);
+    let whole = head.is_json() && !head.is_event_stream();
+    if !report(&shared, id, Progress::Head(head)) {
         return;
+    }
+    let body = if whole { fetch::whole_body(&response).await } else { None };
+    if let Some(body) = body {
+        let progress = match body {
+            Ok(bytes) if bytes.is_empty() => Progress::End,
+            Ok(bytes) => Progress::Chunk(bytes),
+            Err(e) => Progress::Failed(TransportFailure::BodyInterrupted(e)),
+        };
+        let ended = matches!(progress, Progress::End | Progress::Failed(_));
+        if !report(&shared, id, progress) || ended {
+            return;
+        }
+        return end(&shared, id, Progress::End);
     }
     let reader = match fetch::reader(&response) {
         Ok(Some(reader)) => reader,

@@ -20,7 +20,7 @@ use crate::client::{
     CallId, CallOutcome, ClientError, ConnectionInfo, Event, InputId, OpId, TaskReference,
 };
 use crate::id::TaskId;
-use crate::protocol::json::jv;
+use crate::protocol::json::{self, jv};
 use crate::protocol::legacy::WireShape;
 use crate::task::{Generation, Task, TaskStatus};
 
@@ -95,7 +95,8 @@ impl CallState {
 /// One one-off request: its answer once in, and who waits for it.
 #[derive(Default)]
 pub(crate) struct OpState {
-    answer: Option<Result<Value, Failure>>,
+    /// The answer as ASCII JSON text, parsed into a JS value once it is awaited.
+    answer: Option<Result<String, Failure>>,
     wakers: Wakers,
 }
 
@@ -156,7 +157,7 @@ impl Router {
         }
     }
 
-    fn op_answered(&mut self, op: OpId, answer: Result<Value, Failure>) {
+    fn op_answered(&mut self, op: OpId, answer: Result<String, Failure>) {
         // An op nobody waits for (its promise was never made) leaves nothing behind.
         if let Some(state) = self.ops.get_mut(&op) {
             state.answer = Some(answer);
@@ -286,7 +287,7 @@ pub(crate) async fn wait_call<T>(
 }
 
 /// Waits for `op`'s answer and stops tracking it.
-pub(crate) async fn wait_op(routes: &Routes, op: OpId) -> Result<Value, Failure> {
+pub(crate) async fn wait_op(routes: &Routes, op: OpId) -> Result<String, Failure> {
     poll_fn(|cx| {
         let mut router = routes.borrow_mut();
         let Some(state) = router.ops.get_mut(&op) else {
@@ -321,20 +322,17 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
         }
         Event::ToolsListed { op, tools } => {
             let tools = tools.iter().map(WireShape::to_value).collect();
-            router.op_answered(op, Ok(Value::Array(tools)));
+            router.op_answered(op, Ok(json::to_ascii_string(&Value::Array(tools))));
             return;
         }
         Event::TasksListed { op, tasks, next_cursor } => {
-            let tasks: Vec<Value> = tasks.iter().map(convert::task).collect();
-            let mut page = jv!({ "tasks": tasks });
-            if let Some(cursor) = next_cursor {
-                page["nextCursor"] = jv!(cursor);
-            }
-            router.op_answered(op, Ok(page));
+            router.op_answered(op, Ok(convert::task_page(&tasks, next_cursor.as_deref())));
             return;
         }
         Event::TaskFetched { op, view } => {
-            router.op_answered(op, Ok(convert::task(&view.task)));
+            let mut text = String::new();
+            convert::write_task(&view.task, &mut text);
+            router.op_answered(op, Ok(text));
             return;
         }
         Event::OpFailed { op, error } => {

@@ -16,7 +16,8 @@ pub(crate) use build::{jv, jv_fields, jv_items, jv_value};
 pub use parse::{JsonError, JsonProblem, MAX_DEPTH, parse, parse_object};
 pub use read::{Fields, FromJson, kind_of};
 pub use write::{
-    object_to_ascii_string, to_ascii_string, to_string, write_object, write_str, write_value,
+    object_to_ascii_string, to_ascii_string, to_string, write_object, write_str, write_str_ascii,
+    write_u64, write_value,
 };
 
 pub use serde_json::{Map, Number, Value};

@@ -45,6 +45,11 @@ pub fn write_str(s: &str, out: &mut String) {
     Writer { out, ascii: false }.string(s);
 }
 
+/// Appends a string literal in ASCII only; see [`to_ascii_string`].
+pub fn write_str_ascii(s: &str, out: &mut String) {
+    Writer { out, ascii: true }.string(s);
+}
+
 struct Writer<'a> {
     out: &'a mut String,
     ascii: bool,
@@ -165,7 +170,8 @@ const fn stops(non_ascii: bool) -> [bool; 256] {
     table
 }
 
-fn write_u64(mut n: u64, out: &mut String) {
+/// Appends an unsigned integer in decimal.
+pub fn write_u64(mut n: u64, out: &mut String) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
