@@ -43,7 +43,8 @@ before(async () => {
     server.stderr.setEncoding('utf8');
     server.stderr.on('data', (chunk) => {
       seen += chunk;
-      const match = seen.match(/^mcp-tasks: MCP at (\S+)$/m);
+      // Only a whole line: a chunk may end half way through the URL.
+      const match = seen.match(/^mcp-tasks: MCP at (\S+)\r?\n/m);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]);
