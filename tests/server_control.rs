@@ -6,23 +6,10 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Legacy, Plain, start_quick, text};
+use support::{Legacy, Plain, start_quick, started, text};
 
 const CONTROL_TOOLS: [&str; 5] =
     ["get_task_status", "get_task_result", "cancel_task", "list_my_tasks", "answer_task_input"];
-
-/// The task a plain call started, checked for the handle a model and a program need.
-fn started(result: &Value) -> String {
-    assert!(result.get("isError").is_none(), "{result}");
-    let s = &result["structuredContent"];
-    let id = s["taskId"].as_str().expect("structuredContent.taskId").to_owned();
-    assert_eq!(s["status"], "working");
-    assert!(s["ttlMs"].as_u64().unwrap() > 0 && s["pollIntervalMs"].as_u64().is_some(), "{s}");
-    let t = text(result);
-    assert!(t.contains(&format!("Started task {id}")), "{t}");
-    assert!(t.contains("get_task_status") && t.contains("get_task_result"), "{t}");
-    id
-}
 
 fn is_error(result: &Value) -> bool {
     result["isError"] == true

@@ -20,6 +20,7 @@ mod extension;
 mod http;
 mod legacy;
 mod listen;
+mod notes;
 mod session;
 mod state;
 mod statics;

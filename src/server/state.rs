@@ -14,6 +14,7 @@ use super::Config;
 use super::clock::Clock;
 use super::http::SseSender;
 use super::listen::Listeners;
+use super::notes::Notes;
 use super::session::{EventId, GET_STREAM, Reader, Resumed, Session};
 use crate::id::{IdSource, RandomIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorResponse, Message, RequestId, ResultResponse};
@@ -42,6 +43,7 @@ impl Shared {
             works: HashMap::new(),
             next_request: 0,
             listeners: Listeners::default(),
+            notes: Notes::default(),
         };
         Arc::new(Self { config, state: Mutex::new(state) })
     }
@@ -90,6 +92,8 @@ pub(crate) struct State {
     works: HashMap<TaskId, watch::Sender<u64>>,
     next_request: u64,
     listeners: Listeners,
+    /// Each task's tool and latest progress, for the control tools.
+    pub notes: Notes,
 }
 
 impl State {
@@ -310,6 +314,7 @@ impl State {
             Event::Terminal { task_id, .. } => self.settle(&task_id),
             Event::Removed(Removed { task_id, .. }) => {
                 self.listeners.removed(&task_id);
+                self.notes.removed(&task_id);
                 self.settle(&task_id);
             }
         }

@@ -44,14 +44,18 @@ pub async fn start_with(mut config: Config) -> ServerHandle {
 
 /// A server with task-tools mode as given and durations short enough for tests.
 pub async fn start_quick(task_tools: bool) -> ServerHandle {
-    let config = Config {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve(listener, quick(task_tools)).unwrap()
+}
+
+/// The configuration of [`start_quick`].
+pub fn quick(task_tools: bool) -> Config {
+    Config {
         task_tools,
         job_delay: Duration::from_millis(1),
         demo_duration: Duration::from_millis(5),
         ..Config::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    serve(listener, config).unwrap()
+    }
 }
 
 /// A wall clock that moves only when told to.
@@ -205,4 +209,17 @@ pub async fn poll_until(addr: SocketAddr, task: &str, done: impl Fn(&Value) -> b
 /// The text of a `CallToolResult`'s first content item.
 pub fn text(result: &Value) -> String {
     result["content"][0]["text"].as_str().unwrap_or_default().to_owned()
+}
+
+/// The task a plain call started, checked for the handle a model and a program need.
+pub fn started(result: &Value) -> String {
+    assert!(result.get("isError").is_none(), "{result}");
+    let s = &result["structuredContent"];
+    let id = s["taskId"].as_str().expect("structuredContent.taskId").to_owned();
+    assert_eq!(s["status"], "working");
+    assert!(s["ttlMs"].as_u64().unwrap() > 0 && s["pollIntervalMs"].as_u64().is_some(), "{s}");
+    let t = text(result);
+    assert!(t.contains(&format!("Started task {id}")), "{t}");
+    assert!(t.contains("get_task_status") && t.contains("get_task_result"), "{t}");
+    id
 }
