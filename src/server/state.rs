@@ -407,3 +407,23 @@ impl State {
 fn request_key(id: &RequestId) -> String {
     serde_json::to_string(id).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::TaskStore;
+
+    #[test]
+    fn a_removed_task_takes_its_notes_with_it() {
+        let shared = Shared::new(Config::default(), Receiver::new(TaskStore::in_memory()));
+        let mut st = shared.lock();
+        let owner = Owner::new("session-1");
+        let now = st.now();
+        let task = st.receiver.store().create(&owner, Generation::Legacy, None, now).unwrap();
+        st.notes.started(&task.task_id, "slow_compute");
+        st.receiver.remove_owner(&owner).unwrap();
+        assert!(st.notes.get(&task.task_id).is_some(), "kept until the removal is acted on");
+        st.drain_events();
+        assert!(st.notes.get(&task.task_id).is_none());
+    }
+}

@@ -7,7 +7,9 @@
 //! (another owner's task is "not found"): `get_task_status`, `get_task_result`,
 //! `cancel_task`, `list_my_tasks`, and `answer_task_input` for the questions a task asks.
 //! Every answer comes at once; bad arguments give an `isError` result that says what to
-//! fix, never a protocol error.
+//! fix, never a protocol error. The server's notes add what the store does not keep: the
+//! tool each task runs and the progress it last reported, which a host without a progress
+//! token sees nowhere else. The server's `instructions` tell the model how to follow a task.
 
 mod answer;
 mod cancel;
