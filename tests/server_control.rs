@@ -3,33 +3,13 @@
 //! in both generations; with the mode off nothing changes.
 #![cfg(feature = "server")]
 
-#[path = "control_support/mod.rs"]
 mod support;
 
-use std::net::SocketAddr;
-
 use serde_json::{Value, json};
-use support::{Legacy, json_of, send, start, text};
-
-/// How many times a 2026-07-28 test asks for a status before giving up. That generation
-/// has no notification to wait on here, so its tests poll, yielding between polls.
-const POLLS: usize = 5000;
+use support::{Legacy, Plain, start_quick, started, text};
 
 const CONTROL_TOOLS: [&str; 5] =
     ["get_task_status", "get_task_result", "cancel_task", "list_my_tasks", "answer_task_input"];
-
-/// The task a plain call started, checked for the handle a model and a program need.
-fn started(result: &Value) -> String {
-    assert!(result.get("isError").is_none(), "{result}");
-    let s = &result["structuredContent"];
-    let id = s["taskId"].as_str().expect("structuredContent.taskId").to_owned();
-    assert_eq!(s["status"], "working");
-    assert!(s["ttlMs"].as_u64().unwrap() > 0 && s["pollIntervalMs"].as_u64().is_some(), "{s}");
-    let t = text(result);
-    assert!(t.contains(&format!("Started task {id}")), "{t}");
-    assert!(t.contains("get_task_status") && t.contains("get_task_result"), "{t}");
-    id
-}
 
 fn is_error(result: &Value) -> bool {
     result["isError"] == true
@@ -37,11 +17,11 @@ fn is_error(result: &Value) -> bool {
 
 #[tokio::test]
 async fn legacy_plain_host_starts_follows_collects_cancels_and_lists() {
-    let server = start(true).await;
-    let c = Legacy::connect(server.local_addr(), json!({})).await;
-    let mut events = c.get_stream().await;
+    let server = start_quick(true).await;
+    let c = Legacy::connect(server.local_addr()).await;
+    let mut events = c.open_get_stream().await;
 
-    let tools = c.rpc("tools/list", json!({})).await["result"]["tools"].clone();
+    let tools = c.call("tools/list", json!({})).await["result"]["tools"].clone();
     for name in CONTROL_TOOLS {
         let tool = tools.as_array().unwrap().iter().find(|t| t["name"] == name).unwrap();
         assert_eq!(tool["execution"]["taskSupport"], "forbidden", "{name}");
@@ -92,7 +72,7 @@ async fn legacy_plain_host_starts_follows_collects_cancels_and_lists() {
     let gone = c.tool("get_task_result", json!({"taskId": long})).await;
     assert!(is_error(&gone) && text(&gone).contains("cancelled"), "{gone}");
     // The same store: tasks/get agrees.
-    let got = c.rpc("tasks/get", json!({"taskId": long})).await;
+    let got = c.call("tasks/get", json!({"taskId": long})).await;
     assert_eq!(got["result"]["status"], "cancelled");
 
     let listed = c.tool("list_my_tasks", json!({})).await;
@@ -108,7 +88,7 @@ async fn legacy_plain_host_starts_follows_collects_cancels_and_lists() {
     // Forbidden tools stay plain; a task-aware call still gets a task.
     assert_eq!(text(&c.tool("greet", json!({"name": "Ada"})).await), "Hello, Ada!");
     let aware = c
-        .rpc(
+        .call(
             "tools/call",
             json!({"name": "slow_compute", "arguments": {"seconds": 0},
             "task": {"ttl": 60000}}),
@@ -120,9 +100,9 @@ async fn legacy_plain_host_starts_follows_collects_cancels_and_lists() {
 
 #[tokio::test]
 async fn legacy_tasks_stay_with_their_session_and_bad_arguments_are_tool_errors() {
-    let server = start(true).await;
-    let alice = Legacy::connect(server.local_addr(), json!({})).await;
-    let mallory = Legacy::connect(server.local_addr(), json!({})).await;
+    let server = start_quick(true).await;
+    let alice = Legacy::connect(server.local_addr()).await;
+    let mallory = Legacy::connect(server.local_addr()).await;
     let task = started(&alice.tool("slow_compute", json!({"seconds": 60})).await);
     for (tool, args) in [
         ("get_task_status", json!({"taskId": task})),
@@ -135,7 +115,7 @@ async fn legacy_tasks_stay_with_their_session_and_bad_arguments_are_tool_errors(
     }
     let listed = mallory.tool("list_my_tasks", json!({})).await;
     assert_eq!(listed["structuredContent"]["tasks"], json!([]));
-    assert_eq!(mallory.rpc("tasks/get", json!({"taskId": task})).await["error"]["code"], -32602);
+    assert_eq!(mallory.call("tasks/get", json!({"taskId": task})).await["error"]["code"], -32602);
     let still = alice.tool("get_task_status", json!({"taskId": task})).await;
     assert_eq!(still["structuredContent"]["status"], "working");
 
@@ -155,7 +135,7 @@ async fn legacy_tasks_stay_with_their_session_and_bad_arguments_are_tool_errors(
     }
     // A task-augmented call of a control tool is refused like any forbidden tool's.
     let refused = alice
-        .rpc(
+        .call(
             "tools/call",
             json!({"name": "get_task_status", "arguments": {"taskId": task},
             "task": {"ttl": 1000}}),
@@ -168,10 +148,10 @@ async fn legacy_tasks_stay_with_their_session_and_bad_arguments_are_tool_errors(
 
 #[tokio::test]
 async fn legacy_plain_host_answers_questions_with_a_tool() {
-    let server = start(true).await;
+    let server = start_quick(true).await;
     // No elicitation capability: the question waits with the task instead of being sent.
-    let c = Legacy::connect(server.local_addr(), json!({})).await;
-    let mut events = c.get_stream().await;
+    let c = Legacy::connect(server.local_addr()).await;
+    let mut events = c.open_get_stream().await;
     let task = started(&c.tool("confirm_delete", json!({"item": "report.pdf"})).await);
     let seen = events.until_status(&task, "input_required").await;
     let status = c.tool("get_task_status", json!({"taskId": task})).await;
@@ -235,9 +215,9 @@ async fn legacy_plain_host_answers_questions_with_a_tool() {
 
 #[tokio::test]
 async fn legacy_plain_host_with_elicitation_is_asked_on_its_stream() {
-    let server = start(true).await;
-    let c = Legacy::connect(server.local_addr(), json!({"elicitation": {}})).await;
-    let mut events = c.get_stream().await;
+    let server = start_quick(true).await;
+    let c = Legacy::connect_with(server.local_addr(), json!({"elicitation": {}})).await;
+    let mut events = c.open_get_stream().await;
     let task = started(&c.tool("confirm_delete", json!({"item": "a.txt"})).await);
     let ask = loop {
         let msg = events.next().await.expect("stream open");
@@ -254,67 +234,9 @@ async fn legacy_plain_host_with_elicitation_is_asked_on_its_stream() {
     server.shutdown().await;
 }
 
-/// A 2026-07-28 host that never declares the tasks extension; `token` is its
-/// `Authorization`.
-struct Plain {
-    addr: SocketAddr,
-    token: Option<&'static str>,
-}
-
-impl Plain {
-    async fn request(
-        &self,
-        method: &str,
-        name: Option<&str>,
-        mut params: Value,
-        declare: bool,
-    ) -> Value {
-        let caps = if declare {
-            json!({"extensions": {"io.modelcontextprotocol/tasks": {}}})
-        } else {
-            json!({})
-        };
-        params["_meta"] = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-            "io.modelcontextprotocol/clientCapabilities": caps});
-        let mut h = vec![
-            ("content-type", "application/json"),
-            ("accept", "application/json, text/event-stream"),
-            ("mcp-protocol-version", "2026-07-28"),
-            ("mcp-method", method),
-        ];
-        if let Some(n) = name {
-            h.push(("mcp-name", n));
-        }
-        if let Some(t) = self.token {
-            h.push(("authorization", t));
-        }
-        let body = json!({"jsonrpc": "2.0", "id": 3, "method": method, "params": params});
-        json_of(send(self.addr, "POST", &h, body.to_string().as_bytes()).await).await
-    }
-
-    async fn tool(&self, name: &str, args: Value) -> Value {
-        let params = json!({"name": name, "arguments": args});
-        let body = self.request("tools/call", Some(name), params, false).await;
-        assert_eq!(body["result"]["resultType"], "complete", "{name}: {body}");
-        body["result"].clone()
-    }
-
-    /// Asks `get_task_status` until the status is `want`.
-    async fn wait_for(&self, task: &str, want: &str) -> Value {
-        for _ in 0..POLLS {
-            let status = self.tool("get_task_status", json!({"taskId": task})).await;
-            if status["structuredContent"]["status"] == want {
-                return status;
-            }
-            tokio::task::yield_now().await;
-        }
-        panic!("task {task} never became {want}");
-    }
-}
-
 #[tokio::test]
 async fn extension_plain_host_starts_follows_collects_cancels_and_lists() {
-    let server = start(true).await;
+    let server = start_quick(true).await;
     let addr = server.local_addr();
     let alice = Plain { addr, token: Some("Bearer alice") };
 
@@ -374,7 +296,7 @@ async fn extension_plain_host_starts_follows_collects_cancels_and_lists() {
 
 #[tokio::test]
 async fn extension_plain_host_answers_a_question_from_inside_the_task() {
-    let server = start(true).await;
+    let server = start_quick(true).await;
     let host = Plain { addr: server.local_addr(), token: None };
     // Without the extension declared there is no multi-round call: the task asks itself.
     let task = started(&host.tool("test_tool_with_task", json!({})).await);
@@ -393,9 +315,9 @@ async fn extension_plain_host_answers_a_question_from_inside_the_task() {
 
 #[tokio::test]
 async fn without_the_mode_nothing_changes() {
-    let server = start(false).await;
-    let c = Legacy::connect(server.local_addr(), json!({})).await;
-    let tools = c.rpc("tools/list", json!({})).await["result"]["tools"].clone();
+    let server = start_quick(false).await;
+    let c = Legacy::connect(server.local_addr()).await;
+    let tools = c.call("tools/list", json!({})).await["result"]["tools"].clone();
     let names: Vec<&str> =
         tools.as_array().unwrap().iter().filter_map(|t| t["name"].as_str()).collect();
     assert!(CONTROL_TOOLS.iter().all(|c| !names.contains(c)), "{names:?}");
@@ -403,10 +325,11 @@ async fn without_the_mode_nothing_changes() {
     let inline = c.tool("slow_compute", json!({"seconds": 0, "steps": 1})).await;
     assert_eq!(text(&inline), "computed 1 steps in 0s");
     assert!(inline.get("structuredContent").is_none());
-    let unknown =
-        c.rpc("tools/call", json!({"name": "get_task_status", "arguments": {"taskId": "x"}})).await;
+    let unknown = c
+        .call("tools/call", json!({"name": "get_task_status", "arguments": {"taskId": "x"}}))
+        .await;
     assert_eq!(unknown["error"]["code"], -32602);
-    let required = c.rpc("tools/call", json!({"name": "confirm_delete", "arguments": {}})).await;
+    let required = c.call("tools/call", json!({"name": "confirm_delete", "arguments": {}})).await;
     assert_eq!(required["error"]["code"], -32601);
 
     let host = Plain { addr: server.local_addr(), token: None };

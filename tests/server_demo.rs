@@ -2,16 +2,15 @@
 //! protocol) sees them.
 #![cfg(feature = "server")]
 
-#[path = "control_support/mod.rs"]
 mod support;
 
 use serde_json::{Value, json};
-use support::{Legacy, Sse, start, text};
+use support::{Legacy, Sse, start_quick, text};
 
 /// Calls `name` as a task with a progress token and returns the task id.
 async fn start_task(c: &Legacy, name: &str, args: Value) -> String {
     let body = c
-        .rpc(
+        .call(
             "tools/call",
             json!({"name": name, "arguments": args, "task": {"ttl": 60000},
             "_meta": {"progressToken": "watch"}}),
@@ -25,14 +24,14 @@ async fn start_task(c: &Legacy, name: &str, args: Value) -> String {
 async fn result_stream(c: &Legacy, task: &str) -> Sse {
     let req = json!({"jsonrpc": "2.0", "id": 9, "method": "tasks/result",
         "params": {"taskId": task}});
-    Sse::of(c.post_raw(&req).await)
+    c.post(&req).await.sse()
 }
 
 #[tokio::test]
 async fn demo_tools_cover_every_task_support_and_explain_themselves() {
-    let server = start(false).await;
-    let c = Legacy::connect(server.local_addr(), json!({})).await;
-    let tools = c.rpc("tools/list", json!({})).await["result"]["tools"].clone();
+    let server = start_quick(false).await;
+    let c = Legacy::connect(server.local_addr()).await;
+    let tools = c.call("tools/list", json!({})).await["result"]["tools"].clone();
     for (name, support) in [
         ("roll_dice", "forbidden"),
         ("build_report", "optional"),
@@ -54,7 +53,7 @@ async fn demo_tools_cover_every_task_support_and_explain_themselves() {
     assert_eq!(bad["isError"], true);
     assert!(text(&bad).contains("sides must be a whole number from 2 to 100"), "{bad}");
     let refused = c
-        .rpc("tools/call", json!({"name": "roll_dice", "arguments": {}, "task": {"ttl": 1000}}))
+        .call("tools/call", json!({"name": "roll_dice", "arguments": {}, "task": {"ttl": 1000}}))
         .await;
     assert_eq!(refused["error"]["code"], -32601);
     // An optional demo tool runs inline when called plainly.
@@ -65,9 +64,9 @@ async fn demo_tools_cover_every_task_support_and_explain_themselves() {
 
 #[tokio::test]
 async fn build_report_reports_every_step_with_progress() {
-    let server = start(false).await;
-    let c = Legacy::connect(server.local_addr(), json!({})).await;
-    let mut events = c.get_stream().await;
+    let server = start_quick(false).await;
+    let c = Legacy::connect(server.local_addr()).await;
+    let mut events = c.open_get_stream().await;
     let task = start_task(&c, "build_report", json!({"topic": "tides", "sections": 2})).await;
     let mut held = result_stream(&c, &task).await;
     let (done, before) = held.until_response(9).await;
@@ -103,8 +102,8 @@ async fn build_report_reports_every_step_with_progress() {
 
 #[tokio::test]
 async fn deploy_release_asks_for_approval_then_proceeds_or_stops() {
-    let server = start(false).await;
-    let c = Legacy::connect(server.local_addr(), json!({"elicitation": {}})).await;
+    let server = start_quick(false).await;
+    let c = Legacy::connect_with(server.local_addr(), json!({"elicitation": {}})).await;
     for (approve, outcome) in [
         (true, "Deployed checkout 2.4.0 to production: 3 of 3 instances healthy."),
         (false, "Deployment of checkout 2.4.0 to production was not approved. Nothing changed."),
@@ -120,7 +119,7 @@ async fn deploy_release_asks_for_approval_then_proceeds_or_stops() {
         let message = ask["params"]["message"].as_str().unwrap();
         assert!(message.starts_with("Deploy checkout 2.4.0 to production?"), "{message}");
         assert_eq!(ask["params"]["requestedSchema"]["required"], json!(["approve"]));
-        let got = c.rpc("tasks/get", json!({"taskId": task})).await;
+        let got = c.call("tasks/get", json!({"taskId": task})).await;
         assert_eq!(got["result"]["status"], "input_required");
         let answer = json!({"jsonrpc": "2.0", "id": ask["id"],
             "result": {"action": "accept", "content": {"approve": approve}}});
@@ -135,8 +134,8 @@ async fn deploy_release_asks_for_approval_then_proceeds_or_stops() {
 
 #[tokio::test]
 async fn import_contacts_fails_part_way() {
-    let server = start(false).await;
-    let c = Legacy::connect(server.local_addr(), json!({})).await;
+    let server = start_quick(false).await;
+    let c = Legacy::connect(server.local_addr()).await;
     let task = start_task(&c, "import_contacts", json!({"rows": 1000})).await;
     let (done, before) = result_stream(&c, &task).await.until_response(9).await;
     assert_eq!(done["result"]["isError"], true);
@@ -145,7 +144,7 @@ async fn import_contacts_fails_part_way() {
     let last = before.iter().rev().find(|m| m["method"] == "notifications/progress").unwrap();
     assert_eq!(last["params"]["progress"], 600);
     assert_eq!(last["params"]["message"], "Imported 600 of 1,000 rows");
-    let got = c.rpc("tasks/get", json!({"taskId": task})).await;
+    let got = c.call("tasks/get", json!({"taskId": task})).await;
     assert_eq!(got["result"]["status"], "failed");
     server.shutdown().await;
 }

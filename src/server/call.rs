@@ -59,6 +59,10 @@ pub(crate) async fn tools_call(
     let plan = {
         let mut st = shared.lock();
         let plan = st.receiver.accept_tool_call(caller, support, &params, shared.now());
+        // Noted under the lock that created the task, so that no removal slips between.
+        if let ToolCallPlan::Task { task_id, .. } = &plan {
+            st.notes.started(task_id, &name);
+        }
         st.drain_events();
         plan
     };

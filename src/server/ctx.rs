@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
 
+use super::notes::Progress;
 use super::state::Shared;
 use crate::id::{RandomIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
@@ -124,12 +125,15 @@ impl Ctx {
         let _ = self.with_work(|w, now| w.status_message(text, now));
     }
 
-    /// Sends `notifications/progress` with the request's token (2025-11-25 tasks only:
-    /// the extension does not carry progress for tasks).
+    /// Notes the task's progress for the control tools and sends `notifications/progress`
+    /// with the request's token (2025-11-25 tasks only: the extension does not carry
+    /// progress for tasks). A `total` of 0 means the tool does not know it.
     pub fn progress(&self, progress: u64, total: u64, message: &str) {
         let Some(task) = self.task.as_ref() else {
             return;
         };
+        let note = Progress { progress, total: (total > 0).then_some(total) };
+        self.shared.lock().notes.progress(&task.id, note);
         let (Some(token), Some(session)) = (&task.progress_token, &task.session) else {
             return;
         };

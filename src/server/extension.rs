@@ -82,6 +82,7 @@ pub(crate) async fn post(
                 .with_tasks_extension();
             d.capabilities.insert("tools".into(), json!({}));
             d.server_info = Some(info());
+            d.instructions = tools::instructions(shared.config.task_tools);
             Ok(d.to_map())
         }
         "tools/list" => {

@@ -135,7 +135,7 @@ fn initialize(shared: &Shared, req: &Request) -> Response<Body> {
         protocol_version: version.clone(),
         capabilities,
         server_info: Implementation::new("mcp-tasks", env!("CARGO_PKG_VERSION")),
-        instructions: None,
+        instructions: tools::instructions(shared.config.task_tools),
         meta: None,
     };
     let mut res = respond(req.id.clone(), Ok(result.to_map()));

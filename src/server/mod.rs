@@ -20,6 +20,7 @@ mod extension;
 mod http;
 mod legacy;
 mod listen;
+mod notes;
 mod session;
 mod state;
 mod statics;
@@ -75,7 +76,7 @@ pub struct Config {
     /// extension) of a tool that can run as a task starts the task and answers at once
     /// with a `CallToolResult` naming it, and the control tools `get_task_status`,
     /// `get_task_result`, `cancel_task`, `list_my_tasks` and `answer_task_input` are
-    /// listed. Off by default: without it, plain calls of optional tools run inline, as
+    /// listed; the server's `instructions` say how to follow a task. Off by default: without it, plain calls of optional tools run inline, as
     /// the conformance suite expects.
     pub task_tools: bool,
     /// A session unused for this long, with no stream open, ends (and its tasks with it).

@@ -14,6 +14,7 @@ use super::Config;
 use super::clock::Clock;
 use super::http::SseSender;
 use super::listen::Listeners;
+use super::notes::Notes;
 use super::session::{EventId, GET_STREAM, Reader, Resumed, Session};
 use crate::id::{IdSource, RandomIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorResponse, Message, RequestId, ResultResponse};
@@ -42,6 +43,7 @@ impl Shared {
             works: HashMap::new(),
             next_request: 0,
             listeners: Listeners::default(),
+            notes: Notes::default(),
         };
         Arc::new(Self { config, state: Mutex::new(state) })
     }
@@ -90,6 +92,8 @@ pub(crate) struct State {
     works: HashMap<TaskId, watch::Sender<u64>>,
     next_request: u64,
     listeners: Listeners,
+    /// Each task's tool and latest progress, for the control tools.
+    pub notes: Notes,
 }
 
 impl State {
@@ -310,6 +314,7 @@ impl State {
             Event::Terminal { task_id, .. } => self.settle(&task_id),
             Event::Removed(Removed { task_id, .. }) => {
                 self.listeners.removed(&task_id);
+                self.notes.removed(&task_id);
                 self.settle(&task_id);
             }
         }
@@ -401,4 +406,24 @@ impl State {
 /// A request id as a map key (`1` and `"1"` differ).
 fn request_key(id: &RequestId) -> String {
     serde_json::to_string(id).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::TaskStore;
+
+    #[test]
+    fn a_removed_task_takes_its_notes_with_it() {
+        let shared = Shared::new(Config::default(), Receiver::new(TaskStore::in_memory()));
+        let mut st = shared.lock();
+        let owner = Owner::new("session-1");
+        let now = st.now();
+        let task = st.receiver.store().create(&owner, Generation::Legacy, None, now).unwrap();
+        st.notes.started(&task.task_id, "slow_compute");
+        st.receiver.remove_owner(&owner).unwrap();
+        assert!(st.notes.get(&task.task_id).is_some(), "kept until the removal is acted on");
+        st.drain_events();
+        assert!(st.notes.get(&task.task_id).is_none());
+    }
 }

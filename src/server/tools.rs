@@ -130,6 +130,11 @@ fn defs(task_tools: bool) -> impl Iterator<Item = &'static Def> {
     TOOLS.iter().chain(demo_tools::TOOLS).chain(control)
 }
 
+/// The server's `instructions` for the model: in task-tools mode, how to follow a task.
+pub(crate) fn instructions(task_tools: bool) -> Option<String> {
+    task_tools.then(|| control::INSTRUCTIONS.to_owned())
+}
+
 /// The task support of tool `name`, or `None` for an unknown tool.
 pub(crate) fn support_of(name: &str, task_tools: bool) -> Option<TaskSupport> {
     defs(task_tools).find(|d| d.name == name).map(|d| d.support)

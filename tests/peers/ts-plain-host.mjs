@@ -6,8 +6,9 @@
 //
 // The client declares no capabilities at all (no tasks, no elicitation). It starts long
 // tools, follows them with get_task_status, collects with get_task_result (completed and
-// failed), cancels with cancel_task, lists with list_my_tasks, answers a question with
-// answer_task_input, and checks that a second session sees none of it. callTool checks
+// failed), cancels with cancel_task, lists with list_my_tasks (also by status), answers a
+// question with answer_task_input, reads the server's instructions and a task's progress,
+// and checks that a second session sees none of it. callTool checks
 // every control tool's structuredContent against its outputSchema (Ajv), so the schemas
 // are proven too. Output as the other peer scripts: `ok - NAME` / `not ok - NAME: REASON`
 // lines, then "N passed, N failed"; exit 1 on any failure. PEERS_CHECK_TIMEOUT_MS bounds
@@ -67,6 +68,11 @@ async function follow(client, task, done) {
 async function main() {
   const host = await check('initialize without any capability', async () => {
     const client = await connect('mcp-tasks-plain-host');
+    // What a model reads first: how to follow a task it started.
+    const instructions = client.getInstructions() ?? '';
+    for (const needed of ['get_task_status', 'answer_task_input', 'get_task_result', 'Never invent']) {
+      assert(instructions.includes(needed), `instructions lack ${needed}: ${instructions}`);
+    }
     return client;
   });
   if (!host) return;
@@ -86,7 +92,11 @@ async function main() {
   const done = await check('start slow_compute, follow it to completed, collect its result', async () => {
     const task = await start(host, 'slow_compute', { seconds: 0.3, steps: 3 });
     const seen = await follow(host, task, (s) => s.status !== 'working');
-    assert(seen.structuredContent.status === 'completed', `status ${seen.structuredContent.status}`);
+    const s = seen.structuredContent;
+    assert(s.status === 'completed', `status ${s.status}`);
+    // The host holds no progress token: get_task_status is where progress shows.
+    assert(s.tool === 'slow_compute' && s.progress === 3 && s.total === 3 && s.percent === 100,
+      `progress: ${JSON.stringify(s)}`);
     const got = await result(host, task.taskId);
     assert(!got.isError, `isError: ${textOf(got)}`);
     assert(textOf(got) === 'computed 3 steps in 0.3s', `text: ${textOf(got)}`);
@@ -145,6 +155,13 @@ async function main() {
     assert(wanted.length > 0, 'no task ids from earlier checks');
     const missing = wanted.filter((id) => !seen.has(id));
     assert(missing.length === 0, `missing ${missing.join(', ')} among ${seen.size}`);
+    const only = await host.callTool({ name: 'list_my_tasks', arguments: { status: ['cancelled'] } });
+    const kept = only.structuredContent.tasks;
+    assert(!only.isError && kept.every((t) => t.status === 'cancelled' && typeof t.tool === 'string'),
+      `filtered: ${JSON.stringify(only)}`);
+    assert(!cancelled || kept.some((t) => t.taskId === cancelled), `${cancelled} not among the cancelled`);
+    const bad = await host.callTool({ name: 'list_my_tasks', arguments: { status: 'running' } });
+    assert(bad.isError === true && textOf(bad).includes('input_required'), `bad status: ${textOf(bad)}`);
   });
 
   await check('bad arguments and unknown ids are isError results', async () => {

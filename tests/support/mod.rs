@@ -1,9 +1,17 @@
-//! A small HTTP client for the reference server tests: requests in both generations, SSE
-//! reading, a 2025-11-25 session, and a clock the tests move by hand.
+//! What the reference server's HTTP tests share: servers on loopback, raw requests in both
+//! generations, SSE read with the crate's own decoder, a 2025-11-25 session, a 2026-07-28
+//! host without the tasks extension, and a clock the tests move by hand.
 // Each test binary uses a different part of this module.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
+mod legacy;
+mod plain;
 pub mod schema;
+mod sse;
+
+pub use legacy::{Legacy, response_of};
+pub use plain::Plain;
+pub use sse::Sse;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,6 +29,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
+/// The bound on every wait, so that a hung server fails a test instead of hanging it.
 pub const WAIT: Duration = Duration::from_secs(10);
 
 pub async fn start() -> ServerHandle {
@@ -31,6 +40,22 @@ pub async fn start_with(mut config: Config) -> ServerHandle {
     config.job_delay = Duration::from_millis(20);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     serve(listener, config).unwrap()
+}
+
+/// A server with task-tools mode as given and durations short enough for tests.
+pub async fn start_quick(task_tools: bool) -> ServerHandle {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve(listener, quick(task_tools)).unwrap()
+}
+
+/// The configuration of [`start_quick`].
+pub fn quick(task_tools: bool) -> Config {
+    Config {
+        task_tools,
+        job_delay: Duration::from_millis(1),
+        demo_duration: Duration::from_millis(5),
+        ..Config::default()
+    }
 }
 
 /// A wall clock that moves only when told to.
@@ -62,7 +87,11 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// The JSON body of a response that must come whole, at once (not an SSE stream);
+    /// `Null` when empty.
     pub async fn json(self) -> Value {
+        let ct = self.header("content-type").unwrap_or_default();
+        assert!(!ct.starts_with("text/event-stream"), "expected an answer, not a stream");
         let bytes = timeout(WAIT, self.body.collect()).await.unwrap().unwrap().to_bytes();
         let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         if let Some(method) = &self.schema {
@@ -74,102 +103,13 @@ impl Resp {
     }
 
     pub fn sse(self) -> Sse {
-        let ct = self.headers.get("content-type").unwrap().to_str().unwrap();
+        let ct = self.header("content-type").unwrap_or_default();
         assert!(ct.starts_with("text/event-stream"), "{ct}");
-        Sse {
-            body: self.body,
-            buf: String::new(),
-            raw: String::new(),
-            last_id: None,
-            retry: None,
-            schema: self.schema.is_some(),
-        }
+        Sse::new(self.body, self.schema.is_some())
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
-/// An SSE response being read.
-pub struct Sse {
-    body: Incoming,
-    buf: String,
-    /// Everything received so far, comments included.
-    pub raw: String,
-    /// The last event id seen (priming events included).
-    pub last_id: Option<String>,
-    /// The last `retry:` seen.
-    pub retry: Option<u64>,
-    /// A 2026-07-28 stream: every message is checked against the published schema.
-    schema: bool,
-}
-
-impl Sse {
-    /// The next message (data of the next event with data), or None at the end.
-    pub async fn next(&mut self) -> Option<Value> {
-        // Keep-alives arrive on their own: bound the wait for a message as a whole.
-        timeout(WAIT, self.next_message()).await.expect("no message on the SSE stream")
-    }
-
-    async fn next_message(&mut self) -> Option<Value> {
-        loop {
-            if let Some(pos) = self.buf.find("\n\n") {
-                let event: String = self.buf.drain(..pos + 2).collect();
-                let data: Vec<&str> = event
-                    .lines()
-                    .filter_map(|l| l.strip_prefix("data:"))
-                    .map(|d| d.strip_prefix(' ').unwrap_or(d))
-                    .collect();
-                if let Some(id) = event.lines().find_map(|l| l.strip_prefix("id: ")) {
-                    self.last_id = Some(id.to_owned());
-                }
-                if let Some(r) = event.lines().find_map(|l| l.strip_prefix("retry: ")) {
-                    self.retry = r.parse().ok();
-                }
-                // Priming events (an id, empty data) and comments carry no message.
-                let data = data.join("\n");
-                if !data.is_empty() {
-                    let msg = serde_json::from_str(&data).unwrap();
-                    if self.schema {
-                        schema::check_listen_message(&msg);
-                    }
-                    return Some(msg);
-                }
-                continue;
-            }
-            if !self.read().await {
-                return None;
-            }
-        }
-    }
-
-    /// Reads until the raw stream contains `needle`; false if it ends first.
-    pub async fn until_raw(&mut self, needle: &str) -> bool {
-        let read = async {
-            while !self.raw.contains(needle) {
-                if !self.read().await {
-                    return false;
-                }
-            }
-            true
-        };
-        timeout(WAIT, read).await.expect("SSE timed out")
-    }
-
-    async fn read(&mut self) -> bool {
-        let Some(frame) = timeout(WAIT, self.body.frame()).await.expect("SSE timed out") else {
-            return false;
-        };
-        let Ok(frame) = frame else {
-            return false;
-        };
-        if let Ok(data) = frame.into_data() {
-            let text = std::str::from_utf8(&data).unwrap();
-            self.buf.push_str(text);
-            self.raw.push_str(text);
-        }
-        true
     }
 }
 
@@ -207,90 +147,6 @@ pub async fn post(addr: SocketAddr, headers: &[(&str, &str)], body: &Value) -> R
 
 /// The protocol revision of the tasks extension.
 const EXTENSION_VERSION: &str = "2026-07-28";
-
-/// A 2025-11-25 client with its session.
-pub struct Legacy {
-    pub addr: SocketAddr,
-    pub session: String,
-}
-
-impl Legacy {
-    pub async fn connect(addr: SocketAddr) -> Self {
-        let res = post(
-            addr,
-            &[],
-            &json!({"jsonrpc": "2.0", "id": 0, "method": "initialize",
-            "params": {"protocolVersion": "2025-11-25", "capabilities": {},
-                "clientInfo": {"name": "test", "version": "0"}}}),
-        )
-        .await;
-        assert_eq!(res.status, StatusCode::OK);
-        let session = res.header("mcp-session-id").unwrap().to_owned();
-        let body = res.json().await;
-        assert_eq!(body["result"]["protocolVersion"], "2025-11-25");
-        let s = Self { addr, session };
-        let res = s.post(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await;
-        assert_eq!(res.status, StatusCode::ACCEPTED);
-        s
-    }
-
-    pub async fn post(&self, body: &Value) -> Resp {
-        let h = [("mcp-session-id", self.session.as_str()), ("mcp-protocol-version", "2025-11-25")];
-        post(self.addr, &h, body).await
-    }
-
-    pub async fn call(&self, method: &str, params: Value) -> Value {
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let res = self.post(&body).await;
-        assert_eq!(res.status, StatusCode::OK);
-        res.json().await
-    }
-
-    pub async fn start_task(&self, name: &str, args: Value) -> String {
-        let body = self
-            .call("tools/call", json!({"name": name, "arguments": args, "task": {"ttl": 60000}}))
-            .await;
-        assert_eq!(body["result"]["task"]["status"], "working", "{body}");
-        body["result"]["task"]["taskId"].as_str().unwrap().to_owned()
-    }
-
-    /// A held `tasks/result` (request id 9).
-    pub async fn result_stream(&self, task: &str) -> Sse {
-        let res = self
-            .post(&json!({"jsonrpc": "2.0", "id": 9, "method": "tasks/result",
-                "params": {"taskId": task}}))
-            .await;
-        assert_eq!(res.status, StatusCode::OK);
-        res.sse()
-    }
-
-    pub async fn open_get_stream(&self) -> Sse {
-        self.resume_get_stream(None).await
-    }
-
-    pub async fn resume_get_stream(&self, last_event_id: Option<&str>) -> Sse {
-        let mut h =
-            vec![("mcp-session-id", self.session.as_str()), ("accept", "text/event-stream")];
-        if let Some(id) = last_event_id {
-            h.push(("last-event-id", id));
-        }
-        let res = send(self.addr, "GET", &h, b"").await;
-        assert_eq!(res.status, StatusCode::OK);
-        res.sse()
-    }
-}
-
-/// Waits for the held `tasks/result` response, returning it and the messages before it.
-pub async fn response_of(sse: &mut Sse) -> (Value, Vec<Value>) {
-    let mut before = Vec::new();
-    while let Some(msg) = sse.next().await {
-        if msg["id"] == 9 {
-            return (msg, before);
-        }
-        before.push(msg);
-    }
-    panic!("stream ended without the response; saw {before:?}");
-}
 
 pub fn ext_meta(declare: bool) -> Value {
     let caps = if declare {
@@ -348,4 +204,22 @@ pub async fn poll_until(addr: SocketAddr, task: &str, done: impl Fn(&Value) -> b
     })
     .await
     .expect("task did not get there")
+}
+
+/// The text of a `CallToolResult`'s first content item.
+pub fn text(result: &Value) -> String {
+    result["content"][0]["text"].as_str().unwrap_or_default().to_owned()
+}
+
+/// The task a plain call started, checked for the handle a model and a program need.
+pub fn started(result: &Value) -> String {
+    assert!(result.get("isError").is_none(), "{result}");
+    let s = &result["structuredContent"];
+    let id = s["taskId"].as_str().expect("structuredContent.taskId").to_owned();
+    assert_eq!(s["status"], "working");
+    assert!(s["ttlMs"].as_u64().unwrap() > 0 && s["pollIntervalMs"].as_u64().is_some(), "{s}");
+    let t = text(result);
+    assert!(t.contains(&format!("Started task {id}")), "{t}");
+    assert!(t.contains("get_task_status") && t.contains("get_task_result"), "{t}");
+    id
 }

@@ -7,10 +7,13 @@
 //! (another owner's task is "not found"): `get_task_status`, `get_task_result`,
 //! `cancel_task`, `list_my_tasks`, and `answer_task_input` for the questions a task asks.
 //! Every answer comes at once; bad arguments give an `isError` result that says what to
-//! fix, never a protocol error.
+//! fix, never a protocol error. The server's notes add what the store does not keep: the
+//! tool each task runs and the progress it last reported, which a host without a progress
+//! token sees nowhere else. The server's `instructions` tell the model how to follow a task.
 
 mod answer;
 mod cancel;
+mod list;
 mod view;
 
 use std::sync::Arc;
@@ -18,6 +21,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use super::ctx::spawn_task;
+use super::notes::Note;
 use super::state::Shared;
 use super::tools::{Def, object, text};
 use crate::id::TaskId;
@@ -37,13 +41,31 @@ pub(super) const BACKGROUND_NOTE: &str = "Called without MCP task support, it st
     background task and answers at once with its taskId: follow it with get_task_status and \
     collect the result with get_task_result.";
 
+/// The server's `instructions` in task-tools mode. A model that knows nothing of tasks reads
+/// them before any tool description, so they say how to follow a task to its end: poll
+/// gently, relay questions to the person, never make answers up.
+pub(super) const INSTRUCTIONS: &str = "Long tools here run as background tasks. Called \
+    plainly, such a tool answers at once with a taskId instead of its result; the work goes \
+    on. To follow a task: call get_task_status with {\"taskId\": \"...\"}. While it is \
+    working, check again later, waiting longer each time (start at its pollIntervalMs, then \
+    double the wait, up to about a minute) and tell the user how far it got; do not call in \
+    a tight loop. When the status is input_required, the task waits for the user: put each \
+    open question to the user as asked and pass on their answer with answer_task_input. \
+    Never invent an answer or answer for the user; if they will not answer, use action \
+    \"decline\". When the status is completed or failed, fetch the result with \
+    get_task_result. cancel_task stops a task the user no longer wants; list_my_tasks shows \
+    your tasks (status \"working\" for the ones still running).";
+
 pub(super) const TOOLS: &[Def] = &[
     Def {
         name: GET_TASK_STATUS,
         description: "Shows how a background task is doing: its status (working, \
-                      input_required, completed, failed or cancelled), its latest status \
-                      message and timestamps, and, when it waits for input, the questions \
-                      to put to the user. Answers at once.",
+                      input_required, completed, failed or cancelled), the tool it runs, \
+                      its latest status message, how far it got (progress, out of total \
+                      and as a percent when the tool knows its total) and timestamps, \
+                      and, when it waits for input, the questions to put to the user. \
+                      Answers at once: while it is working, call again later, waiting \
+                      longer each time.",
         support: TaskSupport::Forbidden,
         schema: task_id_schema,
         output: Some(view::status_schema),
@@ -67,17 +89,14 @@ pub(super) const TOOLS: &[Def] = &[
     },
     Def {
         name: LIST_MY_TASKS,
-        description: "Lists your background tasks, oldest first, with their status. When \
-                      there are more, the answer has a cursor: pass it to see the next page.",
+        description: "Lists your background tasks, oldest first, with the tool each runs, \
+                      its status and progress. status narrows the list to tasks in that \
+                      status (or any of a list of statuses), e.g. \"working\" for the ones \
+                      still running. When there are more, the answer has a cursor: pass it, \
+                      with the same status, to see the next page.",
         support: TaskSupport::Forbidden,
-        schema: || {
-            object(
-                json!({"cursor": {"type": "string",
-                    "description": "Where to continue: the nextCursor of an earlier answer."}}),
-                &[],
-            )
-        },
-        output: Some(view::list_schema),
+        schema: list::input_schema,
+        output: Some(list::output_schema),
     },
     Def {
         name: ANSWER_TASK_INPUT,
@@ -113,7 +132,9 @@ pub(super) fn start(
         let mut st = shared.lock();
         let created =
             st.receiver.store().create(&caller.owner, caller.generation, None, shared.now());
-        created.map_err(|e| e.to_error_object())?
+        let task = created.map_err(|e| e.to_error_object())?;
+        st.notes.started(&task.task_id, name);
+        task
     };
     spawn_task(shared.clone(), task.task_id.clone(), name.into(), args, None, None);
     let id = task.task_id.as_str();
@@ -139,7 +160,7 @@ pub(super) fn call(
         GET_TASK_STATUS => view::status(shared, caller, args),
         GET_TASK_RESULT => view::result(shared, caller, args),
         CANCEL_TASK => cancel::cancel(shared, caller, args),
-        LIST_MY_TASKS => view::list(shared, caller, args),
+        LIST_MY_TASKS => list::list(shared, caller, args),
         ANSWER_TASK_INPUT => answer::answer(shared, caller, args),
         _ => Err(format!("Unknown tool: {name}")),
     };
@@ -202,12 +223,46 @@ fn task_fields(task: &Task) -> Map<String, Value> {
     m
 }
 
-/// The JSON Schema properties of [`task_fields`].
+/// Adds what the server noted about a task: its tool and latest progress.
+fn note_fields(fields: &mut Map<String, Value>, note: Option<&Note>) {
+    let Some(note) = note else {
+        return;
+    };
+    fields.insert("tool".into(), Value::from(note.tool.as_str()));
+    if let Some(p) = &note.progress {
+        fields.insert("progress".into(), Value::from(p.progress));
+        if let Some(total) = p.total {
+            fields.insert("total".into(), Value::from(total));
+        }
+        if let Some(percent) = p.percent() {
+            fields.insert("percent".into(), Value::from(percent));
+        }
+    }
+}
+
+/// ` Progress: 2 of 5 (40%).` when the task reported progress.
+fn progress_sentence(note: Option<&Note>) -> String {
+    match note.and_then(|n| n.progress.as_ref()) {
+        Some(p) => format!(" Progress: {}.", p.words()),
+        None => String::new(),
+    }
+}
+
+/// The names of every status, as a filter or a schema lists them.
+fn status_names() -> Vec<&'static str> {
+    TaskStatus::ALL.iter().map(|s| s.as_str()).collect()
+}
+
+/// The JSON Schema properties of [`task_fields`] and [`note_fields`].
 fn task_properties() -> Map<String, Value> {
-    let statuses: Vec<&str> = TaskStatus::ALL.iter().map(|s| s.as_str()).collect();
     let props = json!({
         "taskId": {"type": "string"},
-        "status": {"type": "string", "enum": statuses},
+        "status": {"type": "string", "enum": status_names()},
+        "tool": {"type": "string", "description": "The tool the task runs."},
+        "progress": {"type": "number", "description": "How far the tool got, in its own units."},
+        "total": {"type": "number", "description": "What progress counts up to, when known."},
+        "percent": {"type": "integer", "minimum": 0, "maximum": 100,
+            "description": "progress as a share of total."},
         "statusMessage": {"type": "string"},
         "createdAt": {"type": "string", "format": "date-time"},
         "lastUpdatedAt": {"type": "string", "format": "date-time"},

@@ -1,14 +1,14 @@
-//! The read-only control tools: `get_task_status`, `get_task_result`, `list_my_tasks`.
+//! The control tools that read one task: `get_task_status` and `get_task_result`.
 
 use serde_json::{Map, Value, json};
 
 use super::answer::{questions, questions_text};
 use super::{
-    Outcome, not_found, status_words, task_fields, task_id_arg, task_properties, task_schema_with,
-    with_structured,
+    Outcome, not_found, note_fields, progress_sentence, status_words, task_fields, task_id_arg,
+    task_properties, task_schema_with, with_structured,
 };
 use crate::receiver::Caller;
-use crate::server::extension::is_anonymous;
+use crate::server::notes::Note;
 use crate::server::state::Shared;
 use crate::server::tools::object;
 use crate::store::{StoreError, StoredTask};
@@ -16,10 +16,11 @@ use crate::task::{Outcome as TaskOutcome, TaskStatus};
 
 /// `get_task_status {taskId}`.
 pub(super) fn status(shared: &Shared, caller: &Caller, args: &Map<String, Value>) -> Outcome {
-    let record = read(shared, caller, args)?;
+    let (record, note) = read(shared, caller, args)?;
     let task = record.task();
     let id = &task.task_id;
     let mut content = task_fields(task);
+    note_fields(&mut content, note.as_ref());
     let message = match task.status() {
         TaskStatus::InputRequired => {
             content.insert("inputRequests".into(), questions(record.input_requests()));
@@ -38,15 +39,23 @@ pub(super) fn status(shared: &Shared, caller: &Caller, args: &Map<String, Value>
         ),
         TaskStatus::Cancelled => format!("Task {id} was cancelled; it has no result."),
     };
-    let message =
-        format!("{message} (Started {}, last update {}.)", task.created_at, task.last_updated_at);
+    let started = match &note {
+        Some(n) => format!("{}, started", n.tool),
+        None => "Started".into(),
+    };
+    let message = format!(
+        "{message}{} ({started} {}, last update {}.)",
+        progress_sentence(note.as_ref()),
+        task.created_at,
+        task.last_updated_at
+    );
     Ok(with_structured(&message, false, content))
 }
 
 /// `get_task_result {taskId}`: the stored result when the task is done, at once "not yet"
 /// otherwise.
 pub(super) fn result(shared: &Shared, caller: &Caller, args: &Map<String, Value>) -> Outcome {
-    let record = read(shared, caller, args)?;
+    let (record, _) = read(shared, caller, args)?;
     let task = record.task();
     let id = &task.task_id;
     let mut content = Map::new();
@@ -107,74 +116,27 @@ pub(super) fn result(shared: &Shared, caller: &Caller, args: &Map<String, Value>
     }
 }
 
-/// `list_my_tasks {cursor?}`.
-pub(super) fn list(shared: &Shared, caller: &Caller, args: &Map<String, Value>) -> Outcome {
-    if is_anonymous(&caller.owner) {
-        // Every caller without credentials shares this owner and task ids are their only
-        // handles: listing would hand one caller everyone else's.
-        return Err("list_my_tasks needs an Authorization header: without one, every caller \
-                    looks the same and a list would show other people's tasks. Keep the \
-                    task ids the tools gave you instead."
-            .into());
-    }
-    let cursor = match args.get("cursor") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(c)) => Some(c.as_str()),
-        Some(_) => {
-            return Err("cursor must be a string: the nextCursor of an earlier answer".into());
-        }
-    };
-    let page = {
-        let mut st = shared.lock();
-        st.receiver.store().list(&caller.owner, cursor, shared.now())
-    };
-    let page = match page {
-        Ok(page) => page,
-        Err(StoreError::InvalidCursor) => {
-            return Err(
-                "cursor is not one list_my_tasks gave out; leave it out to start over".into()
-            );
-        }
-        Err(e) => return Err(format!("Could not list tasks: {e}")),
-    };
-    let mut lines = Vec::with_capacity(page.tasks.len() + 2);
-    lines.push(match page.tasks.len() {
-        0 if cursor.is_none() => "You have no tasks.".to_owned(),
-        0 => "No more tasks.".to_owned(),
-        n => format!("{n} task(s), oldest first:"),
-    });
-    for task in &page.tasks {
-        lines.push(format!(
-            "- {}: {}{} (started {})",
-            task.task_id,
-            task.status(),
-            quoted(task.status_message.as_deref()),
-            task.created_at
-        ));
-    }
-    let mut content = Map::new();
-    let tasks: Vec<Value> = page.tasks.iter().map(|t| Value::Object(task_fields(t))).collect();
-    content.insert("tasks".into(), Value::Array(tasks));
-    if let Some(next) = page.next_cursor {
-        lines.push(format!("More: call list_my_tasks with {}.", json!({"cursor": next})));
-        content.insert("nextCursor".into(), Value::String(next));
-    }
-    Ok(with_structured(&lines.join("\n"), false, content))
-}
-
-/// The caller's task named by the `taskId` argument.
-fn read(shared: &Shared, caller: &Caller, args: &Map<String, Value>) -> Result<StoredTask, String> {
+/// The caller's task named by the `taskId` argument, with what the server noted about it.
+fn read(
+    shared: &Shared,
+    caller: &Caller,
+    args: &Map<String, Value>,
+) -> Result<(StoredTask, Option<Note>), String> {
     let id = task_id_arg(args)?;
-    let found = shared.lock().receiver.store().get(&caller.owner, &id, shared.now());
+    let found = {
+        let mut st = shared.lock();
+        let found = st.receiver.store().get(&caller.owner, &id, shared.now());
+        found.map(|record| (record, st.notes.get(&id).cloned()))
+    };
     match found {
-        Ok(record) => Ok(record),
+        Ok(found) => Ok(found),
         Err(StoreError::NotFound { .. }) => Err(not_found(&id)),
         Err(e) => Err(format!("Could not read task {id}: {e}")),
     }
 }
 
 /// `: "message"` when there is a message.
-fn quoted(message: Option<&str>) -> String {
+pub(super) fn quoted(message: Option<&str>) -> String {
     message.map(|m| format!(": {m:?}")).unwrap_or_default()
 }
 
@@ -213,16 +175,4 @@ pub(super) fn result_schema() -> Value {
     );
     props.insert("inputRequests".into(), super::answer::questions_schema());
     object(Value::Object(props), &["taskId", "status"])
-}
-
-pub(super) fn list_schema() -> Value {
-    let task = object(
-        Value::Object(task_properties()),
-        &["taskId", "status", "createdAt", "lastUpdatedAt"],
-    );
-    object(
-        json!({"tasks": {"type": "array", "items": task},
-            "nextCursor": {"type": "string", "description": "Pass as cursor for the next page."}}),
-        &["tasks"],
-    )
 }
