@@ -8,6 +8,23 @@
 //!
 //! Each check builds its own store over a fresh backend, drives it on a virtual clock and
 //! panics with a message naming the broken rule.
+//!
+//! [`concurrent::run_all`] races two stores over one backend through every interleaving
+//! of their backend calls, and [`Conflicts`] wraps any backend so that its conditional
+//! writes lose races on purpose; a backend should pass all of them:
+//!
+//! ```
+//! use mcp_tasks::store::MemoryBackend;
+//! use mcp_tasks::store::conformance::{self, Conflicts, concurrent};
+//!
+//! conformance::run_all(|| Conflicts::every(MemoryBackend::new(), 2));
+//! concurrent::run_all(MemoryBackend::new, 6);
+//! ```
+
+pub mod concurrent;
+mod conflicts;
+
+pub use conflicts::Conflicts;
 
 use serde_json::{Map, Value, json};
 
