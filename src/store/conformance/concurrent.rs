@@ -160,13 +160,17 @@ pub fn run_all<B: Backend>(mut make: impl FnMut() -> B, bits: u32) {
 /// Runs every race check once, with the racers' steps ordered by the bits of `schedule`
 /// (for property tests over random schedules).
 pub fn run_schedule<B: Backend>(mut make: impl FnMut() -> B, schedule: u64) {
-    let checks: [(&str, RaceCheck<B>); 6] = [
+    let checks: [(&str, RaceCheck<B>); 10] = [
         ("complete_races_cancel", complete_races_cancel),
         ("answers_to_different_requests_both_land", answers_both_land),
         ("one_answer_twice_lands_once", one_answer_lands_once),
         ("sweep_races_writer", sweep_races_writer),
         ("sweeps_race_each_other", sweeps_race),
         ("creates_race_for_the_last_slot", creates_race_for_last_slot),
+        ("input_request_races_cancel", input_request_races_cancel),
+        ("cancel_request_races_finish", cancel_request_races_finish),
+        ("owner_removal_races_writer", owner_removal_races_writer),
+        ("answer_races_the_work_taking_answers", answer_races_take),
     ];
     for (name, check) in checks {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -308,4 +312,85 @@ fn creates_race_for_last_slot<B: Backend>(p: Pair<B>, schedule: u64) {
     let loser = out.iter().find_map(|r| r.as_ref().err()).expect("one loser");
     assert_eq!(loser.code(), "owner_task_limit");
     assert_eq!(p.live(&me), 2, "the loser gives its reservation back");
+}
+
+fn input_request_races_cancel<B: Backend>(p: Pair<B>, schedule: u64) {
+    let me = Owner::from("alice");
+    let id = run(p.a.create(&me, G, None, T0)).expect("create").task_id;
+    let ask = InputRequest { method: "roots/list".into(), params: Map::new() };
+    let out = race(
+        vec![
+            Box::pin(async {
+                p.a.request_input(&id, ask, MessageUpdate::Keep, T0).await.map(drop)
+            }),
+            Box::pin(async { p.b.cancel(&me, &id, MessageUpdate::Keep, T0).await.map(drop) }),
+        ],
+        schedule,
+    );
+    out[1].as_ref().expect("a cancel of a live task always lands");
+    if let Err(e) = &out[0] {
+        assert_eq!(e.code(), "task_already_terminal", "asking after the cancel: {e:?}");
+    }
+    let stored = p.record(&me, &id, T0).expect("stored");
+    assert_eq!(stored.task().status(), TaskStatus::Cancelled);
+    assert!(stored.input_requests().is_empty(), "no request outlives the end");
+    assert_eq!(p.live(&me), 0);
+}
+
+fn cancel_request_races_finish<B: Backend>(p: Pair<B>, schedule: u64) {
+    let me = Owner::from("alice");
+    let id = run(p.a.create(&me, G, None, T0)).expect("create").task_id;
+    let done = Finish::Completed(Map::new());
+    let out = race(
+        vec![
+            Box::pin(async { p.a.finish(&id, done, MessageUpdate::Keep, T0).await.map(drop) }),
+            Box::pin(async { p.b.request_cancel(&me, &id, T0).await.map(drop) }),
+        ],
+        schedule,
+    );
+    assert!(out.iter().all(Result::is_ok), "both land: {out:?}");
+    let stored = p.record(&me, &id, T0).expect("stored");
+    assert_eq!(stored.task().status(), TaskStatus::Completed, "the work's ending stands");
+    assert!(!stored.cancel_requested(), "no cancel flag on a finished task");
+    assert_eq!(p.live(&me), 0);
+}
+
+fn owner_removal_races_writer<B: Backend>(p: Pair<B>, schedule: u64) {
+    let me = Owner::from("alice");
+    let id = run(p.a.create(&me, G, None, T0)).expect("create").task_id;
+    let message = MessageUpdate::Set("busy".into());
+    let out = race(
+        vec![
+            Box::pin(p.a.remove_owner(&me)),
+            Box::pin(async { p.b.set_message(&id, message, T0).await.map(|_| 0) }),
+        ],
+        schedule,
+    );
+    assert_eq!(out[0], Ok(1), "the owner's task is deleted exactly once");
+    if let Err(e) = &out[1] {
+        assert_eq!(e.code(), "task_not_found", "a writer after the removal finds nothing: {e:?}");
+    }
+    assert!(p.record(&me, &id, T0).is_none(), "the task is gone");
+    let keys = run(async { Ok(p.a.backend().index_scan("", None, 10).await?) }).expect("scan");
+    assert!(keys.is_empty(), "no index key left behind: {keys:?}");
+    assert_eq!(p.live(&me), 0);
+}
+
+fn answer_races_take<B: Backend>(p: Pair<B>, schedule: u64) {
+    let me = Owner::from("alice");
+    let (id, keys) = asking(&p, &me, 1);
+    let out = race(
+        vec![
+            Box::pin(async {
+                p.a.answer_input(&me, &id, answer(&keys[0], 1), T0).await.map(|_| 0)
+            }),
+            Box::pin(async { p.b.take_input_answers(&id, T0).await.map(|taken| taken.len()) }),
+        ],
+        schedule,
+    );
+    let taken = out[1].clone().expect("taking answers never fails on a live task");
+    out[0].as_ref().expect("the answer lands");
+    let stored = p.record(&me, &id, T0).expect("stored");
+    assert_eq!(taken + stored.input_answers().len(), 1, "the answer is taken or kept, once");
+    assert_eq!(stored.task().status(), TaskStatus::Working);
 }
