@@ -28,7 +28,7 @@ impl Backend for Counting {
         self.reads.set(self.reads.get() + 1);
         self.inner.get(id)
     }
-    fn create(&mut self, task: &StoredTask) -> Result<Write, BackendError> {
+    fn create(&mut self, task: StoredTask) -> Result<Write, BackendError> {
         if self.fail_puts {
             return Err(BackendError { backend: "counting", reason: "disk full".into() });
         }
@@ -36,7 +36,7 @@ impl Backend for Counting {
     }
     fn put_if_version(
         &mut self,
-        task: &StoredTask,
+        task: StoredTask,
         expected: Version,
     ) -> Result<Write, BackendError> {
         self.inner.put_if_version(task, expected)

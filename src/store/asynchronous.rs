@@ -25,11 +25,11 @@ pub trait AsyncBackend {
     /// The record of `id` and its version, if stored.
     async fn get(&self, id: &TaskId) -> Result<Option<Versioned>, BackendError>;
     /// Stores `task` only if no record has its id.
-    async fn create(&self, task: &StoredTask) -> Result<Write, BackendError>;
+    async fn create(&self, task: StoredTask) -> Result<Write, BackendError>;
     /// Replaces the record of `task` only if it is stored at `expected`.
     async fn put_if_version(
         &self,
-        task: &StoredTask,
+        task: StoredTask,
         expected: Version,
     ) -> Result<Write, BackendError>;
     /// Removes the record of `id` only if it is stored at `expected`.
@@ -74,12 +74,12 @@ impl<B: Backend> AsyncBackend for Blocking<B> {
     async fn get(&self, id: &TaskId) -> Result<Option<Versioned>, BackendError> {
         self.0.borrow().get(id)
     }
-    async fn create(&self, task: &StoredTask) -> Result<Write, BackendError> {
+    async fn create(&self, task: StoredTask) -> Result<Write, BackendError> {
         self.0.borrow_mut().create(task)
     }
     async fn put_if_version(
         &self,
-        task: &StoredTask,
+        task: StoredTask,
         expected: Version,
     ) -> Result<Write, BackendError> {
         self.0.borrow_mut().put_if_version(task, expected)

@@ -79,11 +79,11 @@ pub trait Backend {
     /// The record of `id` and its version, if stored.
     fn get(&self, id: &TaskId) -> Result<Option<Versioned>, BackendError>;
     /// Stores `task` under `task.task().task_id` only if no record has that id.
-    fn create(&mut self, task: &StoredTask) -> Result<Write, BackendError>;
+    fn create(&mut self, task: StoredTask) -> Result<Write, BackendError>;
     /// Replaces the record of `task.task().task_id` only if it is stored at `expected`.
     fn put_if_version(
         &mut self,
-        task: &StoredTask,
+        task: StoredTask,
         expected: Version,
     ) -> Result<Write, BackendError>;
     /// Removes the record of `id` only if it is stored at `expected`.
@@ -111,12 +111,12 @@ impl<B: Backend> Backend for Rc<RefCell<B>> {
     fn get(&self, id: &TaskId) -> Result<Option<Versioned>, BackendError> {
         self.borrow().get(id)
     }
-    fn create(&mut self, task: &StoredTask) -> Result<Write, BackendError> {
+    fn create(&mut self, task: StoredTask) -> Result<Write, BackendError> {
         self.borrow_mut().create(task)
     }
     fn put_if_version(
         &mut self,
-        task: &StoredTask,
+        task: StoredTask,
         expected: Version,
     ) -> Result<Write, BackendError> {
         self.borrow_mut().put_if_version(task, expected)
@@ -180,25 +180,25 @@ impl Backend for MemoryBackend {
         Ok(self.tasks.get(id).cloned())
     }
 
-    fn create(&mut self, task: &StoredTask) -> Result<Write, BackendError> {
-        let id = &task.task().task_id;
-        if self.tasks.contains_key(id) {
+    fn create(&mut self, task: StoredTask) -> Result<Write, BackendError> {
+        let id = task.task().task_id.clone();
+        if self.tasks.contains_key(&id) {
             return Ok(Write::Conflict);
         }
         let version = self.next_version();
-        self.tasks.insert(id.clone(), Versioned { task: task.clone(), version });
+        self.tasks.insert(id, Versioned { task, version });
         Ok(Write::Done(version))
     }
 
     fn put_if_version(
         &mut self,
-        task: &StoredTask,
+        task: StoredTask,
         expected: Version,
     ) -> Result<Write, BackendError> {
         let version = self.next_version();
         match self.tasks.get_mut(&task.task().task_id) {
             Some(stored) if stored.version == expected => {
-                *stored = Versioned { task: task.clone(), version };
+                *stored = Versioned { task, version };
                 Ok(Write::Done(version))
             }
             _ => Ok(Write::Conflict),

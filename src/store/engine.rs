@@ -122,7 +122,7 @@ impl<B: AsyncBackend, I: IdSource> AsyncTaskStore<B, I> {
                 cancel_requested: false,
             };
             // A taken id must not overwrite someone's task: draw another.
-            if self.backend.create(&record).await? == Write::Conflict {
+            if self.backend.create(record).await? == Write::Conflict {
                 continue;
             }
             // The record goes in first: a reader that finds an index key always finds it.
@@ -274,19 +274,21 @@ impl<B: AsyncBackend, I: IdSource> AsyncTaskStore<B, I> {
 
     /// Reads the record, applies `edit` and writes it back only if nobody wrote in
     /// between; after a conflict the edit is applied again to what the other writer left.
+    /// Returns the task as written, and what the edit said.
     pub(super) async fn modify<T>(
         &self,
         id: &TaskId,
         access: Access<'_>,
         now: UnixMillis,
         mut edit: impl FnMut(&mut StoredTask) -> Result<Edit<T>, StoreError>,
-    ) -> Result<(StoredTask, T), StoreError> {
+    ) -> Result<(Task, T), StoreError> {
         for _ in 0..WRITE_ATTEMPTS {
-            let Versioned { mut task, version } = self.read(id, access, now).await?;
-            match edit(&mut task)? {
-                Edit::Keep(out) => return Ok((task, out)),
+            let Versioned { task: mut record, version } = self.read(id, access, now).await?;
+            match edit(&mut record)? {
+                Edit::Keep(out) => return Ok((record.task, out)),
                 Edit::Write(out) => {
-                    if let Write::Done(_) = self.backend.put_if_version(&task, version).await? {
+                    let task = record.task.clone();
+                    if let Write::Done(_) = self.backend.put_if_version(record, version).await? {
                         return Ok((task, out));
                     }
                 }

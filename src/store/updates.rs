@@ -87,12 +87,12 @@ impl<B: AsyncBackend, I: IdSource> AsyncTaskStore<B, I> {
         id: &TaskId,
         access: Access<'_>,
         now: UnixMillis,
-        edit: impl FnMut(&mut StoredTask) -> Result<Edit<()>, StoreError>,
+        edit: impl FnMut(&mut StoredTask) -> Result<Edit<Owner>, StoreError>,
     ) -> Result<Task, StoreError> {
-        let (record, ()) = self.modify(id, access, now, edit).await?;
+        let (task, owner) = self.modify(id, access, now, edit).await?;
         // Only the writer whose terminal transition won gets here, so the slot goes once.
-        self.release_slot(&record.owner).await?;
-        Ok(record.task)
+        self.release_slot(&owner).await?;
+        Ok(task)
     }
 
     /// The requestor's `tasks/cancel`, cooperative form: flags the task so the work can
@@ -110,8 +110,8 @@ impl<B: AsyncBackend, I: IdSource> AsyncTaskStore<B, I> {
             r.cancel_requested = true;
             Ok(Edit::Write(true))
         };
-        let (record, newly_requested) = self.modify(id, Access::Owner(owner), now, edit).await?;
-        Ok(CancelRequest { task: record.task, newly_requested })
+        let (task, newly_requested) = self.modify(id, Access::Owner(owner), now, edit).await?;
+        Ok(CancelRequest { task, newly_requested })
     }
 
     /// Queues an input request for the requestor and moves the task to
@@ -180,14 +180,14 @@ impl<B: AsyncBackend, I: IdSource> AsyncTaskStore<B, I> {
     }
 }
 
-/// The terminal transition with its outcome, as one edit.
+/// The terminal transition with its outcome, as one edit that names whose slot it frees.
 fn end(
     record: &mut StoredTask,
     status: TaskStatus,
     outcome: Option<Outcome>,
     message: MessageUpdate,
     now: UnixMillis,
-) -> Result<Edit<()>, StoreError> {
+) -> Result<Edit<Owner>, StoreError> {
     let from = record.task.status();
     if from.is_terminal() {
         let task_id = record.task.task_id.clone();
@@ -197,5 +197,5 @@ fn end(
     record.outcome = outcome;
     record.input_requests.clear();
     record.cancel_requested = false;
-    Ok(Edit::Write(()))
+    Ok(Edit::Write(record.owner.clone()))
 }

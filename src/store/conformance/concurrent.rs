@@ -53,13 +53,13 @@ impl<B: Backend> AsyncBackend for Stepped<B> {
         YieldOnce::default().await;
         self.0.borrow().get(id)
     }
-    async fn create(&self, task: &StoredTask) -> Result<Write, BackendError> {
+    async fn create(&self, task: StoredTask) -> Result<Write, BackendError> {
         YieldOnce::default().await;
         self.0.borrow_mut().create(task)
     }
     async fn put_if_version(
         &self,
-        task: &StoredTask,
+        task: StoredTask,
         expected: Version,
     ) -> Result<Write, BackendError> {
         YieldOnce::default().await;

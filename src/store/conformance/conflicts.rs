@@ -54,7 +54,7 @@ impl<B: Backend> Conflicts<B> {
     /// The other process's write: the same record again, at a new version.
     fn race(&mut self, id: &TaskId) -> Result<Write, BackendError> {
         if let Some(current) = self.inner.get(id)? {
-            let _moved = self.inner.put_if_version(&current.task, current.version)?;
+            let _moved = self.inner.put_if_version(current.task, current.version)?;
         }
         Ok(Write::Conflict)
     }
@@ -64,7 +64,7 @@ impl<B: Backend> Backend for Conflicts<B> {
     fn get(&self, id: &TaskId) -> Result<Option<Versioned>, BackendError> {
         self.inner.get(id)
     }
-    fn create(&mut self, task: &StoredTask) -> Result<Write, BackendError> {
+    fn create(&mut self, task: StoredTask) -> Result<Write, BackendError> {
         if self.inject() {
             return Ok(Write::Conflict);
         }
@@ -72,11 +72,12 @@ impl<B: Backend> Backend for Conflicts<B> {
     }
     fn put_if_version(
         &mut self,
-        task: &StoredTask,
+        task: StoredTask,
         expected: Version,
     ) -> Result<Write, BackendError> {
         if self.inject() {
-            return self.race(&task.task().task_id);
+            let id = task.task().task_id.clone();
+            return self.race(&id);
         }
         self.inner.put_if_version(task, expected)
     }
