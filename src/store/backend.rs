@@ -15,6 +15,11 @@
 //! in SQLite. Index keys and counters are unconditional single-key commands (`ZADD`,
 //! `ZREM`, `INCRBY`).
 //!
+//! An operation of the store that spans several calls (a create reserves a live slot,
+//! writes the record, then its index keys) orders them so that a process dying in
+//! between leaves at worst an index key without a record (skipped and cleaned up later)
+//! or a live slot held until the owner's tasks are removed.
+//!
 //! No `Send`/`Sync` bounds: a backend may hold JavaScript handles.
 
 use std::cell::RefCell;

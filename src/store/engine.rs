@@ -194,13 +194,17 @@ impl<B: AsyncBackend, I: IdSource> AsyncTaskStore<B, I> {
 
     /// Deletes every task whose TTL ran out by `now`, looking at most at `max` of them,
     /// and returns how many this call deleted (a task another store deleted first is not
-    /// counted). The cost follows the number expired, not the table size.
+    /// counted, and one that others kept writing is left for the next sweep). The cost
+    /// follows the number expired, not the table size.
     pub async fn sweep(&self, now: UnixMillis, max: usize) -> Result<usize, StoreError> {
         let (mut seen, mut removed) = (0, 0);
+        // Scanning on from the last key, not from the start, passes over skipped tasks.
+        let mut after: Option<String> = None;
         while seen < max {
+            let limit = (max - seen).min(256);
             let batch =
-                self.backend.index_scan(keys::EXPIRY_PREFIX, None, (max - seen).min(256)).await?;
-            let mut progressed = false;
+                self.backend.index_scan(keys::EXPIRY_PREFIX, after.as_deref(), limit).await?;
+            let Some(last) = batch.last().cloned() else { break };
             for key in &batch {
                 let Some((at, id)) = keys::parse_expiry_key(key) else {
                     self.backend.index_remove(key).await?;
@@ -210,20 +214,22 @@ impl<B: AsyncBackend, I: IdSource> AsyncTaskStore<B, I> {
                     return Ok(removed);
                 }
                 seen += 1;
-                progressed = true;
-                removed +=
-                    self.remove_listed(key, Some(id), RemovalReason::Expired, Some(now)).await?;
+                // A task others keep writing stays for the next sweep; the rest still go.
+                match self.remove_listed(key, Some(id), RemovalReason::Expired, Some(now)).await {
+                    Ok(n) => removed += n,
+                    Err(StoreError::Contended { .. }) => {}
+                    Err(other) => return Err(other),
+                }
             }
-            if !progressed {
-                break;
-            }
+            after = Some(last);
         }
         Ok(removed)
     }
 
     /// Deletes every task of `owner`, whatever its status, and returns how many this call
     /// deleted: for an owner that can never call again (an ended session). The cost
-    /// follows the owner's tasks, not the table.
+    /// follows the owner's tasks, not the table. After an error some of the tasks may be
+    /// gone already; calling again finishes the job.
     pub async fn remove_owner(&self, owner: &Owner) -> Result<usize, StoreError> {
         let prefix = keys::owner_prefix(owner);
         let mut removed = 0;
@@ -246,8 +252,11 @@ impl<B: AsyncBackend, I: IdSource> AsyncTaskStore<B, I> {
         let not_found = || StoreError::NotFound { task_id: id.clone() };
         let found = self.backend.get(id).await?.ok_or_else(not_found)?;
         if found.task.task.is_expired(now) {
-            self.remove(found, RemovalReason::Expired, Some(now)).await?;
-            return Err(not_found());
+            // Expired reads as not found whoever deletes it; a lost race is no error here.
+            match self.remove(found, RemovalReason::Expired, Some(now)).await {
+                Ok(_) | Err(StoreError::Contended { .. }) => return Err(not_found()),
+                Err(other) => return Err(other),
+            }
         }
         Ok(found)
     }

@@ -232,15 +232,15 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
     }
 
     /// Deletes every task whose TTL ran out by `now`, looking at most at `max` of them,
-    /// and returns how many this store deleted. The cost follows the number expired, not
-    /// the table size.
+    /// and returns how many this store deleted (one that other writers kept changing is
+    /// left for the next sweep). The cost follows the number expired, not the table size.
     pub fn sweep(&mut self, now: UnixMillis, max: usize) -> Result<usize, StoreError> {
         run_ready(self.inner.sweep(now, max))
     }
 
     /// Deletes every task of `owner`, whatever its status, and returns how many went: for
     /// an owner that can never call again (an ended session). The cost follows the
-    /// owner's tasks, not the table.
+    /// owner's tasks, not the table. After an error some may be gone; call again.
     pub fn remove_owner(&mut self, owner: &Owner) -> Result<usize, StoreError> {
         run_ready(self.inner.remove_owner(owner))
     }
