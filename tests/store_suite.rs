@@ -66,11 +66,14 @@ impl Backend for Counting {
 
 #[test]
 fn memory_backend_passes_the_suite() {
+    conformance::writes_are_conditional(MemoryBackend::new());
+    conformance::writes_are_conditional(Rc::new(RefCell::new(MemoryBackend::new())));
     conformance::run_all(MemoryBackend::new);
 }
 
 #[test]
 fn a_wrapping_backend_passes_the_suite() {
+    conformance::writes_are_conditional(Counting::default());
     conformance::run_all(Counting::default);
 }
 

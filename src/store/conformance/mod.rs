@@ -1,9 +1,13 @@
 //! The store suite every [`Backend`] must pass.
 //!
-//! Call [`run_all`] from a test with a function that makes an empty backend:
+//! Call [`run_all`] from a test with a function that makes an empty backend, and
+//! [`writes_are_conditional`] with one such backend:
 //!
 //! ```
-//! mcp_tasks::store::conformance::run_all(mcp_tasks::store::MemoryBackend::new);
+//! use mcp_tasks::store::{MemoryBackend, conformance};
+//!
+//! conformance::writes_are_conditional(MemoryBackend::new());
+//! conformance::run_all(MemoryBackend::new);
 //! ```
 //!
 //! Each check builds its own store over a fresh backend, drives it on a virtual clock and
@@ -23,8 +27,10 @@
 
 pub mod concurrent;
 mod conflicts;
+mod writes;
 
 pub use conflicts::Conflicts;
+pub use writes::writes_are_conditional;
 
 use serde_json::{Map, Value, json};
 
