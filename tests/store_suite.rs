@@ -96,6 +96,15 @@ fn racing_stores_converge_when_writes_also_lose_races() {
     concurrent::run_all(|| Conflicts::every(MemoryBackend::new(), 3), 8);
 }
 
+#[test]
+fn a_schedule_where_a_racer_runs_out_of_attempts_still_converges() {
+    // Found by the property below: every second write lost on top of the racing store's.
+    concurrent::run_schedule(
+        || Conflicts::every(MemoryBackend::new(), 2),
+        1_154_197_669_072_509_235,
+    );
+}
+
 proptest::proptest! {
     /// Random schedules beyond the exhaustive ones, with no, or every 2nd..5th, write
     /// losing a race on top of the racing store's own.
