@@ -1,15 +1,16 @@
 //! The store conformance suite against every backend in the crate, plus cost checks that
 //! need to see inside a backend.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use mcp_tasks::id::{CounterIds, TaskId};
+use mcp_tasks::store::conformance::{Conflicts, concurrent};
 use mcp_tasks::store::{
-    Backend, BackendError, MemoryBackend, Owner, StoreConfig, StoreError, StoredTask, TaskStore,
-    conformance,
+    Backend, BackendError, Finish, MemoryBackend, Owner, StoreConfig, StoreError, StoredTask,
+    TaskStore, Version, Versioned, WRITE_ATTEMPTS, Write, conformance,
 };
-use mcp_tasks::task::Generation;
+use mcp_tasks::task::{Generation, MessageUpdate, TaskStatus};
 use mcp_tasks::time::UnixMillis;
 
 const G: Generation = Generation::Legacy;
@@ -23,18 +24,25 @@ struct Counting {
 }
 
 impl Backend for Counting {
-    fn get(&self, id: &TaskId) -> Result<Option<StoredTask>, BackendError> {
+    fn get(&self, id: &TaskId) -> Result<Option<Versioned>, BackendError> {
         self.reads.set(self.reads.get() + 1);
         self.inner.get(id)
     }
-    fn put(&mut self, task: StoredTask) -> Result<(), BackendError> {
+    fn create(&mut self, task: StoredTask) -> Result<Write, BackendError> {
         if self.fail_puts {
             return Err(BackendError { backend: "counting", reason: "disk full".into() });
         }
-        self.inner.put(task)
+        self.inner.create(task)
     }
-    fn remove(&mut self, id: &TaskId) -> Result<(), BackendError> {
-        self.inner.remove(id)
+    fn put_if_version(
+        &mut self,
+        task: StoredTask,
+        expected: Version,
+    ) -> Result<Write, BackendError> {
+        self.inner.put_if_version(task, expected)
+    }
+    fn remove_if_version(&mut self, id: &TaskId, expected: Version) -> Result<Write, BackendError> {
+        self.inner.remove_if_version(id, expected)
     }
     fn index_insert(&mut self, key: String) -> Result<(), BackendError> {
         self.inner.index_insert(key)
@@ -58,12 +66,53 @@ impl Backend for Counting {
 
 #[test]
 fn memory_backend_passes_the_suite() {
+    conformance::writes_are_conditional(MemoryBackend::new());
+    conformance::writes_are_conditional(Rc::new(RefCell::new(MemoryBackend::new())));
     conformance::run_all(MemoryBackend::new);
 }
 
 #[test]
 fn a_wrapping_backend_passes_the_suite() {
+    conformance::writes_are_conditional(Counting::default());
     conformance::run_all(Counting::default);
+}
+
+#[test]
+fn the_suite_passes_when_writes_lose_races() {
+    for k in [2, 3] {
+        conformance::run_all(|| Conflicts::every(MemoryBackend::new(), k));
+    }
+    conformance::run_all(|| Conflicts::every(Counting::default(), 2));
+}
+
+#[test]
+fn racing_stores_converge_in_every_schedule() {
+    concurrent::run_all(MemoryBackend::new, 10);
+}
+
+#[test]
+fn racing_stores_converge_when_writes_also_lose_races() {
+    concurrent::run_all(|| Conflicts::every(MemoryBackend::new(), 2), 8);
+    concurrent::run_all(|| Conflicts::every(MemoryBackend::new(), 3), 8);
+}
+
+#[test]
+fn a_schedule_where_a_racer_runs_out_of_attempts_still_converges() {
+    // Found by the property below: every second write lost on top of the racing store's.
+    concurrent::run_schedule(
+        || Conflicts::every(MemoryBackend::new(), 2),
+        1_154_197_669_072_509_235,
+    );
+}
+
+proptest::proptest! {
+    /// Random schedules beyond the exhaustive ones, with no, or every 2nd..5th, write
+    /// losing a race on top of the racing store's own.
+    #[test]
+    fn racing_stores_converge_in_random_schedules(schedule: u64, k in 0u32..5) {
+        let every = if k == 0 { 0 } else { k + 1 };
+        concurrent::run_schedule(|| Conflicts::every(MemoryBackend::new(), every), schedule);
+    }
 }
 
 const T0: UnixMillis = UnixMillis(1_700_000_000_000);
@@ -117,4 +166,47 @@ fn default_store_mints_unguessable_ids() {
     let b = store.create(&me, G, None, T0).unwrap().task_id;
     assert_ne!(a, b);
     assert_eq!(a.as_str().len(), 32, "128 random bits in hex");
+}
+
+#[test]
+fn a_store_that_cannot_win_says_so_and_changes_nothing() {
+    let shared = Rc::new(RefCell::new(Conflicts::every(MemoryBackend::new(), 0)));
+    let mut store = TaskStore::new(shared.clone(), CounterIds::new("t"), StoreConfig::default());
+    let me = Owner::from("me");
+    let id = store.create(&me, G, Some(1_000), T0).unwrap().task_id;
+    let before = store.get(&me, &id, T0).unwrap();
+    shared.borrow_mut().fail_next(WRITE_ATTEMPTS);
+    let err =
+        store.set_status(&id, TaskStatus::InputRequired, MessageUpdate::Keep, T0).unwrap_err();
+    assert_eq!(err.code(), "store_contended");
+    assert!(matches!(err, StoreError::Contended { attempts: WRITE_ATTEMPTS, .. }));
+    assert_eq!(store.get(&me, &id, T0).unwrap().task(), before.task(), "nothing changed");
+    shared.borrow_mut().fail_next(WRITE_ATTEMPTS - 1);
+    store.set_status(&id, TaskStatus::InputRequired, MessageUpdate::Keep, T0).unwrap();
+    assert_eq!(store.get(&me, &id, T0).unwrap().task().status(), TaskStatus::InputRequired);
+
+    let due = T0.saturating_add(1_000);
+    shared.borrow_mut().fail_next(WRITE_ATTEMPTS);
+    assert_eq!(store.sweep(due, usize::MAX).unwrap(), 0, "a sweep that loses skips the task");
+    assert!(store.peek(&id, T0).is_ok(), "and keeps it");
+    assert_eq!(store.sweep(due, usize::MAX).unwrap(), 1, "and the next sweep takes it");
+    assert_eq!(
+        shared.borrow().injected(),
+        3 * WRITE_ATTEMPTS - 1,
+        "every injected conflict was met"
+    );
+}
+
+#[test]
+fn shared_handles_see_each_others_writes() {
+    let shared = Rc::new(RefCell::new(MemoryBackend::new()));
+    let config = StoreConfig::default();
+    let mut one = TaskStore::new(shared.clone(), CounterIds::new("one"), config.clone());
+    let mut two = TaskStore::new(shared.clone(), CounterIds::new("two"), config);
+    let me = Owner::from("me");
+    let id = one.create(&me, G, None, T0).unwrap().task_id;
+    two.cancel(&me, &id, MessageUpdate::Keep, T0).unwrap();
+    let late = one.finish(&id, Finish::Completed(Default::default()), MessageUpdate::Keep, T0);
+    assert_eq!(late.unwrap_err().code(), "task_already_terminal", "the second ending loses");
+    assert_eq!(shared.borrow().len(), 1);
 }

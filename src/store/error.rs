@@ -46,6 +46,15 @@ pub enum StoreError {
     /// No random bytes for a task id.
     #[error(transparent)]
     Entropy(#[from] EntropyError),
+    /// Other writers kept changing the task between this store's read and its write;
+    /// nothing was changed. Retrying later is safe.
+    #[error("task {task_id} kept changing under {attempts} write attempts")]
+    Contended {
+        /// The task.
+        task_id: TaskId,
+        /// How many times the write was tried.
+        attempts: u32,
+    },
     /// The storage under the store failed.
     #[error(transparent)]
     Backend(#[from] BackendError),
@@ -62,6 +71,7 @@ impl StoreError {
             Self::OwnerLimit { .. } => "owner_task_limit",
             Self::WrongStatusKind { .. } => "wrong_status_kind",
             Self::Entropy(_) => "entropy_unavailable",
+            Self::Contended { .. } => "store_contended",
             Self::Backend(_) => "backend_failed",
         }
     }

@@ -1,13 +1,15 @@
-//! The task table logic, written once over any [`Backend`].
+//! The synchronous task table: the async logic run over a synchronous [`Backend`].
+
+use std::cell::Ref;
 
 use crate::id::{IdSource, RandomIds, TaskId};
-use crate::store::keys;
+use crate::store::asynchronous::run_ready;
 use crate::store::{
-    Backend, MemoryBackend, Owner, RemovalReason, Removed, StoreConfig, StoreError, StoredTask,
+    AsyncTaskStore, Backend, Blocking, MemoryBackend, Owner, Removed, StoreConfig, StoreError,
+    StoredTask,
 };
 use crate::task::{
-    Generation, InputAnswers, InputRequest, InputRequests, MessageUpdate, Outcome, Task,
-    TaskStatus, Transition, transition,
+    Generation, InputAnswers, InputRequest, MessageUpdate, Outcome, Task, TaskStatus, Transition,
 };
 use crate::time::UnixMillis;
 
@@ -60,14 +62,11 @@ pub struct Answered {
 ///
 /// Methods taking an [`Owner`] are the requestor's operations and answer "not found" for
 /// anyone else's task. Methods without one are the work's own reports, addressed by the
-/// id it was handed at creation.
+/// id it was handed at creation. Each call finishes before it returns; the logic is that
+/// of [`AsyncTaskStore`], whose every future is ready at once over a synchronous backend.
 #[derive(Debug)]
 pub struct TaskStore<B = MemoryBackend, I = RandomIds> {
-    backend: B,
-    ids: I,
-    config: StoreConfig,
-    /// Tasks deleted without being asked for by id, when someone drains them.
-    removals: Option<Vec<Removed>>,
+    inner: AsyncTaskStore<Blocking<B>, I>,
 }
 
 impl TaskStore {
@@ -80,30 +79,30 @@ impl TaskStore {
 impl<B: Backend, I: IdSource> TaskStore<B, I> {
     /// A store over `backend`, minting ids from `ids`.
     pub fn new(backend: B, ids: I, config: StoreConfig) -> Self {
-        Self { backend, ids, config, removals: None }
+        Self { inner: AsyncTaskStore::new(Blocking::new(backend), ids, config) }
     }
 
     /// Starts logging the tasks the store deletes on its own (expired, or removed with
     /// their owner) for [`take_removals`](Self::take_removals). Off by default so that a
     /// store nobody drains does not grow a log.
     pub fn log_removals(&mut self) {
-        self.removals.get_or_insert_with(Vec::new);
+        self.inner.log_removals();
     }
 
     /// The tasks deleted since the last call, oldest first (empty unless
     /// [`log_removals`](Self::log_removals) was called).
     pub fn take_removals(&mut self) -> Vec<Removed> {
-        self.removals.as_mut().map(std::mem::take).unwrap_or_default()
+        self.inner.take_removals()
     }
 
     /// The limits in force.
     pub fn config(&self) -> &StoreConfig {
-        &self.config
+        self.inner.config()
     }
 
     /// The backend, for inspection.
-    pub fn backend(&self) -> &B {
-        &self.backend
+    pub fn backend(&self) -> Ref<'_, B> {
+        self.inner.backend().get_ref()
     }
 
     /// Creates a `working` task for `owner` in `generation`'s wire format, with the
@@ -115,40 +114,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         requested_ttl_ms: Option<u64>,
         now: UnixMillis,
     ) -> Result<Task, StoreError> {
-        let live = keys::live_counter(owner);
-        let limit = self.config.max_live_per_owner;
-        if self.backend.counter_add(&live, 0)? >= i64::from(limit) {
-            return Err(StoreError::OwnerLimit { limit });
-        }
-        let task_id = TaskId::from(self.ids.next_id()?);
-        if self.backend.get(&task_id)?.is_some() {
-            // An id source that repeats itself must not overwrite someone's task.
-            return Err(StoreError::Entropy(crate::id::EntropyError(
-                "id source returned an id already in use".into(),
-            )));
-        }
-        let ttl = self.config.grant_ttl(requested_ttl_ms);
-        let task = Task::new(task_id.clone(), now, ttl, self.config.poll_interval_ms);
-        let seq = u64::try_from(self.backend.counter_add(keys::SEQ_COUNTER, 1)?).unwrap_or(0);
-        let record = StoredTask {
-            task: task.clone(),
-            owner: owner.clone(),
-            generation,
-            seq,
-            outcome: None,
-            input_requests: InputRequests::new(),
-            input_answers: InputAnswers::new(),
-            next_input_key: 1,
-            cancel_requested: false,
-        };
-        // The record goes in first: a reader that finds an index key always finds it.
-        self.backend.put(record)?;
-        self.backend.index_insert(keys::owner_key(owner, seq, &task_id))?;
-        if let Some(at) = task.expires_at() {
-            self.backend.index_insert(keys::expiry_key(at, &task_id))?;
-        }
-        self.backend.counter_add(&live, 1)?;
-        Ok(task)
+        run_ready(self.inner.create(owner, generation, requested_ttl_ms, now))
     }
 
     /// The task `id` as `owner` may see it.
@@ -158,17 +124,13 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         id: &TaskId,
         now: UnixMillis,
     ) -> Result<StoredTask, StoreError> {
-        let record = self.live_record(id, now)?;
-        if &record.owner != owner {
-            return Err(StoreError::NotFound { task_id: id.clone() });
-        }
-        Ok(record)
+        run_ready(self.inner.get(owner, id, now))
     }
 
     /// The task `id` whoever owns it: for the work and the receiver's own bookkeeping,
     /// never for answering a requestor.
     pub fn peek(&mut self, id: &TaskId, now: UnixMillis) -> Result<StoredTask, StoreError> {
-        self.live_record(id, now)
+        run_ready(self.inner.peek(id, now))
     }
 
     /// One page of `owner`'s tasks, oldest first, resuming after `cursor`.
@@ -178,38 +140,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         cursor: Option<&str>,
         now: UnixMillis,
     ) -> Result<Page, StoreError> {
-        let prefix = keys::owner_prefix(owner);
-        let mut after = match cursor {
-            Some(c) => Some(keys::scan_after(&prefix, c).ok_or(StoreError::InvalidCursor)?),
-            None => None,
-        };
-        let want = self.config.page_size.max(1);
-        let mut tasks = Vec::with_capacity(want);
-        let mut last_seq = None;
-        // Expired tasks not yet swept are skipped, so a page may need several scans.
-        loop {
-            let batch = self.backend.index_scan(&prefix, after.as_deref(), want + 1)?;
-            let exhausted = batch.len() <= want;
-            for key in &batch {
-                if tasks.len() == want {
-                    let next_cursor = last_seq.map(keys::cursor_for);
-                    return Ok(Page { tasks, next_cursor });
-                }
-                after = Some(key.clone());
-                let Some((seq, id)) = keys::parse_owner_key(&prefix, key) else {
-                    continue;
-                };
-                if let Some(record) = self.backend.get(&id)?
-                    && !record.task.is_expired(now)
-                {
-                    tasks.push(record.task);
-                    last_seq = Some(seq);
-                }
-            }
-            if exhausted {
-                return Ok(Page { tasks, next_cursor: None });
-            }
-        }
+        run_ready(self.inner.list(owner, cursor, now))
     }
 
     /// Moves a live task to `working` or `input_required`, or updates its message.
@@ -220,13 +151,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         message: MessageUpdate,
         now: UnixMillis,
     ) -> Result<Transition, StoreError> {
-        if to.is_terminal() {
-            return Err(StoreError::WrongStatusKind { status: to });
-        }
-        let mut record = self.work_record(id, now)?;
-        let step = transition(&mut record.task, to, message, now)?;
-        self.backend.put(record)?;
-        Ok(step)
+        run_ready(self.inner.set_status(id, to, message, now))
     }
 
     /// Changes a live task's `statusMessage` (and `lastUpdatedAt`), keeping its status.
@@ -236,11 +161,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         message: MessageUpdate,
         now: UnixMillis,
     ) -> Result<Transition, StoreError> {
-        let mut record = self.work_record(id, now)?;
-        let status = record.task.status();
-        let step = transition(&mut record.task, status, message, now)?;
-        self.backend.put(record)?;
-        Ok(step)
+        run_ready(self.inner.set_message(id, message, now))
     }
 
     /// Ends the task, storing its outcome in the same write as the terminal transition.
@@ -251,18 +172,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         message: MessageUpdate,
         now: UnixMillis,
     ) -> Result<Task, StoreError> {
-        let mut record = self.work_record(id, now)?;
-        let (status, outcome) = match finish {
-            Finish::ToolResult(result) => {
-                let status = record.generation.policy().status_for_tool_result(&result);
-                (status, Some(Outcome::Result(result)))
-            }
-            Finish::Completed(result) => (TaskStatus::Completed, Some(Outcome::Result(result))),
-            Finish::Failed(outcome) => (TaskStatus::Failed, Some(outcome)),
-            Finish::Cancelled => (TaskStatus::Cancelled, None),
-        };
-        self.end(&mut record, status, outcome, message, now)?;
-        Ok(record.task)
+        run_ready(self.inner.finish(id, finish, message, now))
     }
 
     /// The requestor's `tasks/cancel`, synchronous form: the task is `cancelled` when
@@ -274,9 +184,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         message: MessageUpdate,
         now: UnixMillis,
     ) -> Result<Task, StoreError> {
-        let mut record = self.get(owner, id, now)?;
-        self.end(&mut record, TaskStatus::Cancelled, None, message, now)?;
-        Ok(record.task)
+        run_ready(self.inner.cancel(owner, id, message, now))
     }
 
     /// The requestor's `tasks/cancel`, cooperative form: flags the task so the work can
@@ -287,13 +195,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         id: &TaskId,
         now: UnixMillis,
     ) -> Result<CancelRequest, StoreError> {
-        let mut record = self.get(owner, id, now)?;
-        let newly_requested = !record.task.status().is_terminal() && !record.cancel_requested;
-        if newly_requested {
-            record.cancel_requested = true;
-            self.backend.put(record.clone())?;
-        }
-        Ok(CancelRequest { task: record.task, newly_requested })
+        run_ready(self.inner.request_cancel(owner, id, now))
     }
 
     /// Queues an input request for the requestor and moves the task to
@@ -305,13 +207,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         message: MessageUpdate,
         now: UnixMillis,
     ) -> Result<String, StoreError> {
-        let mut record = self.work_record(id, now)?;
-        transition(&mut record.task, TaskStatus::InputRequired, message, now)?;
-        let key = format!("input-{}", record.next_input_key);
-        record.next_input_key += 1;
-        record.input_requests.insert(key.clone(), request);
-        self.backend.put(record)?;
-        Ok(key)
+        run_ready(self.inner.request_input(id, request, message, now))
     }
 
     /// Records the requestor's answers. Unknown or already answered keys are ignored, as
@@ -323,27 +219,7 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         answers: InputAnswers,
         now: UnixMillis,
     ) -> Result<Answered, StoreError> {
-        let mut record = self.get(owner, id, now)?;
-        let mut answered = Answered::default();
-        for (key, answer) in answers {
-            if record.task.status() == TaskStatus::InputRequired
-                && record.input_requests.remove(&key).is_some()
-            {
-                record.input_answers.insert(key.clone(), answer);
-                answered.accepted.push(key);
-            } else {
-                answered.ignored.push(key);
-            }
-        }
-        if answered.accepted.is_empty() {
-            return Ok(answered);
-        }
-        if record.input_requests.is_empty() {
-            transition(&mut record.task, TaskStatus::Working, MessageUpdate::Keep, now)?;
-            answered.resumed = true;
-        }
-        self.backend.put(record)?;
-        Ok(answered)
+        run_ready(self.inner.answer_input(owner, id, answers, now))
     }
 
     /// Hands the work every answer received so far, removing them from the record.
@@ -352,140 +228,20 @@ impl<B: Backend, I: IdSource> TaskStore<B, I> {
         id: &TaskId,
         now: UnixMillis,
     ) -> Result<InputAnswers, StoreError> {
-        let mut record = self.work_record(id, now)?;
-        let taken = std::mem::take(&mut record.input_answers);
-        if !taken.is_empty() {
-            self.backend.put(record)?;
-        }
-        Ok(taken)
+        run_ready(self.inner.take_input_answers(id, now))
     }
 
-    /// Deletes every task whose TTL ran out by `now`, at most `max` of them, and returns
-    /// how many went. The cost follows the number expired, not the table size.
+    /// Deletes every task whose TTL ran out by `now`, looking at most at `max` of them,
+    /// and returns how many this store deleted (one that other writers kept changing is
+    /// left for the next sweep). The cost follows the number expired, not the table size.
     pub fn sweep(&mut self, now: UnixMillis, max: usize) -> Result<usize, StoreError> {
-        let mut removed = 0;
-        while removed < max {
-            let batch =
-                self.backend.index_scan(keys::EXPIRY_PREFIX, None, (max - removed).min(256))?;
-            let mut progressed = false;
-            for key in &batch {
-                let Some((at, id)) = keys::parse_expiry_key(key) else {
-                    self.backend.index_remove(key)?;
-                    continue;
-                };
-                if at > now {
-                    return Ok(removed);
-                }
-                if let Some(record) = self.backend.get(&id)? {
-                    self.purge(&record, RemovalReason::Expired)?;
-                } else {
-                    self.backend.index_remove(key)?;
-                }
-                removed += 1;
-                progressed = true;
-            }
-            if !progressed {
-                break;
-            }
-        }
-        Ok(removed)
-    }
-
-    fn end(
-        &mut self,
-        record: &mut StoredTask,
-        status: TaskStatus,
-        outcome: Option<Outcome>,
-        message: MessageUpdate,
-        now: UnixMillis,
-    ) -> Result<(), StoreError> {
-        let from = record.task.status();
-        if from.is_terminal() {
-            return Err(StoreError::AlreadyTerminal {
-                task_id: record.task.task_id.clone(),
-                status: from,
-            });
-        }
-        transition(&mut record.task, status, message, now)?;
-        record.outcome = outcome;
-        record.input_requests.clear();
-        record.cancel_requested = false;
-        self.backend.put(record.clone())?;
-        self.backend.counter_add(&keys::live_counter(&record.owner), -1)?;
-        Ok(())
-    }
-
-    /// The record, unless absent or expired (an expired one is purged on the way).
-    fn live_record(&mut self, id: &TaskId, now: UnixMillis) -> Result<StoredTask, StoreError> {
-        let Some(record) = self.backend.get(id)? else {
-            return Err(StoreError::NotFound { task_id: id.clone() });
-        };
-        if record.task.is_expired(now) {
-            self.purge(&record, RemovalReason::Expired)?;
-            return Err(StoreError::NotFound { task_id: id.clone() });
-        }
-        Ok(record)
-    }
-
-    /// The record for the work's own reports: it must exist and still be live.
-    fn work_record(&mut self, id: &TaskId, now: UnixMillis) -> Result<StoredTask, StoreError> {
-        let record = self.live_record(id, now)?;
-        let status = record.task.status();
-        if status.is_terminal() {
-            return Err(StoreError::AlreadyTerminal { task_id: id.clone(), status });
-        }
-        Ok(record)
+        run_ready(self.inner.sweep(now, max))
     }
 
     /// Deletes every task of `owner`, whatever its status, and returns how many went: for
     /// an owner that can never call again (an ended session). The cost follows the
-    /// owner's tasks, not the table.
+    /// owner's tasks, not the table. After an error some may be gone; call again.
     pub fn remove_owner(&mut self, owner: &Owner) -> Result<usize, StoreError> {
-        let prefix = keys::owner_prefix(owner);
-        let mut removed = 0;
-        let mut after: Option<String> = None;
-        loop {
-            let batch = self.backend.index_scan(&prefix, after.as_deref(), 256)?;
-            let Some(last) = batch.last().cloned() else {
-                return Ok(removed);
-            };
-            for key in &batch {
-                let record = match keys::parse_owner_key(&prefix, key) {
-                    Some((_, id)) => self.backend.get(&id)?,
-                    None => None,
-                };
-                match record {
-                    Some(record) => {
-                        self.purge(&record, RemovalReason::OwnerRemoved)?;
-                        removed += 1;
-                    }
-                    // A stale index key: nothing to report, but do not keep it.
-                    None => self.backend.index_remove(key)?,
-                }
-            }
-            after = Some(last);
-        }
-    }
-
-    fn purge(&mut self, record: &StoredTask, reason: RemovalReason) -> Result<(), StoreError> {
-        let id = &record.task.task_id;
-        self.backend.remove(id)?;
-        self.backend.index_remove(&keys::owner_key(&record.owner, record.seq, id))?;
-        if let Some(at) = record.task.expires_at() {
-            self.backend.index_remove(&keys::expiry_key(at, id))?;
-        }
-        if !record.task.status().is_terminal() {
-            self.backend.counter_add(&keys::live_counter(&record.owner), -1)?;
-        }
-        if let Some(log) = self.removals.as_mut() {
-            log.push(Removed {
-                task_id: id.clone(),
-                owner: record.owner.clone(),
-                generation: record.generation,
-                status: record.task.status(),
-                reason,
-            });
-        }
-        Ok(())
+        run_ready(self.inner.remove_owner(owner))
     }
 }

@@ -17,47 +17,16 @@ use mcp_tasks::protocol::jsonrpc::{
 use mcp_tasks::protocol::legacy::{TaskStatusNotificationParams, WireShape, set_related_task};
 use mcp_tasks::protocol::sse::encode_event;
 use mcp_tasks::receiver::{Caller, Event, Receiver, Reply, TaskSupport, ToolCallPlan};
-use mcp_tasks::store::{
-    Backend, BackendError, MemoryBackend, Owner, StoreConfig, StoredTask, TaskStore,
-};
+use mcp_tasks::store::{MemoryBackend, Owner, StoreConfig, TaskStore};
 use mcp_tasks::task::{Generation, InputRequest};
 use mcp_tasks::time::UnixMillis;
 use serde_json::{Map, Value, json};
 
 use super::SimRng;
 
-/// A backend that survives a server restart when the server is "durable".
-#[derive(Clone, Debug, Default)]
-pub struct Shared(Rc<RefCell<MemoryBackend>>);
-
-impl Backend for Shared {
-    fn get(&self, id: &TaskId) -> Result<Option<StoredTask>, BackendError> {
-        self.0.borrow().get(id)
-    }
-    fn put(&mut self, task: StoredTask) -> Result<(), BackendError> {
-        self.0.borrow_mut().put(task)
-    }
-    fn remove(&mut self, id: &TaskId) -> Result<(), BackendError> {
-        self.0.borrow_mut().remove(id)
-    }
-    fn index_insert(&mut self, key: String) -> Result<(), BackendError> {
-        self.0.borrow_mut().index_insert(key)
-    }
-    fn index_remove(&mut self, key: &str) -> Result<(), BackendError> {
-        self.0.borrow_mut().index_remove(key)
-    }
-    fn index_scan(
-        &self,
-        prefix: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<Vec<String>, BackendError> {
-        self.0.borrow().index_scan(prefix, after, limit)
-    }
-    fn counter_add(&mut self, name: &str, delta: i64) -> Result<i64, BackendError> {
-        self.0.borrow_mut().counter_add(name, delta)
-    }
-}
+/// A backend that survives a server restart when the server is "durable": the store's
+/// shared handle.
+pub type Shared = Rc<RefCell<MemoryBackend>>;
 
 /// Which generations the server speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,13 +1,36 @@
 //! The store suite every [`Backend`] must pass.
 //!
-//! Call [`run_all`] from a test with a function that makes an empty backend:
+//! Call [`run_all`] from a test with a function that makes an empty backend, and
+//! [`writes_are_conditional`] with one such backend:
 //!
 //! ```
-//! mcp_tasks::store::conformance::run_all(mcp_tasks::store::MemoryBackend::new);
+//! use mcp_tasks::store::{MemoryBackend, conformance};
+//!
+//! conformance::writes_are_conditional(MemoryBackend::new());
+//! conformance::run_all(MemoryBackend::new);
 //! ```
 //!
 //! Each check builds its own store over a fresh backend, drives it on a virtual clock and
 //! panics with a message naming the broken rule.
+//!
+//! [`concurrent::run_all`] races two stores over one backend through every interleaving
+//! of their backend calls, and [`Conflicts`] wraps any backend so that its conditional
+//! writes lose races on purpose; a backend should pass all of them:
+//!
+//! ```
+//! use mcp_tasks::store::MemoryBackend;
+//! use mcp_tasks::store::conformance::{self, Conflicts, concurrent};
+//!
+//! conformance::run_all(|| Conflicts::every(MemoryBackend::new(), 2));
+//! concurrent::run_all(MemoryBackend::new, 6);
+//! ```
+
+pub mod concurrent;
+mod conflicts;
+mod writes;
+
+pub use conflicts::Conflicts;
+pub use writes::writes_are_conditional;
 
 use serde_json::{Map, Value, json};
 
