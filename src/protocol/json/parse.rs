@@ -365,7 +365,8 @@ impl<'a> Parser<'a> {
             if !negative {
                 return Ok(Number::from(magnitude));
             }
-            if let Some(n) = 0i64.checked_sub_unsigned(magnitude) {
+            // `-0` is a float, as serde_json and JavaScript read it: an integer has no sign.
+            if let Some(n) = 0i64.checked_sub_unsigned(magnitude).filter(|n| *n != 0) {
                 return Ok(Number::from(n));
             }
         }
@@ -446,6 +447,7 @@ mod tests {
     fn escapes_numbers_and_errors() {
         let v = parse(br#"{"a":"x\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00","b":[-0,1e2,-9223372036854775808,18446744073709551615,18446744073709551616]}"#).unwrap();
         assert_eq!(v["a"], "x\"\\/\u{8}\u{c}\n\r\t\u{e9}\u{1f600}");
+        assert_eq!(v["b"][0], serde_json::json!(-0.0));
         assert_eq!(v["b"][2], i64::MIN);
         assert_eq!(v["b"][3], u64::MAX);
         assert_eq!(v["b"][4].as_f64(), Some(18446744073709551616.0));
