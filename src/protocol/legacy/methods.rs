@@ -5,7 +5,8 @@ use serde_json::Value;
 
 use super::tools::CallToolResult;
 use super::{
-    Fields, Object, WireShape, WireTask, nested_task, put, put_extra, related_task, serde_via_shape,
+    Fields, Object, WireShape, WireTask, nested_list, nested_task, put, put_extra, related_task,
+    serde_via_shape,
 };
 use crate::id::TaskId;
 use crate::protocol::WireError;
@@ -115,20 +116,7 @@ impl WireShape for ListTasksResult {
     const WHAT: &'static str = "tasks/list result";
 
     fn read(f: &Fields<'_>) -> Result<Self, WireError> {
-        let Some(list) = f.get("tasks") else {
-            return Err(WireError::MissingField { what: Self::WHAT, field: "tasks" });
-        };
-        let items = list
-            .as_array()
-            .ok_or_else(|| WireError::mismatch(Self::WHAT, Some("tasks"), "an array", list))?;
-        let mut tasks = Vec::with_capacity(items.len());
-        for item in items {
-            let map =
-                Fields::object(item, Self::WHAT).map_err(|e| e.nested(Self::WHAT, "tasks"))?;
-            let task = WireTask::read_in(&Fields::new(map, Self::WHAT))
-                .map_err(|e| e.nested(Self::WHAT, "tasks"))?;
-            tasks.push(task);
-        }
+        let tasks = nested_list(f, "tasks", WireTask::read_in)?;
         Ok(Self { tasks, next_cursor: f.optional("nextCursor")?, meta: f.object_field("_meta")? })
     }
 
@@ -243,6 +231,13 @@ impl WireShape for TaskPayloadResult {
 
     fn read(f: &Fields<'_>) -> Result<Self, WireError> {
         Ok(Self { meta: f.object_field("_meta")?, payload: f.rest(&["_meta"]) })
+    }
+
+    /// As [`read`](Self::read), but the payload is the owned object itself, not a copy.
+    fn from_map(mut map: Object) -> Result<Self, WireError> {
+        let meta = Fields::new(&map, Self::WHAT).object_field("_meta")?;
+        map.remove("_meta");
+        Ok(Self { meta, payload: map })
     }
 
     fn write(&self, map: &mut Object) {

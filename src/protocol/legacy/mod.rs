@@ -121,6 +121,25 @@ fn nested_required<T: WireShape>(f: &Fields<'_>, key: &'static str) -> Result<T,
     nested(f, key)?.ok_or(WireError::MissingField { what: f.what(), field: key })
 }
 
+/// The array of objects under `key` of `f`, each read by `read` as part of `f`'s message
+/// (its missing fields are `f`'s), borrowed rather than copied out first.
+fn nested_list<T>(
+    f: &Fields<'_>,
+    key: &'static str,
+    read: impl Fn(&Fields<'_>) -> Result<T, WireError>,
+) -> Result<Vec<T>, WireError> {
+    let what = f.what();
+    let list = f.get(key).ok_or(WireError::MissingField { what, field: key })?;
+    let items =
+        list.as_array().ok_or_else(|| WireError::mismatch(what, Some(key), "an array", list))?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let map = Fields::object(item, what).map_err(|e| e.nested(what, key))?;
+        out.push(read(&Fields::new(map, what)).map_err(|e| e.nested(what, key))?);
+    }
+    Ok(out)
+}
+
 /// Inserts a nested shape under `key` when it is `Some`.
 fn put_shape<T: WireShape>(map: &mut Object, key: &str, value: Option<&T>) {
     if let Some(v) = value {

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
-    CreateTaskResult, Fields, Object, TaskMetadata, WireShape, nested, put, put_extra, put_shape,
-    serde_via_shape,
+    CreateTaskResult, Fields, Object, TaskMetadata, WireShape, nested, nested_list, put, put_extra,
+    put_shape, serde_via_shape,
 };
 use crate::id::TaskId;
 use crate::protocol::WireError;
@@ -173,15 +173,7 @@ impl WireShape for ListToolsResult {
     const WHAT: &'static str = "tools/list result";
 
     fn read(f: &Fields<'_>) -> Result<Self, WireError> {
-        let list: Vec<Value> = f.required("tools")?;
-        let mut tools = Vec::with_capacity(list.len());
-        for item in &list {
-            let map =
-                Fields::object(item, Self::WHAT).map_err(|e| e.nested(Self::WHAT, "tools"))?;
-            let tool = Tool::read(&Fields::new(map, Self::WHAT))
-                .map_err(|e| e.nested(Self::WHAT, "tools"))?;
-            tools.push(tool);
-        }
+        let tools = nested_list(f, "tools", Tool::read)?;
         Ok(Self { tools, next_cursor: f.optional("nextCursor")?, meta: f.object_field("_meta")? })
     }
 
@@ -282,6 +274,29 @@ impl WireShape for CallToolResult {
             meta: f.object_field("_meta")?,
             extra: f.rest(&["content", "structuredContent", "isError", "_meta"]),
         })
+    }
+
+    /// As [`read`](Self::read), checking in place and then moving the fields out of the
+    /// owned object: the content is the bulk of a result and is not copied.
+    fn from_map(mut map: Object) -> Result<Self, WireError> {
+        let f = Fields::new(&map, Self::WHAT);
+        match f.get("content") {
+            None => return Err(WireError::MissingField { what: Self::WHAT, field: "content" }),
+            Some(v) if !v.is_array() => {
+                return Err(WireError::mismatch(Self::WHAT, Some("content"), "an array", v));
+            }
+            Some(_) => {}
+        }
+        let is_error = f.optional("isError")?;
+        let meta = f.object_field("_meta")?;
+        let content = match map.remove("content") {
+            Some(Value::Array(content)) => content,
+            _ => Vec::new(),
+        };
+        let structured_content = map.remove("structuredContent").filter(|v| !v.is_null());
+        map.remove("isError");
+        map.remove("_meta");
+        Ok(Self { content, structured_content, is_error, meta, extra: map })
     }
 
     fn write(&self, map: &mut Object) {
