@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { JS_DIR, QUICK, alternate, writeRows } from './lib.mjs';
+import { JS_DIR, QUICK, alternate, benchTask as task, benchText as text, writeRows } from './lib.mjs';
 
 const [pkgDir, out] = process.argv.slice(2);
 const ours = await import(pathToFileURL(join(pkgDir, 'mcp_tasks.js')).href);
@@ -21,18 +21,6 @@ const require = createRequire(join(JS_DIR, 'package.json'));
 const sdkTypes = await import(pathToFileURL(require.resolve('@modelcontextprotocol/sdk/types.js')).href);
 const { JSONRPCMessageSchema, GetTaskResultSchema, CallToolResultSchema, ListTasksResultSchema } = sdkTypes;
 
-const task = (i, status = 'working') => ({
-  taskId: `6f1c2a9e4b7d40c1a3e5f7091b2d4c${String(i).padStart(2, '0')}`,
-  status,
-  statusMessage: status === 'working' ? 'step 2/5: fetching sources' : undefined,
-  createdAt: '2026-11-21T21:40:28.123Z',
-  lastUpdatedAt: '2026-11-21T21:40:31.456Z',
-  ttl: 3600000,
-  pollInterval: 1000,
-});
-// Text with what real tool output has: newlines, quotes, a few non-ASCII characters.
-const line = 'Row 42: "checkout" service – latency p99 183 ms, errors 0.02 %; naïve retry disabled.\n';
-const text = line.repeat(Math.ceil(10240 / line.length)).slice(0, 10240);
 const messages = {
   'tasks/get result': {
     method: 'tasks/get',

@@ -13,6 +13,21 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const JS_DIR = join(ROOT, 'tests', 'js');
 export const QUICK = ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '');
 
+/// The messages the decode and round-trip benches measure: a 2025-11-25 task as servers
+/// send it, and 10 KB of text with what real tool output has (newlines, quotes, a few
+/// non-ASCII characters).
+export const benchTask = (i, status = 'working') => ({
+  taskId: `6f1c2a9e4b7d40c1a3e5f7091b2d4c${String(i).padStart(2, '0')}`,
+  status,
+  statusMessage: status === 'working' ? 'step 2/5: fetching sources' : undefined,
+  createdAt: '2026-11-21T21:40:28.123Z',
+  lastUpdatedAt: '2026-11-21T21:40:31.456Z',
+  ttl: 3600000,
+  pollInterval: 1000,
+});
+const line = 'Row 42: "checkout" service – latency p99 183 ms, errors 0.02 %; naïve retry disabled.\n';
+export const benchText = line.repeat(Math.ceil(10240 / line.length)).slice(0, 10240);
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
