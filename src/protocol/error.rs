@@ -94,7 +94,16 @@ impl WireError {
         expected: &'static str,
         value: &serde_json::Value,
     ) -> Self {
-        let found = crate::protocol::json::kind_of(value);
+        Self::mismatch_kind(what, field, expected, crate::protocol::json::kind_of(value))
+    }
+
+    /// As [`mismatch`](Self::mismatch), given what was found ("a string", "null", ...).
+    pub fn mismatch_kind(
+        what: &'static str,
+        field: Option<&str>,
+        expected: &'static str,
+        found: &'static str,
+    ) -> Self {
         let source = Mismatch::new(field.map(str::to_owned), expected, found);
         Self::Malformed { what, source }
     }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::Mismatch;
+use super::json::tape::{Kind, Node, Tape};
 use super::json::{self, FromJson, JsonError, kind_of};
 
 /// A JSON-RPC request id: a string or an integer. (MCP forbids `null` ids on requests.)
@@ -211,12 +212,53 @@ impl EnvelopeError {
     }
 }
 
+/// A message read off a tape, with a success response's `result` left on the tape: the
+/// path responses take, so that their results are read in place (or handed to JS whole)
+/// instead of built as a tree first.
+pub enum Reply<'a> {
+    /// A success response.
+    Result {
+        /// The id of the request it answers.
+        id: RequestId,
+        /// The `result` object.
+        result: Node<'a>,
+    },
+    /// Any other message, built whole.
+    Other(Message),
+}
+
+impl<'a> Reply<'a> {
+    /// Classifies the message at `root`, checking it exactly as [`Message::from_value`]
+    /// does.
+    pub fn read(root: Node<'a>) -> Result<Self, EnvelopeError> {
+        let plain_result = root.kind() == Kind::Object
+            && root.get("method").is_none()
+            && root.get("error").is_none()
+            && root.get("jsonrpc").is_some_and(|v| v.is_str("2.0"));
+        if let (true, Some(id), Some(result)) = (plain_result, root.get("id"), root.get("result")) {
+            if let (Some(id), Kind::Object) = (RequestId::from_node(&id), result.kind()) {
+                return Ok(Self::Result { id, result });
+            }
+        }
+        // Anything else (including every malformed response) takes the one general path,
+        // so that errors read the same whichever way a message came in.
+        Message::from_value(root.to_value()).map(Self::Other)
+    }
+}
+
 impl FromJson for RequestId {
     const EXPECTED: &'static str = "a string or an integer";
     fn from_json(value: &Value) -> Option<Self> {
         match value {
             Value::String(s) => Some(Self::String(s.clone())),
             Value::Number(n) => n.as_i64().map(Self::Number),
+            _ => None,
+        }
+    }
+    fn from_node(node: &Node<'_>) -> Option<Self> {
+        match node.kind() {
+            Kind::String => node.as_str().map(|s| Self::String(s.into_owned())),
+            Kind::Number => node.as_number()?.as_i64().map(Self::Number),
             _ => None,
         }
     }
@@ -262,7 +304,13 @@ fn required<T: FromJson>(obj: &Map<String, Value>, key: &str) -> Result<T, Envel
 impl Message {
     /// Parses one message from JSON text.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, EnvelopeError> {
-        Self::from_value(json::parse(bytes)?)
+        let mut tape = Tape::default();
+        Ok(match Reply::read(tape.scan(bytes)?.root())? {
+            Reply::Result { id, result } => {
+                Self::Result(ResultResponse { jsonrpc: V2, id, result: result.to_map() })
+            }
+            Reply::Other(message) => message,
+        })
     }
 
     /// Classifies and parses one message from a JSON value.

@@ -2,24 +2,21 @@
 //! benchmarks and tools that want the decoder without a connection.
 //!
 //! The steps are the engine's own: the bytes are copied out of JS as the fetch driver copies
-//! a chunk, parsed by `Message::from_slice`, checked by the result's wire shape, turned into
-//! the engine's models and handed to JS by the same conversions the promises use. A
-//! separate entry point instead of a hook in the driver, so the client's hot path carries
-//! nothing for it.
+//! a chunk, scanned onto a tape, the envelope read as `Message::from_slice` reads it, the
+//! result's wire shape checked in place, and the result handed to JS built from the tape as
+//! the promises get it. A separate entry point instead of a hook in the driver, so the
+//! client's hot path carries nothing for it.
 
-use crate::protocol::json::jv;
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::client::{ClientError, RequestKind};
-use crate::protocol::jsonrpc::Message;
-use crate::protocol::legacy::{
-    CallToolResponse, GetTaskResult, ListTasksResult, Object, WireShape,
-};
-use crate::task::Task;
+use crate::protocol::json::tape::Tape;
+use crate::protocol::jsonrpc::{EnvelopeError, Message, Reply};
+use crate::protocol::legacy::{CallToolResponse, GetTaskResult, ListTasksResult, WireShape};
 
-use super::convert;
 use super::error::Failure;
+use super::materialize;
 
 /// Decodes the JSON-RPC response `body` (UTF-8 JSON bytes) to a 2025-11-25 `method`
 /// request — `"tasks/get"`, `"tools/call"` or `"tasks/list"` — into the value the client's
@@ -37,33 +34,27 @@ fn decode(method: &str, body: &[u8]) -> Result<JsValue, Failure> {
         "tasks/list" => RequestKind::ListTasks,
         other => return Err(Failure::InvalidArgument(format!("cannot decode {other} responses"))),
     };
-    let result: Object = match Message::from_slice(body) {
-        Ok(Message::Result(response)) => response.result,
-        Ok(Message::Error(e)) => {
+    let not_json =
+        |e| Failure::Client(ClientError::malformed_message(kind, EnvelopeError::from(e)));
+    let mut tape = Tape::default();
+    let root = tape.scan(body).map_err(not_json)?.root();
+    let result = match Reply::read(root) {
+        Ok(Reply::Result { result, .. }) => result,
+        Ok(Reply::Other(Message::Error(e))) => {
             return Err(Failure::Client(ClientError::Rpc { request: kind, error: e.error }));
         }
-        Ok(_) => return Err(Failure::Client(ClientError::MissingResponse { request: kind })),
+        Ok(Reply::Other(_)) => {
+            return Err(Failure::Client(ClientError::MissingResponse { request: kind }));
+        }
         Err(e) => return Err(Failure::Client(ClientError::malformed_message(kind, e))),
     };
     let malformed = |e| Failure::Client(ClientError::malformed_result(kind, e));
-    let value = match kind {
-        RequestKind::GetTask => {
-            let got = GetTaskResult::from_map(result).map_err(malformed)?;
-            let mut text = String::new();
-            convert::write_task(&Task::from(got.task), &mut text);
-            convert::text_to_js(&text)
-        }
-        RequestKind::ListTasks => {
-            let page = ListTasksResult::from_map(result).map_err(malformed)?;
-            let tasks: Vec<Task> = page.tasks.into_iter().map(Task::from).collect();
-            convert::text_to_js(&convert::task_page(&tasks, page.next_cursor.as_deref()))
-        }
-        _ => match CallToolResponse::from_map(result).map_err(malformed)? {
-            CallToolResponse::Result(r) => convert::object_to_js(&r.to_map()),
-            CallToolResponse::Task(created) => {
-                convert::to_js(&jv!({ "task": convert::task(&Task::from(created.task)) }))
-            }
-        },
-    };
-    Ok(value)
+    // The shape is checked in place; the value handed over is the result as sent.
+    match kind {
+        RequestKind::GetTask => GetTaskResult::from_node(result).map(drop),
+        RequestKind::ListTasks => ListTasksResult::from_node(result).map(drop),
+        _ => CallToolResponse::check_node(result),
+    }
+    .map_err(malformed)?;
+    Ok(materialize::to_js(result))
 }

@@ -21,6 +21,7 @@ mod driver;
 mod error;
 mod fetch;
 mod history;
+mod materialize;
 mod options;
 mod signal;
 mod state;

@@ -8,13 +8,14 @@
 mod build;
 mod parse;
 pub(crate) mod read;
+pub mod tape;
 mod write;
 
 pub use build::{ToJson, items};
 #[allow(unused_imports)] // `jv_items` is used only by arrays with items
 pub(crate) use build::{jv, jv_fields, jv_items, jv_value};
 pub use parse::{JsonError, JsonProblem, MAX_DEPTH, parse, parse_object};
-pub use read::{Fields, FromJson, kind_of};
+pub use read::{Field, Fields, FromJson, kind_of, kind_of_node};
 pub use write::{
     object_to_ascii_string, to_ascii_string, to_string, write_object, write_str, write_str_ascii,
     write_u64, write_value,

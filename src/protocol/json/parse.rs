@@ -1,9 +1,11 @@
 //! Bytes to [`Value`]: RFC 8259, strictly (no trailing commas, comments or lone
-//! surrogates), with a nesting limit so hostile input cannot exhaust the stack.
+//! surrogates), with a nesting limit so hostile input cannot exhaust the stack. The text is
+//! scanned onto a [`Tape`] (which does the checking) and the tree built from it.
 
 use std::fmt;
 
-use super::{Map, Number, Value};
+use super::tape::Tape;
+use super::{Map, Value};
 
 /// How deep arrays and objects may nest (serde_json's default limit too).
 pub const MAX_DEPTH: usize = 128;
@@ -44,6 +46,8 @@ pub enum JsonProblem {
     TrailingCharacters,
     /// The value was not the object that was asked for.
     NotAnObject,
+    /// A text longer than 4 GiB.
+    TooLarge,
 }
 
 impl JsonProblem {
@@ -60,6 +64,7 @@ impl JsonProblem {
             Self::TooDeep => "nested too deeply",
             Self::TrailingCharacters => "trailing characters",
             Self::NotAnObject => "expected a JSON object",
+            Self::TooLarge => "text too large",
         }
     }
 }
@@ -72,17 +77,8 @@ impl fmt::Display for JsonProblem {
 
 /// Parses one JSON value, with nothing but whitespace around it.
 pub fn parse(bytes: &[u8]) -> Result<Value, JsonError> {
-    // UTF-8 is checked once for the whole text, so that strings are then cut out of it
-    // without checking each again.
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| JsonError { offset: e.valid_up_to(), problem: JsonProblem::InvalidUtf8 })?;
-    let mut p = Parser { bytes, text, pos: 0, depth: 0 };
-    let value = p.value()?;
-    p.skip_ws();
-    if p.pos < bytes.len() {
-        return Err(p.fail(JsonProblem::TrailingCharacters));
-    }
-    Ok(value)
+    let mut tape = Tape::default();
+    Ok(tape.scan(bytes)?.root().to_value())
 }
 
 /// Parses one JSON object (anything else is [`JsonProblem::NotAnObject`] at offset 0).
@@ -91,310 +87,6 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, JsonError> {
         Value::Object(map) => Ok(map),
         _ => Err(JsonError { offset: 0, problem: JsonProblem::NotAnObject }),
     }
-}
-
-struct Parser<'a> {
-    bytes: &'a [u8],
-    /// The same bytes, known to be UTF-8.
-    text: &'a str,
-    pos: usize,
-    depth: usize,
-}
-
-impl<'a> Parser<'a> {
-    fn fail(&self, problem: JsonProblem) -> JsonError {
-        JsonError { offset: self.pos, problem }
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.pos).copied()
-    }
-
-    fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
-            self.pos += 1;
-        }
-    }
-
-    /// The next byte after whitespace, not consumed.
-    fn next_token(&mut self) -> Result<u8, JsonError> {
-        self.skip_ws();
-        self.peek().ok_or_else(|| self.fail(JsonProblem::UnexpectedEnd))
-    }
-
-    fn expect(&mut self, byte: u8) -> Result<(), JsonError> {
-        if self.next_token()? == byte {
-            self.pos += 1;
-            Ok(())
-        } else {
-            Err(self.fail(JsonProblem::UnexpectedByte))
-        }
-    }
-
-    fn value(&mut self) -> Result<Value, JsonError> {
-        match self.next_token()? {
-            b'{' => self.object().map(Value::Object),
-            b'[' => self.array().map(Value::Array),
-            b'"' => self.string().map(Value::String),
-            b't' => self.literal(b"true", Value::Bool(true)),
-            b'f' => self.literal(b"false", Value::Bool(false)),
-            b'n' => self.literal(b"null", Value::Null),
-            b'-' | b'0'..=b'9' => self.number().map(Value::Number),
-            _ => Err(self.fail(JsonProblem::UnexpectedByte)),
-        }
-    }
-
-    fn literal(&mut self, word: &[u8], value: Value) -> Result<Value, JsonError> {
-        let end = self.pos + word.len();
-        match self.bytes.get(self.pos..end) {
-            Some(found) if found == word => {
-                self.pos = end;
-                Ok(value)
-            }
-            Some(_) => Err(self.fail(JsonProblem::UnexpectedByte)),
-            None => {
-                Err(JsonError { offset: self.bytes.len(), problem: JsonProblem::UnexpectedEnd })
-            }
-        }
-    }
-
-    fn enter(&mut self) -> Result<(), JsonError> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(self.fail(JsonProblem::TooDeep));
-        }
-        self.pos += 1;
-        Ok(())
-    }
-
-    fn object(&mut self) -> Result<Map<String, Value>, JsonError> {
-        self.enter()?;
-        let mut map = Map::new();
-        if self.next_token()? == b'}' {
-            self.pos += 1;
-            self.depth -= 1;
-            return Ok(map);
-        }
-        loop {
-            if self.next_token()? != b'"' {
-                return Err(self.fail(JsonProblem::UnexpectedByte));
-            }
-            let key = self.string()?;
-            self.expect(b':')?;
-            let value = self.value()?;
-            // A repeated key keeps its last value, as JavaScript's JSON.parse does.
-            map.insert(key, value);
-            match self.next_token()? {
-                b',' => self.pos += 1,
-                b'}' => {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    return Ok(map);
-                }
-                _ => return Err(self.fail(JsonProblem::UnexpectedByte)),
-            }
-        }
-    }
-
-    fn array(&mut self) -> Result<Vec<Value>, JsonError> {
-        self.enter()?;
-        let mut items = Vec::new();
-        if self.next_token()? == b']' {
-            self.pos += 1;
-            self.depth -= 1;
-            return Ok(items);
-        }
-        loop {
-            items.push(self.value()?);
-            match self.next_token()? {
-                b',' => self.pos += 1,
-                b']' => {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    return Ok(items);
-                }
-                _ => return Err(self.fail(JsonProblem::UnexpectedByte)),
-            }
-        }
-    }
-
-    /// A string, from its opening quote (at `pos`) to past its closing one.
-    fn string(&mut self) -> Result<String, JsonError> {
-        self.pos += 1;
-        let start = self.pos;
-        // The common case: no escapes, so the text is one slice of the input.
-        self.plain_run();
-        if self.peek() == Some(b'"') {
-            let text = self.utf8(start, self.pos)?;
-            self.pos += 1;
-            return Ok(text.to_owned());
-        }
-        let mut out = String::from(self.utf8(start, self.pos)?);
-        loop {
-            let run = self.pos;
-            self.plain_run();
-            out.push_str(self.utf8(run, self.pos)?);
-            match self.peek() {
-                None => return Err(self.fail(JsonProblem::UnexpectedEnd)),
-                Some(b'"') => {
-                    self.pos += 1;
-                    return Ok(out);
-                }
-                Some(b'\\') => self.escape(&mut out)?,
-                Some(_) => return Err(self.fail(JsonProblem::ControlCharacter)),
-            }
-        }
-    }
-
-    /// Moves past string bytes that need no attention: not a quote, a backslash or a
-    /// control character. One table lookup a byte, the loop every string spends its time in.
-    fn plain_run(&mut self) {
-        let rest = self.bytes.get(self.pos..).unwrap_or_default();
-        let len = rest.iter().position(|&b| STOPS[usize::from(b)]).unwrap_or(rest.len());
-        self.pos += len;
-    }
-
-    /// A slice of the text; runs start and end next to ASCII bytes, so on char boundaries.
-    fn utf8(&self, start: usize, end: usize) -> Result<&'a str, JsonError> {
-        let text: &'a str = self.text;
-        text.get(start..end).ok_or(JsonError { offset: start, problem: JsonProblem::InvalidUtf8 })
-    }
-
-    /// One escape, from its backslash (at `pos`).
-    fn escape(&mut self, out: &mut String) -> Result<(), JsonError> {
-        self.pos += 1;
-        let Some(c) = self.peek() else { return Err(self.fail(JsonProblem::UnexpectedEnd)) };
-        self.pos += 1;
-        let ch = match c {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
-            b'u' => return self.unicode(out),
-            _ => {
-                self.pos -= 1;
-                return Err(self.fail(JsonProblem::InvalidEscape));
-            }
-        };
-        out.push(ch);
-        Ok(())
-    }
-
-    /// The four hex digits after `\u` (and a second escape for a surrogate pair).
-    fn unicode(&mut self, out: &mut String) -> Result<(), JsonError> {
-        let first = self.hex4()?;
-        let code = match first {
-            0xd800..=0xdbff => {
-                if self.bytes.get(self.pos..self.pos + 2) != Some(b"\\u") {
-                    return Err(self.fail(JsonProblem::LoneSurrogate));
-                }
-                self.pos += 2;
-                let second = self.hex4()?;
-                if !(0xdc00..=0xdfff).contains(&second) {
-                    return Err(self.fail(JsonProblem::LoneSurrogate));
-                }
-                0x10000 + ((first - 0xd800) << 10) + (second - 0xdc00)
-            }
-            0xdc00..=0xdfff => return Err(self.fail(JsonProblem::LoneSurrogate)),
-            other => other,
-        };
-        let ch = char::from_u32(code).ok_or_else(|| self.fail(JsonProblem::InvalidEscape))?;
-        out.push(ch);
-        Ok(())
-    }
-
-    fn hex4(&mut self) -> Result<u32, JsonError> {
-        let mut code = 0;
-        for _ in 0..4 {
-            let Some(b) = self.peek() else { return Err(self.fail(JsonProblem::UnexpectedEnd)) };
-            let digit = match b {
-                b'0'..=b'9' => b - b'0',
-                b'a'..=b'f' => b - b'a' + 10,
-                b'A'..=b'F' => b - b'A' + 10,
-                _ => return Err(self.fail(JsonProblem::InvalidEscape)),
-            };
-            code = code * 16 + u32::from(digit);
-            self.pos += 1;
-        }
-        Ok(code)
-    }
-
-    fn digits(&mut self) -> usize {
-        let start = self.pos;
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.pos += 1;
-        }
-        self.pos - start
-    }
-
-    fn number(&mut self) -> Result<Number, JsonError> {
-        let start = self.pos;
-        let negative = self.peek() == Some(b'-');
-        if negative {
-            self.pos += 1;
-        }
-        let int_start = self.pos;
-        let int_len = self.digits();
-        if int_len == 0 || (int_len > 1 && self.bytes.get(int_start) == Some(&b'0')) {
-            return Err(self.fail(JsonProblem::InvalidNumber));
-        }
-        let mut integral = true;
-        if self.peek() == Some(b'.') {
-            self.pos += 1;
-            integral = false;
-            if self.digits() == 0 {
-                return Err(self.fail(JsonProblem::InvalidNumber));
-            }
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.pos += 1;
-            integral = false;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.pos += 1;
-            }
-            if self.digits() == 0 {
-                return Err(self.fail(JsonProblem::InvalidNumber));
-            }
-        }
-        let digits = self.bytes.get(int_start..int_start + int_len).unwrap_or_default();
-        if let Some(magnitude) = decimal(digits).filter(|_| integral) {
-            if !negative {
-                return Ok(Number::from(magnitude));
-            }
-            // `-0` is a float, as serde_json and JavaScript read it: an integer has no sign.
-            if let Some(n) = 0i64.checked_sub_unsigned(magnitude).filter(|n| *n != 0) {
-                return Ok(Number::from(n));
-            }
-        }
-        // Grammar-checked above, so the slice is ASCII and a valid float literal.
-        let text = std::str::from_utf8(self.bytes.get(start..self.pos).unwrap_or_default())
-            .unwrap_or_default();
-        let float: f64 = text.parse().map_err(|_| self.fail(JsonProblem::InvalidNumber))?;
-        Number::from_f64(float)
-            .ok_or(JsonError { offset: start, problem: JsonProblem::NumberOutOfRange })
-    }
-}
-
-/// The bytes that end a plain run inside a string.
-const STOPS: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = true;
-        b += 1;
-    }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
-    table
-};
-
-/// ASCII digits as a u64, or `None` when they overflow it.
-fn decimal(digits: &[u8]) -> Option<u64> {
-    digits.iter().try_fold(0u64, |n, d| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))
 }
 
 #[cfg(test)]

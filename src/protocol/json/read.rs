@@ -1,8 +1,10 @@
 //! Typed reads out of a peer's JSON object, with errors that name the message and the
 //! field, and without serde: each field type says once how it is read from a [`Value`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use super::tape::{Kind, Node};
 use super::{Map, Value};
 use crate::id::TaskId;
 use crate::protocol::WireError;
@@ -18,12 +20,21 @@ pub trait FromJson: Sized {
 
     /// The value as this type, or `None` when it has another shape.
     fn from_json(value: &Value) -> Option<Self>;
+
+    /// The same from a value on a tape; by default through a [`Value`] built from it, and
+    /// straight from the tape for the scalar types messages are mostly made of.
+    fn from_node(node: &Node<'_>) -> Option<Self> {
+        Self::from_json(&node.to_value())
+    }
 }
 
 impl FromJson for String {
     const EXPECTED: &'static str = "a string";
     fn from_json(value: &Value) -> Option<Self> {
         value.as_str().map(str::to_owned)
+    }
+    fn from_node(node: &Node<'_>) -> Option<Self> {
+        node.as_str().map(Cow::into_owned)
     }
 }
 
@@ -32,12 +43,18 @@ impl FromJson for bool {
     fn from_json(value: &Value) -> Option<Self> {
         value.as_bool()
     }
+    fn from_node(node: &Node<'_>) -> Option<Self> {
+        node.as_bool()
+    }
 }
 
 impl FromJson for u64 {
     const EXPECTED: &'static str = "a non-negative integer";
     fn from_json(value: &Value) -> Option<Self> {
         value.as_u64()
+    }
+    fn from_node(node: &Node<'_>) -> Option<Self> {
+        node.as_u64()
     }
 }
 
@@ -116,12 +133,18 @@ impl FromJson for TaskId {
     fn from_json(value: &Value) -> Option<Self> {
         value.as_str().map(TaskId::from)
     }
+    fn from_node(node: &Node<'_>) -> Option<Self> {
+        node.as_str().map(|s| TaskId::from(s.as_ref()))
+    }
 }
 
 impl FromJson for TaskStatus {
     const EXPECTED: &'static str = "a task status";
     fn from_json(value: &Value) -> Option<Self> {
         TaskStatus::parse(value.as_str()?)
+    }
+    fn from_node(node: &Node<'_>) -> Option<Self> {
+        TaskStatus::parse(&node.as_str()?)
     }
 }
 
@@ -137,17 +160,110 @@ pub fn kind_of(value: &Value) -> &'static str {
     }
 }
 
-/// A view of one JSON object being read as `what` (e.g. "tasks/get result").
+/// What a value on a tape is, for errors, as [`kind_of`] says it of a [`Value`].
+pub fn kind_of_node(node: &Node<'_>) -> &'static str {
+    match node.kind() {
+        Kind::Null => "null",
+        Kind::Bool => "a boolean",
+        Kind::Number => "a number",
+        Kind::String => "a string",
+        Kind::Array => "an array",
+        Kind::Object => "an object",
+    }
+}
+
+/// One field's value: in a [`Value`] tree, or on a tape.
+#[derive(Clone, Copy)]
+pub enum Field<'a> {
+    /// A value in a tree.
+    Value(&'a Value),
+    /// A value on a tape.
+    Node(Node<'a>),
+}
+
+impl<'a> Field<'a> {
+    /// What the value is, for errors ("a string", "an object", ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Value(v) => kind_of(v),
+            Self::Node(n) => kind_of_node(n),
+        }
+    }
+
+    /// Whether the value is an array.
+    pub fn is_array(&self) -> bool {
+        match self {
+            Self::Value(v) => v.is_array(),
+            Self::Node(n) => n.kind() == Kind::Array,
+        }
+    }
+
+    fn is_null(&self) -> bool {
+        match self {
+            Self::Value(v) => v.is_null(),
+            Self::Node(n) => n.is_null(),
+        }
+    }
+
+    /// The value read as `T`.
+    pub fn decode<T: FromJson>(&self) -> Option<T> {
+        match self {
+            Self::Value(v) => T::from_json(v),
+            Self::Node(n) => T::from_node(n),
+        }
+    }
+
+    /// The object this value is, to be read as `what`, or `None` for another kind.
+    pub fn fields(&self, what: &'static str) -> Option<Fields<'a>> {
+        let source = match self {
+            Self::Value(v) => Source::Map(v.as_object()?),
+            Self::Node(n) if n.kind() == Kind::Object => Source::Node(*n),
+            Self::Node(_) => return None,
+        };
+        Some(Fields { source, what })
+    }
+
+    /// The items of the array this value is, or `None` for another kind.
+    pub fn items(&self) -> Option<Vec<Field<'a>>> {
+        match self {
+            Self::Value(v) => Some(v.as_array()?.iter().map(Field::Value).collect()),
+            Self::Node(n) if n.kind() == Kind::Array => Some(n.items().map(Field::Node).collect()),
+            Self::Node(_) => None,
+        }
+    }
+
+    /// The value as a [`Value`] tree (a copy).
+    pub fn to_value(&self) -> Value {
+        match self {
+            Self::Value(v) => (*v).clone(),
+            Self::Node(n) => n.to_value(),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Map(&'a Map<String, Value>),
+    Node(Node<'a>),
+}
+
+/// A view of one JSON object being read as `what` (e.g. "tasks/get result"): an object
+/// of a [`Value`] tree, or one on a tape, read alike.
 #[derive(Clone, Copy)]
 pub struct Fields<'a> {
-    map: &'a Map<String, Value>,
+    source: Source<'a>,
     what: &'static str,
 }
 
 impl<'a> Fields<'a> {
     /// Reads `map` as `what`.
     pub const fn new(map: &'a Map<String, Value>, what: &'static str) -> Self {
-        Self { map, what }
+        Self { source: Source::Map(map), what }
+    }
+
+    /// Reads the object on a tape `node` is as `what`, or `None` when it is no object.
+    pub fn from_node(node: Node<'a>, what: &'static str) -> Option<Self> {
+        Field::Node(node).fields(what)
     }
 
     /// The object inside `value`, or a malformed error when it is anything else.
@@ -163,14 +279,13 @@ impl<'a> Fields<'a> {
         self.what
     }
 
-    /// The object itself.
-    pub const fn map(&self) -> &'a Map<String, Value> {
-        self.map
-    }
-
     /// The value under `key`; `null` counts as absent, as peers emit `null` for unset options.
-    pub fn get(&self, key: &str) -> Option<&'a Value> {
-        self.map.get(key).filter(|v| !v.is_null())
+    pub fn get(&self, key: &str) -> Option<Field<'a>> {
+        let field = match self.source {
+            Source::Map(map) => Field::Value(map.get(key)?),
+            Source::Node(node) => Field::Node(node.get(key)?),
+        };
+        (!field.is_null()).then_some(field)
     }
 
     /// Whether `key` holds something other than `null`.
@@ -204,16 +319,23 @@ impl<'a> Fields<'a> {
 
     /// The fields not named in `known`, kept so a message is re-emitted whole.
     pub fn rest(&self, known: &[&str]) -> Map<String, Value> {
-        super::object_from(
-            self.map
-                .iter()
-                .filter(|(k, _)| !known.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone())),
-        )
+        match self.source {
+            Source::Map(map) => super::object_from(
+                map.iter()
+                    .filter(|(k, _)| !known.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            ),
+            Source::Node(node) => super::object_from(
+                node.entries()
+                    .filter(|(k, _)| !known.contains(&k.as_ref()))
+                    .map(|(k, v)| (k.into_owned(), v.to_value())),
+            ),
+        }
     }
 
-    fn decode<T: FromJson>(&self, key: &str, v: &Value) -> Result<T, WireError> {
-        T::from_json(v).ok_or_else(|| WireError::mismatch(self.what, Some(key), T::EXPECTED, v))
+    fn decode<T: FromJson>(&self, key: &str, v: Field<'_>) -> Result<T, WireError> {
+        v.decode()
+            .ok_or_else(|| WireError::mismatch_kind(self.what, Some(key), T::EXPECTED, v.kind()))
     }
 }
 

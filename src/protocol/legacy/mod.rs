@@ -36,6 +36,8 @@ pub use tools::{
 use serde_json::{Map, Value};
 
 pub(crate) use crate::protocol::json::Fields;
+use crate::protocol::json::tape::Node;
+use crate::protocol::json::{Field, kind_of_node};
 use crate::protocol::{Mismatch, WireError};
 
 /// A JSON object as it travels: params, results, `_meta`.
@@ -59,6 +61,20 @@ pub trait WireShape: Sized {
     /// Reads the shape from a JSON object.
     fn from_map(map: Object) -> Result<Self, WireError> {
         Self::read(&Fields::new(&map, Self::WHAT))
+    }
+
+    /// Reads the shape from a value on a tape, in place; anything but an object is
+    /// malformed.
+    fn from_node(node: Node<'_>) -> Result<Self, WireError> {
+        match Fields::from_node(node, Self::WHAT) {
+            Some(f) => Self::read(&f),
+            None => Err(WireError::mismatch_kind(
+                Self::WHAT,
+                None,
+                "a JSON object",
+                kind_of_node(&node),
+            )),
+        }
     }
 
     /// Reads the shape from any JSON value; anything but an object is malformed.
@@ -91,10 +107,10 @@ pub trait WireShape: Sized {
 /// absent is `None`.
 fn nested<T: WireShape>(f: &Fields<'_>, key: &str) -> Result<Option<T>, WireError> {
     let Some(value) = f.get(key) else { return Ok(None) };
-    let map = value
-        .as_object()
-        .ok_or_else(|| WireError::mismatch(f.what(), Some(key), "a JSON object", value))?;
-    T::read(&Fields::new(map, f.what())).map(Some).map_err(|e| match e {
+    let inner = value.fields(f.what()).ok_or_else(|| {
+        WireError::mismatch_kind(f.what(), Some(key), "a JSON object", value.kind())
+    })?;
+    T::read(&inner).map(Some).map_err(|e| match e {
         // A nested object missing a field has the wrong shape: the outer message is the
         // one being read, and it has all its own fields.
         WireError::MissingField { field, .. } => {
@@ -112,8 +128,15 @@ fn nested<T: WireShape>(f: &Fields<'_>, key: &str) -> Result<Option<T>, WireErro
 /// a task is the heart of every message that carries one.
 fn nested_task(f: &Fields<'_>, key: &'static str) -> Result<WireTask, WireError> {
     let value = f.get(key).ok_or(WireError::MissingField { what: f.what(), field: key })?;
-    let map = Fields::object(value, f.what()).map_err(|e| e.nested(f.what(), key))?;
-    WireTask::read_in(&Fields::new(map, f.what())).map_err(|e| e.nested(f.what(), key))
+    let inner = object_in(f.what(), value).map_err(|e| e.nested(f.what(), key))?;
+    WireTask::read_in(&inner).map_err(|e| e.nested(f.what(), key))
+}
+
+/// `value` as an object read as part of `what`, or a mismatch naming what it is instead.
+fn object_in<'a>(what: &'static str, value: Field<'a>) -> Result<Fields<'a>, WireError> {
+    value
+        .fields(what)
+        .ok_or_else(|| WireError::mismatch_kind(what, None, "a JSON object", value.kind()))
 }
 
 /// Like [`nested`], for a field that must be there.
@@ -130,12 +153,13 @@ fn nested_list<T>(
 ) -> Result<Vec<T>, WireError> {
     let what = f.what();
     let list = f.get(key).ok_or(WireError::MissingField { what, field: key })?;
-    let items =
-        list.as_array().ok_or_else(|| WireError::mismatch(what, Some(key), "an array", list))?;
+    let items = list
+        .items()
+        .ok_or_else(|| WireError::mismatch_kind(what, Some(key), "an array", list.kind()))?;
     let mut out = Vec::with_capacity(items.len());
     for item in items {
-        let map = Fields::object(item, what).map_err(|e| e.nested(what, key))?;
-        out.push(read(&Fields::new(map, what)).map_err(|e| e.nested(what, key))?);
+        let inner = object_in(what, item).map_err(|e| e.nested(what, key))?;
+        out.push(read(&inner).map_err(|e| e.nested(what, key))?);
     }
     Ok(out)
 }

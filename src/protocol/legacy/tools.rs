@@ -11,6 +11,7 @@ use super::{
 use crate::id::TaskId;
 use crate::protocol::WireError;
 use crate::protocol::json::FromJson;
+use crate::protocol::json::tape::Node;
 use crate::protocol::meta::PROGRESS_TOKEN;
 
 /// Whether a tool may, must or must not be called as a task.
@@ -261,6 +262,20 @@ impl CallToolResult {
     pub fn related_task(&self) -> Result<Option<TaskId>, WireError> {
         Ok(super::related_task(self.meta.as_ref())?.map(|r| r.task_id))
     }
+
+    /// What [`read`](WireShape::read) checks, without copying the content out: for a
+    /// result that is handed on whole rather than kept.
+    pub fn check(f: &Fields<'_>) -> Result<(), WireError> {
+        let content =
+            f.get("content").ok_or(WireError::MissingField { what: f.what(), field: "content" })?;
+        if !content.is_array() {
+            let found = content.kind();
+            return Err(WireError::mismatch_kind(f.what(), Some("content"), "an array", found));
+        }
+        f.optional::<bool>("isError")?;
+        f.object_field("_meta")?;
+        Ok(())
+    }
 }
 
 impl WireShape for CallToolResult {
@@ -280,8 +295,10 @@ impl WireShape for CallToolResult {
     /// owned object: the content is the bulk of a result and is not copied.
     fn from_map(mut map: Object) -> Result<Self, WireError> {
         let f = Fields::new(&map, Self::WHAT);
-        match f.get("content") {
-            None => return Err(WireError::MissingField { what: Self::WHAT, field: "content" }),
+        match map.get("content") {
+            None | Some(Value::Null) => {
+                return Err(WireError::MissingField { what: Self::WHAT, field: "content" });
+            }
             Some(v) if !v.is_array() => {
                 return Err(WireError::mismatch(Self::WHAT, Some("content"), "an array", v));
             }
@@ -327,6 +344,26 @@ impl CallToolResponse {
             CreateTaskResult::from_map(map).map(Self::Task)
         } else {
             CallToolResult::from_map(map).map(Self::Result)
+        }
+    }
+
+    /// The same, read in place from an object on a tape.
+    pub fn from_node(node: Node<'_>) -> Result<Self, WireError> {
+        if node.get("task").is_some() && node.get("content").is_none() {
+            CreateTaskResult::from_node(node).map(Self::Task)
+        } else {
+            CallToolResult::from_node(node).map(Self::Result)
+        }
+    }
+
+    /// Checks a `tools/call` result on a tape in place, as [`from_node`](Self::from_node)
+    /// reads it, without copying a tool result's content out.
+    pub fn check_node(node: Node<'_>) -> Result<(), WireError> {
+        match Fields::from_node(node, CallToolResult::WHAT) {
+            Some(f) if node.get("task").is_none() || node.get("content").is_some() => {
+                CallToolResult::check(&f)
+            }
+            _ => Self::from_node(node).map(drop),
         }
     }
 
