@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::id::TaskId;
+use crate::protocol::extension::TaskIdParams;
 use crate::protocol::http::{ExchangeId, HttpRequest, ResponseHead, TransportFailure};
 use crate::protocol::jsonrpc::{ErrorObject, Message, RequestId};
 use crate::task::Generation;
@@ -12,6 +14,12 @@ use super::error::{ClientError, RequestKind};
 use super::event::Event;
 use super::exchange::{Ending, Exchange, Incoming, Problem, Purpose, http_problem};
 use super::{Engine, Output, TimerKey, extension, legacy};
+
+/// `{taskId}`: the params of `tasks/get`, `tasks/result` and `tasks/cancel`, alike in
+/// both generations. No related-task `_meta`: the param is the source of truth.
+pub(super) fn task_params(task_id: &TaskId) -> Map<String, Value> {
+    TaskIdParams::new(task_id.clone()).to_map()
+}
 
 /// How an exchange finished, for the purpose waiting on it.
 #[derive(Debug)]
@@ -123,6 +131,8 @@ impl Engine {
     ) -> ExchangeId {
         let rpc = self.alloc_rpc();
         let id = self.alloc_exchange();
+        // Only picks the wire module that frames the request (headers, `_meta`, session);
+        // until a generation is chosen, requests are those of the handshake it starts with.
         let (request, session) = match self.conn.generation {
             Some(Generation::Extension) => {
                 (extension::post(&self.config, id, rpc.clone(), method, params, extra), None)

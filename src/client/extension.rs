@@ -6,8 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::id::TaskId;
 use crate::protocol::extension::{
-    ListenParams, NotificationSelection, RequestMeta, TaskIdParams, UpdateTaskParams,
-    encode_header_value, method,
+    ListenParams, NotificationSelection, RequestMeta, UpdateTaskParams, encode_header_value, method,
 };
 use crate::protocol::http::{ExchangeId, HttpRequest, Method};
 use crate::protocol::jsonrpc::{Message, Request, RequestId};
@@ -128,11 +127,6 @@ pub(super) fn call_params(
     params
 }
 
-/// `{taskId}` params of `tasks/get` and `tasks/cancel`.
-pub(super) fn task_params(task_id: &TaskId) -> Map<String, Value> {
-    TaskIdParams::new(task_id.clone()).to_map()
-}
-
 /// `tasks/update` params.
 pub(super) fn update_params(task_id: &TaskId, responses: InputResponses) -> Map<String, Value> {
     UpdateTaskParams { task_id: task_id.clone(), input_responses: responses, meta: None }.to_map()
@@ -146,6 +140,7 @@ pub(super) fn listen_params(task_ids: Vec<TaskId>) -> Map<String, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::drive::task_params;
     use serde_json::json;
 
     fn positive(name: &str) -> Value {
