@@ -7,7 +7,7 @@ use crate::id::TaskId;
 use crate::protocol::extension::TaskIdParams;
 use crate::protocol::http::{ExchangeId, HttpRequest, ResponseHead, TransportFailure};
 use crate::protocol::jsonrpc::{ErrorObject, Message, RequestId};
-use crate::task::Generation;
+use crate::task::Transport;
 use crate::time::UnixMillis;
 
 use super::error::{ClientError, RequestKind};
@@ -131,10 +131,10 @@ impl Engine {
     ) -> ExchangeId {
         let rpc = self.alloc_rpc();
         let id = self.alloc_exchange();
-        // Only picks the wire module that frames the request (headers, `_meta`, session);
-        // until a generation is chosen, requests are those of the handshake it starts with.
-        let (request, session) = match self.conn.generation {
-            Some(Generation::Extension) => {
+        // The transport frames the request: routing headers and `_meta`, or the session.
+        // Each handshake step sets the generation before it sends.
+        let (request, session) = match self.conn.policy().map(|p| p.transport) {
+            Some(Transport::Stateless) => {
                 (extension::post(&self.config, id, rpc.clone(), method, params, extra), None)
             }
             _ => {

@@ -159,14 +159,6 @@ impl Policy {
         if is_error { self.tool_error_status } else { TaskStatus::Completed }
     }
 
-    /// The request that opens a connection: `initialize`, or `server/discover`.
-    pub const fn handshake_method(&self) -> &'static str {
-        match self.transport {
-            Transport::Sessions => "initialize",
-            Transport::Stateless => "server/discover",
-        }
-    }
-
     /// Whether there are sessions, with their standalone GET stream, resumable SSE and
     /// `DELETE` at the end.
     pub const fn has_sessions(&self) -> bool {
@@ -310,8 +302,7 @@ mod tests {
     #[test]
     fn transports_and_opt_in_per_generation() {
         let (l, e) = (Legacy.policy(), Extension.policy());
-        assert_eq!(l.handshake_method(), "initialize");
-        assert_eq!(e.handshake_method(), "server/discover");
+        assert_eq!((l.transport, e.transport), (Transport::Sessions, Transport::Stateless));
         assert!(l.has_sessions() && l.has_server_requests());
         assert!(!e.has_sessions() && !e.has_server_requests());
         assert_eq!(l.task_opt_in, TaskOptIn::RequestParam);
@@ -322,6 +313,8 @@ mod tests {
     fn protocol_versions_name_their_generation() {
         assert_eq!(Legacy.protocol_version(), "2025-11-25");
         assert_eq!(Extension.protocol_version(), "2026-07-28");
+        assert_eq!(Legacy.protocol_version(), crate::protocol::meta::LEGACY_PROTOCOL_VERSION);
+        assert_eq!(Extension.protocol_version(), crate::protocol::meta::EXTENSION_PROTOCOL_VERSION);
         for g in Generation::ALL {
             assert_eq!(Generation::from_protocol_version(g.protocol_version()), Some(g));
         }
