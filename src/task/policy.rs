@@ -213,6 +213,19 @@ impl Policy {
         TASKS_CANCEL
     }
 
+    /// The `params` field whose value a request of `method` repeats in its `Mcp-Name`
+    /// header, where the transport routes by headers: the tool's `name` of a
+    /// `tools/call`, the `taskId` of every `tasks/*` request. A server rejects a missing
+    /// or different header with -32020.
+    pub fn name_header_param(&self, method: &str) -> Option<&'static str> {
+        match (self.transport, method) {
+            (Transport::Sessions, _) => None,
+            (Transport::Stateless, "tools/call") => Some("name"),
+            (Transport::Stateless, m) if self.serves(m) => Some("taskId"),
+            (Transport::Stateless, _) => None,
+        }
+    }
+
     /// Whether `method` is one of this generation's `tasks/*` requests; any other is
     /// -32601 ("method not found").
     pub fn serves(&self, method: &str) -> bool {
@@ -297,6 +310,25 @@ mod tests {
             (StatusPush::SessionStreams, StatusPush::Listen)
         );
         assert!(!l.multi_round_calls && e.multi_round_calls);
+    }
+
+    /// 2026-07-28 routing: `Mcp-Name` repeats `params.name` of `tools/call` and
+    /// `params.taskId` of `tasks/get|update|cancel`; 2025-11-25 has no such header.
+    #[test]
+    fn name_headers_per_generation() {
+        let table = [
+            ("tools/call", Some("name")),
+            ("tasks/get", Some("taskId")),
+            ("tasks/update", Some("taskId")),
+            ("tasks/cancel", Some("taskId")),
+            ("tasks/result", None),
+            ("tools/list", None),
+            ("subscriptions/listen", None),
+        ];
+        for (method, extension) in table {
+            assert_eq!(Extension.policy().name_header_param(method), extension, "{method}");
+            assert_eq!(Legacy.policy().name_header_param(method), None, "{method}");
+        }
     }
 
     #[test]
