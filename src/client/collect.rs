@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::protocol::WireError;
 use crate::protocol::extension::{self as ext, DetailedTask, TaskState, ToolCallResult};
 use crate::protocol::http::ExchangeId;
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
@@ -10,7 +11,8 @@ use crate::protocol::legacy::{
     CallToolResponse, CallToolResult, GetTaskResult, TaskPayloadResult, WireShape, WireTask,
 };
 use crate::task::{
-    Generation, InputDelivery, InputRequests, Policy, ResultDelivery, Task, TaskOptIn, TaskStatus,
+    Generation, InputDelivery, InputRequests, Payload, Policy, ResultDelivery, Task, TaskOptIn,
+    TaskStatus, TaskView,
 };
 use crate::time::UnixMillis;
 
@@ -215,16 +217,7 @@ impl Engine {
                 return self.primary_problem(now, id, p, Step::Poll);
             }
         };
-        // Only picks the generation's wire type.
-        let read = match generation {
-            Generation::Legacy => GetTaskResult::from_map(result)
-                .map(|r| Observed::Legacy(r.task))
-                .map_err(|e| (e, None)),
-            Generation::Extension => ext::GetTaskResult::from_map(&result)
-                .map(|r| Observed::Detailed(r.task))
-                .map_err(|e| (e, ReportedFailure::read(&result))),
-        };
-        match read {
+        match Observed::read_get(generation, result) {
             Ok(observed) => self.observe(now, id, observed, true),
             Err((e, failure)) => {
                 let error = ClientError::malformed_result(RequestKind::GetTask, e);
@@ -428,6 +421,24 @@ pub(super) enum Observed {
 }
 
 impl Observed {
+    /// Reads a `tasks/get` result. The match only picks the generation's wire type. An
+    /// unreadable extension task may still report how it failed.
+    // Taken apart by the caller at once; boxing the error would allocate for nothing.
+    #[allow(clippy::result_large_err)]
+    pub(super) fn read_get(
+        generation: Generation,
+        result: Map<String, Value>,
+    ) -> Result<Self, (WireError, Option<ReportedFailure>)> {
+        match generation {
+            Generation::Legacy => {
+                GetTaskResult::from_map(result).map(|r| Self::Legacy(r.task)).map_err(|e| (e, None))
+            }
+            Generation::Extension => ext::GetTaskResult::from_map(&result)
+                .map(|r| Self::Detailed(r.task))
+                .map_err(|e| (e, ReportedFailure::read(&result))),
+        }
+    }
+
     #[allow(clippy::type_complexity)]
     fn fields(
         &self,
@@ -450,6 +461,15 @@ impl Observed {
                 d.fields.ttl_ms.map(|ttl| d.fields.created_at.millis().saturating_add(ttl)),
                 d.fields.last_updated_at.millis(),
             ),
+        }
+    }
+}
+
+impl From<Observed> for TaskView {
+    fn from(observed: Observed) -> Self {
+        match observed {
+            Observed::Legacy(task) => TaskView { task: task.into(), payload: Payload::None },
+            Observed::Detailed(task) => task.into(),
         }
     }
 }

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use serde_json::Map;
 
 use crate::id::TaskId;
-use crate::protocol::extension as ext;
 use crate::protocol::http::ExchangeId;
-use crate::protocol::legacy::{GetTaskResult, ListTasksResult, ListToolsResult, Tool, WireShape};
-use crate::task::{Generation, Payload, TaskView};
+use crate::protocol::legacy::{ListTasksResult, ListToolsResult, Tool, WireShape};
+use crate::task::{Generation, TaskView};
 use crate::time::UnixMillis;
 
+use super::collect::Observed;
 use super::drive::Completion;
 use super::drive::task_params;
 use super::error::{ClientError, Feature, RequestKind};
@@ -186,20 +186,13 @@ impl Engine {
                 Err(e) => self.fail_op(now, id, malformed(e)),
             },
             OpKind::GetTask { .. } => {
-                // Only picks the generation's wire type.
-                let view = match generation {
-                    Generation::Legacy => GetTaskResult::from_map(result)
-                        .map(|r| TaskView { task: r.task.into(), payload: Payload::None }),
-                    Generation::Extension => {
-                        ext::GetTaskResult::from_map(&result).map(|r| TaskView::from(r.task))
-                    }
-                };
+                let view = Observed::read_get(generation, result).map(TaskView::from);
                 match view {
                     Ok(view) => {
                         self.ops.remove(&id);
                         self.emit(Event::TaskFetched { op: id, view });
                     }
-                    Err(e) => self.fail_op(now, id, malformed(e)),
+                    Err((e, _)) => self.fail_op(now, id, malformed(e)),
                 }
             }
         }
