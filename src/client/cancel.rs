@@ -1,20 +1,20 @@
 //! Cancelling: `tasks/cancel` with each generation's meaning (synchronous, or an ack
 //! followed by the real end), and cancelling a call that is not a task yet.
 
-use crate::protocol::extension::method;
 use crate::protocol::jsonrpc::ErrorCode;
 use crate::protocol::legacy::{CancelTaskResult, WireShape};
-use crate::task::{Generation, TaskStatus};
+use crate::task::{CancelMode, TaskStatus, TerminalCancel};
 use crate::time::UnixMillis;
 
 use super::call::{Cancel, Stage, Step};
 use super::collect::Observed;
 use super::drive::Completion;
+use super::drive::task_params;
 use super::error::{ClientError, Feature, RequestKind};
 use super::event::{CallOutcome, Event};
 use super::exchange::{Problem, Purpose};
 use super::schedule::backoff_delay;
-use super::{CallId, Engine, extension, legacy};
+use super::{CallId, Engine, legacy};
 
 impl Engine {
     pub(super) fn send_cancel(&mut self, now: UnixMillis, id: CallId) {
@@ -25,17 +25,9 @@ impl Engine {
             }
             return;
         }
-        let params = match task.generation {
-            Generation::Legacy => legacy::task_params(&task.task_id),
-            Generation::Extension => extension::task_params(&task.task_id),
-        };
-        let x = self.send_rpc(
-            now,
-            RequestKind::CancelTask,
-            Purpose::Call(id),
-            method::TASKS_CANCEL,
-            params,
-        );
+        let name = task.generation.policy().cancel_method();
+        let params = task_params(&task.task_id);
+        let x = self.send_rpc(now, RequestKind::CancelTask, Purpose::Call(id), name, params);
         if let Some(call) = self.calls.get_mut(&id) {
             call.side.insert(x);
             call.cancel = Cancel::Sent;
@@ -58,24 +50,26 @@ impl Engine {
             return Ok(());
         }
         let generation = call.task.as_ref().map(|t| t.generation).or(self.conn.generation);
-        match (call.stage, generation) {
-            (Stage::Following, Some(Generation::Legacy)) if !self.conn.allows_cancel() => {
+        // Closing the stream of a request in flight cancels it, or (2025-11-25) does not.
+        let closing_cancels = generation.is_none_or(|g| g.policy().closing_cancels());
+        match call.stage {
+            // Only a 2025-11-25 server declares whether it takes cancels; the connection
+            // reads an unknown or absent declaration as yes.
+            Stage::Following if !self.conn.allows_cancel() => {
                 Err(ClientError::NotSupported { feature: Feature::CancelTask })
             }
-            (Stage::Following, _) => {
+            Stage::Following => {
                 self.send_cancel(now, id);
                 self.arm(now, id);
                 Ok(())
             }
-            // A 2025-11-25 task is on its way: cancel it once it exists.
-            (Stage::Calling, Some(Generation::Legacy))
-                if call.augmented && call.primary.is_some() =>
-            {
+            // A task is on its way: cancel it once it exists.
+            Stage::Calling if !closing_cancels && call.augmented && call.primary.is_some() => {
                 call.cancel = Cancel::Wanted;
                 Ok(())
             }
-            (Stage::Calling, Some(Generation::Legacy)) if call.primary.is_some() => {
-                // A plain 2025-11-25 call: dropping the stream does not cancel it.
+            Stage::Calling if !closing_cancels && call.primary.is_some() => {
+                // A plain call, which dropping the stream does not cancel.
                 let rpc =
                     call.primary.and_then(|x| self.exchanges.get(&x)).and_then(|x| x.rpc.clone());
                 if let Some(rpc) = rpc {
@@ -90,8 +84,7 @@ impl Engine {
                 self.finish(now, id, CallOutcome::Cancelled { status_message: None });
                 Ok(())
             }
-            // Not sent yet, waiting for input, or a 2026-07-28 request, which closing the
-            // stream cancels.
+            // Not sent yet, waiting for input, or a request that closing the stream cancels.
             _ => {
                 self.finish(now, id, CallOutcome::Cancelled { status_message: None });
                 Ok(())
@@ -105,8 +98,9 @@ impl Engine {
         else {
             return;
         };
-        match (generation, completion) {
-            (Generation::Legacy, Completion::Reply(Ok(result))) => {
+        let policy = generation.policy();
+        match (policy.cancel_mode, completion) {
+            (CancelMode::Synchronous, Completion::Reply(Ok(result))) => {
                 match CancelTaskResult::from_map(result) {
                     Ok(r) => {
                         self.observe(now, id, Observed::Legacy(r.task), false);
@@ -129,20 +123,21 @@ impl Engine {
                     }
                 }
             }
-            (Generation::Extension, Completion::Reply(Ok(_))) => {
+            (CancelMode::Cooperative, Completion::Reply(Ok(_))) => {
                 let until = now.saturating_add(self.config.cancel_wait_ms);
                 if let Some(call) = self.calls.get_mut(&id) {
                     call.cancel = Cancel::Acked { until };
                 }
                 self.schedule_poll_if_idle(now, id);
             }
-            // 2025-11-25 rejects a cancel of a finished task with -32602: the cancel
-            // has nothing left to do, and a fresh `tasks/get` says how the task ended.
+            // -32602 rejects a cancel of a finished task where the policy says so: the
+            // cancel has nothing left to do, and a fresh `tasks/get` says how the task
+            // ended. Where a finished task is acked instead, -32602 means no such task.
             (_, Completion::Reply(Err(error))) if error.code == ErrorCode::INVALID_PARAMS => {
-                if generation == Generation::Extension {
-                    return self.gone(now, id);
+                match policy.terminal_cancel {
+                    TerminalCancel::Reject => self.schedule_poll_if_idle(now, id),
+                    TerminalCancel::Ack => self.gone(now, id),
                 }
-                self.schedule_poll_if_idle(now, id);
             }
             (_, Completion::Reply(Err(error))) => {
                 self.cancel_failed(id, ClientError::Rpc { request: RequestKind::CancelTask, error })

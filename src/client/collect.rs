@@ -3,13 +3,17 @@
 
 use serde_json::{Map, Value};
 
+use crate::protocol::WireError;
 use crate::protocol::extension::{self as ext, DetailedTask, TaskState, ToolCallResult};
 use crate::protocol::http::ExchangeId;
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::protocol::legacy::{
     CallToolResponse, CallToolResult, GetTaskResult, TaskPayloadResult, WireShape, WireTask,
 };
-use crate::task::{Generation, InputRequests, Task, TaskStatus};
+use crate::task::{
+    Generation, InputDelivery, InputRequests, Payload, Policy, ResultDelivery, Task, TaskOptIn,
+    TaskStatus, TaskView,
+};
 use crate::time::UnixMillis;
 
 use super::call::{Observation, Report, Rounds, Stage, Step};
@@ -90,7 +94,7 @@ impl Engine {
         exchange: &Exchange,
         problem: Problem,
     ) -> Result<(Step, Problem), Problem> {
-        let legacy = self.conn.generation == Some(Generation::Legacy);
+        let resumable = self.conn.policy().is_some_and(Policy::has_sessions);
         match (&exchange.rpc, &exchange.last_event_id, problem) {
             (
                 Some(rpc),
@@ -100,7 +104,7 @@ impl Engine {
                         error @ (ClientError::Transport { .. } | ClientError::MissingResponse { .. }),
                     retry_after_ms,
                 },
-            ) if legacy && !exchange.resumed => {
+            ) if resumable && !exchange.resumed => {
                 let step = Step::Resume {
                     kind: exchange.kind,
                     rpc: rpc.clone(),
@@ -121,6 +125,7 @@ impl Engine {
         };
         let malformed =
             |e| CallOutcome::Error(ClientError::malformed_result(RequestKind::CallTool, e));
+        // Only picks the generation's wire types; what each answer means is the same.
         match generation {
             Generation::Legacy => match CallToolResponse::from_map(result) {
                 Ok(CallToolResponse::Task(created)) => {
@@ -150,12 +155,12 @@ impl Engine {
     /// or -32601 by a server that allows task calls is retried once as a task: the tool
     /// may require one without the engine knowing.
     fn on_tool_error(&mut self, now: UnixMillis, id: CallId, error: ErrorObject) {
-        let legacy = self.conn.generation == Some(Generation::Legacy);
+        let asks = self.conn.policy().is_some_and(|p| p.task_opt_in == TaskOptIn::RequestParam);
         let allows = self.conn.allows_task_tool_call();
         let Some(call) = self.calls.get_mut(&id) else { return };
         let needs_task =
             matches!(error.code, ErrorCode::INVALID_REQUEST | ErrorCode::METHOD_NOT_FOUND);
-        if legacy && allows && needs_task && !call.augmented && !call.retried_as_task {
+        if asks && allows && needs_task && !call.augmented && !call.retried_as_task {
             call.retried_as_task = true;
             return self.schedule(now, id, Step::Send, now);
         }
@@ -212,15 +217,7 @@ impl Engine {
                 return self.primary_problem(now, id, p, Step::Poll);
             }
         };
-        let read = match generation {
-            Generation::Legacy => GetTaskResult::from_map(result)
-                .map(|r| Observed::Legacy(r.task))
-                .map_err(|e| (e, None)),
-            Generation::Extension => ext::GetTaskResult::from_map(&result)
-                .map(|r| Observed::Detailed(r.task))
-                .map_err(|e| (e, ReportedFailure::read(&result))),
-        };
-        match read {
+        match Observed::read_get(generation, result) {
             Ok(observed) => self.observe(now, id, observed, true),
             Err((e, failure)) => {
                 let error = ClientError::malformed_result(RequestKind::GetTask, e);
@@ -282,7 +279,7 @@ impl Engine {
         let Some(call) = self.calls.get(&id) else { return };
         let Some(task) = &call.task else { return };
         let kept = task.status;
-        let legacy = task.generation == Generation::Legacy;
+        let side_channel = task.generation.policy().input_delivery == InputDelivery::SideChannel;
         if !kept.is_terminal() {
             // A live task: an earlier -32602 from `tasks/result` was not its outcome.
             if let Some(call) = self.calls.get_mut(&id) {
@@ -311,11 +308,11 @@ impl Engine {
                 }
             }
         }
-        // A notification that a waiting task ended or (2025-11-25) needs input is acted
-        // on at once; anything else keeps the poll schedule.
+        // A notification that a waiting task ended, or needs input that only an open
+        // `tasks/result` brings, is acted on at once; anything else keeps the poll schedule.
         let idle = self.calls.get(&id).is_some_and(|c| c.primary.is_none());
-        let urgent =
-            kept != before && (kept.is_terminal() || (legacy && kept == TaskStatus::InputRequired));
+        let urgent = kept != before
+            && (kept.is_terminal() || (side_channel && kept == TaskStatus::InputRequired));
         if schedule || (idle && urgent) {
             self.next_after_status(now, id);
         }
@@ -366,7 +363,7 @@ impl Engine {
                 self.schedule(now, id, Step::Poll, now);
             }
             Completion::Reply(Err(error)) => {
-                self.infer_terminal(id, TaskStatus::Failed);
+                self.infer_terminal(id, |_| TaskStatus::Failed);
                 self.finish(now, id, CallOutcome::Failed(Failure::Rpc(error)));
             }
             // The input channel closed on purpose (its time limit): poll, then reopen if
@@ -382,29 +379,33 @@ impl Engine {
         }
     }
 
-    /// Ends the call with a tool result: `isError: true` is a failure in either generation.
+    /// Ends the call with a tool result: `isError: true` is a failure for the host in
+    /// either generation, whatever status the task ends in.
     pub(super) fn finish_with_result(
         &mut self,
         now: UnixMillis,
         id: CallId,
         result: CallToolResult,
     ) {
-        if result.is_error() {
-            self.infer_terminal(id, TaskStatus::Failed);
+        let is_error = result.is_error();
+        self.infer_terminal(id, |policy| policy.status_after_tool(is_error));
+        if is_error {
             self.finish(now, id, CallOutcome::Failed(Failure::Tool(result)));
         } else {
-            self.infer_terminal(id, TaskStatus::Completed);
             self.finish(now, id, CallOutcome::Completed(result));
         }
     }
 
-    /// A 2025-11-25 result that arrived on the input channel ends a task whose terminal
-    /// status was never seen: report the status it implies.
-    fn infer_terminal(&mut self, id: CallId, status: TaskStatus) {
+    /// A result that arrived on a blocking `tasks/result` (which also carries the input
+    /// requests) ends a task whose terminal status was never seen: report the status
+    /// the task's policy says it implies. Inline results come with their status.
+    fn infer_terminal(&mut self, id: CallId, status: impl FnOnce(&Policy) -> TaskStatus) {
         let Some(task) = self.calls.get_mut(&id).and_then(|c| c.task.as_mut()) else { return };
-        if task.status.is_terminal() || task.generation != Generation::Legacy {
+        let policy = task.generation.policy();
+        if task.status.is_terminal() || policy.result_delivery != ResultDelivery::TasksResult {
             return;
         }
+        let status = status(policy);
         task.status = status;
         let status_message = task.status_message.clone();
         self.emit(Event::StatusChanged { call: id, status, status_message });
@@ -420,6 +421,24 @@ pub(super) enum Observed {
 }
 
 impl Observed {
+    /// Reads a `tasks/get` result. The match only picks the generation's wire type. An
+    /// unreadable extension task may still report how it failed.
+    // Taken apart by the caller at once; boxing the error would allocate for nothing.
+    #[allow(clippy::result_large_err)]
+    pub(super) fn read_get(
+        generation: Generation,
+        result: Map<String, Value>,
+    ) -> Result<Self, (WireError, Option<ReportedFailure>)> {
+        match generation {
+            Generation::Legacy => {
+                GetTaskResult::from_map(result).map(|r| Self::Legacy(r.task)).map_err(|e| (e, None))
+            }
+            Generation::Extension => ext::GetTaskResult::from_map(&result)
+                .map(|r| Self::Detailed(r.task))
+                .map_err(|e| (e, ReportedFailure::read(&result))),
+        }
+    }
+
     #[allow(clippy::type_complexity)]
     fn fields(
         &self,
@@ -442,6 +461,15 @@ impl Observed {
                 d.fields.ttl_ms.map(|ttl| d.fields.created_at.millis().saturating_add(ttl)),
                 d.fields.last_updated_at.millis(),
             ),
+        }
+    }
+}
+
+impl From<Observed> for TaskView {
+    fn from(observed: Observed) -> Self {
+        match observed {
+            Observed::Legacy(task) => TaskView { task: task.into(), payload: Payload::None },
+            Observed::Detailed(task) => task.into(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::protocol::http::Headers;
 use crate::protocol::legacy::Implementation;
+use crate::task::Generation;
 use crate::time::UnixMillis;
 
 use super::reference::EndpointMemory;
@@ -17,6 +18,17 @@ pub enum Protocol {
     Legacy,
     /// 2026-07-28 only: stateless requests and the tasks extension.
     Extension,
+}
+
+impl Protocol {
+    /// The generation this choice fixes; `None` for [`Protocol::Auto`].
+    pub const fn generation(self) -> Option<Generation> {
+        match self {
+            Self::Auto => None,
+            Self::Legacy => Some(Generation::Legacy),
+            Self::Extension => Some(Generation::Extension),
+        }
+    }
 }
 
 /// Which server→client requests the host can answer. Declared as client capabilities.

@@ -5,9 +5,9 @@ use serde_json::{Map, Value};
 
 use crate::protocol::http::{ExchangeId, Headers, HttpRequest, Method};
 use crate::protocol::legacy::{ServerCapabilities, WireShape};
-use crate::task::Generation;
+use crate::task::{Generation, Policy};
 
-use super::config::{Config, Protocol};
+use super::config::Config;
 use super::event::ConnectionInfo;
 
 /// How far connecting has got.
@@ -63,14 +63,9 @@ impl Connection {
     }
 
     pub(super) fn new(config: &Config) -> Self {
-        let generation = match config.protocol {
-            Protocol::Legacy => Some(Generation::Legacy),
-            Protocol::Extension => Some(Generation::Extension),
-            Protocol::Auto => None,
-        };
         Self {
             phase: Phase::Idle,
-            generation,
+            generation: config.protocol.generation(),
             protocol_version: String::new(),
             session: None,
             capabilities: None,
@@ -79,6 +74,11 @@ impl Connection {
             exchange: None,
             discovered: false,
         }
+    }
+
+    /// The rules of the generation spoken, once one is chosen.
+    pub(super) fn policy(&self) -> Option<&'static Policy> {
+        self.generation.map(Generation::policy)
     }
 
     pub(super) fn generation(&self) -> Option<Generation> {

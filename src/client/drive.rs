@@ -3,15 +3,23 @@
 
 use serde_json::{Map, Value};
 
+use crate::id::TaskId;
+use crate::protocol::extension::TaskIdParams;
 use crate::protocol::http::{ExchangeId, HttpRequest, ResponseHead, TransportFailure};
 use crate::protocol::jsonrpc::{ErrorObject, Message, RequestId};
-use crate::task::Generation;
+use crate::task::Transport;
 use crate::time::UnixMillis;
 
 use super::error::{ClientError, RequestKind};
 use super::event::Event;
 use super::exchange::{Ending, Exchange, Incoming, Problem, Purpose, http_problem};
 use super::{Engine, Output, TimerKey, extension, legacy};
+
+/// `{taskId}`: the params of `tasks/get`, `tasks/result` and `tasks/cancel`, alike in
+/// both generations. No related-task `_meta`: the param is the source of truth.
+pub(super) fn task_params(task_id: &TaskId) -> Map<String, Value> {
+    TaskIdParams::new(task_id.clone()).to_map()
+}
 
 /// How an exchange finished, for the purpose waiting on it.
 #[derive(Debug)]
@@ -123,8 +131,10 @@ impl Engine {
     ) -> ExchangeId {
         let rpc = self.alloc_rpc();
         let id = self.alloc_exchange();
-        let (request, session) = match self.conn.generation {
-            Some(Generation::Extension) => {
+        // The transport frames the request: routing headers and `_meta`, or the session.
+        // Each handshake step sets the generation before it sends.
+        let (request, session) = match self.conn.policy().map(|p| p.transport) {
+            Some(Transport::Stateless) => {
                 (extension::post(&self.config, id, rpc.clone(), method, params, extra), None)
             }
             _ => {

@@ -6,13 +6,12 @@ use serde_json::{Map, Value};
 
 use crate::id::TaskId;
 use crate::protocol::extension::{
-    ListenParams, NotificationSelection, RequestMeta, TaskIdParams, UpdateTaskParams,
-    encode_header_value, method,
+    ListenParams, NotificationSelection, RequestMeta, UpdateTaskParams, encode_header_value,
 };
 use crate::protocol::http::{ExchangeId, HttpRequest, Method};
 use crate::protocol::jsonrpc::{Message, Request, RequestId};
 use crate::protocol::meta::{EXTENSION_PROTOCOL_VERSION, PROGRESS_TOKEN};
-use crate::task::InputResponses;
+use crate::task::{Generation, InputResponses};
 
 use super::config::Config;
 use super::connection::{base_headers, request};
@@ -80,11 +79,7 @@ pub(super) fn post(
     extra: Vec<(String, String)>,
 ) -> HttpRequest {
     request_meta(config).write_params(&mut params);
-    let name_field = match method_name {
-        method::TOOLS_CALL => Some("name"),
-        method::TASKS_GET | method::TASKS_UPDATE | method::TASKS_CANCEL => Some("taskId"),
-        _ => None,
-    };
+    let name_field = Generation::Extension.policy().name_header_param(method_name);
     let name = name_field.and_then(|f| params.get(f)).and_then(Value::as_str).map(str::to_owned);
     let mut headers = base_headers(config, true, false);
     headers.set("MCP-Protocol-Version", EXTENSION_PROTOCOL_VERSION);
@@ -128,11 +123,6 @@ pub(super) fn call_params(
     params
 }
 
-/// `{taskId}` params of `tasks/get` and `tasks/cancel`.
-pub(super) fn task_params(task_id: &TaskId) -> Map<String, Value> {
-    TaskIdParams::new(task_id.clone()).to_map()
-}
-
 /// `tasks/update` params.
 pub(super) fn update_params(task_id: &TaskId, responses: InputResponses) -> Map<String, Value> {
     UpdateTaskParams { task_id: task_id.clone(), input_responses: responses, meta: None }.to_map()
@@ -146,6 +136,7 @@ pub(super) fn listen_params(task_ids: Vec<TaskId>) -> Map<String, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::drive::task_params;
     use serde_json::json;
 
     fn positive(name: &str) -> Value {

@@ -4,11 +4,14 @@
 use crate::id::TaskId;
 use crate::protocol::extension::method;
 use crate::protocol::legacy::{TaskMetadata, TaskSupport};
-use crate::task::{Generation, Task, TaskStatus};
+use crate::task::{
+    Generation, InputDelivery, ResultDelivery, StatusPush, Task, TaskOptIn, TaskStatus,
+};
 use crate::time::UnixMillis;
 
 use super::call::{Call, Cancel, Followed, Stage, Step};
 use super::config::TaskMode;
+use super::drive::task_params;
 use super::error::{ClientError, RequestKind};
 use super::event::{CallOutcome, Event};
 use super::exchange::{Exchange, Problem, Purpose};
@@ -121,9 +124,9 @@ impl Engine {
     }
 
     fn send_call(&mut self, now: UnixMillis, id: CallId) {
-        let generation = self.conn.generation.unwrap_or(Generation::Legacy);
-        let (params, extra) = match generation {
-            Generation::Legacy => {
+        let policy = self.conn.policy().unwrap_or(Generation::Legacy.policy());
+        let (params, extra) = match policy.task_opt_in {
+            TaskOptIn::RequestParam => {
                 let Some(augment) = self.decide_task(now, id) else { return };
                 let Some(call) = self.calls.get_mut(&id) else { return };
                 call.augmented = augment;
@@ -132,7 +135,7 @@ impl Engine {
                     legacy::call_params(&call.tool, call.arguments.as_ref(), task, &call.token);
                 (params, Vec::new())
             }
-            Generation::Extension => {
+            TaskOptIn::DeclaredCapability => {
                 // The tools' schemas say which arguments go into `Mcp-Param-*` headers.
                 if self.tools.is_none() {
                     self.waiting_tools.insert(id);
@@ -225,16 +228,13 @@ impl Engine {
     /// `tasks/get` or `tasks/result` for the call's task.
     fn send_task_request(&mut self, now: UnixMillis, id: CallId, kind: RequestKind) {
         let Some(task) = self.calls.get(&id).and_then(|c| c.task.clone()) else { return };
-        let (name, params) = match (task.generation, kind) {
-            (Generation::Extension, _) => {
-                (method::TASKS_GET, extension::task_params(&task.task_id))
-            }
-            (Generation::Legacy, RequestKind::TaskResult) => {
-                ("tasks/result", legacy::task_params(&task.task_id))
-            }
-            (Generation::Legacy, _) => (method::TASKS_GET, legacy::task_params(&task.task_id)),
+        let policy = task.generation.policy();
+        let (kind, name) = match (kind, policy.result_method()) {
+            (RequestKind::TaskResult, Some(result)) => (kind, result),
+            // Results come inline: the task is read like any other time.
+            _ => (RequestKind::GetTask, policy.get_method()),
         };
-        let kind = if name == method::TASKS_GET { RequestKind::GetTask } else { kind };
+        let params = task_params(&task.task_id);
         let x = self.send_rpc(now, kind, Purpose::Call(id), name, params);
         if let Some(call) = self.calls.get_mut(&id) {
             call.primary = Some(x);
@@ -277,7 +277,7 @@ impl Engine {
             }
             self.send_cancel(now, id);
         }
-        if generation == Generation::Extension {
+        if generation.policy().status_push == StatusPush::Listen {
             self.mark_listen_dirty(now);
         }
         self.next_after_status(now, id);
@@ -288,13 +288,14 @@ impl Engine {
         let Some(call) = self.calls.get(&id) else { return };
         let Some(task) = &call.task else { return };
         let delay = self.poll_gap(task);
-        let (step, at) = match (task.generation, task.status) {
-            (_, TaskStatus::Cancelled) => {
+        let policy = task.generation.policy();
+        let (step, at) = match (task.status, policy.result_delivery, policy.input_delivery) {
+            (TaskStatus::Cancelled, ..) => {
                 let status_message = task.status_message.clone();
                 return self.finish(now, id, CallOutcome::Cancelled { status_message });
             }
             // The task is there and failed: the -32602 `tasks/result` gave was its error.
-            (Generation::Legacy, TaskStatus::Failed) if call.stored_error.is_some() => {
+            (TaskStatus::Failed, ResultDelivery::TasksResult, _) if call.stored_error.is_some() => {
                 let error = call.stored_error.clone();
                 let outcome = match error {
                     Some(e) => CallOutcome::Failed(super::Failure::Rpc(e)),
@@ -302,10 +303,13 @@ impl Engine {
                 };
                 return self.finish(now, id, outcome);
             }
-            (Generation::Legacy, TaskStatus::Completed | TaskStatus::Failed) => (Step::Result, now),
-            (Generation::Legacy, TaskStatus::InputRequired) => (Step::OpenInput, now),
+            (TaskStatus::Completed | TaskStatus::Failed, ResultDelivery::TasksResult, _) => {
+                (Step::Result, now)
+            }
+            // Input requests travel while `tasks/result` is open.
+            (TaskStatus::InputRequired, _, InputDelivery::SideChannel) => (Step::OpenInput, now),
             // A task created already terminal: its payload comes with `tasks/get`.
-            (Generation::Extension, s) if s.is_terminal() => (Step::Poll, now),
+            (s, ResultDelivery::Inline, _) if s.is_terminal() => (Step::Poll, now),
             _ => (Step::Poll, now.saturating_add(delay)),
         };
         self.schedule(now, id, step, at);
@@ -388,7 +392,7 @@ impl Engine {
         }
         if let Some(task) = &call.task {
             self.by_task.remove(&task.task_id);
-            if task.generation == Generation::Extension {
+            if task.generation.policy().status_push == StatusPush::Listen {
                 self.mark_listen_dirty(now);
             }
         }

@@ -7,7 +7,7 @@ use crate::protocol::extension::{DiscoverResult, method};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::protocol::legacy::{InitializeResult, WireShape};
 use crate::protocol::meta::EXTENSION_PROTOCOL_VERSION;
-use crate::task::Generation;
+use crate::task::{Generation, Policy, StatusPush, Transport};
 use crate::time::UnixMillis;
 
 use super::call::Stage;
@@ -26,26 +26,23 @@ impl Engine {
         if matches!(self.conn.phase, Phase::Idle | Phase::Failed) && !self.closed {
             self.conn.failures = 0;
             self.conn.discovered = false;
-            self.conn.phase = match self.first_step() {
-                Some(Generation::Legacy) => Phase::Initializing,
-                Some(Generation::Extension) => Phase::Discovering { fallback: false },
+            self.conn.phase = match self.first_step().map(|g| g.policy().transport) {
+                Some(Transport::Sessions) => Phase::Initializing,
+                Some(Transport::Stateless) => Phase::Discovering { fallback: false },
                 None => Phase::Discovering { fallback: true },
             };
             self.send_connect_step(now);
         }
     }
 
-    /// The generation to try first: the configured one, else the remembered one (with
-    /// the fallback kept for a remembered extension endpoint), else probe.
+    /// The generation to try first: the configured one, else the remembered one, else
+    /// probe. A remembered stateless endpoint is probed too: the probe is its handshake
+    /// anyway, and keeps the fallback should the server have gone back.
     fn first_step(&self) -> Option<Generation> {
-        match self.config.protocol {
-            Protocol::Legacy => Some(Generation::Legacy),
-            Protocol::Extension => Some(Generation::Extension),
-            Protocol::Auto => match self.config.memory.get(&self.config.endpoint) {
-                Some(Generation::Legacy) => Some(Generation::Legacy),
-                _ => None,
-            },
-        }
+        self.config.protocol.generation().or_else(|| {
+            let remembered = self.config.memory.get(&self.config.endpoint)?;
+            remembered.policy().has_sessions().then_some(remembered)
+        })
     }
 
     fn send_connect_step(&mut self, now: UnixMillis) {
@@ -267,10 +264,9 @@ impl Engine {
         if let Some(info) = self.conn.info.clone() {
             self.emit(Event::Connected(info));
         }
-        if generation == Generation::Legacy {
-            self.timers.set(TimerKey::Stream, now);
-        } else {
-            self.mark_listen_dirty(now);
+        match generation.policy().status_push {
+            StatusPush::SessionStreams => self.timers.set(TimerKey::Stream, now),
+            StatusPush::Listen => self.mark_listen_dirty(now),
         }
         let mut calls: Vec<_> = self.calls.keys().copied().collect();
         calls.sort_unstable();
@@ -364,7 +360,7 @@ impl Engine {
             }
         }
         self.stream.exchange = None;
-        self.push_lost(now, crate::task::Generation::Legacy);
+        self.push_lost(now, StatusPush::SessionStreams);
         self.drop_session_inputs();
         self.ensure_connected(now);
     }
@@ -393,7 +389,7 @@ impl Engine {
         self.inputs.clear();
         self.timers = super::schedule::Timers::new();
         let had_session =
-            self.conn.session.is_some() && self.conn.generation == Some(Generation::Legacy);
+            self.conn.session.is_some() && self.conn.policy().is_some_and(Policy::has_sessions);
         if had_session {
             let id = self.alloc_exchange();
             let request = legacy::delete(&self.config, &self.conn, id);

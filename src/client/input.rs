@@ -10,7 +10,7 @@ use crate::protocol::jsonrpc::{
     ErrorCode, ErrorObject, ErrorResponse, Message, Request, RequestId,
 };
 use crate::protocol::legacy::related_task;
-use crate::task::{Generation, InputRequests};
+use crate::task::InputRequests;
 use crate::time::UnixMillis;
 
 use super::call::{Stage, Step};
@@ -20,7 +20,6 @@ use super::event::Event;
 use super::exchange::{Problem, Purpose};
 use super::schedule::backoff_delay;
 use super::{CallId, Engine, InputId, TimerKey, extension, legacy};
-use crate::protocol::extension::method;
 
 /// How an input request is answered.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,8 +61,8 @@ impl Engine {
 
     /// A request the server sent on one of the 2025-11-25 streams.
     pub(super) fn on_server_request(&mut self, now: UnixMillis, via: ExchangeId, req: Request) {
-        if self.conn.generation == Some(Generation::Extension) {
-            // 2026-07-28 servers send no requests; there is nowhere to answer one.
+        if self.conn.policy().is_some_and(|p| !p.has_server_requests()) {
+            // Servers of this generation send no requests; there is nowhere to answer one.
             let error = ClientError::UnexpectedRequest { method: req.method };
             let call = self.exchanges.get(&via).and_then(|x| match x.purpose {
                 Purpose::Call(c) => Some(c),
@@ -283,16 +282,17 @@ impl Engine {
         if !call.sending.is_empty() || call.outbox.is_empty() || !self.conn.is_ready() {
             return;
         }
-        let Some(task_id) = call.task.as_ref().map(|t| t.task_id.clone()) else { return };
+        // Only tasks whose input requests come inline are answered with an update.
+        let Some((task_id, name)) = call
+            .task
+            .as_ref()
+            .and_then(|t| Some((t.task_id.clone(), t.generation.policy().update_method()?)))
+        else {
+            return;
+        };
         call.sending = std::mem::take(&mut call.outbox);
         let params = extension::update_params(&task_id, call.sending.clone());
-        let x = self.send_rpc(
-            now,
-            RequestKind::UpdateTask,
-            Purpose::Call(id),
-            method::TASKS_UPDATE,
-            params,
-        );
+        let x = self.send_rpc(now, RequestKind::UpdateTask, Purpose::Call(id), name, params);
         if let Some(call) = self.calls.get_mut(&id) {
             call.side.insert(x);
         }

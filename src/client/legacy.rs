@@ -7,8 +7,8 @@ use crate::id::TaskId;
 use crate::protocol::http::{ExchangeId, HttpRequest, Method};
 use crate::protocol::jsonrpc::{Message, Notification, Request, RequestId, ResultResponse};
 use crate::protocol::legacy::{
-    CallToolParams, ClientCapabilities, ClientTasksCapability, InitializeParams, TaskIdParams,
-    TaskMetadata, WireShape, set_related_task,
+    CallToolParams, ClientCapabilities, ClientTasksCapability, InitializeParams, TaskMetadata,
+    WireShape, set_related_task,
 };
 use crate::protocol::meta::{LEGACY_PROTOCOL_VERSION, PROGRESS_TOKEN};
 
@@ -109,12 +109,6 @@ pub(super) fn call_params(
     params.to_map()
 }
 
-/// `{taskId}` params of `tasks/get`, `tasks/result` and `tasks/cancel`. No related-task
-/// `_meta`: the param is the source of truth.
-pub(super) fn task_params(task_id: &TaskId) -> Map<String, Value> {
-    TaskIdParams::new(task_id.clone()).to_map()
-}
-
 /// The answer to a server request; a task's answer echoes its related-task `_meta`.
 pub(super) fn response(
     id: RequestId,
@@ -151,6 +145,7 @@ pub(super) fn initialized() -> Message {
 mod tests {
     use super::*;
     use crate::client::connection::Phase;
+    use crate::client::drive::task_params;
     use serde_json::json;
 
     fn fixture(name: &str, pick: impl Fn(&Value) -> bool) -> Value {

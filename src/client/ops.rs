@@ -5,18 +5,19 @@ use std::collections::HashMap;
 use serde_json::Map;
 
 use crate::id::TaskId;
-use crate::protocol::extension::{self as ext, method};
 use crate::protocol::http::ExchangeId;
-use crate::protocol::legacy::{GetTaskResult, ListTasksResult, ListToolsResult, Tool, WireShape};
-use crate::task::{Generation, Payload, TaskView};
+use crate::protocol::legacy::{ListTasksResult, ListToolsResult, Tool, WireShape};
+use crate::task::{Generation, TaskView};
 use crate::time::UnixMillis;
 
+use super::collect::Observed;
 use super::drive::Completion;
+use super::drive::task_params;
 use super::error::{ClientError, Feature, RequestKind};
 use super::event::Event;
 use super::exchange::{Problem, Purpose};
 use super::schedule::retry_delay;
-use super::{Engine, OpId, TimerKey, extension, legacy};
+use super::{Engine, OpId, TimerKey};
 
 /// What a one-off request asks.
 #[derive(Clone, Debug)]
@@ -44,7 +45,7 @@ impl Engine {
             return Err(ClientError::Closed);
         }
         if matches!(kind, OpKind::ListTasks { .. })
-            && self.conn.generation() == Some(Generation::Extension)
+            && self.conn.generation().is_some_and(|g| g.policy().list_method().is_none())
         {
             return Err(ClientError::NotSupported { feature: Feature::ListTasks });
         }
@@ -75,45 +76,35 @@ impl Engine {
             }
             return;
         }
-        let generation = self.conn.generation.unwrap_or(Generation::Legacy);
+        let policy = self.conn.policy().unwrap_or(Generation::Legacy.policy());
         let Some(op) = self.ops.get(&id) else { return };
         if op.exchange.is_some() {
             return;
         }
-        let (kind, name, params) = match (&op.kind, generation) {
-            (OpKind::ListTools { cursor, .. }, _) => {
+        let (kind, name, params) = match &op.kind {
+            OpKind::ListTools { cursor, .. } => {
                 let mut params = Map::new();
                 if let Some(c) = cursor {
                     params.insert("cursor".into(), c.clone().into());
                 }
                 (RequestKind::ListTools, "tools/list", params)
             }
-            (OpKind::ListTasks { .. }, Generation::Extension) => {
-                return self.fail_op(
-                    now,
-                    id,
-                    ClientError::NotSupported { feature: Feature::ListTasks },
-                );
-            }
-            (OpKind::ListTasks { cursor }, Generation::Legacy) => {
-                if !self.conn.allows_list() {
+            OpKind::ListTasks { cursor } => {
+                let Some(list) = policy.list_method().filter(|_| self.conn.allows_list()) else {
                     return self.fail_op(
                         now,
                         id,
                         ClientError::NotSupported { feature: Feature::ListTasks },
                     );
-                }
+                };
                 let mut params = Map::new();
                 if let Some(c) = cursor {
                     params.insert("cursor".into(), c.clone().into());
                 }
-                (RequestKind::ListTasks, "tasks/list", params)
+                (RequestKind::ListTasks, list, params)
             }
-            (OpKind::GetTask { task_id }, Generation::Legacy) => {
-                (RequestKind::GetTask, method::TASKS_GET, legacy::task_params(task_id))
-            }
-            (OpKind::GetTask { task_id }, Generation::Extension) => {
-                (RequestKind::GetTask, method::TASKS_GET, extension::task_params(task_id))
+            OpKind::GetTask { task_id } => {
+                (RequestKind::GetTask, policy.get_method(), task_params(task_id))
             }
         };
         let x = self.send_rpc(now, kind, Purpose::Op(id), name, params);
@@ -195,19 +186,13 @@ impl Engine {
                 Err(e) => self.fail_op(now, id, malformed(e)),
             },
             OpKind::GetTask { .. } => {
-                let view = match generation {
-                    Generation::Legacy => GetTaskResult::from_map(result)
-                        .map(|r| TaskView { task: r.task.into(), payload: Payload::None }),
-                    Generation::Extension => {
-                        ext::GetTaskResult::from_map(&result).map(|r| TaskView::from(r.task))
-                    }
-                };
+                let view = Observed::read_get(generation, result).map(TaskView::from);
                 match view {
                     Ok(view) => {
                         self.ops.remove(&id);
                         self.emit(Event::TaskFetched { op: id, view });
                     }
-                    Err(e) => self.fail_op(now, id, malformed(e)),
+                    Err((e, _)) => self.fail_op(now, id, malformed(e)),
                 }
             }
         }

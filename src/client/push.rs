@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::id::TaskId;
 use crate::protocol::extension::SubscriptionsAcknowledgedParams;
 use crate::protocol::http::ExchangeId;
-use crate::task::Generation;
+use crate::task::StatusPush;
 use crate::time::UnixMillis;
 
 use super::call::{Followed, Step};
@@ -24,9 +24,9 @@ impl Engine {
     /// Whether a push would tell of a change of `task` now: a stream that has carried
     /// status for this client before is open over it, or is being opened for it.
     pub(super) fn push_covers(&self, task: &Followed) -> bool {
-        match task.generation {
+        match task.generation.policy().status_push {
             // The GET stream carries every task of the session, once its head is in.
-            Generation::Legacy => {
+            StatusPush::SessionStreams => {
                 self.stream.proven
                     && self
                         .stream
@@ -34,7 +34,7 @@ impl Engine {
                         .and_then(|x| self.exchanges.get(&x))
                         .is_some_and(Exchange::is_stream)
             }
-            Generation::Extension => {
+            StatusPush::Listen => {
                 let listen = &self.listen;
                 if !listen.proven || listen.broken || listen.disabled || !self.config.listen {
                     return false;
@@ -116,30 +116,27 @@ impl Engine {
             .into_iter()
             .collect();
         self.listen.broken = false;
-        self.poll_plainly(now, Generation::Extension, Some(&ids));
+        self.poll_plainly(now, StatusPush::Listen, Some(&ids));
         self.listen.acked = Some(ids);
     }
 
-    /// A notification stream of `generation` ended, failed or was replaced: the polls it
+    /// A notification stream of kind `push` ended, failed or was replaced: the polls it
     /// relaxed return to the plain interval, counted from now.
-    pub(super) fn push_lost(&mut self, now: UnixMillis, generation: Generation) {
-        self.poll_plainly(now, generation, None);
+    pub(super) fn push_lost(&mut self, now: UnixMillis, push: StatusPush) {
+        self.poll_plainly(now, push, None);
     }
 
-    /// Pulls the relaxed polls of `generation`'s tasks (of those in `only`, when given)
-    /// back to at most a plain interval from now. Retries keep their backoff.
-    fn poll_plainly(
-        &mut self,
-        now: UnixMillis,
-        generation: Generation,
-        only: Option<&HashSet<TaskId>>,
-    ) {
+    /// Pulls the relaxed polls of the tasks whose pushes travel by `push` (of those in
+    /// `only`, when given) back to at most a plain interval from now. Retries keep their
+    /// backoff.
+    fn poll_plainly(&mut self, now: UnixMillis, push: StatusPush, only: Option<&HashSet<TaskId>>) {
         let mut ids: Vec<CallId> = self
             .calls
             .iter()
             .filter(|(_, c)| {
                 c.task.as_ref().is_some_and(|t| {
-                    t.generation == generation && only.is_none_or(|o| o.contains(&t.task_id))
+                    t.generation.policy().status_push == push
+                        && only.is_none_or(|o| o.contains(&t.task_id))
                 })
             })
             .map(|(id, _)| *id)

@@ -40,10 +40,7 @@ const REFERENCE: &str = "task reference";
 impl FromJson for Generation {
     const EXPECTED: &'static str = "\"2025-11-25\" or \"2026-07-28\"";
     fn from_json(value: &Value) -> Option<Self> {
-        let text = value.as_str()?;
-        [Generation::Legacy, Generation::Extension]
-            .into_iter()
-            .find(|g| g.protocol_version() == text)
+        Generation::from_protocol_version(value.as_str()?)
     }
 }
 

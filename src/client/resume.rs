@@ -1,7 +1,7 @@
 //! Following a task from its reference: the reference of a call, and resuming in a new
 //! engine (adopting the reference's session when the engine has not connected).
 
-use crate::task::{Generation, TaskStatus};
+use crate::task::{StatusPush, TaskStatus};
 use crate::time::UnixMillis;
 
 use super::call::{Call, Followed, Stage, Step};
@@ -19,10 +19,11 @@ impl Engine {
             endpoint: self.config.endpoint.clone(),
             generation: task.generation,
             task_id: task.task_id.clone(),
-            session_id: match task.generation {
-                Generation::Legacy => self.conn.session.clone(),
-                Generation::Extension => None,
-            },
+            session_id: self
+                .conn
+                .session
+                .clone()
+                .filter(|_| task.generation.policy().has_sessions()),
             tool: call.tool.clone(),
             progress_token: Some(call.token.clone()),
             expires_at_ms: task.expires_at.map(|t| t.0),
@@ -45,11 +46,7 @@ impl Engine {
         if reference.endpoint != self.config.endpoint {
             return bad(ReferenceProblem::OtherEndpoint);
         }
-        let fixed = match self.config.protocol {
-            super::Protocol::Legacy => Some(Generation::Legacy),
-            super::Protocol::Extension => Some(Generation::Extension),
-            super::Protocol::Auto => None,
-        };
+        let fixed = self.config.protocol.generation();
         if fixed.or(self.conn.generation()).is_some_and(|g| g != reference.generation) {
             return bad(ReferenceProblem::OtherGeneration);
         }
@@ -76,7 +73,7 @@ impl Engine {
         self.by_token.insert(token, id);
         self.by_task.insert(reference.task_id.clone(), id);
         self.calls.insert(id, call);
-        if reference.generation == Generation::Extension {
+        if reference.generation.policy().status_push == StatusPush::Listen {
             self.mark_listen_dirty(now);
         }
         self.ensure_connected(now);
@@ -87,13 +84,11 @@ impl Engine {
     /// Takes the connection a reference describes, without a handshake.
     fn adopt(&mut self, now: UnixMillis, reference: &TaskReference) {
         let generation = reference.generation;
-        let session = match generation {
-            Generation::Legacy => match &reference.session_id {
-                Some(s) => Some(s.clone()),
-                // A sessionless 2025-11-25 server: a normal handshake is as good.
-                None => return,
-            },
-            Generation::Extension => None,
+        let session = match (generation.policy().has_sessions(), &reference.session_id) {
+            (true, Some(s)) => Some(s.clone()),
+            // A sessionless server of a session generation: a normal handshake is as good.
+            (true, None) => return,
+            (false, _) => None,
         };
         self.conn.apply(ConnectionOverride { generation, session: session.clone() });
         self.conn.info = Some(ConnectionInfo {

@@ -12,7 +12,7 @@ use crate::protocol::http::ExchangeId;
 use crate::protocol::jsonrpc::{ErrorCode, Notification};
 use crate::protocol::legacy::{TaskStatusNotificationParams, WireShape};
 use crate::protocol::meta::PROGRESS_TOKEN;
-use crate::task::Generation;
+use crate::task::{Policy, StatusPush};
 use crate::time::UnixMillis;
 
 use super::collect::Observed;
@@ -63,7 +63,7 @@ impl Engine {
             && !self.stream.disabled
             && self.stream.exchange.is_none()
             && self.conn.is_ready()
-            && self.conn.generation == Some(Generation::Legacy);
+            && self.conn.policy().is_some_and(Policy::has_sessions);
         if !wanted {
             return;
         }
@@ -86,7 +86,7 @@ impl Engine {
         if exchange.session != self.conn.session {
             return;
         }
-        self.push_lost(now, Generation::Legacy);
+        self.push_lost(now, StatusPush::SessionStreams);
         if exchange.last_event_id.is_some() {
             self.stream.last_event_id.clone_from(&exchange.last_event_id);
         }
@@ -133,7 +133,7 @@ impl Engine {
     pub(super) fn refresh_listen(&mut self, now: UnixMillis) {
         if self.listen.disabled
             || !self.conn.is_ready()
-            || self.conn.generation != Some(Generation::Extension)
+            || self.conn.policy().is_none_or(|p| p.status_push != StatusPush::Listen)
         {
             return;
         }
@@ -141,7 +141,7 @@ impl Engine {
             .calls
             .values()
             .filter_map(|c| c.task.as_ref())
-            .filter(|t| t.generation == Generation::Extension)
+            .filter(|t| t.generation.policy().status_push == StatusPush::Listen)
             .map(|t| t.task_id.clone())
             .collect();
         ids.sort();
@@ -176,7 +176,7 @@ impl Engine {
         let live = acked.is_some_and(|ids| ids.iter().any(|t| self.by_task.contains_key(t)));
         if live || !matches!(completion, Completion::Ended | Completion::Reply(Ok(_))) {
             self.listen.broken = true;
-            self.push_lost(now, Generation::Extension);
+            self.push_lost(now, StatusPush::Listen);
         }
         let delay = match completion {
             // A server without the method or without task notifications.

@@ -4,11 +4,10 @@ use serde_json::{Map, Value};
 
 use crate::id::IdSource;
 use crate::protocol::extension::{
-    AckResult, DetailedTask, GetTaskResult, MissingClientCapability, RESULT_TYPE, ResultType,
-    TaskIdParams, UpdateTaskParams,
+    AckResult, DetailedTask, GetTaskResult, RESULT_TYPE, ResultType, TaskIdParams, UpdateTaskParams,
 };
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
-use crate::receiver::{Caller, Event, Receiver, Reply, invalid_params};
+use crate::receiver::{Caller, Receiver, Reply, invalid_params, method_not_found};
 use crate::store::Backend;
 use crate::task::{InputAnswer, Outcome, Payload, TaskStatus, TaskView};
 use crate::time::UnixMillis;
@@ -20,16 +19,6 @@ pub(super) fn handle<B: Backend, I: IdSource>(
     params: &Map<String, Value>,
     now: UnixMillis,
 ) -> Reply {
-    if !matches!(method, "tasks/get" | "tasks/update" | "tasks/cancel") {
-        // Includes tasks/result and tasks/list, which the extension removed.
-        return Reply::Error(ErrorObject::new(
-            ErrorCode::METHOD_NOT_FOUND,
-            format!("Method not found: {method}"),
-        ));
-    }
-    if !caller.declares_extension {
-        return Reply::Error(MissingClientCapability::tasks_extension().to_error());
-    }
     match method {
         "tasks/get" => {
             let id = match TaskIdParams::from_map(params) {
@@ -58,21 +47,17 @@ pub(super) fn handle<B: Backend, I: IdSource>(
                 Err(e) => Reply::Error(e.to_error_object()),
             }
         }
-        _ => {
+        "tasks/cancel" => {
             let id = match TaskIdParams::from_map(params) {
                 Ok(p) => p.task_id,
                 Err(e) => return Reply::Error(invalid_params(&e)),
             };
-            match r.store.request_cancel(&caller.owner, &id, now) {
-                Ok(request) => {
-                    if request.newly_requested {
-                        r.events.push_back(Event::CancelRequested { task_id: id });
-                    }
-                    Reply::Result(AckResult::new().to_map())
-                }
+            match r.cancel(caller, &id, now) {
+                Ok(_) => Reply::Result(AckResult::new().to_map()),
                 Err(e) => Reply::Error(e.to_error_object()),
             }
         }
+        _ => Reply::Error(method_not_found(method)),
     }
 }
 

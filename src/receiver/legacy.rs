@@ -8,9 +8,10 @@ use crate::protocol::legacy::{
     CancelTaskResult, GetTaskResult, ListTasksParams, ListTasksResult, TaskIdParams,
     TaskPayloadResult, WireShape, WireTask,
 };
-use crate::receiver::{Caller, Event, Receiver, Reply, invalid_params};
+use crate::receiver::cancel::Cancelled;
+use crate::receiver::{Caller, Receiver, Reply, invalid_params, method_not_found};
 use crate::store::Backend;
-use crate::task::{MessageUpdate, Outcome, TaskStatus};
+use crate::task::{Outcome, TaskStatus};
 use crate::time::UnixMillis;
 
 pub(super) fn handle<B: Backend, I: IdSource>(
@@ -33,12 +34,15 @@ pub(super) fn handle<B: Backend, I: IdSource>(
                     Err(e) => Reply::Error(e.to_error_object()),
                 },
                 "tasks/result" => result(r, caller, &id, now),
-                _ => match r.store.cancel(&caller.owner, &id, MessageUpdate::Keep, now) {
-                    Ok(task) => {
-                        r.events.push_back(Event::CancelRequested { task_id: id.clone() });
-                        r.push_status(&id, now);
+                _ => match r.cancel(caller, &id, now) {
+                    Ok(Cancelled::Now(task)) => {
                         Reply::Result(CancelTaskResult::new(&task).to_map())
                     }
+                    // The reply shows the task as it is after the request.
+                    Ok(Cancelled::Asked) => match r.store.get(&caller.owner, &id, now) {
+                        Ok(record) => Reply::Result(CancelTaskResult::new(record.task()).to_map()),
+                        Err(e) => Reply::Error(e.to_error_object()),
+                    },
                     Err(e) => Reply::Error(e.to_error_object()),
                 },
             }
@@ -60,10 +64,7 @@ pub(super) fn handle<B: Backend, I: IdSource>(
                 Err(e) => Reply::Error(e.to_error_object()),
             }
         }
-        _ => Reply::Error(ErrorObject::new(
-            ErrorCode::METHOD_NOT_FOUND,
-            format!("Method not found: {method}"),
-        )),
+        _ => Reply::Error(method_not_found(method)),
     }
 }
 

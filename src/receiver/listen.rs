@@ -18,7 +18,7 @@ use crate::protocol::jsonrpc::{ErrorCode, ErrorObject, RequestId};
 use crate::protocol::meta::SUBSCRIPTION_ID;
 use crate::receiver::{Caller, Receiver, detailed_task, invalid_params};
 use crate::store::Backend;
-use crate::task::{Generation, TaskView};
+use crate::task::{StatusPush, TaskView};
 use crate::time::UnixMillis;
 
 /// The most task ids one listen request follows; the rest are not agreed.
@@ -53,7 +53,7 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
         params: &Map<String, Value>,
         now: UnixMillis,
     ) -> Result<Subscription, ErrorObject> {
-        if caller.generation != Generation::Extension {
+        if caller.generation.policy().status_push != StatusPush::Listen {
             return Err(ErrorObject::new(
                 ErrorCode::METHOD_NOT_FOUND,
                 "Method not found: subscriptions/listen",

@@ -10,6 +10,7 @@
 //! a `tools/call` becomes a task; the embedder runs the tool and reports through
 //! [`Receiver::work`].
 
+mod cancel;
 mod extension;
 mod legacy;
 mod listen;
@@ -21,6 +22,7 @@ use std::collections::VecDeque;
 use serde_json::{Map, Value};
 
 use crate::id::{IdSource, RandomIds, TaskId};
+use crate::protocol::extension::MissingClientCapability;
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::store::{Backend, MemoryBackend, Owner, Removed, StoreError, StoredTask, TaskStore};
 use crate::task::{Generation, InputAnswer, InputAnswers, InputRequest, TaskView};
@@ -161,8 +163,16 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
         if !method.starts_with("tasks/") {
             return None;
         }
+        let policy = caller.generation.policy();
+        if !policy.serves(method) {
+            return Some(Reply::Error(method_not_found(method)));
+        }
+        if policy.requires_declaration() && !caller.declares_extension {
+            return Some(Reply::Error(MissingClientCapability::tasks_extension().to_error()));
+        }
         let empty = Map::new();
         let params = params.unwrap_or(&empty);
+        // Only picks the codec: the wire types that read the params and shape the reply.
         Some(match caller.generation {
             Generation::Legacy => legacy::handle(self, caller, method, params, now),
             Generation::Extension => extension::handle(self, caller, method, params, now),
@@ -223,6 +233,11 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
             self.events.push_back(Event::Terminal { task_id, owner });
         }
     }
+}
+
+/// -32601 for a method the caller's generation does not have.
+fn method_not_found(method: &str) -> ErrorObject {
+    ErrorObject::new(ErrorCode::METHOD_NOT_FOUND, format!("Method not found: {method}"))
 }
 
 /// The JSON-RPC error for params that could not be read.

@@ -9,7 +9,7 @@ use crate::protocol::meta::PROGRESS_TOKEN;
 use crate::protocol::{extension as ext, legacy};
 use crate::receiver::{Caller, Receiver, invalid_params};
 use crate::store::Backend;
-use crate::task::Generation;
+use crate::task::{Generation, TaskOptIn};
 use crate::time::UnixMillis;
 
 pub use crate::protocol::legacy::TaskSupport;
@@ -49,8 +49,8 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
     ) -> ToolCallPlan {
         let name = params.get("name").and_then(Value::as_str).unwrap_or("");
         let progress_token = params.get("_meta").and_then(|m| m.get(PROGRESS_TOKEN)).cloned();
-        let ttl = match caller.generation {
-            Generation::Legacy => match params.get("task") {
+        let ttl = match caller.generation.policy().task_opt_in {
+            TaskOptIn::RequestParam => match params.get("task") {
                 None => {
                     if support == TaskSupport::Required {
                         return ToolCallPlan::Reject(ErrorObject::new(
@@ -75,7 +75,7 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
                     }
                 }
             },
-            Generation::Extension => {
+            TaskOptIn::DeclaredCapability => {
                 if support == TaskSupport::Forbidden {
                     return ToolCallPlan::Plain;
                 }
@@ -87,7 +87,7 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
                     }
                     return ToolCallPlan::Plain;
                 }
-                // The extension has no requested TTL: the store's default applies.
+                // There is no requested TTL: the store's default applies.
                 None
             }
         };
@@ -95,6 +95,7 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
             Ok(task) => task,
             Err(e) => return ToolCallPlan::Reject(e.to_error_object()),
         };
+        // Only picks the wire type of the reply.
         let reply = match caller.generation {
             Generation::Legacy => legacy::CreateTaskResult::new(&task).to_map(),
             Generation::Extension => ext::CreateTaskResult::new(ext::Task::from(&task)).to_map(),

@@ -6,7 +6,7 @@ use crate::id::{IdSource, TaskId};
 use crate::protocol::jsonrpc::ErrorObject;
 use crate::receiver::{Event, Receiver};
 use crate::store::{Backend, Finish, StoreError};
-use crate::task::{InputAnswers, InputRequest, MessageUpdate, Outcome, Task};
+use crate::task::{InputAnswers, InputDelivery, InputRequest, MessageUpdate, Outcome, Task};
 use crate::time::UnixMillis;
 
 /// What the work of one task can do: say how it is going, ask the requestor for input,
@@ -45,6 +45,8 @@ impl<'r, B: Backend, I: IdSource> Work<'r, B, I> {
 
     /// Asks the requestor for input (`elicitation/create`, `sampling/createMessage`,
     /// `roots/list`). The task is `input_required` until every question is answered.
+    /// Where the task's generation sends input requests as requests of their own, an
+    /// [`Event::InputRequested`] says so; otherwise they travel with the task.
     /// Returns the request's key; the answer arrives in [`answers`](Self::answers).
     pub fn ask(&mut self, request: InputRequest, now: UnixMillis) -> Result<String, StoreError> {
         let key = self.receiver.store.request_input(
@@ -54,12 +56,15 @@ impl<'r, B: Backend, I: IdSource> Work<'r, B, I> {
             now,
         )?;
         let record = self.receiver.store.peek(&self.id, now)?;
-        self.receiver.events.push_back(Event::InputRequested {
-            task_id: self.id.clone(),
-            key: key.clone(),
-            request,
-            owner: record.owner().clone(),
-        });
+        // Inline input requests reach the requestor with the task itself.
+        if record.generation().policy().input_delivery == InputDelivery::SideChannel {
+            self.receiver.events.push_back(Event::InputRequested {
+                task_id: self.id.clone(),
+                key: key.clone(),
+                request,
+                owner: record.owner().clone(),
+            });
+        }
         self.receiver.push_status_of(&record);
         Ok(key)
     }

@@ -12,7 +12,7 @@ use super::state::Shared;
 use super::tools;
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::receiver::{Caller, TaskSupport, ToolCallPlan};
-use crate::task::Generation;
+use crate::task::TaskOptIn;
 
 /// Answers a `tools/call`: the `CallToolResult` or `CreateTaskResult`, or an error.
 /// `session` is the 2025-11-25 session (where progress goes), if any.
@@ -36,7 +36,7 @@ pub(crate) async fn tools_call(
             return Err(ErrorObject::new(ErrorCode::INVALID_PARAMS, "arguments must be an object"));
         }
     };
-    let args = if caller.generation == Generation::Extension && caller.declares_extension {
+    let args = if caller.generation.policy().multi_round_calls && caller.declares_extension {
         let responses = params.get("inputResponses").and_then(Value::as_object);
         match tools::pre_task_input(&name, responses, args) {
             Ok(args) => args,
@@ -91,8 +91,8 @@ pub(crate) async fn tools_call(
 /// Whether the call asks for a task in its generation's way: 2025-11-25 `params.task`, or
 /// a 2026-07-28 caller that declares the tasks extension.
 fn asks_for_task(caller: &Caller, params: &Map<String, Value>) -> bool {
-    match caller.generation {
-        Generation::Legacy => params.contains_key("task"),
-        Generation::Extension => caller.declares_extension,
+    match caller.generation.policy().task_opt_in {
+        TaskOptIn::RequestParam => params.contains_key("task"),
+        TaskOptIn::DeclaredCapability => caller.declares_extension,
     }
 }

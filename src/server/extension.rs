@@ -21,6 +21,7 @@ use crate::protocol::legacy::{ListToolsResult, WireShape};
 use crate::protocol::meta::{EXTENSION_PROTOCOL_VERSION, PROTOCOL_VERSION};
 use crate::receiver::{Caller, Reply};
 use crate::store::Owner;
+use crate::task::Generation;
 
 /// The revisions served statelessly.
 pub(crate) const VERSIONS: &[&str] = &[EXTENSION_PROTOCOL_VERSION];
@@ -226,11 +227,7 @@ fn check(
     if header_str(headers, "mcp-method") != Some(method) {
         return Err(mismatch("Mcp-Method"));
     }
-    let name_field = match method {
-        method::TOOLS_CALL => Some("name"),
-        method::TASKS_GET | method::TASKS_UPDATE | method::TASKS_CANCEL => Some("taskId"),
-        _ => None,
-    };
+    let name_field = Generation::Extension.policy().name_header_param(method);
     if let Some(field) = name_field {
         let expected = params.get(field).and_then(Value::as_str);
         let got = match header_str(headers, "mcp-name").map(decode_header_value) {

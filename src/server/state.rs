@@ -21,7 +21,7 @@ use crate::protocol::jsonrpc::{ErrorResponse, Message, RequestId, ResultResponse
 use crate::protocol::legacy::{TaskStatusNotificationParams, WireShape, set_related_task};
 use crate::receiver::{Caller, Event, Receiver, Reply, Subscription};
 use crate::store::{Owner, Removed};
-use crate::task::Generation;
+use crate::task::StatusPush;
 use crate::time::UnixMillis;
 
 /// The server's shared state and configuration.
@@ -270,7 +270,9 @@ impl State {
 
     fn dispatch(&mut self, event: Event) {
         match event {
-            Event::Status { view, generation: Generation::Legacy, owner } => {
+            Event::Status { view, generation, owner }
+                if generation.policy().status_push == StatusPush::SessionStreams =>
+            {
                 let params = TaskStatusNotificationParams::new(&view.task).to_map();
                 let msg = json!({"jsonrpc": "2.0", "method": "notifications/tasks/status",
                     "params": params});
@@ -412,6 +414,7 @@ fn request_key(id: &RequestId) -> String {
 mod tests {
     use super::*;
     use crate::store::TaskStore;
+    use crate::task::Generation;
 
     #[test]
     fn a_removed_task_takes_its_notes_with_it() {
