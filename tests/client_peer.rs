@@ -917,7 +917,7 @@ fn ops_list_tools_tasks_and_get_a_task() {
         json!({"tasks":[task_json("t1","working",false)],"nextCursor":"c2"}),
         &[],
     );
-    assert!(h.events.iter().any(|e| matches!(e, Event::TasksListed { op: o, tasks, next_cursor: Some(c) } if *o == op && tasks.len() == 1 && c == "c2")));
+    assert!(h.events.iter().any(|e| matches!(e, Event::TasksListed { op: o, tasks, next_cursor: Some(c), .. } if *o == op && tasks.len() == 1 && c == "c2")));
     let op = h.engine.get_task(h.now, "t1".into()).unwrap();
     h.drain();
     h.result("tasks/get", task_json("t1", "working", false), &[]);

@@ -2,7 +2,7 @@
 //! followed by the real end), and cancelling a call that is not a task yet.
 
 use crate::protocol::jsonrpc::ErrorCode;
-use crate::protocol::legacy::{CancelTaskResult, WireShape};
+use crate::protocol::legacy::CancelTaskResult;
 use crate::task::{CancelMode, TaskStatus, TerminalCancel};
 use crate::time::UnixMillis;
 
@@ -101,7 +101,7 @@ impl Engine {
         let policy = generation.policy();
         match (policy.cancel_mode, completion) {
             (CancelMode::Synchronous, Completion::Reply(Ok(result))) => {
-                match CancelTaskResult::from_map(result) {
+                match result.read::<CancelTaskResult>() {
                     Ok(r) => {
                         self.observe(now, id, Observed::Legacy(r.task), false);
                         let Some(task) = self.calls.get(&id).and_then(|c| c.task.as_ref()) else {

@@ -23,9 +23,10 @@ use super::event::{CallOutcome, Event, Failure};
 use super::exchange::{Exchange, Problem};
 use super::failure::ReportedFailure;
 use super::input::Route;
+use super::reply::ResultBody;
 use super::{CallId, Engine};
 
-type Reply = Result<Map<String, Value>, ErrorObject>;
+type Reply = Result<ResultBody, ErrorObject>;
 
 impl Engine {
     pub(super) fn on_call_done(
@@ -127,7 +128,7 @@ impl Engine {
             |e| CallOutcome::Error(ClientError::malformed_result(RequestKind::CallTool, e));
         // Only picks the generation's wire types; what each answer means is the same.
         match generation {
-            Generation::Legacy => match CallToolResponse::from_map(result) {
+            Generation::Legacy => match read_call_response(result) {
                 Ok(CallToolResponse::Task(created)) => {
                     let immediate = created.model_immediate_response().map(str::to_owned);
                     let task = Task::from(created.task);
@@ -136,7 +137,7 @@ impl Engine {
                 Ok(CallToolResponse::Result(r)) => self.finish_with_result(now, id, r),
                 Err(e) => self.finish(now, id, malformed(e)),
             },
-            Generation::Extension => match ToolCallResult::from_map(&result) {
+            Generation::Extension => match ToolCallResult::from_map(&result.into_map()) {
                 Ok(ToolCallResult::Task(created)) => {
                     let task = Task::from(&created.task);
                     self.became_task(now, id, task, Generation::Extension, None);
@@ -323,7 +324,7 @@ impl Engine {
         let Some(task) = self.calls.get(&id).and_then(|c| c.task.clone()) else { return };
         let terminal = task.status.is_terminal();
         match completion {
-            Completion::Reply(Ok(result)) => match TaskPayloadResult::from_map(result) {
+            Completion::Reply(Ok(result)) => match result.read::<TaskPayloadResult>() {
                 Ok(payload) => {
                     if let Ok(Some(related)) = payload.related_task() {
                         if related != task.task_id {
@@ -420,6 +421,14 @@ pub(super) enum Observed {
     Detailed(DetailedTask),
 }
 
+/// A `tools/call` result of 2025-11-25, read in place when it is on a tape.
+fn read_call_response(result: ResultBody) -> Result<CallToolResponse, WireError> {
+    match result.node() {
+        Some(node) => CallToolResponse::from_node(node),
+        None => CallToolResponse::from_map(result.into_map()),
+    }
+}
+
 impl Observed {
     /// Reads a `tasks/get` result. The match only picks the generation's wire type. An
     /// unreadable extension task may still report how it failed.
@@ -427,16 +436,26 @@ impl Observed {
     #[allow(clippy::result_large_err)]
     pub(super) fn read_get(
         generation: Generation,
-        result: Map<String, Value>,
+        result: ResultBody,
     ) -> Result<Self, (WireError, Option<ReportedFailure>)> {
         match generation {
             Generation::Legacy => {
-                GetTaskResult::from_map(result).map(|r| Self::Legacy(r.task)).map_err(|e| (e, None))
+                result.read::<GetTaskResult>().map(|r| Self::Legacy(r.task)).map_err(|e| (e, None))
             }
-            Generation::Extension => ext::GetTaskResult::from_map(&result)
-                .map(|r| Self::Detailed(r.task))
-                .map_err(|e| (e, ReportedFailure::read(&result))),
+            Generation::Extension => {
+                let result = result.into_map();
+                Self::read_detailed(&result)
+            }
         }
+    }
+
+    #[allow(clippy::result_large_err)]
+    fn read_detailed(
+        result: &Map<String, Value>,
+    ) -> Result<Self, (WireError, Option<ReportedFailure>)> {
+        ext::GetTaskResult::from_map(result)
+            .map(|r| Self::Detailed(r.task))
+            .map_err(|e| (e, ReportedFailure::read(result)))
     }
 
     #[allow(clippy::type_complexity)]

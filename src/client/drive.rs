@@ -13,6 +13,7 @@ use crate::time::UnixMillis;
 use super::error::{ClientError, RequestKind};
 use super::event::Event;
 use super::exchange::{Ending, Exchange, Incoming, Problem, Purpose, http_problem};
+use super::reply::ResultBody;
 use super::{Engine, Output, TimerKey, extension, legacy};
 
 /// `{taskId}`: the params of `tasks/get`, `tasks/result` and `tasks/cancel`, alike in
@@ -25,7 +26,7 @@ pub(super) fn task_params(task_id: &TaskId) -> Map<String, Value> {
 #[derive(Debug)]
 pub(super) enum Completion {
     /// The JSON-RPC response to the request.
-    Reply(Result<Map<String, Value>, ErrorObject>),
+    Reply(Result<ResultBody, ErrorObject>),
     /// The body ended with no response owed (notifications, answers, streams).
     Ended,
     /// A failure status whose body held no JSON-RPC error for the request, or a
@@ -235,6 +236,9 @@ impl Engine {
             for item in items {
                 match item {
                     Incoming::Message(m) => self.route(now, id, m, true),
+                    Incoming::Result { id: rpc, body } => {
+                        self.route_reply(now, id, Some(rpc), Ok(body), true);
+                    }
                     Incoming::Bad(e) => {
                         let problem = Problem::Peer(e);
                         self.finish_exchange(now, id, None, Completion::Problem(problem));
@@ -315,6 +319,9 @@ impl Engine {
         for item in items {
             match item {
                 Incoming::Message(m) => self.route(now, id, m, false),
+                Incoming::Result { id: rpc, body } => {
+                    self.route_reply(now, id, Some(rpc), Ok(body), false);
+                }
                 Incoming::Bad(error) => {
                     let call = self.exchange_call(id);
                     self.emit(Event::ProtocolViolation { call, error });
@@ -336,9 +343,21 @@ impl Engine {
         let (id, reply) = match message {
             Message::Request(req) => return self.on_server_request(now, via, req),
             Message::Notification(n) => return self.on_notification(now, via, n),
-            Message::Result(r) => (Some(r.id), Ok(r.result)),
+            Message::Result(r) => (Some(r.id), Ok(ResultBody::Map(r.result))),
             Message::Error(e) => (e.id, Err(e.error)),
         };
+        self.route_reply(now, via, id, reply, sole);
+    }
+
+    /// Hands a response that arrived on exchange `via` to the exchange that waits for it.
+    fn route_reply(
+        &mut self,
+        now: UnixMillis,
+        via: ExchangeId,
+        id: Option<RequestId>,
+        reply: Result<ResultBody, ErrorObject>,
+        sole: bool,
+    ) {
         let own = self.exchanges.get(&via).and_then(|x| x.rpc.clone());
         let target = match &id {
             Some(id) if own.as_ref() == Some(id) => Some(via),

@@ -9,6 +9,7 @@ use crate::task::{Generation, Task, TaskStatus, TaskView};
 
 use super::error::ClientError;
 use super::reference::TaskReference;
+use super::reply::RawResult;
 use super::{CallId, InputId, OpId};
 
 /// Something the host should know about.
@@ -39,6 +40,8 @@ pub enum Event {
         tasks: Vec<Task>,
         /// The cursor for the next page, when there is one.
         next_cursor: Option<String>,
+        /// The page as it came.
+        raw: Option<RawResult>,
     },
     /// A task as `tasks/get` reported it, for [`Engine::get_task`](super::Engine::get_task).
     TaskFetched {
@@ -46,6 +49,9 @@ pub enum Event {
         op: OpId,
         /// The task, with its payload where the generation carries one inline.
         view: TaskView,
+        /// The 2025-11-25 result as it came (a task and its `_meta`); none in 2026-07-28,
+        /// where the result is a detailed task.
+        raw: Option<RawResult>,
     },
     /// A one-off request (tools list, task list, task fetch) failed.
     OpFailed {

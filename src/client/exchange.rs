@@ -3,11 +3,15 @@
 //! Reading is separate from acting: the functions here turn a head, chunks and an end
 //! into JSON-RPC messages and typed problems, and never panic whatever the bytes are.
 
+use std::sync::Arc;
+
 use crate::protocol::http::ResponseHead;
-use crate::protocol::jsonrpc::{ErrorObject, Message, RequestId};
+use crate::protocol::json::tape::Scanned;
+use crate::protocol::jsonrpc::{EnvelopeError, ErrorObject, Message, Reply, RequestId};
 use crate::protocol::sse::SseDecoder;
 
 use super::error::{ClientError, RequestKind};
+use super::reply::ResultBody;
 use super::schedule::parse_retry_after;
 use super::{CallId, InputId, OpId};
 use crate::time::UnixMillis;
@@ -99,6 +103,13 @@ pub(super) enum Problem {
 pub(super) enum Incoming {
     /// One JSON-RPC message (from a JSON body or an SSE event).
     Message(Message),
+    /// A success response, its result left on the tape it was read onto.
+    Result {
+        /// The id of the request it answers.
+        id: RequestId,
+        /// The `result` object.
+        body: ResultBody,
+    },
     /// One event or body that was not a message.
     Bad(ClientError),
 }
@@ -232,9 +243,19 @@ impl Exchange {
 }
 
 fn parse(kind: RequestKind, bytes: &[u8]) -> Incoming {
-    match Message::from_slice(bytes) {
-        Ok(m) => Incoming::Message(m),
-        Err(e) => Incoming::Bad(ClientError::malformed_message(kind, e)),
+    let bad = |e| Incoming::Bad(ClientError::malformed_message(kind, e));
+    let json = match Scanned::scan(bytes) {
+        Ok(json) => Arc::new(json),
+        Err(e) => return bad(EnvelopeError::from(e)),
+    };
+    let read = match Reply::read(json.doc().root()) {
+        Ok(Reply::Result { id, result }) => Ok((id, result.tokens().start)),
+        Ok(Reply::Other(message)) => Err(message),
+        Err(e) => return bad(e),
+    };
+    match read {
+        Ok((id, at)) => Incoming::Result { id, body: ResultBody::Tape { json, at } },
+        Err(message) => Incoming::Message(message),
     }
 }
 
@@ -287,7 +308,7 @@ mod tests {
         x.on_chunk(br#""result":{}}"#, 1024).unwrap();
         let (items, end) = x.on_end();
         assert!(matches!(end, Ending::Done));
-        assert!(matches!(items.as_slice(), [Incoming::Message(Message::Result(_))]));
+        assert!(matches!(items.as_slice(), [Incoming::Result { .. }]));
     }
 
     #[test]

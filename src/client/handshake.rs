@@ -92,7 +92,7 @@ impl Engine {
         match (self.conn.phase, completion) {
             (Phase::Discovering { fallback }, c) => self.on_discover(now, fallback, exchange, c),
             (Phase::Initializing, Completion::Reply(Ok(result))) => {
-                self.on_initialized(now, exchange, result)
+                self.on_initialized(now, exchange, result.into_map())
             }
             (Phase::Acknowledging, Completion::Ended | Completion::Reply(_)) => {
                 self.on_ready(now, Generation::Legacy)
@@ -156,7 +156,7 @@ impl Engine {
         completion: Completion,
     ) {
         let legacy_signal = match completion {
-            Completion::Reply(Ok(result)) => match DiscoverResult::from_map(&result) {
+            Completion::Reply(Ok(result)) => match DiscoverResult::from_map(&result.into_map()) {
                 Ok(d) if d.supported_versions.iter().any(|v| v == EXTENSION_PROTOCOL_VERSION) => {
                     let info = ConnectionInfo {
                         generation: Generation::Extension,

@@ -39,6 +39,8 @@ mod legacy;
 mod ops;
 mod push;
 mod reference;
+mod reply;
+pub use reply::RawResult;
 mod resume;
 pub mod schedule;
 mod stream;

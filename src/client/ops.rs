@@ -6,7 +6,7 @@ use serde_json::Map;
 
 use crate::id::TaskId;
 use crate::protocol::http::ExchangeId;
-use crate::protocol::legacy::{ListTasksResult, ListToolsResult, Tool, WireShape};
+use crate::protocol::legacy::{ListTasksResult, ListToolsResult, Tool};
 use crate::task::{Generation, TaskView};
 use crate::time::UnixMillis;
 
@@ -153,7 +153,7 @@ impl Engine {
         };
         let malformed = |e| ClientError::malformed_result(request, e);
         match &mut op.kind {
-            OpKind::ListTools { cursor, tools } => match ListToolsResult::from_map(result) {
+            OpKind::ListTools { cursor, tools } => match result.read::<ListToolsResult>() {
                 Ok(page) => {
                     tools.extend(page.tools);
                     op.failures = 0;
@@ -177,20 +177,22 @@ impl Engine {
                 }
                 Err(e) => self.fail_op(now, id, malformed(e)),
             },
-            OpKind::ListTasks { .. } => match ListTasksResult::from_map(result) {
-                Ok(page) => {
+            OpKind::ListTasks { .. } => match (result.raw(), result.read::<ListTasksResult>()) {
+                (raw, Ok(page)) => {
                     self.ops.remove(&id);
                     let tasks = page.tasks.into_iter().map(Into::into).collect();
-                    self.emit(Event::TasksListed { op: id, tasks, next_cursor: page.next_cursor });
+                    let next_cursor = page.next_cursor;
+                    self.emit(Event::TasksListed { op: id, tasks, next_cursor, raw });
                 }
-                Err(e) => self.fail_op(now, id, malformed(e)),
+                (_, Err(e)) => self.fail_op(now, id, malformed(e)),
             },
             OpKind::GetTask { .. } => {
+                let raw = result.raw().filter(|_| generation == Generation::Legacy);
                 let view = Observed::read_get(generation, result).map(TaskView::from);
                 match view {
                     Ok(view) => {
                         self.ops.remove(&id);
-                        self.emit(Event::TaskFetched { op: id, view });
+                        self.emit(Event::TaskFetched { op: id, view, raw });
                     }
                     Err((e, _)) => self.fail_op(now, id, malformed(e)),
                 }

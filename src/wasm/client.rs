@@ -326,9 +326,7 @@ impl McpTaskClient {
         };
         inner.routes.borrow_mut().insert_op(op);
         driver::pump(&inner.driver);
-        promise(async move {
-            state::wait_op(&inner.routes, op).await.map(|text| convert::text_to_js(&text))
-        })
+        promise(async move { state::wait_op(&inner.routes, op).await.map(|answer| answer.to_js()) })
     }
 
     async fn follow(

@@ -17,7 +17,8 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::client::{
-    CallId, CallOutcome, ClientError, ConnectionInfo, Event, InputId, OpId, TaskReference,
+    CallId, CallOutcome, ClientError, ConnectionInfo, Event, InputId, OpId, RawResult,
+    TaskReference,
 };
 use crate::id::TaskId;
 use crate::protocol::json::{self, jv};
@@ -29,6 +30,7 @@ use super::driver::{self, Driver};
 use super::error::Failure;
 pub(crate) use super::history::CallEvent;
 use super::history::History;
+use super::materialize;
 
 /// Futures waiting on one thing. Woken together when that thing changes; each then checks
 /// again whether what it waits for happened.
@@ -95,9 +97,27 @@ impl CallState {
 /// One one-off request: its answer once in, and who waits for it.
 #[derive(Default)]
 pub(crate) struct OpState {
-    /// The answer as ASCII JSON text, parsed into a JS value once it is awaited.
-    answer: Option<Result<String, Failure>>,
+    /// The answer, made a JS value once it is awaited.
+    answer: Option<Result<Answer, Failure>>,
     wakers: Wakers,
+}
+
+/// A one-off request's answer, kept compact until it is awaited.
+pub(crate) enum Answer {
+    /// ASCII JSON text of our own writing.
+    Text(String),
+    /// The peer's result as it came, on its tape.
+    Raw(RawResult),
+}
+
+impl Answer {
+    /// The answer as the JS value the promise resolves with.
+    pub(crate) fn to_js(&self) -> JsValue {
+        match self {
+            Self::Text(text) => convert::text_to_js(text),
+            Self::Raw(raw) => materialize::to_js(raw.node()),
+        }
+    }
 }
 
 /// Everything the bindings track for one client.
@@ -157,7 +177,7 @@ impl Router {
         }
     }
 
-    fn op_answered(&mut self, op: OpId, answer: Result<String, Failure>) {
+    fn op_answered(&mut self, op: OpId, answer: Result<Answer, Failure>) {
         // An op nobody waits for (its promise was never made) leaves nothing behind.
         if let Some(state) = self.ops.get_mut(&op) {
             state.answer = Some(answer);
@@ -287,7 +307,7 @@ pub(crate) async fn wait_call<T>(
 }
 
 /// Waits for `op`'s answer and stops tracking it.
-pub(crate) async fn wait_op(routes: &Routes, op: OpId) -> Result<String, Failure> {
+pub(crate) async fn wait_op(routes: &Routes, op: OpId) -> Result<Answer, Failure> {
     poll_fn(|cx| {
         let mut router = routes.borrow_mut();
         let Some(state) = router.ops.get_mut(&op) else {
@@ -322,17 +342,28 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
         }
         Event::ToolsListed { op, tools } => {
             let tools = tools.iter().map(WireShape::to_value).collect();
-            router.op_answered(op, Ok(json::to_ascii_string(&Value::Array(tools))));
+            let text = json::to_ascii_string(&Value::Array(tools));
+            router.op_answered(op, Ok(Answer::Text(text)));
             return;
         }
-        Event::TasksListed { op, tasks, next_cursor } => {
-            router.op_answered(op, Ok(convert::task_page(&tasks, next_cursor.as_deref())));
+        Event::TasksListed { op, tasks, next_cursor, raw } => {
+            let answer = match raw {
+                Some(raw) => Answer::Raw(raw),
+                None => Answer::Text(convert::task_page(&tasks, next_cursor.as_deref())),
+            };
+            router.op_answered(op, Ok(answer));
             return;
         }
-        Event::TaskFetched { op, view } => {
-            let mut text = String::new();
-            convert::write_task(&view.task, &mut text);
-            router.op_answered(op, Ok(text));
+        Event::TaskFetched { op, view, raw } => {
+            let answer = match raw {
+                Some(raw) => Answer::Raw(raw),
+                None => {
+                    let mut text = String::new();
+                    convert::write_task(&view.task, &mut text);
+                    Answer::Text(text)
+                }
+            };
+            router.op_answered(op, Ok(answer));
             return;
         }
         Event::OpFailed { op, error } => {

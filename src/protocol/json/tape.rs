@@ -88,6 +88,29 @@ impl Tape {
     }
 }
 
+/// A JSON text scanned and kept with its tape, to be read later (a response's result,
+/// read by whoever waited for it).
+pub struct Scanned {
+    text: String,
+    words: Vec<u32>,
+}
+
+impl Scanned {
+    /// Scans a copy of `bytes`, exactly one JSON value.
+    pub fn scan(bytes: &[u8]) -> Result<Self, JsonError> {
+        let mut tape = Tape::default();
+        tape.scan(bytes)?;
+        // Checked as UTF-8 by the scan.
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        Ok(Self { text, words: tape.words })
+    }
+
+    /// The text and its tokens.
+    pub fn doc(&self) -> Doc<'_> {
+        Doc { text: &self.text, words: &self.words }
+    }
+}
+
 impl<'a> Doc<'a> {
     /// The top-level value.
     pub fn root(self) -> Node<'a> {
