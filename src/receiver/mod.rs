@@ -11,6 +11,7 @@
 //! [`Receiver::work`].
 
 mod extension;
+pub mod http;
 mod legacy;
 mod listen;
 mod tool_call;
