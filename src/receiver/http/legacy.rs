@@ -252,7 +252,9 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             .running
             .iter()
             .filter_map(|(w, r)| match w {
-                super::WorkId::Call(n) if r.session.as_deref() == Some(id) => Some(*n),
+                // A call answering in JSON still answers; one on a session stream has
+                // lost its way to the client.
+                super::WorkId::Call(n) if r.streams_in(id) => Some(*n),
                 _ => None,
             })
             .collect();

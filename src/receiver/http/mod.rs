@@ -231,6 +231,22 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         [self.next_sweep, keepalive].into_iter().flatten().min()
     }
 
+    /// Takes over the work of task `task` that outlived the endpoint that started it (a
+    /// durable store, a restarted process): its reports are taken here from now on. False
+    /// when the store has no such live task.
+    pub fn adopt_task(&mut self, now: UnixMillis, task: &crate::id::TaskId) -> bool {
+        let live = self
+            .receiver
+            .store()
+            .peek(task, now)
+            .is_ok_and(|record| !record.task().status().is_terminal());
+        if live {
+            self.running.insert(WorkId::Task(task.clone()), Running::adopted());
+        }
+        self.drain_events(now);
+        live
+    }
+
     /// The ids of the open 2025-11-25 sessions.
     pub fn session_ids(&self) -> impl Iterator<Item = &str> {
         self.sessions.keys().map(String::as_str)

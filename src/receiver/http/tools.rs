@@ -31,6 +31,17 @@ pub(super) struct Running {
 }
 
 impl Running {
+    /// Task work started elsewhere: no session or progress token is known.
+    pub fn adopted() -> Self {
+        Self { session: None, progress_token: None, cancel_sent: false, call: None }
+    }
+
+    /// Whether this is a plain call answering on a stream of session `id`.
+    pub fn streams_in(&self, id: &str) -> bool {
+        self.session.as_deref() == Some(id)
+            && self.call.as_ref().is_some_and(|c| c.stream.is_some())
+    }
+
     /// Whether this is a plain call answering on `response`.
     pub fn answers_on(&self, response: ResponseId) -> bool {
         self.call.as_ref().is_some_and(|c| c.response == response)
