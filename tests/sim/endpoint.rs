@@ -304,7 +304,8 @@ impl Server {
                     self.report(now, reports);
                 }
                 Output::CancelTool { work } => self.tools.cancel(now, &work),
-                Output::ToolAnswers { work, .. } => self.tools.answered(now, &work),
+                Output::InputAnswered { work } => self.tools.answered(now, &work),
+                Output::TaskRemoved { .. } | Output::ToolCall(_) => {}
             }
         }
     }

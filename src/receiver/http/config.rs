@@ -75,6 +75,16 @@ pub struct Config {
     pub instructions: Option<String>,
     /// The tools served, in listing order.
     pub tools: Vec<ToolDescriptor>,
+    /// Whether `tools/call` is handed to the embedder whole ([`Output::ToolCall`]) instead
+    /// of being decided here and run through [`Output::StartTool`].
+    ///
+    /// [`Output::ToolCall`]: super::Output::ToolCall
+    /// [`Output::StartTool`]: super::Output::StartTool
+    pub delegate_tool_calls: bool,
+    /// Whether a session's client is sent only the input requests its `initialize`
+    /// capabilities say it answers (`elicitation`, `sampling`, `roots`); the others wait
+    /// in the store for an embedder that answers them another way.
+    pub input_by_capability: bool,
 }
 
 impl Default for Config {
@@ -94,6 +104,8 @@ impl Default for Config {
             server_version: env!("CARGO_PKG_VERSION").into(),
             instructions: None,
             tools: Vec::new(),
+            delegate_tool_calls: false,
+            input_by_capability: false,
         }
     }
 }

@@ -25,8 +25,9 @@ pub(crate) const VERSIONS: &[&str] = &[EXTENSION_PROTOCOL_VERSION];
 /// `_meta` key naming the server on a 2026-07-28 result.
 const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 
-/// The owner of every request without `Authorization`.
-pub const ANONYMOUS: &str = "ext:anonymous";
+/// The owner of every 2026-07-28 request without `Authorization`: such callers cannot be
+/// told apart, so nothing may be listed for it.
+pub const ANONYMOUS_OWNER: &str = "ext:anonymous";
 
 /// The `_meta` protocol version of a request's params, if any.
 fn meta_version(params: Option<&Map<String, Value>>) -> Option<&str> {
@@ -94,7 +95,7 @@ fn owner(headers: &Headers) -> Owner {
             Owner::new(format!("ext:auth:{}:{}", scheme.to_ascii_lowercase(), rest.trim()))
         }
         _ if !credentials.is_empty() => Owner::new(format!("ext:auth::{credentials}")),
-        _ => Owner::new(ANONYMOUS),
+        _ => Owner::new(ANONYMOUS_OWNER),
     }
 }
 
@@ -227,7 +228,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 let reply = self.receiver.handle(&caller, m, Some(&params), now);
                 if m == method::TASKS_UPDATE && matches!(reply, Some(Reply::Result(_))) {
                     if let Some(task) = params.get("taskId").and_then(Value::as_str) {
-                        self.hand_answers(now, &task.into());
+                        self.answers_arrived(&task.into());
                     }
                 }
                 match reply {

@@ -1,7 +1,7 @@
 //! Streamable HTTP 2025-11-25: `initialize` and sessions, JSON answers, held
 //! `tasks/result` streams, the standalone GET stream, client responses, DELETE.
 
-use serde_json::{Map, json};
+use serde_json::{Map, Value, json};
 
 use super::session::{EventId, Resumed, Session};
 use super::{Endpoint, Generations, Reading, ResponseId};
@@ -9,8 +9,8 @@ use crate::id::IdSource;
 use crate::protocol::http::Headers;
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject, Message, Request, RequestId};
 use crate::protocol::legacy::{
-    Implementation, InitializeParams, InitializeResult, ListToolsResult, ServerCapabilities,
-    ServerTasksCapability, WireShape,
+    ClientCapabilities, Implementation, InitializeParams, InitializeResult, ListToolsResult,
+    ServerCapabilities, ServerTasksCapability, WireShape,
 };
 use crate::receiver::{Caller, Reply};
 use crate::store::{Backend, Owner};
@@ -105,7 +105,12 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 ErrorObject::new(ErrorCode::INTERNAL_ERROR, "no randomness for a session id");
             return self.out.rpc_error(response, 500, Some(req.id.clone()), error);
         };
-        let session = Session::new(version.clone(), now, self.config.sse_retry_ms);
+        // A question the client cannot take may stay with its task, for the embedder to
+        // answer another way; otherwise it is sent anyway, since nothing else could answer
+        // it and a refusal at least ends the wait.
+        let input_methods =
+            self.config.input_by_capability.then(|| answerable(&params.capabilities));
+        let session = Session::new(version.clone(), now, self.config.sse_retry_ms, input_methods);
         self.sessions.insert(id.clone(), session);
         let mut capabilities = ServerCapabilities {
             tasks: Some(
@@ -179,7 +184,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         };
         let caller = Caller::legacy(Owner::new(session));
         if let Ok(true) = self.receiver.deliver_answer(&caller, &task, key, answer, now) {
-            self.hand_answers(now, &task);
+            self.answers_arrived(&task);
         }
     }
 
@@ -278,6 +283,19 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             self.end_session(&id);
         }
     }
+}
+
+/// The input request methods a client's capabilities say it answers.
+fn answerable(capabilities: &ClientCapabilities) -> Vec<&'static str> {
+    [
+        ("elicitation", "elicitation/create"),
+        ("sampling", "sampling/createMessage"),
+        ("roots", "roots/list"),
+    ]
+    .into_iter()
+    .filter(|(capability, _)| capabilities.extra.get(*capability).is_some_and(Value::is_object))
+    .map(|(_, method)| method)
+    .collect()
 }
 
 pub(super) fn not_found(method: &str) -> ErrorObject {

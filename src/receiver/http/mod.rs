@@ -32,11 +32,12 @@ use std::fmt;
 use serde_json::Value;
 
 pub use config::{Config, Generations, ToolDescriptor};
+pub use extension::ANONYMOUS_OWNER;
 pub use types::{
-    HttpMethod, Output, ReportError, Request, ResponseId, StartTool, ToolReport, WorkId,
+    HttpMethod, Output, ReportError, Request, ResponseId, StartTool, ToolCall, ToolReport, WorkId,
 };
 
-use crate::id::{IdSource, RandomIds};
+use crate::id::{IdSource, RandomIds, TaskId};
 use crate::protocol::http::Headers;
 use crate::protocol::jsonrpc::{ErrorCode, Message};
 use crate::protocol::meta::EXTENSION_PROTOCOL_VERSION;
@@ -65,7 +66,7 @@ enum Reading {
 pub struct Endpoint<B = MemoryBackend, I = RandomIds> {
     config: Config,
     receiver: Receiver<B, I>,
-    session_ids: Box<dyn IdSource>,
+    session_ids: Box<dyn IdSource + Send>,
     out: Out,
     next_response: u64,
     next_call: u64,
@@ -73,10 +74,12 @@ pub struct Endpoint<B = MemoryBackend, I = RandomIds> {
     next_sweep: Option<UnixMillis>,
     sessions: BTreeMap<String, Session>,
     readers: BTreeMap<ResponseId, Reading>,
-    held: BTreeMap<crate::id::TaskId, Vec<Held>>,
+    held: BTreeMap<TaskId, Vec<Held>>,
     pending: BTreeMap<(String, String), Pending>,
     listeners: Listeners,
     running: BTreeMap<WorkId, Running>,
+    /// Calls handed to the embedder: their session and request id.
+    delegated: BTreeMap<ResponseId, (Option<String>, crate::protocol::jsonrpc::RequestId)>,
 }
 
 impl<B, I> fmt::Debug for Endpoint<B, I> {
@@ -107,11 +110,12 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             pending: BTreeMap::new(),
             listeners: Listeners::default(),
             running: BTreeMap::new(),
+            delegated: BTreeMap::new(),
         }
     }
 
     /// Mints session ids from `ids` instead (predictable ones for tests).
-    pub fn with_session_ids(mut self, ids: impl IdSource + 'static) -> Self {
+    pub fn with_session_ids(mut self, ids: impl IdSource + Send + 'static) -> Self {
         self.session_ids = Box::new(ids);
         self
     }
@@ -127,9 +131,69 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         &mut self.config
     }
 
-    /// The receiver, for reads and maintenance.
-    pub fn receiver(&mut self) -> &mut Receiver<B, I> {
+    /// The receiver, for reads.
+    pub fn receiver(&self) -> &Receiver<B, I> {
+        &self.receiver
+    }
+
+    /// The receiver, for maintenance and for work the embedder reports on directly; call
+    /// [`drain_events`](Self::drain_events) after changing it.
+    pub fn receiver_mut(&mut self) -> &mut Receiver<B, I> {
         &mut self.receiver
+    }
+
+    /// Acts on what the receiver queued (status changes, questions, ends) after the
+    /// embedder changed it through [`receiver_mut`](Self::receiver_mut).
+    pub fn drain_events(&mut self, now: UnixMillis) {
+        self.route_events(now);
+    }
+
+    /// The answers task work's questions received so far, by key (taken: each comes
+    /// once).
+    pub fn take_answers(
+        &mut self,
+        now: UnixMillis,
+        work: &WorkId,
+    ) -> Result<crate::task::InputAnswers, ReportError> {
+        let WorkId::Task(task) = work else {
+            return Err(ReportError::NotForThisWork(work.clone()));
+        };
+        Ok(self.receiver.work(task).answers(now)?)
+    }
+
+    /// Answers a call handed out as [`Output::ToolCall`]: with the `CallToolResult` (or
+    /// `CreateTaskResult`, or `input_required` round) or a JSON-RPC error. Ignored when
+    /// its client went away.
+    pub fn answer_tool_call(
+        &mut self,
+        now: UnixMillis,
+        response: ResponseId,
+        outcome: Result<serde_json::Map<String, Value>, crate::protocol::jsonrpc::ErrorObject>,
+    ) {
+        if let Some((session, id)) = self.delegated.remove(&response) {
+            self.answer(now, response, session.as_deref(), id, outcome, false, Headers::new());
+        }
+        self.route_events(now);
+    }
+
+    /// Sends a message about task `task` (a progress notification, say) where session
+    /// `session`'s client reads about it: the task's held `tasks/result` stream, else the
+    /// GET stream. Dropped when no client reads there.
+    pub fn send_task_message(
+        &mut self,
+        now: UnixMillis,
+        session: &str,
+        task: &TaskId,
+        msg: &Value,
+    ) {
+        let _ = self.route(now, session, task, msg);
+    }
+
+    /// Forgets the server→client request that carried question `key` of task `task`, once
+    /// the embedder got its answer another way: a stream opened later does not ask again,
+    /// and a late client response is not taken for it.
+    pub fn forget_input(&mut self, task: &TaskId, key: &str) {
+        self.pending.retain(|_, p| !p.is_for(task, key));
     }
 
     /// Takes one HTTP request. Its response (and whatever else it causes) comes out of
@@ -163,7 +227,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             HttpMethod::Delete => self.delete(now, response, &request.headers),
             HttpMethod::Other(_) => self.method_not_allowed(response),
         }
-        self.drain_events(now);
+        self.route_events(now);
         response
     }
 
@@ -172,6 +236,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     /// can no longer be delivered is cancelled.
     pub fn stream_closed(&mut self, now: UnixMillis, response: ResponseId) {
         self.out.closed(response);
+        self.delegated.remove(&response);
         match self.readers.remove(&response) {
             Some(Reading::Session(id)) => {
                 if let Some(s) = self.sessions.get_mut(&id) {
@@ -191,7 +256,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 }
             }
         }
-        self.drain_events(now);
+        self.route_events(now);
     }
 
     /// Takes a report from tool work. For [`ToolReport::Ask`] the answer is the question's
@@ -204,7 +269,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     ) -> Result<Option<String>, ReportError> {
         self.start_sweeps(now);
         let result = self.report(now, work, report);
-        self.drain_events(now);
+        self.route_events(now);
         result
     }
 
@@ -217,7 +282,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             self.next_sweep = Some(now.saturating_add(self.config.sweep_interval_ms.max(1)));
         }
         self.out.keepalives(now, self.config.keepalive_ms);
-        self.drain_events(now);
+        self.route_events(now);
     }
 
     /// The next output, if any.
@@ -234,7 +299,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     /// Takes over the work of task `task` that outlived the endpoint that started it (a
     /// durable store, a restarted process): its reports are taken here from now on. False
     /// when the store has no such live task.
-    pub fn adopt_task(&mut self, now: UnixMillis, task: &crate::id::TaskId) -> bool {
+    pub fn adopt_task(&mut self, now: UnixMillis, task: &TaskId) -> bool {
         let live = self
             .receiver
             .store()
@@ -243,7 +308,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         if live {
             self.running.insert(WorkId::Task(task.clone()), Running::adopted());
         }
-        self.drain_events(now);
+        self.route_events(now);
         live
     }
 
@@ -256,7 +321,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     /// their work cancelled. False when there is no such session.
     pub fn close_session(&mut self, now: UnixMillis, id: &str) -> bool {
         let closed = self.end_session(id);
-        self.drain_events(now);
+        self.route_events(now);
         closed
     }
 
@@ -288,7 +353,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             self.out.end(r);
         }
         self.readers.clear();
-        self.drain_events(now);
+        self.route_events(now);
     }
 
     fn start_sweeps(&mut self, now: UnixMillis) {

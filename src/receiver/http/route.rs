@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::session::{GET_STREAM, Reader};
-use super::{Endpoint, Reading, ResponseId};
+use super::{Endpoint, Output, Reading, ResponseId};
 use crate::id::{IdSource, TaskId};
 use crate::protocol::http::Headers;
 use crate::protocol::jsonrpc::{ErrorResponse, Message, RequestId, ResultResponse};
@@ -33,6 +33,13 @@ pub(super) struct Pending {
     msg: Value,
     /// The stream it last went out on with a client reading, if any.
     delivered_on: Option<Reader>,
+}
+
+impl Pending {
+    /// Whether this carries question `key` of task `task`.
+    pub fn is_for(&self, task: &TaskId, key: &str) -> bool {
+        &self.task == task && self.key == key
+    }
 }
 
 impl<B: Backend, I: IdSource> Endpoint<B, I> {
@@ -73,7 +80,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     }
 
     /// Acts on every event the receiver queued.
-    pub(super) fn drain_events(&mut self, now: UnixMillis) {
+    pub(super) fn route_events(&mut self, now: UnixMillis) {
         while let Some(event) = self.receiver.poll_event() {
             self.dispatch(now, event);
         }
@@ -101,7 +108,8 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             Event::InputRequested { task_id, key, request, owner } => {
                 // Only a session's client can be asked; a 2026-07-28 task's questions
                 // wait in `tasks/get`.
-                if !self.sessions.contains_key(owner.as_str()) {
+                let session = self.sessions.get(owner.as_str());
+                if !session.is_some_and(|s| s.takes_input(&request.method)) {
                     return;
                 }
                 self.next_request += 1;
@@ -121,16 +129,17 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 let pending = Pending { task: task_id, key, seq, msg, delivered_on };
                 self.pending.insert((session, request_key(&id)), pending);
             }
-            Event::CancelRequested { task_id } => self.cancel_task_work(&task_id, false),
+            Event::CancelRequested { task_id } => self.cancel_task_work(&task_id, false, true),
             Event::Terminal { task_id, .. } => {
-                self.cancel_task_work(&task_id, true);
+                self.cancel_task_work(&task_id, true, false);
                 self.settle(now, &task_id);
             }
             Event::Removed(Removed { task_id, .. }) => {
                 for ended in self.listeners.removed(&mut self.out, &task_id) {
                     self.readers.remove(&ended);
                 }
-                self.cancel_task_work(&task_id, true);
+                self.cancel_task_work(&task_id, true, false);
+                self.out.push(Output::TaskRemoved { task: task_id.clone() });
                 self.settle(now, &task_id);
             }
         }

@@ -84,13 +84,23 @@ pub(crate) struct Session {
     next_event: u64,
     next_stream: u64,
     streams: BTreeMap<u64, Stream>,
+    /// The input requests the client can answer, when the endpoint must keep to them;
+    /// `None` sends every one.
+    input_methods: Option<Vec<&'static str>>,
 }
 
 impl Session {
     /// A session speaking `protocol_version`, seen at `now`; SSE clients are told to wait
-    /// `retry_ms` before reconnecting.
-    pub fn new(protocol_version: String, now: UnixMillis, retry_ms: u64) -> Self {
+    /// `retry_ms` before reconnecting. With `input_methods`, only input requests of those
+    /// methods are sent to the client.
+    pub fn new(
+        protocol_version: String,
+        now: UnixMillis,
+        retry_ms: u64,
+        input_methods: Option<Vec<&'static str>>,
+    ) -> Self {
         Self {
+            input_methods,
             protocol_version,
             last_seen: now,
             retry_ms,
@@ -98,6 +108,11 @@ impl Session {
             next_stream: GET_STREAM + 1,
             streams: BTreeMap::new(),
         }
+    }
+
+    /// Whether the client gets input requests of `method`.
+    pub fn takes_input(&self, method: &str) -> bool {
+        self.input_methods.as_ref().is_none_or(|m| m.contains(&method))
     }
 
     /// Whether the session is unused for longer than `idle_ms` with no stream open.

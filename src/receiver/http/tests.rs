@@ -111,7 +111,11 @@ impl Harness {
                 }
                 Output::StartTool(start) => self.started.push(start),
                 Output::CancelTool { work } => self.cancelled.push(work),
-                Output::ToolAnswers { work, answers } => self.answers.push((work, answers)),
+                Output::InputAnswered { work } => {
+                    let answers = self.ep.take_answers(UnixMillis(0), &work).expect("answers");
+                    self.answers.push((work, answers));
+                }
+                Output::TaskRemoved { .. } | Output::ToolCall(_) => {}
             }
         }
     }

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::extension::{finish_result, status_for};
-use super::types::{Output, ReportError, ResponseId, StartTool, ToolReport, WorkId};
+use super::types::{Output, ReportError, ResponseId, StartTool, ToolCall, ToolReport, WorkId};
 use super::wire::sse_event;
 use super::{Endpoint, Reading};
 use crate::id::{IdSource, TaskId};
@@ -82,6 +82,11 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         rpc: RequestId,
         params: Map<String, Value>,
     ) {
+        if self.config.delegate_tool_calls {
+            self.delegated.insert(response, (session.clone(), rpc));
+            let call = ToolCall { response, caller: caller.clone(), session, params };
+            return self.out.push(Output::ToolCall(call));
+        }
         let streamed = self.config.stream_answers;
         let fail = |this: &mut Self, e: ErrorObject| {
             let s = session.as_deref();
@@ -384,10 +389,14 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         }
     }
 
-    /// Tells a task's work to stop, once.
-    pub(super) fn cancel_task_work(&mut self, task: &TaskId, forget: bool) {
+    /// Tells a task's work to stop, once. `anyway`: also when the endpoint did not start
+    /// it (the embedder created the task itself).
+    pub(super) fn cancel_task_work(&mut self, task: &TaskId, forget: bool, anyway: bool) {
         let work = WorkId::Task(task.clone());
         let Some(running) = self.running.get_mut(&work) else {
+            if anyway {
+                self.out.push(Output::CancelTool { work });
+            }
             return;
         };
         let send = !running.cancel_sent;
@@ -400,15 +409,8 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         }
     }
 
-    /// Hands the answers a task's work is waiting for to it.
-    pub(super) fn hand_answers(&mut self, now: UnixMillis, task: &TaskId) {
-        let work = WorkId::Task(task.clone());
-        if !self.running.contains_key(&work) {
-            return;
-        }
-        let answers = self.receiver.work(task).answers(now).unwrap_or_default();
-        if !answers.is_empty() {
-            self.out.push(Output::ToolAnswers { work, answers });
-        }
+    /// Tells a task's work that answers arrived.
+    pub(super) fn answers_arrived(&mut self, task: &TaskId) {
+        self.out.push(Output::InputAnswered { work: WorkId::Task(task.clone()) });
     }
 }

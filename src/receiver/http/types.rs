@@ -7,8 +7,9 @@ use serde_json::{Map, Value};
 use crate::id::TaskId;
 use crate::protocol::http::{Headers, ResponseHead};
 use crate::protocol::jsonrpc::ErrorObject;
+use crate::receiver::Caller;
 use crate::store::StoreError;
-use crate::task::{Generation, InputAnswers, InputRequest};
+use crate::task::{Generation, InputRequest};
 
 /// Names one HTTP request and its response; minted by the endpoint, unique per endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -103,8 +104,8 @@ pub enum ToolReport {
         /// A human-readable note.
         message: Option<String>,
     },
-    /// A question for the requestor (tasks only); the answer comes back as
-    /// [`Output::ToolAnswers`].
+    /// A question for the requestor (tasks only); when answers arrive,
+    /// [`Output::InputAnswered`] says so.
     Ask(InputRequest),
     /// The tool's `CallToolResult`: the end of the work.
     Result(Map<String, Value>),
@@ -144,13 +145,35 @@ pub enum Output {
         /// The work.
         work: WorkId,
     },
-    /// Answers to the work's questions, by the key [`ToolReport::Ask`] returned.
-    ToolAnswers {
+    /// Answers to the work's questions arrived; take them with
+    /// [`Endpoint::take_answers`](super::Endpoint::take_answers).
+    InputAnswered {
         /// The work.
         work: WorkId,
-        /// The answers.
-        answers: InputAnswers,
     },
+    /// The store deleted a task (its TTL ran out, or its session ended): forget what is
+    /// kept about it.
+    TaskRemoved {
+        /// The task.
+        task: TaskId,
+    },
+    /// A `tools/call` for the embedder to answer itself (with
+    /// [`Config::delegate_tool_calls`](super::Config::delegate_tool_calls)), through
+    /// [`Endpoint::answer_tool_call`](super::Endpoint::answer_tool_call).
+    ToolCall(ToolCall),
+}
+
+/// A `tools/call` the embedder answers itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolCall {
+    /// The response that waits for the answer.
+    pub response: ResponseId,
+    /// Who calls, in which generation.
+    pub caller: Caller,
+    /// The 2025-11-25 session of the call, if any.
+    pub session: Option<String>,
+    /// The call's params.
+    pub params: Map<String, Value>,
 }
 
 /// Why a tool report was not taken.
