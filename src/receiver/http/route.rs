@@ -175,9 +175,10 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         };
         if let Some(s) = self.sessions.get_mut(&held.session) {
             s.send(&mut self.out, held.stream, &msg, now);
-            s.finish(&mut self.out, held.stream);
+            if let Some(ended) = s.finish(&mut self.out, held.stream) {
+                self.readers.remove(&ended);
+            }
         }
-        self.readers.retain(|r, _| self.out.is_open(*r));
     }
 
     /// Sends `msg` on the newest held `tasks/result` stream of the task that a client is

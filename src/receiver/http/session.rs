@@ -218,15 +218,14 @@ impl Session {
         }
     }
 
-    /// Ends a POST stream after its response: the HTTP response finishes, and the log
-    /// stays for a client that lost the end and resumes.
-    pub fn finish(&mut self, out: &mut Out, stream: u64) {
-        if let Some(s) = self.streams.get_mut(&stream) {
-            s.done = true;
-            if let Some(r) = s.reader.take() {
-                out.end(r);
-            }
-        }
+    /// Ends a POST stream after its response: the HTTP response finishes (returned), and
+    /// the log stays for a client that lost the end and resumes.
+    pub fn finish(&mut self, out: &mut Out, stream: u64) -> Option<ResponseId> {
+        let s = self.streams.get_mut(&stream)?;
+        s.done = true;
+        let reader = s.reader.take()?;
+        out.end(reader);
+        Some(reader)
     }
 
     /// The client stopped reading `response`.

@@ -408,3 +408,55 @@ fn a_session_that_speaks_one_revision_refuses_another() {
     let text = h.seen[&r].messages()[0]["error"]["message"].clone();
     assert_eq!(text, "Bad Request: this session speaks 2025-11-25, not 2025-06-18");
 }
+
+#[test]
+fn clients_older_than_2025_11_25_get_no_priming_event() {
+    let mut h = Harness::new();
+    let r = h.post(
+        0,
+        &[],
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "t", "version": "0"}}}),
+    );
+    let session = h.seen[&r].headers.get("mcp-session-id").expect("a session").to_owned();
+    let get = h.get(1, &session, None);
+    assert_eq!(h.seen[&get].status, Some(200));
+    assert_eq!(h.seen[&get].body, "", "no event the client could choke on");
+}
+
+#[test]
+fn a_streamed_answer_cut_before_its_end_is_replayed_to_the_end() {
+    let mut h = Harness::new();
+    let session = h.initialize(0);
+    h.ep.config_mut().stream_answers = true;
+    let r = h.legacy(10, &session, 1, "tools/call", json!({"name": "echo"}));
+    let primed = h.seen[&r].event_ids();
+    assert_eq!(primed.len(), 1, "primed, nothing else yet");
+    h.ep.stream_closed(UnixMillis(20), r);
+    let work = h.started[0].work.clone();
+    h.report(30, &work, done("late but kept"));
+    let again = h.get(40, &session, Some(&primed[0]));
+    let seen = &h.seen[&again];
+    assert_eq!(seen.messages()[0]["result"]["content"][0]["text"], "late but kept");
+    assert!(seen.ended, "the answer was the stream's end");
+}
+
+#[test]
+fn a_delegated_call_is_answered_by_the_embedder() {
+    let mut ep = endpoint();
+    ep.config_mut().delegate_tool_calls = true;
+    let mut h = Harness::with(ep);
+    let r = h.extension(0, 7, "tools/call", Some("job"), json!({"name": "job"}));
+    assert!(h.started.is_empty(), "nothing started by the endpoint");
+    assert!(h.seen.get(&r).is_none_or(|s| s.status.is_none()));
+    let result = json!({"content": [{"type": "text", "text": "mine"}]});
+    h.ep.answer_tool_call(UnixMillis(5), r, Ok(result.as_object().cloned().unwrap_or_default()));
+    h.drain();
+    let msg = &h.seen[&r].messages()[0];
+    assert_eq!(
+        (msg["id"].clone(), msg["result"]["content"][0]["text"].clone()),
+        (json!(7), json!("mine"))
+    );
+    assert_eq!(msg["result"]["resultType"], "complete");
+}

@@ -39,11 +39,6 @@ impl Out {
         self.open.insert(response, Open { origin, headed: false, streaming_since: None });
     }
 
-    /// Whether `response` is open (not ended, not closed by the client).
-    pub fn is_open(&self, response: ResponseId) -> bool {
-        self.open.contains_key(&response)
-    }
-
     /// Whether `response` is open and has not had its head yet.
     pub fn awaits_head(&self, response: ResponseId) -> bool {
         self.open.get(&response).is_some_and(|o| !o.headed)
