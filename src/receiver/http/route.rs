@@ -84,6 +84,11 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         while let Some(event) = self.receiver.poll_event() {
             self.dispatch(now, event);
         }
+        // Whatever ended a response (an answer, an evicted or replaced stream, a closed
+        // session), nothing reads it anymore.
+        for ended in self.out.take_ended() {
+            self.readers.remove(&ended);
+        }
     }
 
     fn dispatch(&mut self, now: UnixMillis, event: Event) {

@@ -460,3 +460,14 @@ fn a_delegated_call_is_answered_by_the_embedder() {
     );
     assert_eq!(msg["result"]["resultType"], "complete");
 }
+
+#[test]
+fn a_second_get_stream_replaces_the_first() {
+    let mut h = Harness::new();
+    let session = h.initialize(0);
+    let first = h.get(1, &session, None);
+    let second = h.get(2, &session, None);
+    assert!(h.seen[&first].ended, "the first one ends");
+    assert!(!h.seen[&second].ended);
+    assert_eq!(h.ep.notification_streams(), vec![second]);
+}

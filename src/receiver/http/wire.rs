@@ -31,6 +31,9 @@ struct Open {
 pub(crate) struct Out {
     queue: VecDeque<Output>,
     open: BTreeMap<ResponseId, Open>,
+    /// Responses ended since the last [`Out::take_ended`], for the tables that point at
+    /// them.
+    ended: Vec<ResponseId>,
 }
 
 impl Out {
@@ -88,7 +91,13 @@ impl Out {
     pub fn end(&mut self, response: ResponseId) {
         if self.open.remove(&response).is_some() {
             self.queue.push_back(Output::End { response });
+            self.ended.push(response);
         }
+    }
+
+    /// The responses ended since the last call.
+    pub fn take_ended(&mut self) -> Vec<ResponseId> {
+        std::mem::take(&mut self.ended)
     }
 
     /// A whole response: head, body, end.
