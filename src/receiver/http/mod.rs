@@ -259,8 +259,8 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         self.route_events(now);
     }
 
-    /// Takes a report from tool work. For [`ToolReport::Ask`] the answer is the question's
-    /// key, which its answer comes back under.
+    /// Takes a report from tool work. For [`ToolReport::Ask`] it returns the question's
+    /// key, which [`take_answers`](Self::take_answers) later gives its answer under.
     pub fn handle_tool_report(
         &mut self,
         now: UnixMillis,
