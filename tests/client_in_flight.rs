@@ -8,7 +8,7 @@ mod sim;
 use mcp_tasks::client::{CallOutcome, Config, Engine, Protocol, ToolCall};
 use serde_json::json;
 
-use sim::server::{Mode, Server, ServerConfig};
+use sim::endpoint::{Mode, Server, ServerConfig};
 use sim::world::{HostConfig, NetConfig, World, args};
 
 fn engine(protocol: Protocol, cap: usize, seed: u64) -> Engine {

@@ -12,8 +12,8 @@ use mcp_tasks::task::Generation;
 use serde_json::json;
 
 use sim::SimRng;
+use sim::endpoint::{Mode, Server, ServerConfig};
 use sim::harness::{P, both, clean_world, config, engine, job, only_outcome, text, with_seed};
-use sim::server::{Mode, Server, ServerConfig};
 use sim::world::{CallRecord, HostConfig, NetConfig, World, args};
 
 /// Thousands of tasks in one engine on a clean network, polled only (no notification
@@ -51,8 +51,8 @@ fn thousands_of_tasks_follow_the_poll_schedule() {
                 let outcome = only_outcome(rec);
                 let token = rec.token.as_deref().expect("became a task");
                 assert_eq!(text(outcome), Some(format!("done {token}").as_str()), "{outcome:?}");
-                let created = w.server.created[token];
-                let finished = w.server.finished[token];
+                let created = w.server.created()[token];
+                let finished = w.server.finished()[token];
                 let d = finished.0 - created.0;
                 let bound = d.div_ceil(P) + 2;
                 let requests = w.requests_of(rec);
@@ -101,7 +101,7 @@ fn notifications_wake_the_loop_early() {
                 let outcome = only_outcome(rec);
                 assert!(matches!(outcome, CallOutcome::Completed(_)), "{outcome:?}");
                 let token = rec.token.as_deref().unwrap();
-                let (created, finished) = (w.server.created[token], w.server.finished[token]);
+                let (created, finished) = (w.server.created()[token], w.server.finished()[token]);
                 let bound = (finished.0 - created.0).div_ceil(P) + 2;
                 let requests = w.requests_of(rec);
                 assert!(requests <= bound);
@@ -478,7 +478,7 @@ fn cancel_semantics_per_generation() {
             let mut w = clean_world(ServerConfig::clean(mode), protocol, seed);
             let long = w.call_now(job(10_000));
             let short = w.call_now(job(300));
-            while w.calls[&long].task.is_none() || w.server.finished.is_empty() {
+            while w.calls[&long].task.is_none() || w.server.finished().is_empty() {
                 assert!(!w.run(20));
             }
             // `short` finished on the server; its result may not have reached the host yet.

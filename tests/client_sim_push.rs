@@ -7,8 +7,8 @@ mod sim;
 use mcp_tasks::client::CallOutcome;
 
 use sim::SimRng;
+use sim::endpoint::{Mode, ServerConfig};
 use sim::harness::{P, both, clean_world, job, only_outcome, with_seed};
-use sim::server::{Mode, ServerConfig};
 use sim::world::{CallRecord, Sent, World};
 
 /// When the host heard that call `id`'s task ended, and how many requests had been sent.
@@ -80,7 +80,7 @@ fn prove_pushes(w: &mut World) {
 /// The task's duration on the server.
 fn duration(w: &World, rec: &CallRecord) -> u64 {
     let token = rec.token.as_deref().expect("a task");
-    w.server.finished[token].0 - w.server.created[token].0
+    w.server.finished()[token].0 - w.server.created()[token].0
 }
 
 /// Against a server whose pushes proved to arrive, a task of duration D at interval P

@@ -12,6 +12,7 @@
 
 mod cancel;
 mod extension;
+pub mod http;
 mod legacy;
 mod listen;
 mod tool_call;

@@ -18,10 +18,7 @@ mod ctx;
 mod demo_tools;
 mod extension;
 mod http;
-mod legacy;
-mod listen;
 mod notes;
-mod session;
 mod state;
 mod statics;
 mod tools;
@@ -34,24 +31,23 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use hyper::header::{self, HeaderMap};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
-use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::id::RandomIds;
-use crate::protocol::jsonrpc::{ErrorCode, Message};
-use crate::protocol::meta::EXTENSION_PROTOCOL_VERSION;
+use crate::protocol::http::Headers;
 use crate::receiver::Receiver;
+use crate::receiver::http::{self as endpoint, Endpoint, HttpMethod, ToolDescriptor};
 use crate::store::{MemoryBackend, StoreConfig, TaskStore};
-use http::{Body, BodyError, header_str, rpc_fail};
+use http::{Body, Open};
 use state::Shared;
 
 /// How the server runs.
@@ -139,10 +135,30 @@ impl ServerHandle {
 pub fn serve(listener: TcpListener, config: Config) -> std::io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
     let store = TaskStore::new(MemoryBackend::new(), RandomIds, config.store.clone());
-    let shared = Shared::new(config, Receiver::new(store));
+    let endpoint = Endpoint::new(endpoint_config(&config), Receiver::new(store));
+    let shared = Shared::new(config, endpoint);
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, shared, stopped));
     Ok(ServerHandle { addr, stop, task })
+}
+
+/// The endpoint's configuration: the server's limits and timers, and its tools, whose
+/// calls come back here whole (the tool code decides plain, task or task-tools mode).
+fn endpoint_config(config: &Config) -> endpoint::Config {
+    let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    endpoint::Config {
+        allowed_origins: config.allowed_origins.clone(),
+        max_body_bytes: config.max_body_bytes,
+        session_idle_ms: ms(config.session_idle),
+        sweep_interval_ms: ms(config.sweep_interval),
+        keepalive_ms: ms(config.keepalive),
+        sse_retry_ms: ms(config.sse_retry),
+        instructions: tools::instructions(config.task_tools),
+        tools: tools::list(true, config.task_tools).into_iter().map(ToolDescriptor::new).collect(),
+        delegate_tool_calls: true,
+        input_by_capability: config.task_tools,
+        ..endpoint::Config::default()
+    }
 }
 
 async fn accept_loop(
@@ -151,7 +167,7 @@ async fn accept_loop(
     mut stopped: watch::Receiver<bool>,
 ) {
     let graceful = GracefulShutdown::new();
-    let mut sweep = tokio::time::interval(shared.config.sweep_interval);
+    let timers = tokio::spawn(timers(shared.clone()));
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -167,141 +183,84 @@ async fn accept_loop(
                     let _ = conn.await;
                 });
             }
-            _ = sweep.tick() => {
-                let mut st = shared.lock();
-                let now = st.now();
-                let _ = st.receiver.store().sweep(now, 1000);
-                st.expire();
-                st.drain_events();
-            }
             _ = stopped.changed() => break,
         }
     }
     drop(listener);
-    shared.lock().close_all_streams();
+    timers.abort();
+    {
+        let mut st = shared.lock();
+        let now = st.now();
+        st.endpoint().close_all(now);
+        st.flush();
+    }
     let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
 }
 
+/// Passes time to the endpoint when it asks, and at least every sweep interval: the
+/// configured clock may be one a test moves by hand, so its deadlines are checked again
+/// rather than slept out.
+async fn timers(shared: Arc<Shared>) {
+    let most = shared.config.sweep_interval.max(Duration::from_millis(1));
+    loop {
+        let wait = {
+            let mut st = shared.lock();
+            let now = st.now();
+            let due = st.endpoint().poll_timeout().map(|t| t.saturating_since(now));
+            due.map_or(most, |ms| Duration::from_millis(ms.max(1)).min(most))
+        };
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {
+                let mut st = shared.lock();
+                let now = st.now();
+                st.endpoint().handle_timeout(now);
+                st.flush();
+            }
+            () = shared.timer.notified() => {}
+        }
+    }
+}
+
 async fn route(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
-    let path = req.uri().path();
+    let path = req.uri().path().to_owned();
     if path != "/mcp" && path != "/mcp/" {
-        return statics::serve(&shared.config, req.method(), path).await;
+        return statics::serve(&shared.config, req.method(), &path).await;
     }
-    let origin = header_str(req.headers(), "origin").map(str::to_owned);
-    if !http::origin_allowed(origin.as_deref(), &shared.config.allowed_origins) {
-        return rpc_fail(
-            StatusCode::FORBIDDEN,
-            None,
-            ErrorCode::SERVER_ERROR,
-            "Forbidden: origin not allowed",
-        );
-    }
-    if req.method() == Method::OPTIONS {
-        return http::preflight(origin.as_deref());
-    }
-    let mut res = match *req.method() {
-        Method::POST => post(shared, req).await,
-        Method::GET | Method::DELETE if is_extension_header(req.headers()) => method_not_allowed(),
-        Method::GET => legacy::get(shared, req.headers()),
-        Method::DELETE => legacy::delete(shared, req.headers()),
-        _ => method_not_allowed(),
-    };
-    http::add_cors(&mut res, origin.as_deref());
-    res
-}
-
-fn method_not_allowed() -> Response<Body> {
-    let mut res = http::text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
-    if let Ok(v) = "GET, POST, DELETE, OPTIONS".parse() {
-        res.headers_mut().insert(header::ALLOW, v);
-    }
-    res
-}
-
-/// A GET or DELETE in the 2026-07-28 style: no session, the new version header.
-fn is_extension_header(headers: &HeaderMap) -> bool {
-    header_str(headers, "mcp-session-id").is_none()
-        && header_str(headers, "mcp-protocol-version") == Some(EXTENSION_PROTOCOL_VERSION)
-}
-
-async fn post(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
     let (parts, body) = req.into_parts();
-    if let Err(res) = http::check_post_headers(&parts.headers) {
-        return *res;
-    }
-    let cap = shared.config.max_body_bytes;
-    let declared = header_str(&parts.headers, "content-length").and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > cap as u64) {
-        return too_large();
-    }
-    let bytes = match http::read_body(body, cap).await {
-        Ok(b) => b,
-        Err(BodyError::TooLarge) => return too_large(),
-        Err(BodyError::Io) => {
-            return http::text(StatusCode::BAD_REQUEST, "could not read the body");
+    // One byte past the cap is enough for the endpoint to refuse the body.
+    let body = match Limited::new(body, shared.config.max_body_bytes + 1).collect().await {
+        Ok(collected) => collected.to_bytes().to_vec(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            vec![b' '; shared.config.max_body_bytes + 1]
         }
+        Err(_) => return http::text(StatusCode::BAD_REQUEST, "could not read the body"),
     };
-    let value: Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        Err(_) => {
-            return rpc_fail(StatusCode::BAD_REQUEST, None, ErrorCode::PARSE_ERROR, "Parse error");
-        }
+    let headers: Headers = parts
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let method = HttpMethod::parse(parts.method.as_str());
+    let request = endpoint::Request { method, path, headers, body };
+    let (response, (head, rx), call) = {
+        let mut st = shared.lock();
+        let now = st.now();
+        let response = st.endpoint().handle_request(now, request);
+        let reading = st.open(response);
+        st.flush();
+        (response, reading, st.take_call(response))
     };
-    if value.is_array() {
-        return rpc_fail(
-            StatusCode::BAD_REQUEST,
-            None,
-            ErrorCode::INVALID_REQUEST,
-            "Invalid Request: batches are not supported",
-        );
+    // Dropped with this future (the client left) or with the body it becomes.
+    let open = Open { shared: Arc::downgrade(shared), response };
+    if let Some(call) = call {
+        let outcome = call::tools_call(shared, &call.caller, call.params, call.session).await;
+        let mut st = shared.lock();
+        let now = st.now();
+        st.endpoint().answer_tool_call(now, response, outcome);
+        st.flush();
     }
-    let msg = match Message::from_value(value) {
-        Ok(m) => m,
-        Err(e) => {
-            return rpc_fail(
-                StatusCode::BAD_REQUEST,
-                None,
-                ErrorCode::INVALID_REQUEST,
-                format!("Invalid Request: {e}"),
-            );
-        }
-    };
-    if is_extension(&parts.headers, &msg) {
-        extension::post(shared, &parts.headers, msg).await
-    } else {
-        legacy::post(shared, &parts.headers, msg).await
+    match head.await {
+        Ok(head) => http::response(head, rx, open),
+        Err(_) => http::text(StatusCode::INTERNAL_SERVER_ERROR, "the response was lost"),
     }
-}
-
-fn too_large() -> Response<Body> {
-    rpc_fail(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        None,
-        ErrorCode::INVALID_REQUEST,
-        "Request body too large",
-    )
-}
-
-/// Which generation a POST speaks: `initialize`, a session or a 2025 version header mean
-/// 2025-11-25; otherwise a `_meta` protocol version or the 2026-07-28 header mean the
-/// extension form; anything else is treated as 2025-11-25 (and so needs a session).
-fn is_extension(headers: &HeaderMap, msg: &Message) -> bool {
-    let params = match msg {
-        // A dual-era client falls back to `initialize` without the 2026-07-28 markers;
-        // with them it is a 2026-07-28 request for a method that revision removed.
-        Message::Request(r) if r.method == "initialize" => {
-            return header_str(headers, "mcp-protocol-version") == Some(EXTENSION_PROTOCOL_VERSION)
-                || extension::meta_version(r.params.as_ref()) == Some(EXTENSION_PROTOCOL_VERSION);
-        }
-        Message::Request(r) => r.params.as_ref(),
-        Message::Notification(n) => n.params.as_ref(),
-        Message::Result(_) | Message::Error(_) => None,
-    };
-    let header = header_str(headers, "mcp-protocol-version");
-    if header_str(headers, "mcp-session-id").is_some()
-        || header.is_some_and(|v| legacy::VERSIONS.contains(&v))
-    {
-        return false;
-    }
-    extension::meta_version(params).is_some() || header == Some(EXTENSION_PROTOCOL_VERSION)
 }

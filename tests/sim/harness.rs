@@ -3,7 +3,7 @@
 use mcp_tasks::client::{CallOutcome, Config, Engine, Failure, Protocol, ToolCall};
 use serde_json::json;
 
-use super::server::{Mode, Server, ServerConfig};
+use super::endpoint::{Mode, Server, ServerConfig};
 use super::world::{CallRecord, HostConfig, NetConfig, World, args};
 
 pub const P: u64 = 500;

@@ -1,10 +1,11 @@
-//! Deterministic client/server simulation on a virtual clock: the engine, a fake server
-//! around the receiver, and a seeded network between them.
+//! Deterministic client/server simulation on a virtual clock: the engine, the crate's
+//! real Streamable HTTP endpoint with fixture tools, and a seeded network between them.
 
 #![allow(dead_code)]
 
+pub mod endpoint;
+pub mod fixtures;
 pub mod harness;
-pub mod server;
 pub mod world;
 
 /// The engine's own seeded generator (SplitMix64): the only randomness in a simulation.

@@ -12,7 +12,7 @@ use mcp_tasks::time::UnixMillis;
 use serde_json::{Map, Value, json};
 
 use super::SimRng;
-use super::server::{Frame, Server};
+use super::endpoint::{Frame, Server};
 
 /// How the network misbehaves.
 #[derive(Clone, Debug)]
@@ -266,7 +266,7 @@ impl World {
         self.queue.retain(|_, ev| {
             !matches!(ev, Ev::ToClient(..) | Ev::ToServer(_) | Ev::Answer(_) | Ev::Cancel(_))
         });
-        self.server.detach_all();
+        self.server.detach_all(self.now);
         self.dead.clear();
         self.last_at.clear();
         self.cut_after.clear();
@@ -390,18 +390,18 @@ impl World {
                 }
             }
             Ev::Restart => {
-                self.server.restart();
+                self.server.restart(now);
                 self.ship();
             }
             Ev::DropSession => {
-                self.server.drop_session();
+                self.server.drop_session(now);
                 self.ship();
             }
             Ev::CutStreams { fail, for_good } => {
                 if for_good {
-                    self.server.cfg.streams = false;
+                    self.server.stop_streams();
                 }
-                for x in self.server.cut_notification_streams() {
+                for x in self.server.cut_notification_streams(now) {
                     if self.shipped_end.contains(&x) || self.dead.contains(&x) {
                         continue;
                     }
@@ -428,7 +428,7 @@ impl World {
                     self.aborted.entry(x).or_insert(self.now);
                     self.live.remove(&x);
                     self.dead.insert(x);
-                    self.server.detach(x);
+                    self.server.detach(self.now, x);
                 }
                 Output::Event(e) => self.event(e),
                 Output::Wake(t) => wake = Some(t),
@@ -506,7 +506,7 @@ impl World {
     fn ship(&mut self) {
         for (x, frame) in self.server.take_out() {
             if self.dead.contains(&x) || self.shipped_end.contains(&x) {
-                self.server.detach(x);
+                self.server.detach(self.now, x);
                 continue;
             }
             match frame {
@@ -541,7 +541,7 @@ impl World {
                                 self.cut_after.remove(&x);
                                 self.deliver(x, ending);
                                 self.shipped_end.insert(x);
-                                self.server.detach(x);
+                                self.server.detach(self.now, x);
                                 break;
                             }
                             *k -= 1;
@@ -561,7 +561,7 @@ impl World {
     fn dead_letter(&mut self, x: ExchangeId, failure: TransportFailure) {
         self.deliver(x, In::Fail(failure));
         self.shipped_end.insert(x);
-        self.server.detach(x);
+        self.server.detach(self.now, x);
     }
 
     /// Delivers in order per exchange; different exchanges may overtake each other.

@@ -1,0 +1,278 @@
+//! A 2025-11-25 session and its SSE streams: event ids unique across the session that name
+//! their stream, priming events, per-stream logs for `Last-Event-ID` replay, and which
+//! streams still have a client on the other end.
+//!
+//! Stream 0 is the session's standalone GET stream; every POST answered with SSE opens a
+//! stream of its own. An event id is `<stream>.<n>`, `n` counting over the whole session,
+//! so a resuming GET says which stream it continues.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde_json::Value;
+
+use super::types::ResponseId;
+use super::wire::{Out, sse_event, sse_priming};
+use crate::time::UnixMillis;
+
+/// The standalone GET stream.
+pub(crate) const GET_STREAM: u64 = 0;
+
+/// How many events one stream keeps for replay.
+const LOG_EVENTS: usize = 256;
+
+/// How many POST streams a session keeps for resumption; the oldest finished ones go
+/// first.
+const KEPT_STREAMS: usize = 64;
+
+/// The first revision whose clients skip empty-data events: older ones would choke on a
+/// priming event.
+const PRIMING_SINCE: &str = "2025-11-25";
+
+/// A parsed `Last-Event-ID`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct EventId {
+    pub stream: u64,
+    pub n: u64,
+}
+
+impl EventId {
+    /// Reads `<stream>.<n>`; anything else is not one of ours.
+    pub fn parse(s: &str) -> Option<Self> {
+        let (stream, n) = s.trim().split_once('.')?;
+        Some(Self { stream: stream.parse().ok()?, n: n.parse().ok()? })
+    }
+}
+
+/// One SSE stream of the session.
+#[derive(Debug, Default)]
+struct Stream {
+    /// The response it is being written to, while a client reads it.
+    reader: Option<ResponseId>,
+    /// Events with their `n`, for replay.
+    log: VecDeque<(u64, Vec<u8>)>,
+    /// Its JSON-RPC response went out: a resumption replays and ends.
+    done: bool,
+    /// Which connection reads it: a fresh GET counts up, a resumption continues (it
+    /// replays what the last connection may have missed).
+    connection: u64,
+}
+
+/// What a `Last-Event-ID` resumed.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Resumed {
+    /// A stream still going, replayed; the response stays open.
+    Open(u64),
+    /// A POST stream that had already ended: replayed, and the response ends there.
+    Ended,
+    /// Not a stream this session knows (anymore): nothing replayed.
+    Unknown,
+}
+
+/// A stream and the connection reading it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Reader {
+    stream: u64,
+    connection: u64,
+}
+
+/// A 2025-11-25 session.
+#[derive(Debug)]
+pub(crate) struct Session {
+    pub protocol_version: String,
+    pub last_seen: UnixMillis,
+    retry_ms: u64,
+    next_event: u64,
+    next_stream: u64,
+    streams: BTreeMap<u64, Stream>,
+    /// The input requests the client can answer, when the endpoint must keep to them;
+    /// `None` sends every one.
+    input_methods: Option<Vec<&'static str>>,
+}
+
+impl Session {
+    /// A session speaking `protocol_version`, seen at `now`; SSE clients are told to wait
+    /// `retry_ms` before reconnecting. With `input_methods`, only input requests of those
+    /// methods are sent to the client.
+    pub fn new(
+        protocol_version: String,
+        now: UnixMillis,
+        retry_ms: u64,
+        input_methods: Option<Vec<&'static str>>,
+    ) -> Self {
+        Self {
+            input_methods,
+            protocol_version,
+            last_seen: now,
+            retry_ms,
+            next_event: 0,
+            next_stream: GET_STREAM + 1,
+            streams: BTreeMap::new(),
+        }
+    }
+
+    /// Whether the client gets input requests of `method`.
+    pub fn takes_input(&self, method: &str) -> bool {
+        self.input_methods.as_ref().is_none_or(|m| m.contains(&method))
+    }
+
+    /// Whether the session is unused for longer than `idle_ms` with no stream open.
+    pub fn is_idle(&self, now: UnixMillis, idle_ms: u64) -> bool {
+        now.saturating_since(self.last_seen) > idle_ms
+            && !self.streams.values().any(|s| s.reader.is_some())
+    }
+
+    /// Whether `stream` has a client reading it now.
+    pub fn is_live(&self, stream: u64) -> bool {
+        self.streams.get(&stream).is_some_and(|s| s.reader.is_some())
+    }
+
+    /// The connection reading `stream` now, when one is: what a message sent on it was
+    /// delivered to.
+    pub fn reader(&self, stream: u64) -> Option<Reader> {
+        let s = self.streams.get(&stream).filter(|s| s.reader.is_some())?;
+        Some(Reader { stream, connection: s.connection })
+    }
+
+    /// Whether the connection a message went out on still reads its stream. A standalone
+    /// stream reopened without `Last-Event-ID` is a new connection that never saw it.
+    pub fn still_reads(&self, reader: Reader) -> bool {
+        self.reader(reader.stream) == Some(reader)
+    }
+
+    /// Whether `response` reads the standalone stream.
+    pub fn reads_get(&self, response: ResponseId) -> bool {
+        self.streams.get(&GET_STREAM).is_some_and(|s| s.reader == Some(response))
+    }
+
+    /// Whether `stream` is one this session (still) keeps.
+    pub fn knows(&self, stream: u64) -> bool {
+        self.streams.contains_key(&stream)
+    }
+
+    /// Whether the standalone stream was ever opened (its events are then logged even
+    /// while no GET is connected, for replay).
+    pub fn has_get_stream(&self) -> bool {
+        self.streams.contains_key(&GET_STREAM)
+    }
+
+    /// Opens a POST stream on `response` and primes it; returns its number.
+    pub fn open_stream(&mut self, out: &mut Out, response: ResponseId) -> u64 {
+        let id = self.next_stream;
+        self.next_stream += 1;
+        self.evict(out);
+        self.streams.insert(id, Stream::default());
+        self.attach(out, id, response);
+        id
+    }
+
+    /// Opens (or reopens) the standalone stream on `response`, ending an earlier GET.
+    pub fn open_get(&mut self, out: &mut Out, response: ResponseId) {
+        let stream = self.streams.entry(GET_STREAM).or_default();
+        stream.connection += 1;
+        if let Some(old) = stream.reader.take() {
+            out.end(old);
+        }
+        self.attach(out, GET_STREAM, response);
+    }
+
+    /// Continues the stream `last` names on `response`: replays what came after it, then
+    /// keeps writing there (or ends, if the stream's response already went out).
+    pub fn resume(&mut self, out: &mut Out, last: EventId, response: ResponseId) -> Resumed {
+        let Some(stream) = self.streams.get_mut(&last.stream) else {
+            return Resumed::Unknown;
+        };
+        for (n, frame) in &stream.log {
+            if *n > last.n {
+                out.body(response, frame.clone(), None);
+            }
+        }
+        if stream.done {
+            out.end(response);
+            return Resumed::Ended;
+        }
+        if let Some(old) = stream.reader.take() {
+            out.end(old);
+        }
+        self.attach(out, last.stream, response);
+        Resumed::Open(last.stream)
+    }
+
+    /// Writes `msg` to `stream` as the next event (logged for replay); true when a client
+    /// was there to read it.
+    pub fn send(&mut self, out: &mut Out, stream: u64, msg: &Value, now: UnixMillis) -> bool {
+        let n = self.next_n();
+        let Some(s) = self.streams.get_mut(&stream) else {
+            return false;
+        };
+        let frame = sse_event(Some(&format!("{stream}.{n}")), msg);
+        if s.log.len() == LOG_EVENTS {
+            s.log.pop_front();
+        }
+        s.log.push_back((n, frame.clone()));
+        match s.reader {
+            Some(r) if out.body(r, frame, Some(now)) => true,
+            _ => {
+                s.reader = None;
+                false
+            }
+        }
+    }
+
+    /// Ends a POST stream after its response: the HTTP response finishes (returned), and
+    /// the log stays for a client that lost the end and resumes.
+    pub fn finish(&mut self, out: &mut Out, stream: u64) -> Option<ResponseId> {
+        let s = self.streams.get_mut(&stream)?;
+        s.done = true;
+        let reader = s.reader.take()?;
+        out.end(reader);
+        Some(reader)
+    }
+
+    /// The client stopped reading `response`.
+    pub fn detach(&mut self, response: ResponseId) {
+        for s in self.streams.values_mut() {
+            if s.reader == Some(response) {
+                s.reader = None;
+            }
+        }
+    }
+
+    /// Ends every open response (the session ends).
+    pub fn close_streams(&mut self, out: &mut Out) {
+        for s in self.streams.values_mut() {
+            if let Some(r) = s.reader.take() {
+                out.end(r);
+            }
+        }
+    }
+
+    fn attach(&mut self, out: &mut Out, stream: u64, response: ResponseId) {
+        // A priming event gives the client an id to resume from even before the first
+        // message, and says how long to wait before reconnecting.
+        if self.protocol_version.as_str() >= PRIMING_SINCE {
+            let n = self.next_n();
+            out.body(response, sse_priming(&format!("{stream}.{n}"), self.retry_ms), None);
+        }
+        if let Some(s) = self.streams.get_mut(&stream) {
+            s.reader = Some(response);
+        }
+    }
+
+    fn next_n(&mut self) -> u64 {
+        self.next_event += 1;
+        self.next_event
+    }
+
+    /// Makes room for one more POST stream: the oldest finished one goes, else the oldest.
+    fn evict(&mut self, out: &mut Out) {
+        let posts = self.streams.keys().filter(|k| **k != GET_STREAM).count();
+        if posts < KEPT_STREAMS {
+            return;
+        }
+        let posts = || self.streams.iter().filter(|(k, _)| **k != GET_STREAM);
+        let victim = posts().find(|(_, s)| s.done).or_else(|| posts().next()).map(|(k, _)| *k);
+        if let Some(reader) = victim.and_then(|k| self.streams.remove(&k)?.reader) {
+            out.end(reader);
+        }
+    }
+}

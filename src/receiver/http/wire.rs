@@ -1,0 +1,309 @@
+//! The output queue and what goes into it: response heads with CORS, JSON bodies,
+//! JSON-RPC errors, SSE frames, and which responses are still open.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde_json::Value;
+
+use super::types::{Output, ResponseId};
+use crate::protocol::http::{Headers, ResponseHead};
+use crate::protocol::jsonrpc::{ErrorCode, ErrorObject, ErrorResponse, Message, RequestId};
+use crate::protocol::sse::encode_event;
+use crate::time::UnixMillis;
+
+/// An SSE comment that keeps idle connections from being closed by intermediaries and
+/// makes a vanished client show up as a failed write.
+const KEEPALIVE: &[u8] = b": keep-alive\n\n";
+
+/// A response that has not ended.
+#[derive(Debug)]
+struct Open {
+    /// The `Origin` to echo in CORS headers.
+    origin: Option<String>,
+    /// Whether the head went out.
+    headed: bool,
+    /// When a streaming response last had something written, for keep-alives.
+    streaming_since: Option<UnixMillis>,
+}
+
+/// The outputs waiting to be drained, and the responses still open.
+#[derive(Debug, Default)]
+pub(crate) struct Out {
+    queue: VecDeque<Output>,
+    open: BTreeMap<ResponseId, Open>,
+    /// Responses ended since the last [`Out::take_ended`], for the tables that point at
+    /// them.
+    ended: Vec<ResponseId>,
+}
+
+impl Out {
+    /// Registers a new response that will echo `origin` in its CORS headers.
+    pub fn begin(&mut self, response: ResponseId, origin: Option<String>) {
+        self.open.insert(response, Open { origin, headed: false, streaming_since: None });
+    }
+
+    /// Whether `response` is open and has not had its head yet.
+    pub fn awaits_head(&self, response: ResponseId) -> bool {
+        self.open.get(&response).is_some_and(|o| !o.headed)
+    }
+
+    /// The client closed `response`: nothing more goes out on it.
+    pub fn closed(&mut self, response: ResponseId) -> bool {
+        self.open.remove(&response).is_some()
+    }
+
+    pub fn push(&mut self, output: Output) {
+        self.queue.push_back(output);
+    }
+
+    pub fn pop(&mut self) -> Option<Output> {
+        self.queue.pop_front()
+    }
+
+    /// Sends the head, with the CORS headers the request's origin calls for.
+    pub fn head(&mut self, response: ResponseId, status: u16, mut headers: Headers) {
+        let Some(open) = self.open.get_mut(&response) else {
+            return;
+        };
+        if open.headed {
+            return;
+        }
+        open.headed = true;
+        if let Some(origin) = &open.origin {
+            cors(&mut headers, origin);
+        }
+        self.queue.push_back(Output::Head { response, head: ResponseHead { status, headers } });
+    }
+
+    /// Writes body bytes to an open response.
+    pub fn body(&mut self, response: ResponseId, bytes: Vec<u8>, now: Option<UnixMillis>) -> bool {
+        let Some(open) = self.open.get_mut(&response) else {
+            return false;
+        };
+        if open.streaming_since.is_some() {
+            open.streaming_since = now.or(open.streaming_since);
+        }
+        self.queue.push_back(Output::Body { response, bytes });
+        true
+    }
+
+    /// Ends a response.
+    pub fn end(&mut self, response: ResponseId) {
+        if self.open.remove(&response).is_some() {
+            self.queue.push_back(Output::End { response });
+            self.ended.push(response);
+        }
+    }
+
+    /// The responses ended since the last call.
+    pub fn take_ended(&mut self) -> Vec<ResponseId> {
+        std::mem::take(&mut self.ended)
+    }
+
+    /// A whole response: head, body, end.
+    pub fn whole(&mut self, response: ResponseId, status: u16, headers: Headers, body: Vec<u8>) {
+        self.head(response, status, headers);
+        if !body.is_empty() {
+            self.body(response, body, None);
+        }
+        self.end(response);
+    }
+
+    /// A response with no body.
+    pub fn empty(&mut self, response: ResponseId, status: u16) {
+        self.whole(response, status, Headers::new(), Vec::new());
+    }
+
+    /// A plain-text response.
+    pub fn text(&mut self, response: ResponseId, status: u16, text: &str, extra: Headers) {
+        let mut headers = extra;
+        headers.set("Content-Type", "text/plain; charset=utf-8");
+        self.whole(response, status, headers, text.as_bytes().to_vec());
+    }
+
+    /// A JSON response.
+    pub fn json(&mut self, response: ResponseId, status: u16, value: &Value, extra: Headers) {
+        let mut headers = extra;
+        headers.set("Content-Type", "application/json");
+        let body = serde_json::to_vec(value).unwrap_or_default();
+        self.whole(response, status, headers, body);
+    }
+
+    /// A JSON-RPC error response (`id` null when unknown).
+    pub fn rpc_error(
+        &mut self,
+        response: ResponseId,
+        status: u16,
+        id: Option<RequestId>,
+        error: ErrorObject,
+    ) {
+        let body = Message::Error(ErrorResponse::new(id, error)).to_value();
+        self.json(response, status, &body, Headers::new());
+    }
+
+    /// A JSON-RPC error response from a code and message, with no request id.
+    pub fn fail(&mut self, response: ResponseId, status: u16, code: ErrorCode, message: &str) {
+        self.rpc_error(response, status, None, ErrorObject::new(code, message));
+    }
+
+    /// Starts an SSE response.
+    pub fn sse_head(&mut self, response: ResponseId, extra: Headers, now: UnixMillis) {
+        let mut headers = extra;
+        headers.set("Content-Type", "text/event-stream");
+        headers.set("Cache-Control", "no-cache");
+        headers.set("X-Accel-Buffering", "no");
+        self.head(response, 200, headers);
+        if let Some(open) = self.open.get_mut(&response) {
+            open.streaming_since = Some(now);
+        }
+    }
+
+    /// The next keep-alive due, if any stream has one.
+    pub fn next_keepalive(&self, every_ms: u64) -> Option<UnixMillis> {
+        if every_ms == 0 {
+            return None;
+        }
+        self.open
+            .values()
+            .filter_map(|o| o.streaming_since)
+            .min()
+            .map(|t| t.saturating_add(every_ms))
+    }
+
+    /// Writes a keep-alive comment to every stream quiet for `every_ms`.
+    pub fn keepalives(&mut self, now: UnixMillis, every_ms: u64) {
+        if every_ms == 0 {
+            return;
+        }
+        let due: Vec<ResponseId> = self
+            .open
+            .iter()
+            .filter(|(_, o)| o.streaming_since.is_some_and(|t| t.saturating_add(every_ms) <= now))
+            .map(|(r, _)| *r)
+            .collect();
+        for response in due {
+            self.body(response, KEEPALIVE.to_vec(), Some(now));
+        }
+    }
+}
+
+/// One SSE event carrying one JSON-RPC message, with an event id when the stream can be
+/// resumed.
+pub(crate) fn sse_event(id: Option<&str>, message: &Value) -> Vec<u8> {
+    let data = serde_json::to_string(message).unwrap_or_default();
+    encode_event(Some("message"), id, &data).unwrap_or_default().into_bytes()
+}
+
+/// The priming event that opens a resumable stream: an id with empty data (clients skip
+/// it as a message but remember the id for `Last-Event-ID`), and how long to wait before
+/// reconnecting.
+pub(crate) fn sse_priming(id: &str, retry_ms: u64) -> Vec<u8> {
+    format!("id: {id}\nretry: {retry_ms}\ndata: \n\n").into_bytes()
+}
+
+/// Whether the `Accept` header lists `media` (or `*/*`).
+pub(crate) fn accepts(headers: &Headers, media: &str) -> bool {
+    headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case("accept")).any(|(_, v)| {
+        v.split(',').any(|m| {
+            let m = m.split(';').next().unwrap_or("").trim();
+            m.eq_ignore_ascii_case(media) || m == "*/*"
+        })
+    })
+}
+
+/// Whether a browser `Origin` may talk to the endpoint: loopback hosts on any port, or an
+/// exact entry of `allowed`. Requests without `Origin` (not from a browser) pass.
+pub(crate) fn origin_allowed(origin: Option<&str>, allowed: &[String]) -> bool {
+    let Some(origin) = origin else {
+        return true;
+    };
+    if allowed.iter().any(|a| a == origin) {
+        return true;
+    }
+    let Some((scheme, rest)) = origin.split_once("://") else {
+        return false;
+    };
+    if scheme != "http" && scheme != "https" {
+        return false;
+    }
+    let host = if let Some(v6) = rest.strip_prefix('[') {
+        match v6.split_once(']') {
+            Some((h, port)) if port.is_empty() || is_port(port) => h,
+            _ => return false,
+        }
+    } else {
+        match rest.split_once(':') {
+            Some((h, port)) if is_port(port) => h,
+            Some(_) => return false,
+            None => rest,
+        }
+    };
+    matches!(host, "localhost" | "127.0.0.1" | "::1")
+}
+
+fn is_port(s: &str) -> bool {
+    s.strip_prefix(':').unwrap_or(s).parse::<u16>().is_ok()
+}
+
+/// The CORS headers for an allowed `origin`.
+fn cors(headers: &mut Headers, origin: &str) {
+    headers.set("Access-Control-Allow-Origin", origin);
+    headers.push("Vary", "Origin");
+    headers.set("Access-Control-Expose-Headers", "Mcp-Session-Id, MCP-Protocol-Version");
+}
+
+/// The extra headers of a CORS preflight answer.
+pub(crate) fn preflight_headers() -> Headers {
+    let mut h = Headers::new();
+    h.push("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+    h.push(
+        "Access-Control-Allow-Headers",
+        "content-type, accept, authorization, mcp-session-id, mcp-protocol-version, \
+         last-event-id, mcp-method, mcp-name",
+    );
+    h.push("Access-Control-Max-Age", "600");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_origins_pass_and_others_do_not() {
+        let none: Vec<String> = Vec::new();
+        for ok in
+            ["http://localhost", "http://localhost:5173", "https://127.0.0.1:1", "http://[::1]:80"]
+        {
+            assert!(origin_allowed(Some(ok), &none), "{ok}");
+        }
+        for bad in [
+            "http://evil.com",
+            "http://localhost.evil.com",
+            "http://127.0.0.1.nip.io",
+            "null",
+            "file://localhost",
+            "http://localhost:x",
+        ] {
+            assert!(!origin_allowed(Some(bad), &none), "{bad}");
+        }
+        assert!(origin_allowed(None, &none));
+        assert!(origin_allowed(Some("https://app.example"), &["https://app.example".into()]));
+    }
+
+    #[test]
+    fn nothing_is_written_to_a_response_after_its_end_or_close() {
+        let mut out = Out::default();
+        let (a, b) = (ResponseId(1), ResponseId(2));
+        out.begin(a, Some("http://localhost:3000".into()));
+        out.begin(b, None);
+        out.empty(a, 202);
+        assert!(!out.body(a, b"late".to_vec(), None));
+        assert!(out.closed(b));
+        out.empty(b, 200);
+        let all: Vec<Output> = std::iter::from_fn(|| out.pop()).collect();
+        assert_eq!(all.len(), 2, "{all:?}");
+        let Output::Head { head, .. } = &all[0] else { panic!("{all:?}") };
+        assert_eq!(head.headers.get("access-control-allow-origin"), Some("http://localhost:3000"));
+    }
+}
