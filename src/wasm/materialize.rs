@@ -3,8 +3,6 @@
 //! `materialize.js` builds the objects in one pass. No JSON text is written and parsed
 //! again, and no JS object is built key by key across the boundary.
 
-use std::cell::RefCell;
-
 use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -34,86 +32,68 @@ const SMALL: u32 = 1 << 5;
 /// Distinct keys interned per value; beyond, keys are sliced like other strings.
 const MAX_KEYS: usize = 64;
 
-/// Buffers kept between calls, so that a steady stream of responses allocates nothing.
-#[derive(Default)]
-struct Scratch {
-    words: Vec<u32>,
-    wide: Vec<u16>,
-    /// Byte ranges of the distinct keys met so far.
-    keys: Vec<(u32, u32)>,
-}
-
-thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::default();
-}
-
 /// `node` as a plain JS value, as `JSON.parse` would have made it of its text.
 pub(crate) fn to_js(node: Node<'_>) -> JsValue {
-    SCRATCH.with(|cell| {
-        let Ok(mut scratch) = cell.try_borrow_mut() else {
-            // Never re-entered (JS is not called while it is borrowed); harmless if it were.
-            return JsValue::UNDEFINED;
-        };
-        let Scratch { words, wide, keys } = &mut *scratch;
-        words.clear();
-        wide.clear();
-        keys.clear();
-        let doc = node.doc();
-        let text = doc.text().as_bytes();
-        let range = node.tokens();
-        let base = range.start;
-        let source = doc.words().get(range.start * tape::WORDS..range.end * tape::WORDS);
-        for (i, token) in source.unwrap_or_default().chunks_exact(tape::WORDS).enumerate() {
-            let (tag, a, b) = (token[0], token[1], token[2]);
-            let plain = tag & (tape::ESCAPED | tape::NON_ASCII) == 0;
-            match tag & 0xf {
-                tape::OBJECT | tape::ARRAY => words.extend_from_slice(&[tag, a - base as u32, b]),
-                // Keys repeat (every task has the same seven): each distinct one becomes one
-                // JS string, so that JS sets properties by strings it has seen before.
-                tape::STRING if tag & tape::KEY != 0 && plain && keys.len() < MAX_KEYS => {
-                    let span = text.get(a as usize..b as usize).unwrap_or_default();
-                    let found = keys
-                        .iter()
-                        .position(|&(ka, kb)| text.get(ka as usize..kb as usize) == Some(span));
-                    let id = found.unwrap_or_else(|| {
-                        keys.push((a, b));
-                        keys.len() - 1
-                    });
-                    words.extend_from_slice(&[KEY_REF, id as u32, 0]);
-                }
-                tape::STRING if !plain => {
-                    let start = wide.len() as u32;
-                    doc.node(base + i).push_utf16(wide);
-                    words.extend_from_slice(&[tape::STRING | WIDE, start, wide.len() as u32]);
-                }
-                tape::NUMBER if tag & tape::INTEGRAL != 0 => {
-                    // Small non-negative integers (TTLs, intervals, counts) travel as their
-                    // value, sparing JS a slice and a conversion.
-                    let digits = text.get(a as usize..b as usize).unwrap_or_default();
-                    match small_int(digits) {
-                        Some(n) => words.extend_from_slice(&[tape::NUMBER | SMALL, n, 0]),
-                        None => words.extend_from_slice(token),
-                    }
-                }
-                _ => words.extend_from_slice(token),
+    let range = node.tokens();
+    // Sized for the usual case: one word triple per token, few keys, no wide strings.
+    let mut words: Vec<u32> = Vec::with_capacity(range.len() * tape::WORDS);
+    let mut wide: Vec<u16> = Vec::new();
+    // Byte ranges of the distinct keys met so far.
+    let mut keys: Vec<(u32, u32)> = Vec::new();
+    let doc = node.doc();
+    let text = doc.text().as_bytes();
+    let base = range.start;
+    let source = doc.words().get(range.start * tape::WORDS..range.end * tape::WORDS);
+    for (i, token) in source.unwrap_or_default().chunks_exact(tape::WORDS).enumerate() {
+        let (tag, a, b) = (token[0], token[1], token[2]);
+        let plain = tag & (tape::ESCAPED | tape::NON_ASCII) == 0;
+        match tag & 0xf {
+            tape::OBJECT | tape::ARRAY => words.extend_from_slice(&[tag, a - base as u32, b]),
+            // Keys repeat (every task has the same seven): each distinct one becomes one
+            // JS string, so that JS sets properties by strings it has seen before.
+            tape::STRING if tag & tape::KEY != 0 && plain && keys.len() < MAX_KEYS => {
+                let span = text.get(a as usize..b as usize).unwrap_or_default();
+                let found = keys
+                    .iter()
+                    .position(|&(ka, kb)| text.get(ka as usize..kb as usize) == Some(span));
+                let id = found.unwrap_or_else(|| {
+                    keys.push((a, b));
+                    keys.len() - 1
+                });
+                words.extend_from_slice(&[KEY_REF, id as u32, 0]);
             }
+            tape::STRING if !plain => {
+                let start = wide.len() as u32;
+                doc.node(base + i).push_utf16(&mut wide);
+                words.extend_from_slice(&[tape::STRING | WIDE, start, wide.len() as u32]);
+            }
+            tape::NUMBER if tag & tape::INTEGRAL != 0 => {
+                // Small non-negative integers (TTLs, intervals, counts) travel as their
+                // value, sparing JS a slice and a conversion.
+                let digits = text.get(a as usize..b as usize).unwrap_or_default();
+                match small_int(digits) {
+                    Some(n) => words.extend_from_slice(&[tape::NUMBER | SMALL, n, 0]),
+                    None => words.extend_from_slice(token),
+                }
+            }
+            _ => words.extend_from_slice(token),
         }
-        // The key table follows the tokens, as string tokens of its own.
-        let count = words.len() / tape::WORDS;
-        for &(a, b) in keys.iter() {
-            words.extend_from_slice(&[tape::STRING, a, b]);
-        }
-        build_from_tape(
-            &wasm_bindgen::memory(),
-            text.as_ptr() as u32,
-            text.len() as u32,
-            words.as_ptr() as u32,
-            count as u32,
-            keys.len() as u32,
-            wide.as_ptr() as u32,
-            wide.len() as u32,
-        )
-    })
+    }
+    // The key table follows the tokens, as string tokens of its own.
+    let count = words.len() / tape::WORDS;
+    for &(a, b) in keys.iter() {
+        words.extend_from_slice(&[tape::STRING, a, b]);
+    }
+    build_from_tape(
+        &wasm_bindgen::memory(),
+        text.as_ptr() as u32,
+        text.len() as u32,
+        words.as_ptr() as u32,
+        count as u32,
+        keys.len() as u32,
+        wide.as_ptr() as u32,
+        wide.len() as u32,
+    )
 }
 
 /// Digits (of an integral, non-negative number) as a u32, when there are at most nine.

@@ -100,8 +100,11 @@ impl Scanned {
     pub fn scan(bytes: &[u8]) -> Result<Self, JsonError> {
         let mut tape = Tape::default();
         tape.scan(bytes)?;
-        // Checked as UTF-8 by the scan.
-        let text = String::from_utf8_lossy(bytes).into_owned();
+        // UTF-8 was checked by the scan; this checks again rather than trusting it blindly.
+        let text = String::from_utf8(bytes.to_vec()).map_err(|e| JsonError {
+            offset: e.utf8_error().valid_up_to(),
+            problem: JsonProblem::InvalidUtf8,
+        })?;
         Ok(Self { text, words: tape.words })
     }
 
