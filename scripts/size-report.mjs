@@ -29,7 +29,8 @@ const sizes = (bytes) => ({ raw: bytes.length, gzip: gz(bytes), brotli: br(bytes
 /// sends it. Theirs: one minified browser bundle, so tree shaking keeps only what the job
 /// uses; `metafile` says which inputs it kept.
 export async function measure(pkgDir) {
-  const shipped = readdirSync(pkgDir).filter((f) => /\.(wasm|js)$/.test(f)).sort();
+  // Recursive: wasm-bindgen puts JS the crate ships itself under snippets/.
+  const shipped = readdirSync(pkgDir, { recursive: true }).filter((f) => /\.(wasm|js)$/.test(f)).sort();
   if (!shipped.some((f) => f.endsWith('.wasm'))) {
     throw new Error(`no .wasm in ${pkgDir}; build it with wasm-pack build --release --target web`);
   }

@@ -5,10 +5,11 @@
 // Environment (scripts/wasm.sh sets it): MCP_URL, PKG_WEB.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -27,6 +28,13 @@ async function freePort() {
 
 // workerd's default outbound refuses loopback: the Worker's fetches go through a network
 // service that allows "local" (the test server is on 127.0.0.1).
+// JS the crate ships itself (under snippets/), as modules named by the path the glue
+// imports them by.
+const snippets = () =>
+  readdirSync(PKG_WEB, { recursive: true })
+    .filter((f) => f.startsWith('snippets') && f.endsWith('.js'))
+    .map((f) => ({ name: f.split(sep).join('/'), file: `snippet-${f.split(sep).join('-')}` }));
+
 const config = (port, mcpUrl) => `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [ (name = "main", worker = .worker),
@@ -36,7 +44,9 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [ (name = "worker.mjs", esModule = embed "worker.mjs"),
               (name = "mcp-tasks", esModule = embed "mcp_tasks.js"),
-              (name = "mcp-tasks/mcp_tasks_bg.wasm", wasm = embed "mcp_tasks_bg.wasm") ],
+              (name = "mcp-tasks/mcp_tasks_bg.wasm", wasm = embed "mcp_tasks_bg.wasm")${snippets()
+                .map((s) => `,\n              (name = ${JSON.stringify(s.name)}, esModule = embed ${JSON.stringify(s.file)})`)
+                .join('')} ],
   compatibilityDate = "2025-09-01",
   bindings = [ (name = "MCP_URL", text = ${JSON.stringify(mcpUrl)}) ],
   globalOutbound = "net",
@@ -53,6 +63,7 @@ before(async () => {
   await copyFile(join(here, 'examples', 'worker.mjs'), join(dir, 'worker.mjs'));
   await copyFile(join(PKG_WEB, 'mcp_tasks.js'), join(dir, 'mcp_tasks.js'));
   await copyFile(join(PKG_WEB, 'mcp_tasks_bg.wasm'), join(dir, 'mcp_tasks_bg.wasm'));
+  for (const s of snippets()) await copyFile(join(PKG_WEB, s.name), join(dir, s.file));
   const port = await freePort();
   await writeFile(join(dir, 'config.capnp'), config(port, MCP_URL));
   const bin = join(here, 'node_modules', '.bin', 'workerd');
