@@ -56,6 +56,8 @@ async fn an_input_request_read_on_the_get_stream_is_not_repeated() {
     let c = Legacy::connect(server.local_addr()).await;
     let mut get = c.open_get_stream().await;
     let task = c.start_task("confirm_delete", json!({"item": "x"})).await;
+    // Questions about a task come on the GET stream once the client has named it.
+    c.call("tasks/get", json!({"taskId": task})).await;
     let ask = loop {
         let msg = get.next().await.unwrap();
         if msg["method"] == "elicitation/create" {
@@ -80,6 +82,7 @@ async fn a_get_stream_reopened_afresh_gets_the_input_request_again() {
     let c = Legacy::connect(server.local_addr()).await;
     let mut first = c.open_get_stream().await;
     let task = c.start_task("confirm_delete", json!({"item": "x"})).await;
+    c.call("tasks/get", json!({"taskId": task})).await;
     let ask = loop {
         let msg = first.next().await.unwrap();
         if msg["method"] == "elicitation/create" {

@@ -10,8 +10,8 @@
 //! | tag | operands |
 //! |---|---|
 //! | object, array | index of the token after its last descendant; number of entries or items |
-//! | string | byte range of its contents (without the quotes), flags [`ESCAPED`], [`NON_ASCII`], [`KEY`] |
-//! | number | byte range of its text, flag [`INTEGRAL`] (no fraction, no exponent) |
+//! | string | byte range of its contents (without the quotes), flags `ESCAPED`, `NON_ASCII`, `KEY` |
+//! | number | byte range of its text, flag `INTEGRAL` (no fraction, no exponent) |
 //! | true, false, null | none |
 //!
 //! An object's tokens alternate key (always a string) and value. The scan checks the

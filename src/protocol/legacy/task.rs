@@ -53,19 +53,23 @@ impl WireTask {
 
     /// Reads a task object's fields, whatever message they sit in.
     pub(super) fn read_in(f: &Fields<'_>) -> Result<Self, WireError> {
-        // Presence first, in the order of REQUIRED, so a task missing several fields is
-        // reported by the first of them whatever their types.
-        if let Some(field) = Self::REQUIRED.iter().find(|k| !f.has(k)) {
-            return Err(WireError::MissingField { what: f.what(), field });
-        }
-        Ok(Self {
-            task_id: f.required("taskId")?,
-            status: f.required("status")?,
-            status_message: f.optional("statusMessage")?,
-            created_at: f.timestamp("createdAt")?,
-            last_updated_at: f.timestamp("lastUpdatedAt")?,
-            ttl: f.optional("ttl")?,
-            poll_interval: f.optional("pollInterval")?,
+        let read = || {
+            Ok(Self {
+                task_id: f.required("taskId")?,
+                status: f.required("status")?,
+                status_message: f.optional("statusMessage")?,
+                created_at: f.timestamp("createdAt")?,
+                last_updated_at: f.timestamp("lastUpdatedAt")?,
+                ttl: f.optional("ttl")?,
+                poll_interval: f.optional("pollInterval")?,
+            })
+        };
+        // A task missing several fields is reported by the first of them in the order of
+        // REQUIRED, whatever their types; presence is looked at only once a read failed, as
+        // every task a server sends is read here.
+        read().map_err(|e| match Self::REQUIRED.iter().find(|k| !f.has(k)) {
+            Some(field) => WireError::MissingField { what: f.what(), field },
+            None => e,
         })
     }
 

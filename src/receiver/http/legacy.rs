@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::session::{EventId, Resumed, Session};
 use super::{Endpoint, Generations, Reading, ResponseId};
-use crate::id::IdSource;
+use crate::id::{IdSource, TaskId};
 use crate::protocol::http::Headers;
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject, Message, Request, RequestId};
 use crate::protocol::legacy::{
@@ -153,10 +153,43 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                     .to_map())
             }
             "tools/call" => {
+                if params.contains_key("task") {
+                    if let Some(s) = self.sessions.get_mut(&session) {
+                        s.asked_for_a_task();
+                    }
+                }
                 return self.tools_call(now, response, &caller, Some(session), req.id, params);
             }
             m if m.starts_with("tasks/") => {
-                match self.receiver.handle(&caller, m, Some(&params), now) {
+                // The client knows the task it names: questions about it may go out now.
+                let named = params.get("taskId").and_then(Value::as_str).map(TaskId::from);
+                if let (Some(task), Some(s)) = (&named, self.sessions.get_mut(&session)) {
+                    s.name_task(task);
+                }
+                let reply = self.receiver.handle(&caller, m, Some(&params), now);
+                if let (Some(task), false) =
+                    (&named, matches!(reply, Some(Reply::AwaitTerminal(_))))
+                {
+                    // After this request's answer (queued below) rather than before it.
+                    let session = session.clone();
+                    let task = task.clone();
+                    let answer = match reply {
+                        Some(Reply::Result(r)) => Ok(r),
+                        Some(Reply::Error(e)) => Err(e),
+                        _ => Err(not_found(m)),
+                    };
+                    self.answer(
+                        now,
+                        response,
+                        Some(&session),
+                        req.id,
+                        answer,
+                        false,
+                        Headers::new(),
+                    );
+                    return self.resend(now, &session, Some(&task));
+                }
+                match reply {
                     Some(Reply::Result(r)) => Ok(r),
                     Some(Reply::Error(e)) => Err(e),
                     Some(Reply::AwaitTerminal(task)) => {

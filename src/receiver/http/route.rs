@@ -135,11 +135,18 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 self.pending.insert((session, request_key(&id)), pending);
             }
             Event::CancelRequested { task_id } => self.cancel_task_work(&task_id, false, true),
-            Event::Terminal { task_id, .. } => {
+            Event::Terminal { task_id, owner } => {
+                // Ended tasks ask nothing more: the session need not remember them.
+                if let Some(s) = self.sessions.get_mut(owner.as_str()) {
+                    s.forget_task(&task_id);
+                }
                 self.cancel_task_work(&task_id, true, false);
                 self.settle(now, &task_id);
             }
-            Event::Removed(Removed { task_id, .. }) => {
+            Event::Removed(Removed { task_id, owner, .. }) => {
+                if let Some(s) = self.sessions.get_mut(owner.as_str()) {
+                    s.forget_task(&task_id);
+                }
                 for ended in self.listeners.removed(&mut self.out, &task_id) {
                     self.readers.remove(&ended);
                 }
@@ -202,9 +209,13 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             .map(|l| l.iter().filter(|h| h.session == session).map(|h| h.stream).collect())
             .unwrap_or_default();
         let s = self.sessions.get_mut(session)?;
+        // The standalone stream carries a task's questions only once the client has named
+        // the task: before, it may not have read the answer that created the task, and could
+        // not tell what a question belongs to (ext-tasks answers such a one "cancel"). A
+        // stream held for the task is the client waiting on it, so it always may.
         let stream = match streams.into_iter().rev().find(|stream| s.is_live(*stream)) {
             Some(stream) => stream,
-            None if s.is_live(GET_STREAM) => GET_STREAM,
+            None if s.is_live(GET_STREAM) && s.knows_task(task) => GET_STREAM,
             None => return None,
         };
         let reader = s.reader(stream);

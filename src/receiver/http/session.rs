@@ -6,12 +6,13 @@
 //! stream of its own. An event id is `<stream>.<n>`, `n` counting over the whole session,
 //! so a resuming GET says which stream it continues.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde_json::Value;
 
 use super::types::ResponseId;
 use super::wire::{Out, sse_event, sse_priming};
+use crate::id::TaskId;
 use crate::time::UnixMillis;
 
 /// The standalone GET stream.
@@ -87,6 +88,11 @@ pub(crate) struct Session {
     /// The input requests the client can answer, when the endpoint must keep to them;
     /// `None` sends every one.
     input_methods: Option<Vec<&'static str>>,
+    /// The live tasks the client has named in a `tasks/*` request: it knows their ids.
+    named: BTreeSet<TaskId>,
+    /// The client asked for tasks itself (a task-augmented call), so it matches questions
+    /// to the tasks it knows; a task-unaware host is asked whatever it knows.
+    asks_for_tasks: bool,
 }
 
 impl Session {
@@ -107,7 +113,33 @@ impl Session {
             next_event: 0,
             next_stream: GET_STREAM + 1,
             streams: BTreeMap::new(),
+            named: BTreeSet::new(),
+            asks_for_tasks: false,
         }
+    }
+
+    /// Notes that the client sent a task-augmented request.
+    pub fn asked_for_a_task(&mut self) {
+        self.asks_for_tasks = true;
+    }
+
+    /// Notes that the client named `task` in a request, so it knows the task's id.
+    pub fn name_task(&mut self, task: &TaskId) {
+        if !self.named.contains(task) {
+            self.named.insert(task.clone());
+        }
+    }
+
+    /// Whether the client knows `task`: a client that asks for tasks itself knows one once
+    /// it has named it; until then it cannot tell what a question about the task belongs
+    /// to (it may not have read the answer that created it yet).
+    pub fn knows_task(&self, task: &TaskId) -> bool {
+        !self.asks_for_tasks || self.named.contains(task)
+    }
+
+    /// Forgets a task that ended.
+    pub fn forget_task(&mut self, task: &TaskId) {
+        self.named.remove(task);
     }
 
     /// Whether the client gets input requests of `method`.

@@ -326,6 +326,31 @@ fn a_question_goes_out_on_the_held_stream_and_its_answer_reaches_the_work() {
 }
 
 #[test]
+fn a_question_waits_off_the_get_stream_until_the_client_names_its_task() {
+    let mut h = Harness::new();
+    let session = h.initialize(0);
+    let get = h.get(5, &session, None);
+    let r = h.legacy(10, &session, 1, "tools/call", json!({"name": "job", "task": {}}));
+    let work = WorkId::Task(h.task_of(r));
+    let asked = crate::task::InputRequest {
+        method: "elicitation/create".into(),
+        params: json!({"message": "Proceed?"}).as_object().cloned().unwrap_or_default(),
+    };
+    // The tool asks at once; a client that asked for the task may not have read the answer
+    // that names it yet, and could not tell what the question belongs to.
+    h.report(11, &work, ToolReport::Ask(asked));
+    let asks = |h: &Harness| {
+        let messages = h.seen[&get].messages();
+        messages.iter().filter(|m| m["method"] == "elicitation/create").count()
+    };
+    assert_eq!(asks(&h), 0, "asked before the client named the task");
+    let WorkId::Task(task) = &work else { unreachable!() };
+    let polled = h.legacy(500, &session, 2, "tasks/get", json!({"taskId": task}));
+    assert_eq!(h.seen[&polled].messages()[0]["result"]["status"], "input_required");
+    assert_eq!(asks(&h), 1, "asked once the client named the task");
+}
+
+#[test]
 fn listen_ends_when_the_tasks_it_follows_end() {
     let mut h = Harness::new();
     let a = h.extension(0, 1, "tools/call", Some("job"), json!({"name": "job"}));
