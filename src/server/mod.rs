@@ -1,5 +1,6 @@
 //! The reference server (feature `server`): the [`Receiver`]
-//! behind Streamable HTTP for both generations at `/mcp`, demo and fixture tools, and
+//! behind Streamable HTTP for both generations at `/mcp`, the tools you register
+//! ([`Tool`], [`Server::tool`]) or the reference server's fixture and demo tools, and
 //! static files (`www/` at `/`, `pkg/` at `/pkg/`).
 //!
 //! ```no_run
@@ -11,12 +12,14 @@
 //! # Ok(()) }
 //! ```
 
+mod builder;
 mod call;
 mod clock;
 mod control;
 mod ctx;
 mod demo_tools;
 mod extension;
+mod fixture_tools;
 mod http;
 mod legacy;
 mod listen;
@@ -24,9 +27,16 @@ mod notes;
 mod session;
 mod state;
 mod statics;
+mod tool;
 mod tools;
 
+/// Whether a tool may, must or must not run as a task (its `taskSupport`).
+pub use crate::protocol::legacy::TaskSupport;
+pub use builder::Server;
 pub use clock::Clock;
+pub use ctx::{Elicitation, ToolContext, ToolError};
+pub use tool::{BeforeTask, Tool, ToolResult, ToolSpec};
+pub use tools::RegisterError;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -135,11 +145,21 @@ impl ServerHandle {
     }
 }
 
-/// Serves on `listener` until [`ServerHandle::shutdown`]. Call inside a tokio runtime.
+/// Serves the reference server's tools ([`Server::reference`]) on `listener` until
+/// [`ServerHandle::shutdown`]. Call inside a tokio runtime.
 pub fn serve(listener: TcpListener, config: Config) -> std::io::Result<ServerHandle> {
+    Server::reference(config).serve(listener)
+}
+
+/// Serves `tools` on `listener`.
+fn start(
+    listener: TcpListener,
+    config: Config,
+    tools: tools::Tools,
+) -> std::io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
     let store = TaskStore::new(MemoryBackend::new(), RandomIds, config.store.clone());
-    let shared = Shared::new(config, Receiver::new(store));
+    let shared = Shared::new(config, Receiver::new(store), tools);
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, shared, stopped));
     Ok(ServerHandle { addr, stop, task })

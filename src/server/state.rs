@@ -16,6 +16,7 @@ use super::http::SseSender;
 use super::listen::Listeners;
 use super::notes::Notes;
 use super::session::{EventId, GET_STREAM, Reader, Resumed, Session};
+use super::tools::Tools;
 use crate::id::{IdSource, RandomIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorResponse, Message, RequestId, ResultResponse};
 use crate::protocol::legacy::{TaskStatusNotificationParams, WireShape, set_related_task};
@@ -24,14 +25,16 @@ use crate::store::{Owner, Removed};
 use crate::task::Generation;
 use crate::time::UnixMillis;
 
-/// The server's shared state and configuration.
+/// The server's shared state, configuration and tools.
 pub(crate) struct Shared {
     pub config: Config,
+    /// The tools served; fixed once serving starts.
+    pub tools: Tools,
     state: Mutex<State>,
 }
 
 impl Shared {
-    pub fn new(config: Config, receiver: Receiver) -> Arc<Self> {
+    pub fn new(config: Config, receiver: Receiver, tools: Tools) -> Arc<Self> {
         let state = State {
             receiver,
             clock: config.clock.clone(),
@@ -45,7 +48,7 @@ impl Shared {
             listeners: Listeners::default(),
             notes: Notes::default(),
         };
-        Arc::new(Self { config, state: Mutex::new(state) })
+        Arc::new(Self { config, tools, state: Mutex::new(state) })
     }
 
     /// The state. A poisoned lock (a panic elsewhere) is taken over: every method leaves
@@ -415,7 +418,8 @@ mod tests {
 
     #[test]
     fn a_removed_task_takes_its_notes_with_it() {
-        let shared = Shared::new(Config::default(), Receiver::new(TaskStore::in_memory()));
+        let receiver = Receiver::new(TaskStore::in_memory());
+        let shared = Shared::new(Config::default(), receiver, Tools::default());
         let mut st = shared.lock();
         let owner = Owner::new("session-1");
         let now = st.now();
