@@ -16,7 +16,7 @@ use mcp_tasks::server::{
     ToolError, ToolResult, ToolSpec,
 };
 use serde_json::{Map, Value, json};
-use support::{Legacy, ext, poll_until, response_of, text};
+use support::{Legacy, Sse, ext, response_of, text};
 
 /// Asks for a name (elicitation), then for a greeting (sampling), reporting each step.
 struct Interview;
@@ -180,36 +180,76 @@ async fn legacy_a_tool_error_fails_the_task_and_cancel_reaches_the_tool() {
     server.shutdown().await;
 }
 
+/// A 2026-07-28 `subscriptions/listen` on `task`, past its acknowledgement.
+async fn listen(addr: std::net::SocketAddr, task: &str) -> Sse {
+    let params = json!({"notifications": {"taskIds": [task]}});
+    let res = ext(addr, "subscriptions/listen", None, params, true).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let mut stream = res.sse();
+    let ack = stream.next().await.unwrap();
+    assert_eq!(ack["method"], "notifications/subscriptions/acknowledged", "{ack}");
+    stream
+}
+
+/// Creates a task of `tool` for a caller that declares the extension.
+async fn create(addr: std::net::SocketAddr, tool: &str) -> String {
+    let created = ext(addr, "tools/call", Some(tool), json!({"name": tool}), true).await;
+    let created = created.json().await;
+    created["result"]["taskId"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn extension_a_tool_asks_through_input_requests_and_stops_when_cancelled() {
     let server = start().await;
     let addr = server.local_addr();
-    let call = ext(addr, "tools/call", Some("interview"), json!({"name": "interview"}), true);
-    let created = call.await.json().await;
-    let task = created["result"]["taskId"].as_str().unwrap().to_owned();
-    for answer in [
-        json!({"action": "accept", "content": {"name": "Grace"}}),
-        json!({"role": "assistant", "content": {"type": "text", "text": "Hello Grace"},
-            "model": "test"}),
-    ] {
-        let waiting = poll_until(addr, &task, |t| t["status"] == "input_required").await;
-        let requests = waiting["inputRequests"].as_object().unwrap();
-        assert_eq!(requests.len(), 1, "{waiting}");
-        let (key, _) = requests.iter().next().unwrap();
-        let update = json!({"taskId": task, "inputResponses": {key.as_str(): answer}});
-        let ack = ext(addr, "tasks/update", Some(&task), update, true).await;
-        assert_eq!(ack.status, StatusCode::OK);
-    }
-    let done = poll_until(addr, &task, |t| t["status"] == "completed").await;
-    assert_eq!(text(&done["result"]), "Grace: Hello Grace", "{done}");
-    assert_eq!(done["statusMessage"], "asking for a name");
+    let task = create(addr, "interview").await;
+    let mut stream = listen(addr, &task).await;
+    // Popped from the end: the question asked first is answered by the last entry.
+    let mut answers = vec![
+        (
+            "sampling/createMessage",
+            json!({"role": "assistant", "content": {"type": "text", "text": "Hello Grace"},
+                "model": "test"}),
+        ),
+        ("elicitation/create", json!({"action": "accept", "content": {"name": "Grace"}})),
+    ];
+    let mut asked = Vec::new();
+    let last = loop {
+        let msg = stream.next().await.expect("a task notification");
+        let params = &msg["params"];
+        if params["status"] != "input_required" {
+            if params["status"] == "completed" {
+                break params.clone();
+            }
+            continue;
+        }
+        let requests = params["inputRequests"].as_object().unwrap();
+        for (key, request) in requests {
+            if asked.contains(key) {
+                continue;
+            }
+            asked.push(key.clone());
+            let (method, answer) = answers.pop().expect("no more questions than two");
+            assert_eq!(request["method"], method, "{request}");
+            let update = json!({"taskId": task, "inputResponses": {key.as_str(): answer}});
+            assert_eq!(ext(addr, "tasks/update", Some(&task), update, true).await.status, 200);
+        }
+    };
+    assert!(answers.is_empty(), "both questions asked");
+    assert_eq!(text(&last["result"]), "Grace: Hello Grace", "{last}");
+    assert_eq!(last["statusMessage"], "asking for a name");
 
-    let call = ext(addr, "tools/call", Some("patient"), json!({"name": "patient"}), true);
-    let created = call.await.json().await;
-    let patient = created["result"]["taskId"].as_str().unwrap().to_owned();
+    let patient = create(addr, "patient").await;
+    let mut stream = listen(addr, &patient).await;
     let ack = ext(addr, "tasks/cancel", Some(&patient), json!({"taskId": patient}), true).await;
     assert_eq!(ack.status, StatusCode::OK);
-    let ended = poll_until(addr, &patient, |t| t["status"] != "working").await;
+    // Cooperative: the task ends only when the tool, woken by the cancel, gives up.
+    let ended = loop {
+        let msg = stream.next().await.expect("a task notification");
+        if msg["params"]["status"] != "working" {
+            break msg["params"].clone();
+        }
+    };
     assert_eq!(ended["status"], "cancelled", "{ended}");
     server.shutdown().await;
 }
