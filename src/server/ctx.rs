@@ -2,6 +2,7 @@
 //! the requestor, cancellation, and sleeping that notices it. A plain call (no task) gets
 //! the same interface with status and progress dropped and no way to ask.
 
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -12,7 +13,6 @@ use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
 
 use super::notes::Progress;
-use super::state::Shared;
 use crate::id::{RandomIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::protocol::legacy::set_related_task;
@@ -106,6 +106,29 @@ impl Elicitation {
     }
 }
 
+/// What a tool run needs from the server it runs in. The server's shared state implements
+/// it (`host.rs`), so that this module, and every tool, knows nothing of that state.
+pub(crate) trait Host: Send + Sync + 'static {
+    /// Runs `f` on task `id`'s work handle with the time now, under the server's lock,
+    /// then acts on the events it queued.
+    fn with_work(
+        &self,
+        id: &TaskId,
+        f: &mut dyn FnMut(&mut Work<'_, MemoryBackend, RandomIds>, UnixMillis),
+    );
+
+    /// Registers the wake-up of task `id`'s work: bumped on answers, cancel requests and
+    /// removal.
+    fn register_work(&self, id: &TaskId) -> watch::Receiver<u64>;
+
+    /// Notes task `id`'s latest progress and sends `notification` to the 2025-11-25
+    /// session given, where the task's input would go.
+    fn progress(&self, id: &TaskId, note: Progress, notification: Option<(&str, &Value)>);
+
+    /// The server itself, for the reference server's own tools.
+    fn as_any(&self) -> &dyn Any;
+}
+
 /// A task's side of a tool run.
 struct TaskRun {
     id: TaskId,
@@ -118,7 +141,7 @@ struct TaskRun {
 /// What a running tool can do: report status and progress, ask the requestor, see
 /// cancellation. Handed to [`Tool::run`](super::Tool::run), once per call.
 pub struct ToolContext {
-    shared: Arc<Shared>,
+    host: Arc<dyn Host>,
     caller: Caller,
     task: Option<TaskRun>,
 }
@@ -134,20 +157,20 @@ impl fmt::Debug for ToolContext {
 
 impl ToolContext {
     /// A plain (non-task) call.
-    pub(crate) fn plain(shared: Arc<Shared>, caller: Caller) -> Self {
-        Self { shared, caller, task: None }
+    pub(crate) fn plain(host: Arc<dyn Host>, caller: Caller) -> Self {
+        Self { host, caller, task: None }
     }
 
     /// The work of task `id`; registers its wake-up.
     pub(crate) fn task(
-        shared: Arc<Shared>,
+        host: Arc<dyn Host>,
         caller: Caller,
         id: TaskId,
         progress_token: Option<Value>,
         session: Option<String>,
     ) -> Self {
-        let wake = shared.lock().register_work(&id);
-        Self { shared, caller, task: Some(TaskRun { id, wake, progress_token, session }) }
+        let wake = host.register_work(&id);
+        Self { host, caller, task: Some(TaskRun { id, wake, progress_token, session }) }
     }
 
     /// The task this run is the work of; `None` for a plain call.
@@ -165,22 +188,24 @@ impl ToolContext {
         &self.caller
     }
 
-    /// The server's state, for the reference server's own tools.
-    pub(crate) fn shared(&self) -> &Arc<Shared> {
-        &self.shared
+    /// The server the tool runs in, for the reference server's own tools.
+    pub(crate) fn host(&self) -> &dyn Host {
+        &*self.host
     }
 
-    /// Runs `f` on the task's work handle under the lock, then dispatches the events.
+    /// Runs `f` on the task's work handle under the server's lock; `None` for a plain call.
     fn with_work<R>(
         &self,
         f: impl FnOnce(&mut Work<'_, MemoryBackend, RandomIds>, UnixMillis) -> R,
     ) -> Option<R> {
         let task = self.task.as_ref()?;
-        let mut st = self.shared.lock();
-        let now = st.now();
-        let r = f(&mut st.receiver.work(&task.id), now);
-        st.drain_events();
-        Some(r)
+        let (mut f, mut out) = (Some(f), None);
+        self.host.with_work(&task.id, &mut |work, now| {
+            if let Some(f) = f.take() {
+                out = Some(f(work, now));
+            }
+        });
+        out
     }
 
     /// Whether the task was asked to stop or already ended (never, for a plain call).
@@ -242,9 +267,8 @@ impl ToolContext {
             return;
         };
         let note = Progress { progress, total: total.filter(|t| *t > 0) };
-        self.shared.lock().notes.progress(&task.id, note);
         let (Some(token), Some(session)) = (&task.progress_token, &task.session) else {
-            return;
+            return self.host.progress(&task.id, note, None);
         };
         let mut meta = Map::new();
         set_related_task(&mut meta, &task.id);
@@ -259,7 +283,7 @@ impl ToolContext {
         }
         params.insert("_meta".into(), Value::Object(meta));
         let msg = json!({"jsonrpc": "2.0", "method": "notifications/progress", "params": params});
-        self.shared.lock().notify_task(session, &task.id, &msg);
+        self.host.progress(&task.id, note, Some((session, &msg)));
     }
 
     /// Asks the requestor (`elicitation/create`, `sampling/createMessage`, `roots/list`)

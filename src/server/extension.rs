@@ -87,7 +87,7 @@ pub(crate) async fn post(
         }
         "tools/list" => {
             let mut list = ListToolsResult {
-                tools: tools::list(shared, false),
+                tools: shared.tools.list(false, shared.config.task_tools),
                 next_cursor: None,
                 meta: None,
             }

@@ -166,10 +166,12 @@ async fn request(shared: &Arc<Shared>, session: String, req: Request) -> Respons
     let params = req.params.unwrap_or_default();
     let outcome = match req.method.as_str() {
         "ping" => Ok(Map::new()),
-        "tools/list" => {
-            Ok(ListToolsResult { tools: tools::list(shared, true), next_cursor: None, meta: None }
-                .to_map())
+        "tools/list" => Ok(ListToolsResult {
+            tools: shared.tools.list(true, shared.config.task_tools),
+            next_cursor: None,
+            meta: None,
         }
+        .to_map()),
         "tools/call" => tools_call(shared, &caller, params, Some(session)).await,
         m if m.starts_with("tasks/") => {
             let mut st = shared.lock();

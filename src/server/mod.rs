@@ -20,6 +20,7 @@ mod ctx;
 mod demo_tools;
 mod extension;
 mod fixture_tools;
+mod host;
 mod http;
 mod legacy;
 mod listen;

@@ -1,15 +1,34 @@
 //! The registry of the tools a server serves, looked up by name for every call, and
-//! `tools/list` over it.
+//! `tools/list` over it; in task-tools mode, also what the host's model is told about
+//! long tools.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Map;
 
-use super::control;
-use super::state::Shared;
 use super::tool::{DynTool, Tool, ToolSpec, valid_name};
 use crate::protocol::legacy::{self, TaskSupport, ToolExecution};
+
+/// Appended to the description of every long tool in task-tools mode.
+const BACKGROUND_NOTE: &str = "Called without MCP task support, it starts a \
+    background task and answers at once with its taskId: follow it with get_task_status and \
+    collect the result with get_task_result.";
+
+/// The server's `instructions` in task-tools mode. A model that knows nothing of tasks reads
+/// them before any tool description, so they say how to follow a task to its end: poll
+/// gently, relay questions to the person, never make answers up.
+const INSTRUCTIONS: &str = "Long tools here run as background tasks. Called \
+    plainly, such a tool answers at once with a taskId instead of its result; the work goes \
+    on. To follow a task: call get_task_status with {\"taskId\": \"...\"}. While it is \
+    working, check again later, waiting longer each time (start at its pollIntervalMs, then \
+    double the wait, up to about a minute) and tell the user how far it got; do not call in \
+    a tight loop. When the status is input_required, the task waits for the user: put each \
+    open question to the user as asked and pass on their answer with answer_task_input. \
+    Never invent an answer or answer for the user; if they will not answer, use action \
+    \"decline\". When the status is completed or failed, fetch the result with \
+    get_task_result. cancel_task stops a task the user no longer wants; list_my_tasks shows \
+    your tasks (status \"working\" for the ones still running).";
 
 /// Why a tool could not be registered.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -95,7 +114,7 @@ impl Tools {
                     other => other,
                 };
                 let description = if task_tools && spec.task_support != TaskSupport::Forbidden {
-                    format!("{} {}", spec.description, control::BACKGROUND_NOTE)
+                    format!("{} {}", spec.description, BACKGROUND_NOTE)
                 } else {
                     spec.description.clone()
                 };
@@ -115,14 +134,9 @@ impl Tools {
     }
 }
 
-/// The server's tools as `tools/list` lists them (see [`Tools::list`]).
-pub(crate) fn list(shared: &Shared, with_execution: bool) -> Vec<legacy::Tool> {
-    shared.tools.list(with_execution, shared.config.task_tools)
-}
-
 /// The server's `instructions` for the model: in task-tools mode, how to follow a task.
 pub(crate) fn instructions(task_tools: bool) -> Option<String> {
-    task_tools.then(|| control::INSTRUCTIONS.to_owned())
+    task_tools.then(|| INSTRUCTIONS.to_owned())
 }
 
 #[cfg(test)]

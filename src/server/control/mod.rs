@@ -9,7 +9,8 @@
 //! Every answer comes at once; bad arguments give an `isError` result that says what to
 //! fix, never a protocol error. The server's notes add what the store does not keep: the
 //! tool each task runs and the progress it last reported, which a host without a progress
-//! token sees nowhere else. The server's `instructions` tell the model how to follow a task.
+//! token sees nowhere else. The server's `instructions` (in `tools.rs`, with the note on
+//! long tools' descriptions) tell the model how to follow a task.
 
 mod answer;
 mod cancel;
@@ -18,7 +19,7 @@ mod view;
 
 use serde_json::{Map, Value, json};
 
-use super::ctx::ToolContext;
+use super::ctx::{ToolContext, ToolError};
 use super::notes::Note;
 use super::state::Shared;
 use super::tool::{Tool, ToolResult, ToolSpec, object_schema as object};
@@ -32,26 +33,6 @@ const GET_TASK_RESULT: &str = "get_task_result";
 const CANCEL_TASK: &str = "cancel_task";
 const LIST_MY_TASKS: &str = "list_my_tasks";
 const ANSWER_TASK_INPUT: &str = "answer_task_input";
-
-/// Appended to the description of every long tool in task-tools mode.
-pub(super) const BACKGROUND_NOTE: &str = "Called without MCP task support, it starts a \
-    background task and answers at once with its taskId: follow it with get_task_status and \
-    collect the result with get_task_result.";
-
-/// The server's `instructions` in task-tools mode. A model that knows nothing of tasks reads
-/// them before any tool description, so they say how to follow a task to its end: poll
-/// gently, relay questions to the person, never make answers up.
-pub(super) const INSTRUCTIONS: &str = "Long tools here run as background tasks. Called \
-    plainly, such a tool answers at once with a taskId instead of its result; the work goes \
-    on. To follow a task: call get_task_status with {\"taskId\": \"...\"}. While it is \
-    working, check again later, waiting longer each time (start at its pollIntervalMs, then \
-    double the wait, up to about a minute) and tell the user how far it got; do not call in \
-    a tight loop. When the status is input_required, the task waits for the user: put each \
-    open question to the user as asked and pass on their answer with answer_task_input. \
-    Never invent an answer or answer for the user; if they will not answer, use action \
-    \"decline\". When the status is completed or failed, fetch the result with \
-    get_task_result. cancel_task stops a task the user no longer wants; list_my_tasks shows \
-    your tasks (status \"working\" for the ones still running).";
 
 const CONTROLS: [Control; 5] = [
     Control {
@@ -133,7 +114,11 @@ impl Tool for Control {
 
     /// Every outcome is a `CallToolResult`: what was wrong is said as an `isError` one.
     async fn run(&self, args: Map<String, Value>, ctx: ToolContext) -> ToolResult {
-        let outcome = (self.answer)(ctx.shared(), ctx.caller(), &args);
+        // Registered only by this server, so it runs in this server's state.
+        let Some(shared) = ctx.host().as_any().downcast_ref::<Shared>() else {
+            return Err(ToolError::internal("a control tool runs only in mcp-tasks' server"));
+        };
+        let outcome = (self.answer)(shared, ctx.caller(), &args);
         Ok(outcome.unwrap_or_else(CallToolResult::error_text))
     }
 }
