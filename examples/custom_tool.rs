@@ -12,9 +12,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use mcp_tasks::protocol::legacy::CallToolResult;
 use mcp_tasks::server::{
-    Config, Server, TaskSupport, Tool, ToolContext, ToolError, ToolResult, ToolSpec,
+    CallToolResult, Config, Server, TaskSupport, Tool, ToolContext, ToolError, ToolResult, ToolSpec,
 };
 use serde_json::{Map, Value, json};
 

@@ -10,10 +10,9 @@ use std::io::ErrorKind;
 
 use hyper::StatusCode;
 use mcp_tasks::protocol::jsonrpc::{ErrorCode, ErrorObject};
-use mcp_tasks::protocol::legacy::CallToolResult;
 use mcp_tasks::server::{
-    Config, Elicitation, RegisterError, Server, ServerHandle, TaskSupport, Tool, ToolContext,
-    ToolError, ToolResult, ToolSpec,
+    CallToolResult, Config, Elicitation, RegisterError, Server, ServerHandle, TaskSupport, Tool,
+    ToolContext, ToolError, ToolResult, ToolSpec, tool_fn,
 };
 use serde_json::{Map, Value, json};
 use support::{Legacy, Sse, ext, response_of, text};
@@ -53,24 +52,19 @@ impl Tool for Interview {
     }
 }
 
-/// Waits for its task to be cancelled, without a timer.
-struct Patient;
-
-impl Tool for Patient {
-    fn spec(&self) -> ToolSpec {
-        ToolSpec::new("patient", "Waits to be cancelled.").task_support(TaskSupport::Optional)
-    }
-
-    async fn run(&self, _: Map<String, Value>, mut ctx: ToolContext) -> ToolResult {
+/// Waits for its task to be cancelled, without a timer: a tool made of a function.
+fn patient() -> impl Tool {
+    let spec = ToolSpec::new("patient", "Waits to be cancelled.");
+    tool_fn(spec.task_support(TaskSupport::Optional), |_, mut ctx: ToolContext| async move {
         ctx.cancelled().await;
         assert!(ctx.is_cancelled());
         Err(ToolError::Cancelled)
-    }
+    })
 }
 
 async fn start() -> ServerHandle {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = Server::new(Config::default()).tool(Interview).unwrap().tool(Patient).unwrap();
+    let server = Server::new(Config::default()).tool(Interview).unwrap().tool(patient()).unwrap();
     server.serve(listener).unwrap()
 }
 
@@ -90,7 +84,7 @@ async fn only_the_registered_tools_are_listed_and_names_are_refused_twice() {
     assert_eq!(unknown["error"]["code"], -32602, "{unknown}");
     server.shutdown().await;
 
-    let twice = Server::new(Config::default()).tool(Patient).unwrap().tool(Patient);
+    let twice = Server::new(Config::default()).tool(patient()).unwrap().tool(patient());
     assert_eq!(twice.unwrap_err(), RegisterError::Duplicate { name: "patient".into() });
     let extra = Server::reference(Config::default()).tool(Interview).unwrap();
     let taken = extra.tool(Interview).map(|_| ()).unwrap_err();

@@ -12,8 +12,7 @@ use super::{Config, ServerHandle, control, demo_tools, fixture_tools};
 /// A server to start: its [`Config`] and the tools it serves.
 ///
 /// ```no_run
-/// # use mcp_tasks::protocol::legacy::CallToolResult;
-/// # use mcp_tasks::server::{Tool, ToolContext, ToolResult, ToolSpec};
+/// # use mcp_tasks::server::{CallToolResult, Tool, ToolContext, ToolResult, ToolSpec};
 /// # use serde_json::{Map, Value};
 /// # struct Shout;
 /// # impl Tool for Shout {

@@ -31,12 +31,18 @@ mod statics;
 mod tool;
 mod tools;
 
+/// What a tool answers: content, `structuredContent`, `isError` (the same in both
+/// generations).
+pub use crate::protocol::legacy::CallToolResult;
 /// Whether a tool may, must or must not run as a task (its `taskSupport`).
 pub use crate::protocol::legacy::TaskSupport;
+/// A question for the requestor (`elicitation/create`, `sampling/createMessage`, ...), for
+/// [`ToolContext::ask`].
+pub use crate::task::InputRequest;
 pub use builder::Server;
 pub use clock::Clock;
 pub use ctx::{Elicitation, ToolContext, ToolError};
-pub use tool::{BeforeTask, Tool, ToolResult, ToolSpec};
+pub use tool::{BeforeTask, FnTool, Tool, ToolResult, ToolSpec, tool_fn};
 pub use tools::RegisterError;
 
 use std::convert::Infallible;

@@ -86,8 +86,7 @@ pub type ToolResult = Result<CallToolResult, ToolError>;
 /// A tool the server serves.
 ///
 /// ```
-/// use mcp_tasks::protocol::legacy::CallToolResult;
-/// use mcp_tasks::server::{TaskSupport, Tool, ToolContext, ToolResult, ToolSpec};
+/// use mcp_tasks::server::{CallToolResult, TaskSupport, Tool, ToolContext, ToolResult, ToolSpec};
 /// use serde_json::{Map, Value};
 ///
 /// struct Shout;
@@ -129,6 +128,55 @@ pub trait Tool: Send + Sync + 'static {
     ) -> BeforeTask {
         let _ = responses;
         BeforeTask::Ready(args)
+    }
+}
+
+/// A [`Tool`] made of a spec and an async function, for tools that need no type of their
+/// own: see [`tool_fn`].
+pub struct FnTool<F> {
+    spec: ToolSpec,
+    run: F,
+}
+
+impl<F> std::fmt::Debug for FnTool<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FnTool").field("spec", &self.spec).finish_non_exhaustive()
+    }
+}
+
+/// A tool that runs `run(arguments, context)`.
+///
+/// ```
+/// use mcp_tasks::server::{CallToolResult, ToolSpec, tool_fn};
+///
+/// let echo = tool_fn(ToolSpec::new("echo", "Says its arguments back."), |args, _ctx| async move {
+///     Ok(CallToolResult::text(serde_json::Value::Object(args).to_string()))
+/// });
+/// # let _ = echo;
+/// ```
+pub fn tool_fn<F, Fut>(spec: ToolSpec, run: F) -> FnTool<F>
+where
+    F: Fn(Map<String, Value>, ToolContext) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ToolResult> + Send + 'static,
+{
+    FnTool { spec, run }
+}
+
+impl<F, Fut> Tool for FnTool<F>
+where
+    F: Fn(Map<String, Value>, ToolContext) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ToolResult> + Send + 'static,
+{
+    fn spec(&self) -> ToolSpec {
+        self.spec.clone()
+    }
+
+    fn run(
+        &self,
+        args: Map<String, Value>,
+        ctx: ToolContext,
+    ) -> impl Future<Output = ToolResult> + Send {
+        (self.run)(args, ctx)
     }
 }
 
