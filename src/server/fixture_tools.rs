@@ -43,7 +43,7 @@ fn spec(name: &str, description: &str, support: TaskSupport, properties: Value) 
 }
 
 /// A form question with one required field.
-pub(super) fn elicit(message: String, field: &str, schema: Value) -> InputRequest {
+fn elicit(message: String, field: &str, schema: Value) -> InputRequest {
     let mut props = Map::new();
     props.insert(field.into(), schema);
     let params = json!({"mode": "form", "message": message,
