@@ -80,6 +80,12 @@ async fn only_the_registered_tools_are_listed_and_names_are_refused_twice() {
         .map(|t| (t["name"].as_str().unwrap(), t["execution"]["taskSupport"].as_str().unwrap()))
         .collect();
     assert_eq!(listed, [("interview", "required"), ("patient", "optional")]);
+    // The 2026-07-28 list is the same registry, without `execution`.
+    let ext_list = ext(server.local_addr(), "tools/list", None, json!({}), true).await.json().await;
+    let ext_tools = ext_list["result"]["tools"].as_array().unwrap();
+    let names: Vec<&str> = ext_tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["interview", "patient"], "{ext_list}");
+    assert!(ext_tools.iter().all(|t| t.get("execution").is_none()), "{ext_list}");
     let unknown = c.call("tools/call", json!({"name": "greet"})).await;
     assert_eq!(unknown["error"]["code"], -32602, "{unknown}");
     server.shutdown().await;
