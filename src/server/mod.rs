@@ -172,6 +172,11 @@ fn start(
 /// The endpoint's configuration: the server's limits and timers, and the registered
 /// tools, whose calls come back here whole (the tool code decides plain, task or
 /// task-tools mode).
+///
+/// Calls are delegated rather than started by the endpoint (`Output::StartTool`) for two
+/// things the endpoint cannot decide: a [`Tool::before_task`] that depends on the call's
+/// arguments (the endpoint only knows a fixed `ask_before_task` map, so none is given
+/// here), and task-tools mode, where a plain call of a long tool starts a task.
 fn endpoint_config(config: &Config, tools: &tools::Tools) -> endpoint::Config {
     let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
     endpoint::Config {
