@@ -7,6 +7,8 @@
 #   bash scripts/peers.sh --rmcp-server       the 2026-07-28 wire probe against the rmcp peer server
 #   bash scripts/peers.sh --plain SERVER_URL  a host without task support against a server
 #                                             in task-tools mode (mcp-tasks serve --task-tools)
+#   bash scripts/peers.sh --example           the TS SDK client and `mcp-tasks call` against
+#                                             examples/custom_tool.rs (a tool of one's own)
 #
 # SERVER_URL is passed unchanged to both clients (tests/peers/ts-client.mjs and
 # tests/peers/py-client.py). The server must expose the fixture tools those scripts
@@ -17,6 +19,13 @@
 # --plain runs tests/peers/ts-plain-host.mjs only: the TS SDK client with no capabilities
 # drives long tools through plain tools/call and the control tools (get_task_status,
 # get_task_result, cancel_task, list_my_tasks, answer_task_input).
+#
+# --example builds and starts examples/custom_tool.rs, a server whose only tool, word_count,
+# is registered through mcp_tasks::server::Tool like any user's. The TS SDK client
+# (tests/peers/ts-word-count.mjs) calls it as a task, with progress, and plainly; then
+# `mcp-tasks call` runs it as a task in both generations and must see the count and
+# progress (notifications/progress under 2025-11-25; status messages under 2026-07-28,
+# which carries no progress for tasks).
 #
 # --sdk-servers starts tests/peers/ts-server.mjs and tests/peers/py-server.py on free
 # loopback ports and runs all four client/server pairings: that validates the client
@@ -341,8 +350,49 @@ step_native() {
   stop_servers
 }
 
+# The text word_count counts in the `mcp-tasks call` checks, and its word count.
+WORD_TEXT="the quick brown fox jumps over the dog"
+WORD_COUNT=8
+
+# call_counts_words URL PROTOCOL: `mcp-tasks call` runs word_count as a task in PROTOCOL to
+# its count, and saw its progress on the way.
+call_counts_words() {
+  local url="$1" protocol="$2" log out progress
+  log="$(mktemp)"
+  CLEANUP_PATHS+=("$log")
+  out="$("$MCP_TASKS_BIN" call --json --protocol "$protocol" "$url" word_count \
+    "{\"text\": \"$WORD_TEXT\"}" 2>"$log")" || return 1
+  case "$protocol" in
+    2025-11-25) progress="\"progress\":[0-9.]+,.*\"total\":$WORD_COUNT(\\.0)?}" ;;
+    *) progress="\"statusMessage\":\"counted [0-9]+ of $WORD_COUNT words" ;;
+  esac
+  grep -q '"event":"note","text":"task .* created"' "$log" &&
+    grep -qE "$progress" "$log" &&
+    grep -qF "\"text\": \"$WORD_COUNT words\"" <<<"$out"
+}
+
+step_build_example() {
+  ensure_peer_node_deps
+  cargo build "${CARGO_LOCKED[@]}" --features cli --bin mcp-tasks --example custom_tool
+  MCP_TASKS_BIN="$CARGO_TARGET_DIR/debug/mcp-tasks"
+}
+
+step_example() {
+  local log protocol
+  log="$(mktemp)"
+  CLEANUP_PATHS+=("$log")
+  trap 'stop_servers; on_exit' EXIT
+  start_server "$log" "$CARGO_TARGET_DIR/debug/examples/custom_tool" --listen 127.0.0.1:0
+  run_client "TS SDK client calling word_count" "$SERVER_URL" node "$PEERS_DIR/ts-word-count.mjs"
+  for protocol in 2025-11-25 2026-07-28; do
+    check "mcp-tasks call counts words as a task, with progress ($protocol)" \
+      call_counts_words "$SERVER_URL" "$protocol"
+  done
+  stop_servers
+}
+
 usage() {
-  echo "usage: bash scripts/peers.sh SERVER_URL | --sdk-servers | --rmcp-server | --native | --plain SERVER_URL" >&2
+  echo "usage: bash scripts/peers.sh SERVER_URL | --sdk-servers | --rmcp-server | --native | --example | --plain SERVER_URL" >&2
   exit 2
 }
 
@@ -360,6 +410,10 @@ main() {
     1:--native)
       run_step "build the peers, mcp-tasks and its tests" step_build_native
       run_step "the engine and mcp-tasks call against every peer server" step_native
+      ;;
+    1:--example)
+      run_step "build the example server and mcp-tasks" step_build_example
+      run_step "the TS SDK client and mcp-tasks call against the example's own tool" step_example
       ;;
     1:--rmcp-server)
       run_step "build the rmcp peer server" step_install_rmcp

@@ -169,6 +169,13 @@ step_interop_plain() {
   stop_serve
 }
 
+# A server with a tool of its own (examples/custom_tool.rs), called from the TS SDK client
+# and from `mcp-tasks call` in both generations (scripts/peers.sh --example).
+step_interop_example() {
+  bash "$ROOT/scripts/peers.sh" --example | tee "$TMP_DIR/peers-example.log"
+  tally_summary "$TMP_DIR/peers-example.log"
+}
+
 # The requestor engine on the native driver, and `mcp-tasks call`, against every server
 # we interoperate with: the TS and Python SDK servers, the rmcp server and our own, each
 # started by peers.sh (which also prints the poll-schedule figures).
@@ -204,6 +211,7 @@ main() {
   run_step "wasm imports nothing from env" step_wasm_imports
   run_step "interop: SDK clients and conformance suite against mcp-tasks serve" step_interop
   run_step "interop: a host without tasks against mcp-tasks serve --task-tools" step_interop_plain
+  run_step "interop: the TS SDK client and mcp-tasks call against a tool of one's own" step_interop_example
   run_step "interop: the engine and mcp-tasks call against the SDK, rmcp and our servers" step_interop_native
   run_step "npm package: wasm tests, Node, Chromium, workerd, types, size" step_wasm_package
   run_step "demo page: Playwright in headless Chromium" step_demo

@@ -1,16 +1,18 @@
 //! `tools/call` for both generations: the receiver decides plain, task or refusal; plain
-//! calls run inline, tasks run in the background. In task-tools mode a plain call of a
-//! long tool starts a task too, and the control tools answer about tasks.
+//! calls run the registered tool inline, tasks run it in the background. In task-tools
+//! mode a plain call of a long tool starts a task too.
 
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::control;
-use super::ctx::{Ctx, ToolError, spawn_task};
+use super::ctx::{ToolContext, ToolError};
 use super::state::Shared;
-use super::tools;
+use super::tool::{BeforeTask, DynTool, ToolResult};
+use crate::id::TaskId;
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
+use crate::protocol::legacy::{CallToolResult, WireShape};
 use crate::receiver::{Caller, TaskSupport, ToolCallPlan};
 use crate::task::TaskOptIn;
 
@@ -25,10 +27,10 @@ pub(crate) async fn tools_call(
     let Some(name) = params.get("name").and_then(Value::as_str).map(str::to_owned) else {
         return Err(ErrorObject::new(ErrorCode::INVALID_PARAMS, "tools/call needs a name"));
     };
-    let task_tools = shared.config.task_tools;
-    let Some(support) = tools::support_of(&name, task_tools) else {
+    let Some(entry) = shared.tools.get(&name) else {
         return Err(ErrorObject::new(ErrorCode::INVALID_PARAMS, format!("Unknown tool: {name}")));
     };
+    let (support, tool) = (entry.spec.task_support, entry.tool.clone());
     let args = match params.get("arguments") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(a)) => a.clone(),
@@ -38,23 +40,26 @@ pub(crate) async fn tools_call(
     };
     let args = if caller.generation.policy().multi_round_calls && caller.declares_extension {
         let responses = params.get("inputResponses").and_then(Value::as_object);
-        match tools::pre_task_input(&name, responses, args) {
-            Ok(args) => args,
+        match tool.before_task_dyn(args, responses) {
+            BeforeTask::Ready(args) => args,
             // A multi-round call: ask first; the task is created on the round that brings
             // the answers.
-            Err(input_requests) => {
+            BeforeTask::Ask(requests) => {
                 let mut reply = Map::new();
                 reply.insert("resultType".into(), Value::String("input_required".into()));
-                reply.insert("inputRequests".into(), Value::Object(input_requests));
+                reply.insert("inputRequests".into(), json!(requests));
                 return Ok(reply);
             }
         }
     } else {
         args
     };
-    if task_tools && support != TaskSupport::Forbidden && !asks_for_task(caller, &params) {
+    if shared.config.task_tools
+        && support != TaskSupport::Forbidden
+        && !asks_for_task(caller, &params)
+    {
         // A host that does not speak tasks: start one for it and hand it the task's name.
-        return control::start(shared, caller, &name, args);
+        return start(shared, caller, &name, tool, args);
     }
     let plan = {
         let mut st = shared.lock();
@@ -67,21 +72,17 @@ pub(crate) async fn tools_call(
         plan
     };
     match plan {
-        ToolCallPlan::Plain if task_tools && control::is_control(&name) => {
-            Ok(control::call(shared, caller, &name, &args))
-        }
         ToolCallPlan::Plain => {
-            let mut ctx = Ctx::plain(shared.clone());
-            match tools::run(&name, args, &mut ctx).await {
-                Ok(result) => Ok(result),
-                Err(ToolError::Rpc(e)) => Err(e),
-                Err(ToolError::Stopped | ToolError::Refused(_)) => {
-                    Err(ErrorObject::new(ErrorCode::INTERNAL_ERROR, "the tool stopped"))
-                }
+            let ctx = ToolContext::plain(shared.clone(), caller.clone());
+            match tool.run_boxed(args, ctx).await {
+                Ok(result) => Ok(result.to_map()),
+                Err(e) => Err(e.into_error_object()),
             }
         }
         ToolCallPlan::Task { task_id, reply, progress_token } => {
-            spawn_task(shared.clone(), task_id, name, args, progress_token, session);
+            let ctx =
+                ToolContext::task(shared.clone(), caller.clone(), task_id, progress_token, session);
+            spawn_task(shared.clone(), tool, args, ctx);
             Ok(reply)
         }
         ToolCallPlan::Reject(e) => Err(e),
@@ -95,4 +96,74 @@ fn asks_for_task(caller: &Caller, params: &Map<String, Value>) -> bool {
         TaskOptIn::RequestParam => params.contains_key("task"),
         TaskOptIn::DeclaredCapability => caller.declares_extension,
     }
+}
+
+/// Starts tool `name` as a task for a caller that did not ask for one and answers with
+/// the task's handle.
+///
+/// The task runs without a progress token: the caller sees this call answered, so its
+/// token is spent and progress sent later would name a finished request.
+fn start(
+    shared: &Arc<Shared>,
+    caller: &Caller,
+    name: &str,
+    tool: Arc<dyn DynTool>,
+    args: Map<String, Value>,
+) -> Result<Map<String, Value>, ErrorObject> {
+    let task = {
+        let mut st = shared.lock();
+        let created =
+            st.receiver.store().create(&caller.owner, caller.generation, None, shared.now());
+        let task = created.map_err(|e| e.to_error_object())?;
+        st.notes.started(&task.task_id, name);
+        task
+    };
+    let ctx = ToolContext::task(shared.clone(), caller.clone(), task.task_id.clone(), None, None);
+    spawn_task(shared.clone(), tool, args, ctx);
+    Ok(control::started(&task, name).to_map())
+}
+
+/// Runs `tool` as the work of the task `ctx` belongs to, in the background, and records
+/// how it ended.
+fn spawn_task(
+    shared: Arc<Shared>,
+    tool: Arc<dyn DynTool>,
+    args: Map<String, Value>,
+    ctx: ToolContext,
+) {
+    let Some(id) = ctx.task_id().cloned() else {
+        return;
+    };
+    tokio::spawn(async move {
+        let outcome = tool.run_boxed(args, ctx).await;
+        finish(&shared, &id, outcome);
+    });
+}
+
+/// Ends task `id` as its tool run ended.
+fn finish(shared: &Shared, id: &TaskId, outcome: ToolResult) {
+    let mut st = shared.lock();
+    let now = st.now();
+    // A report after the task ended (a cancel won) is refused by the store; that is
+    // expected, and the first terminal status stays.
+    let _ = {
+        let mut work = st.receiver.work(id);
+        match outcome {
+            Ok(result) => work.complete(result.to_map(), now),
+            Err(ToolError::Cancelled) => work.cancelled(now),
+            Err(ToolError::InputRefused(error)) => work.complete(refused(&error).to_map(), now),
+            Err(other) => work.fail(other.into_error_object(), now),
+        }
+    };
+    st.unregister_work(id);
+    st.drain_events();
+}
+
+/// The tool result of a run that needed input the requestor refused with an error: a tool
+/// error (`isError`), since the protocol exchange itself went fine.
+fn refused(error: &ErrorObject) -> CallToolResult {
+    CallToolResult::error_text(format!(
+        "The client could not answer the tool's input request: {} ({})",
+        error.message, error.code.0
+    ))
 }

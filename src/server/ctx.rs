@@ -1,8 +1,10 @@
-//! What a running tool sees: sleeping that notices cancellation, status messages,
-//! progress, asking the requestor for input. A plain call (no task) gets the same
-//! interface with status and progress dropped.
+//! What a running tool sees ([`ToolContext`]): status messages, progress, questions for
+//! the requestor, cancellation, and sleeping that notices it. A plain call (no task) gets
+//! the same interface with status and progress dropped and no way to ask.
 
+use std::any::Any;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,30 +13,120 @@ use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
 
 use super::notes::Progress;
-use super::state::Shared;
 use crate::id::{RandomIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::protocol::legacy::set_related_task;
-use crate::receiver::Work;
+use crate::receiver::{Caller, Work};
 use crate::store::MemoryBackend;
-use crate::task::{InputAnswer, InputRequest};
+use crate::task::{Generation, InputAnswer, InputRequest};
 use crate::time::UnixMillis;
 
 /// How a tool run ended other than with a `CallToolResult`.
-#[derive(Debug)]
-pub(crate) enum ToolError {
-    /// A JSON-RPC error.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ToolError {
+    /// The call fails with this JSON-RPC error (a task ends `failed` with it).
+    #[error("JSON-RPC error {}: {}", .0.code.0, .0.message)]
     Rpc(ErrorObject),
-    /// The task was asked to stop (or ended) and the tool gave up.
-    Stopped,
-    /// The requestor answered an input request with a JSON-RPC error instead of a result.
-    Refused(ErrorObject),
+    /// The task was cancelled (or ended otherwise) while the tool waited, and the tool
+    /// gave up; the task ends `cancelled`.
+    #[error("the task was cancelled")]
+    Cancelled,
+    /// The requestor answered an input request with a JSON-RPC error instead of a result
+    /// (2025-11-25 only). Returned from a run, the task completes with an `isError` result
+    /// that says so, since the protocol exchange itself went fine.
+    #[error("the client could not answer the input request: {} ({})", .0.message, .0.code.0)]
+    InputRefused(ErrorObject),
+    /// A plain call asked for input: only a task can.
+    #[error("this tool needs input and can only run as a task")]
+    InputNeedsTask,
 }
 
 impl ToolError {
+    /// Invalid arguments (-32602).
     pub fn invalid_params(message: impl Into<String>) -> Self {
         Self::Rpc(ErrorObject::new(ErrorCode::INVALID_PARAMS, message))
     }
+
+    /// An internal error (-32603).
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::Rpc(ErrorObject::new(ErrorCode::INTERNAL_ERROR, message))
+    }
+
+    /// A stable, machine-readable code for the variant.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Rpc(_) => "tool_rpc_error",
+            Self::Cancelled => "tool_cancelled",
+            Self::InputRefused(_) => "tool_input_refused",
+            Self::InputNeedsTask => "tool_input_needs_task",
+        }
+    }
+
+    /// The JSON-RPC error a plain call answers with.
+    pub(crate) fn into_error_object(self) -> ErrorObject {
+        match self {
+            Self::Rpc(error) => error,
+            Self::Cancelled => ErrorObject::new(ErrorCode::INTERNAL_ERROR, "the tool stopped"),
+            other => ErrorObject::new(ErrorCode::INTERNAL_ERROR, other.to_string()),
+        }
+    }
+}
+
+/// How the requestor answered an elicitation.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Elicitation {
+    /// Accepted, with the form's `content` (empty when none came).
+    Accepted(Map<String, Value>),
+    /// Explicitly declined.
+    Declined,
+    /// Dismissed without a choice, or an answer this server cannot read.
+    Cancelled,
+}
+
+impl Elicitation {
+    /// Reads an `ElicitResult`.
+    pub fn from_result(result: &Map<String, Value>) -> Self {
+        match result.get("action").and_then(Value::as_str) {
+            Some("accept") => Self::Accepted(
+                result.get("content").and_then(Value::as_object).cloned().unwrap_or_default(),
+            ),
+            Some("decline") => Self::Declined,
+            _ => Self::Cancelled,
+        }
+    }
+
+    /// The accepted content, if accepted.
+    pub fn accepted(&self) -> Option<&Map<String, Value>> {
+        match self {
+            Self::Accepted(content) => Some(content),
+            Self::Declined | Self::Cancelled => None,
+        }
+    }
+}
+
+/// What a tool run needs from the server it runs in. The server's shared state implements
+/// it (`host.rs`), so that this module, and every tool, knows nothing of that state.
+pub(crate) trait Host: Send + Sync + 'static {
+    /// Runs `f` on task `id`'s work handle with the time now, under the server's lock,
+    /// then acts on the events it queued.
+    fn with_work(
+        &self,
+        id: &TaskId,
+        f: &mut dyn FnMut(&mut Work<'_, MemoryBackend, RandomIds>, UnixMillis),
+    );
+
+    /// Registers the wake-up of task `id`'s work: bumped on answers, cancel requests and
+    /// removal.
+    fn register_work(&self, id: &TaskId) -> watch::Receiver<u64>;
+
+    /// Notes task `id`'s latest progress and sends `notification` to the 2025-11-25
+    /// session given, where the task's input would go.
+    fn progress(&self, id: &TaskId, note: Progress, notification: Option<(&str, &Value)>);
+
+    /// The server itself, for the reference server's own tools.
+    fn as_any(&self) -> &dyn Any;
 }
 
 /// A task's side of a tool run.
@@ -46,63 +138,104 @@ struct TaskRun {
     session: Option<String>,
 }
 
-/// The context a tool runs in.
-pub(crate) struct Ctx {
-    shared: Arc<Shared>,
+/// What a running tool can do: report status and progress, ask the requestor, see
+/// cancellation. Handed to [`Tool::run`](super::Tool::run), once per call.
+pub struct ToolContext {
+    host: Arc<dyn Host>,
+    caller: Caller,
     task: Option<TaskRun>,
 }
 
-impl Ctx {
+impl fmt::Debug for ToolContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ToolContext")
+            .field("caller", &self.caller)
+            .field("task", &self.task_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ToolContext {
     /// A plain (non-task) call.
-    pub fn plain(shared: Arc<Shared>) -> Self {
-        Self { shared, task: None }
+    pub(crate) fn plain(host: Arc<dyn Host>, caller: Caller) -> Self {
+        Self { host, caller, task: None }
     }
 
     /// The work of task `id`; registers its wake-up.
-    pub fn task(
-        shared: Arc<Shared>,
+    pub(crate) fn task(
+        host: Arc<dyn Host>,
+        caller: Caller,
         id: TaskId,
         progress_token: Option<Value>,
         session: Option<String>,
     ) -> Self {
-        let wake = shared.lock().register_work(&id);
-        Self { shared, task: Some(TaskRun { id, wake, progress_token, session }) }
+        let wake = host.register_work(&id);
+        Self { host, caller, task: Some(TaskRun { id, wake, progress_token, session }) }
     }
 
-    /// Scales a tool's configured delay.
-    pub fn job_delay(&self) -> Duration {
-        self.shared.config.job_delay
+    /// The task this run is the work of; `None` for a plain call.
+    pub fn task_id(&self) -> Option<&TaskId> {
+        self.task.as_ref().map(|t| &t.id)
     }
 
-    /// How long a demo tool takes in all.
-    pub fn demo_duration(&self) -> Duration {
-        self.shared.config.demo_duration
+    /// The wire generation of the call.
+    pub fn generation(&self) -> Generation {
+        self.caller.generation
     }
 
-    /// Runs `f` on the task's work handle under the lock, then dispatches the events.
+    /// Who called, for the reference server's own tools.
+    pub(crate) fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    /// The server the tool runs in, for the reference server's own tools.
+    pub(crate) fn host(&self) -> &dyn Host {
+        &*self.host
+    }
+
+    /// Runs `f` on the task's work handle under the server's lock; `None` for a plain call.
     fn with_work<R>(
         &self,
         f: impl FnOnce(&mut Work<'_, MemoryBackend, RandomIds>, UnixMillis) -> R,
     ) -> Option<R> {
         let task = self.task.as_ref()?;
-        let mut st = self.shared.lock();
-        let now = st.now();
-        let r = f(&mut st.receiver.work(&task.id), now);
-        st.drain_events();
-        Some(r)
+        let (mut f, mut out) = (Some(f), None);
+        self.host.with_work(&task.id, &mut |work, now| {
+            if let Some(f) = f.take() {
+                out = Some(f(work, now));
+            }
+        });
+        out
     }
 
-    /// Whether the task was asked to stop or already ended.
-    pub fn should_stop(&self) -> bool {
+    /// Whether the task was asked to stop or already ended (never, for a plain call).
+    pub fn is_cancelled(&self) -> bool {
         self.with_work(|w, now| w.should_stop(now)).unwrap_or(false)
     }
 
-    /// Sleeps for `d`, giving up early when the task is asked to stop.
+    /// Waits until the task is asked to stop (forever, for a plain call): for
+    /// `tokio::select!` against the tool's own work.
+    pub async fn cancelled(&mut self) {
+        loop {
+            if self.is_cancelled() {
+                return;
+            }
+            let Some(task) = self.task.as_mut() else {
+                return std::future::pending().await;
+            };
+            if task.wake.changed().await.is_err() {
+                return std::future::pending().await;
+            }
+        }
+    }
+
+    /// Sleeps for `d`, giving up early with [`ToolError::Cancelled`] when the task is
+    /// asked to stop.
     pub async fn sleep(&mut self, d: Duration) -> Result<(), ToolError> {
         let deadline = Instant::now() + d;
         loop {
-            if self.should_stop() {
-                return Err(ToolError::Stopped);
+            if self.is_cancelled() {
+                return Err(ToolError::Cancelled);
             }
             let Some(task) = self.task.as_mut() else {
                 sleep_until(deadline).await;
@@ -120,39 +253,70 @@ impl Ctx {
         }
     }
 
-    /// Sets the task's `statusMessage`.
-    pub fn status(&self, text: &str) {
-        let _ = self.with_work(|w, now| w.status_message(text, now));
+    /// Sets the task's `statusMessage` (dropped for a plain call).
+    pub fn status(&self, message: &str) {
+        let _ = self.with_work(|w, now| w.status_message(message, now));
     }
 
-    /// Notes the task's progress for the control tools and sends `notifications/progress`
-    /// with the request's token (2025-11-25 tasks only: the extension does not carry
-    /// progress for tasks). A `total` of 0 means the tool does not know it.
-    pub fn progress(&self, progress: u64, total: u64, message: &str) {
+    /// Reports how far the task got: `progress` so far, out of `total` when known. The
+    /// control tools show it, and a 2025-11-25 task that was called with a progress token
+    /// sends `notifications/progress` (the extension carries no progress for tasks: say
+    /// it in [`status`](Self::status) too for those callers). Dropped for a plain call.
+    pub fn progress(&self, progress: u64, total: Option<u64>, message: Option<&str>) {
         let Some(task) = self.task.as_ref() else {
             return;
         };
-        let note = Progress { progress, total: (total > 0).then_some(total) };
-        self.shared.lock().notes.progress(&task.id, note);
+        let note = Progress { progress, total: total.filter(|t| *t > 0) };
         let (Some(token), Some(session)) = (&task.progress_token, &task.session) else {
-            return;
+            return self.host.progress(&task.id, note, None);
         };
         let mut meta = Map::new();
         set_related_task(&mut meta, &task.id);
-        let msg = json!({"jsonrpc": "2.0", "method": "notifications/progress", "params": {
-            "progressToken": token, "progress": progress, "total": total, "message": message,
-            "_meta": meta}});
-        self.shared.lock().notify_task(session, &task.id, &msg);
+        let mut params = Map::new();
+        params.insert("progressToken".into(), token.clone());
+        params.insert("progress".into(), Value::from(progress));
+        if let Some(total) = total {
+            params.insert("total".into(), Value::from(total));
+        }
+        if let Some(message) = message {
+            params.insert("message".into(), Value::from(message));
+        }
+        params.insert("_meta".into(), Value::Object(meta));
+        let msg = json!({"jsonrpc": "2.0", "method": "notifications/progress", "params": params});
+        self.host.progress(&task.id, note, Some((session, &msg)));
     }
 
-    /// Asks the requestor and waits for the answer.
+    /// Asks the requestor (`elicitation/create`, `sampling/createMessage`, `roots/list`)
+    /// and waits for the answer: a server→client request under 2025-11-25, an
+    /// `inputRequests` entry under the extension. The task is `input_required` meanwhile.
     pub async fn ask(&mut self, request: InputRequest) -> Result<Map<String, Value>, ToolError> {
         let mut answers = self.ask_all(vec![request]).await?;
-        answers.pop().ok_or(ToolError::Stopped)
+        answers.pop().ok_or(ToolError::Cancelled)
     }
 
-    /// Asks several questions at once (all pending together, as `multi_input` needs) and
-    /// waits until every one is answered; the answers come back in the order asked.
+    /// Asks a form question (`elicitation/create` in form mode) and waits for the answer.
+    pub async fn elicit(
+        &mut self,
+        message: &str,
+        requested_schema: Value,
+    ) -> Result<Elicitation, ToolError> {
+        let params = json!({"mode": "form", "message": message,
+            "requestedSchema": requested_schema});
+        let request = InputRequest { method: "elicitation/create".into(), params: as_map(params) };
+        Ok(Elicitation::from_result(&self.ask(request).await?))
+    }
+
+    /// Asks the requestor's model (`sampling/createMessage` with `params`) and waits for
+    /// its `CreateMessageResult`.
+    pub async fn create_message(
+        &mut self,
+        params: Map<String, Value>,
+    ) -> Result<Map<String, Value>, ToolError> {
+        self.ask(InputRequest { method: "sampling/createMessage".into(), params }).await
+    }
+
+    /// Asks several questions at once (all pending together) and waits until every one
+    /// is answered; the answers come back in the order asked.
     pub async fn ask_all(
         &mut self,
         requests: Vec<InputRequest>,
@@ -161,13 +325,8 @@ impl Ctx {
         for request in requests {
             match self.with_work(|w, now| w.ask(request, now)) {
                 Some(Ok(key)) => keys.push(key),
-                Some(Err(_)) => return Err(ToolError::Stopped),
-                None => {
-                    return Err(ToolError::Rpc(ErrorObject::new(
-                        ErrorCode::INTERNAL_ERROR,
-                        "this tool needs input and can only run as a task",
-                    )));
-                }
+                Some(Err(_)) => return Err(ToolError::Cancelled),
+                None => return Err(ToolError::InputNeedsTask),
             }
         }
         // Answers arrive in any order and are taken from the store all at once, so the
@@ -181,65 +340,68 @@ impl Ctx {
                             got.insert(key, response);
                         }
                         // The requestor could not answer: the tool cannot go on.
-                        InputAnswer::Error(error) => return Err(ToolError::Refused(error)),
+                        InputAnswer::Error(error) => return Err(ToolError::InputRefused(error)),
                     }
                 }
             }
             if keys.iter().all(|k| got.contains_key(k)) {
                 return Ok(keys.iter().filter_map(|k| got.remove(k)).collect());
             }
-            if self.should_stop() {
-                return Err(ToolError::Stopped);
+            if self.is_cancelled() {
+                return Err(ToolError::Cancelled);
             }
             let Some(task) = self.task.as_mut() else {
-                return Err(ToolError::Stopped);
+                return Err(ToolError::Cancelled);
             };
             if task.wake.changed().await.is_err() {
-                return Err(ToolError::Stopped);
+                return Err(ToolError::Cancelled);
             }
         }
     }
 }
 
-/// Runs tool `name` as the work of task `id` in the background and records how it ended.
-pub(crate) fn spawn_task(
-    shared: Arc<Shared>,
-    id: TaskId,
-    name: String,
-    args: Map<String, Value>,
-    progress_token: Option<Value>,
-    session: Option<String>,
-) {
-    let mut ctx = Ctx::task(shared.clone(), id.clone(), progress_token, session);
-    tokio::spawn(async move {
-        let outcome = super::tools::run(&name, args, &mut ctx).await;
-        let mut st = shared.lock();
-        let now = st.now();
-        // A report after the task ended (a cancel won) is refused by the store; that
-        // is expected, and the first terminal status stays.
-        let _ = {
-            let mut work = st.receiver.work(&id);
-            match outcome {
-                Ok(result) => work.complete(result, now),
-                Err(ToolError::Rpc(error)) => work.fail(error, now),
-                Err(ToolError::Refused(error)) => work.complete(refused(&error), now),
-                Err(ToolError::Stopped) => work.cancelled(now),
-            }
-        };
-        st.unregister_work(&id);
-        st.drain_events();
-    });
+/// The object inside `v`, or an empty one.
+pub(crate) fn as_map(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
 }
 
-/// The tool result of a run that needed input the requestor refused with an error: a tool
-/// error (`isError`), since the protocol exchange itself went fine.
-fn refused(error: &ErrorObject) -> Map<String, Value> {
-    let text = format!(
-        "The client could not answer the tool's input request: {} ({})",
-        error.message, error.code.0
-    );
-    let mut result = Map::new();
-    result.insert("content".into(), json!([{"type": "text", "text": text}]));
-    result.insert("isError".into(), Value::Bool(true));
-    result
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elicitation_answers_read_by_action() {
+        let read = |v: Value| Elicitation::from_result(&as_map(v));
+        let accepted = read(json!({"action": "accept", "content": {"confirm": true}}));
+        assert_eq!(accepted.accepted().and_then(|c| c.get("confirm")), Some(&json!(true)));
+        assert_eq!(read(json!({"action": "accept"})), Elicitation::Accepted(Map::new()));
+        assert_eq!(read(json!({"action": "decline", "content": {"x": 1}})), Elicitation::Declined);
+        assert_eq!(read(json!({"action": "cancel"})), Elicitation::Cancelled);
+        assert_eq!(read(json!({"action": 7})), Elicitation::Cancelled);
+        assert_eq!(read(json!({"action": "decline"})).accepted(), None);
+    }
+
+    #[test]
+    fn plain_calls_answer_with_the_error_they_always_did() {
+        let stopped = ToolError::Cancelled.into_error_object();
+        assert_eq!(
+            (stopped.code, stopped.message.as_str()),
+            (ErrorCode::INTERNAL_ERROR, "the tool stopped")
+        );
+        let needs = ToolError::InputNeedsTask.into_error_object();
+        assert_eq!(needs.message, "this tool needs input and can only run as a task");
+        let bad = ToolError::invalid_params("n must be positive").into_error_object();
+        assert_eq!(bad.code, ErrorCode::INVALID_PARAMS);
+        let codes = [
+            ToolError::internal("x").code(),
+            ToolError::Cancelled.code(),
+            ToolError::InputRefused(ErrorObject::new(ErrorCode::INTERNAL_ERROR, "x")).code(),
+            ToolError::InputNeedsTask.code(),
+        ];
+        let distinct: std::collections::BTreeSet<_> = codes.iter().collect();
+        assert_eq!(distinct.len(), codes.len());
+    }
 }

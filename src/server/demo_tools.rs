@@ -1,6 +1,6 @@
-//! Demo tools for people to watch: a dice roll that never runs as a task, a report that
-//! takes a while and reports every step, a deployment that stops to ask for approval, and
-//! an import that fails part way. Their whole run takes [`Config::demo_duration`]
+//! Demo tools for people to watch, registered like any user's tools: a dice roll that
+//! never runs as a task, a report that takes a while and reports every step, a deployment
+//! that stops to ask for approval, and an import that fails part way. Their whole run takes [`Config::demo_duration`]
 //! (waiting for a person not counted), so tests run them in milliseconds.
 //!
 //! Bad arguments give an `isError` result that says what to fix, so a model can correct
@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::ctx::{Ctx, ToolError};
-use super::tools::{Def, accepted, object, text};
-use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
-use crate::protocol::legacy::TaskSupport;
+use super::ctx::{Elicitation, ToolContext, ToolError, as_map};
+use super::tool::{Tool, ToolResult, ToolSpec, object_schema};
+use super::tools::{RegisterError, Tools};
+use crate::protocol::legacy::{CallToolResult, TaskSupport};
 use crate::task::InputRequest;
 
 /// The section titles `build_report` writes, in order.
@@ -37,98 +37,105 @@ const INSTANCES: u32 = 3;
 const BATCHES: u32 = 10;
 const FAILING_BATCH: u32 = 7;
 
-pub(super) const TOOLS: &[Def] = &[
-    Def {
-        name: "roll_dice",
-        description: "Rolls dice and adds them up, instantly. Never runs as a task.",
-        support: TaskSupport::Forbidden,
-        schema: || {
-            object(
-                json!({
-                    "count": {"type": "integer", "minimum": 1, "maximum": 10, "default": 2,
-                        "description": "How many dice to roll."},
-                    "sides": {"type": "integer", "minimum": 2, "maximum": 100, "default": 6,
-                        "description": "How many sides each die has."}}),
-                &[],
-            )
-        },
-        output: None,
-    },
-    Def {
-        name: "build_report",
-        description: "Writes a short report on a topic: gathers and reads sources, writes \
-                      each section, then checks the figures. Takes several seconds and \
-                      reports every step as it goes.",
-        support: TaskSupport::Optional,
-        schema: || {
-            object(
-                json!({
-                    "topic": {"type": "string", "maxLength": 200,
-                        "default": "the quarterly numbers",
-                        "description": "What the report is about."},
-                    "sections": {"type": "integer", "minimum": 1, "maximum": 8, "default": 4,
-                        "description": "How many sections to write."}}),
-                &[],
-            )
-        },
-        output: None,
-    },
-    Def {
-        name: "deploy_release",
-        description: "Builds and tests a release, asks a person to approve it, then rolls \
-                      it out one instance at a time (or stops, changing nothing, if not \
-                      approved). Runs only as a task.",
-        support: TaskSupport::Required,
-        schema: || {
-            object(
-                json!({
-                    "service": {"type": "string", "maxLength": 100, "default": "checkout",
-                        "description": "The service to deploy."},
-                    "version": {"type": "string", "maxLength": 50, "default": "2.4.0",
-                        "description": "The version to deploy."},
-                    "environment": {"type": "string", "enum": ["staging", "production"],
-                        "default": "production", "description": "Where to deploy it."}}),
-                &[],
-            )
-        },
-        output: None,
-    },
-    Def {
-        name: "import_contacts",
-        description: "Imports a contacts file in batches, reporting how many rows are in. \
-                      This demo always fails part way, on a malformed row, to show how a \
-                      failed task looks.",
-        support: TaskSupport::Optional,
-        schema: || {
-            object(
-                json!({
-                    "file": {"type": "string", "maxLength": 200, "default": "contacts.csv",
-                        "description": "The file to import."},
-                    "rows": {"type": "integer", "minimum": 100, "maximum": 1_000_000,
-                        "default": 2400, "description": "How many rows the file has."}}),
-                &[],
-            )
-        },
-        output: None,
-    },
-];
+/// Registers the demo tools; `duration` is how long each long one takes in all.
+pub(super) fn register(tools: &mut Tools, duration: Duration) -> Result<(), RegisterError> {
+    tools.add(RollDice)?;
+    tools.add(BuildReport(duration))?;
+    tools.add(DeployRelease(duration))?;
+    tools.add(ImportContacts(duration))
+}
 
-/// Runs demo tool `name`; any other name is unknown.
-pub(super) async fn run(
-    name: &str,
-    args: Map<String, Value>,
-    ctx: &mut Ctx,
-) -> Result<Map<String, Value>, ToolError> {
-    let outcome = match name {
-        "roll_dice" => roll_dice(&args),
-        "build_report" => build_report(&args, ctx).await,
-        "deploy_release" => deploy_release(&args, ctx).await,
-        "import_contacts" => import_contacts(&args, ctx).await,
-        _ => return Err(ToolError::invalid_params(format!("Unknown tool: {name}"))),
-    };
+struct RollDice;
+
+impl Tool for RollDice {
+    fn spec(&self) -> ToolSpec {
+        let about = "Rolls dice and adds them up, instantly. Never runs as a task.";
+        let props = json!({
+            "count": {"type": "integer", "minimum": 1, "maximum": 10, "default": 2,
+                "description": "How many dice to roll."},
+            "sides": {"type": "integer", "minimum": 2, "maximum": 100, "default": 6,
+                "description": "How many sides each die has."}});
+        spec("roll_dice", about, TaskSupport::Forbidden, props)
+    }
+
+    async fn run(&self, args: Map<String, Value>, _: ToolContext) -> ToolResult {
+        answer(roll_dice(&args))
+    }
+}
+
+struct BuildReport(Duration);
+
+impl Tool for BuildReport {
+    fn spec(&self) -> ToolSpec {
+        let about = "Writes a short report on a topic: gathers and reads sources, writes \
+                     each section, then checks the figures. Takes several seconds and \
+                     reports every step as it goes.";
+        let props = json!({
+            "topic": {"type": "string", "maxLength": 200, "default": "the quarterly numbers",
+                "description": "What the report is about."},
+            "sections": {"type": "integer", "minimum": 1, "maximum": 8, "default": 4,
+                "description": "How many sections to write."}});
+        spec("build_report", about, TaskSupport::Optional, props)
+    }
+
+    async fn run(&self, args: Map<String, Value>, mut ctx: ToolContext) -> ToolResult {
+        answer(build_report(&args, &mut ctx, self.0).await)
+    }
+}
+
+struct DeployRelease(Duration);
+
+impl Tool for DeployRelease {
+    fn spec(&self) -> ToolSpec {
+        let about = "Builds and tests a release, asks a person to approve it, then rolls \
+                     it out one instance at a time (or stops, changing nothing, if not \
+                     approved). Runs only as a task.";
+        let props = json!({
+            "service": {"type": "string", "maxLength": 100, "default": "checkout",
+                "description": "The service to deploy."},
+            "version": {"type": "string", "maxLength": 50, "default": "2.4.0",
+                "description": "The version to deploy."},
+            "environment": {"type": "string", "enum": ["staging", "production"],
+                "default": "production", "description": "Where to deploy it."}});
+        spec("deploy_release", about, TaskSupport::Required, props)
+    }
+
+    async fn run(&self, args: Map<String, Value>, mut ctx: ToolContext) -> ToolResult {
+        answer(deploy_release(&args, &mut ctx, self.0).await)
+    }
+}
+
+struct ImportContacts(Duration);
+
+impl Tool for ImportContacts {
+    fn spec(&self) -> ToolSpec {
+        let about = "Imports a contacts file in batches, reporting how many rows are in. \
+                     This demo always fails part way, on a malformed row, to show how a \
+                     failed task looks.";
+        let props = json!({
+            "file": {"type": "string", "maxLength": 200, "default": "contacts.csv",
+                "description": "The file to import."},
+            "rows": {"type": "integer", "minimum": 100, "maximum": 1_000_000,
+                "default": 2400, "description": "How many rows the file has."}});
+        spec("import_contacts", about, TaskSupport::Optional, props)
+    }
+
+    async fn run(&self, args: Map<String, Value>, mut ctx: ToolContext) -> ToolResult {
+        answer(import_contacts(&args, &mut ctx, self.0).await)
+    }
+}
+
+fn spec(name: &str, description: &str, support: TaskSupport, properties: Value) -> ToolSpec {
+    ToolSpec::new(name, description)
+        .task_support(support)
+        .input_schema(object_schema(properties, &[]))
+}
+
+/// Bad arguments become an `isError` result that says what to fix.
+fn answer(outcome: Run) -> ToolResult {
     match outcome {
         Ok(result) => Ok(result),
-        Err(Bad::Args(message)) => Ok(text(&message, true)),
+        Err(Bad::Args(message)) => Ok(CallToolResult::error_text(message)),
         Err(Bad::Tool(e)) => Err(e),
     }
 }
@@ -147,7 +154,7 @@ impl From<ToolError> for Bad {
     }
 }
 
-type Run = Result<Map<String, Value>, Bad>;
+type Run = Result<CallToolResult, Bad>;
 
 fn roll_dice(args: &Map<String, Value>) -> Run {
     let count = int_arg(args, "count", 2, 1, 10)?;
@@ -155,21 +162,17 @@ fn roll_dice(args: &Map<String, Value>) -> Run {
     let mut rolls = Vec::new();
     for _ in 0..count {
         let mut bytes = [0u8; 8];
-        getrandom::fill(&mut bytes).map_err(|e| {
-            ToolError::Rpc(ErrorObject::new(ErrorCode::INTERNAL_ERROR, e.to_string()))
-        })?;
+        getrandom::fill(&mut bytes).map_err(|e| ToolError::internal(e.to_string()))?;
         // The bias of a 64-bit modulo by at most 100 is far below anything a person sees.
         rolls.push(u64::from_le_bytes(bytes) % sides + 1);
     }
     let total: u64 = rolls.iter().sum();
     let shown: Vec<String> = rolls.iter().map(u64::to_string).collect();
-    let mut result =
-        text(&format!("Rolled {count}d{sides}: {} = {total}", shown.join(" + ")), false);
-    result.insert("structuredContent".into(), json!({"rolls": rolls, "total": total}));
-    Ok(result)
+    let text = format!("Rolled {count}d{sides}: {} = {total}", shown.join(" + "));
+    Ok(CallToolResult::text(text).with_structured(json!({"rolls": rolls, "total": total})))
 }
 
-async fn build_report(args: &Map<String, Value>, ctx: &mut Ctx) -> Run {
+async fn build_report(args: &Map<String, Value>, ctx: &mut ToolContext, duration: Duration) -> Run {
     let topic = str_arg(args, "topic", "the quarterly numbers", 200)?;
     let sections = int_arg(args, "sections", 4, 1, SECTIONS.len() as u64)?;
     let titles: Vec<&str> = SECTIONS.iter().take(sections as usize).copied().collect();
@@ -180,28 +183,26 @@ async fn build_report(args: &Map<String, Value>, ctx: &mut Ctx) -> Run {
         steps.push(format!("Writing section {} of {sections}: {title}", i + 1));
     }
     steps.push("Checking the figures".into());
-    let step = share(ctx.demo_duration(), steps.len());
+    let step = share(duration, steps.len());
     let total = steps.len() as u64;
     for (i, message) in (1..).zip(&steps) {
         ctx.status(message);
         ctx.sleep(step).await?;
-        ctx.progress(i, total, message);
+        ctx.progress(i, Some(total), Some(message));
     }
-    let mut result = text(
-        &format!(
-            "Report on {topic}: {sections} section(s) ({}), drawing on {sources} sources.",
-            titles.join(", ")
-        ),
-        false,
+    let text = format!(
+        "Report on {topic}: {sections} section(s) ({}), drawing on {sources} sources.",
+        titles.join(", ")
     );
-    result.insert(
-        "structuredContent".into(),
-        json!({"topic": topic, "sections": titles, "sources": sources}),
-    );
-    Ok(result)
+    let structured = json!({"topic": topic, "sections": titles, "sources": sources});
+    Ok(CallToolResult::text(text).with_structured(structured))
 }
 
-async fn deploy_release(args: &Map<String, Value>, ctx: &mut Ctx) -> Run {
+async fn deploy_release(
+    args: &Map<String, Value>,
+    ctx: &mut ToolContext,
+    duration: Duration,
+) -> Run {
     let service = str_arg(args, "service", "checkout", 100)?;
     let version = str_arg(args, "version", "2.4.0", 50)?;
     let environment = str_arg(args, "environment", "production", 20)?;
@@ -210,34 +211,31 @@ async fn deploy_release(args: &Map<String, Value>, ctx: &mut Ctx) -> Run {
     }
     let release = format!("{service} {version}");
     let total = u64::from(3 + INSTANCES);
-    let step = share(ctx.demo_duration(), 2 + INSTANCES as usize);
+    let step = share(duration, 2 + INSTANCES as usize);
     for (i, message) in (1..).zip([format!("Building {release}"), "Running 248 tests".into()]) {
         ctx.status(&message);
         ctx.sleep(step).await?;
-        ctx.progress(i, total, &message);
+        ctx.progress(i, Some(total), Some(&message));
     }
     ctx.status(&format!("Waiting for approval to deploy {release} to {environment}"));
     let answer = ctx.ask(approval(&release, &environment)).await?;
-    let approved =
-        accepted(&answer).and_then(|c| c.get("approve")).and_then(Value::as_bool) == Some(true);
+    let answer = Elicitation::from_result(&answer);
+    let approved = answer.accepted().and_then(|c| c.get("approve")) == Some(&Value::Bool(true));
     if !approved {
         let message = format!("Deployment of {release} to {environment} was not approved.");
         ctx.status(&message);
-        return Ok(text(&format!("{message} Nothing changed."), false));
+        return Ok(CallToolResult::text(format!("{message} Nothing changed.")));
     }
-    ctx.progress(3, total, "Approved");
+    ctx.progress(3, Some(total), Some("Approved"));
     for i in 1..=INSTANCES {
         let message = format!("Restarting instance {i} of {INSTANCES}");
         ctx.status(&message);
         ctx.sleep(step).await?;
-        ctx.progress(u64::from(3 + i), total, &message);
+        ctx.progress(u64::from(3 + i), Some(total), Some(&message));
     }
-    Ok(text(
-        &format!(
-            "Deployed {release} to {environment}: {INSTANCES} of {INSTANCES} instances healthy."
-        ),
-        false,
-    ))
+    Ok(CallToolResult::text(format!(
+        "Deployed {release} to {environment}: {INSTANCES} of {INSTANCES} instances healthy."
+    )))
 }
 
 /// The form that asks a person to approve a deployment.
@@ -251,37 +249,34 @@ fn approval(release: &str, environment: &str) -> InputRequest {
         "properties": {"approve": {"type": "boolean", "title": "Approve the deployment",
             "description": "Yes to roll it out, no to stop without changing anything."}},
         "required": ["approve"]}});
-    let params = match params {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    };
-    InputRequest { method: "elicitation/create".into(), params }
+    InputRequest { method: "elicitation/create".into(), params: as_map(params) }
 }
 
-async fn import_contacts(args: &Map<String, Value>, ctx: &mut Ctx) -> Run {
+async fn import_contacts(
+    args: &Map<String, Value>,
+    ctx: &mut ToolContext,
+    duration: Duration,
+) -> Run {
     let file = str_arg(args, "file", "contacts.csv", 200)?;
     let rows = int_arg(args, "rows", 2400, 100, 1_000_000)?;
     let batch = rows / u64::from(BATCHES);
-    let step = share(ctx.demo_duration(), BATCHES as usize);
+    let step = share(duration, BATCHES as usize);
     ctx.status(&format!("Opening {file}"));
     for i in 1..FAILING_BATCH {
         ctx.sleep(step).await?;
         let message =
             format!("Imported {} of {} rows", thousands(batch * u64::from(i)), thousands(rows));
         ctx.status(&message);
-        ctx.progress(batch * u64::from(i), rows, &message);
+        ctx.progress(batch * u64::from(i), Some(rows), Some(&message));
     }
     ctx.sleep(step).await?;
     let bad_row = batch * u64::from(FAILING_BATCH - 1) + batch / 3 + 1;
-    Ok(text(
-        &format!(
-            "Import of {file} stopped at row {}: its email column holds \"n/a\", which is not \
-             an address. Rows 1 to {} were imported; fix the row and run the import again.",
-            thousands(bad_row),
-            thousands(bad_row - 1)
-        ),
-        true,
-    ))
+    Ok(CallToolResult::error_text(format!(
+        "Import of {file} stopped at row {}: its email column holds \"n/a\", which is not \
+         an address. Rows 1 to {} were imported; fix the row and run the import again.",
+        thousands(bad_row),
+        thousands(bad_row - 1)
+    )))
 }
 
 /// `total` split into `parts` equal steps.
@@ -352,7 +347,8 @@ mod tests {
         let Err(Bad::Args(message)) = roll_dice(&args) else { panic!("accepted count 0") };
         assert!(message.contains("count"), "{message}");
         let Ok(result) = roll_dice(&Map::new()) else { panic!("defaults refused") };
-        let total = result["structuredContent"]["total"].as_u64().unwrap_or(0);
+        let structured = result.structured_content.unwrap_or_default();
+        let total = structured["total"].as_u64().unwrap_or(0);
         assert!((2..=12).contains(&total), "{total}");
     }
 }

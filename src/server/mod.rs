@@ -1,5 +1,6 @@
 //! The reference server (feature `server`): the [`Receiver`]
-//! behind Streamable HTTP for both generations at `/mcp`, demo and fixture tools, and
+//! behind Streamable HTTP for both generations at `/mcp`, the tools you register
+//! ([`Tool`], [`Server::tool`]) or the reference server's fixture and demo tools, and
 //! static files (`www/` at `/`, `pkg/` at `/pkg/`).
 //!
 //! ```no_run
@@ -11,19 +12,35 @@
 //! # Ok(()) }
 //! ```
 
+mod builder;
 mod call;
 mod clock;
 mod control;
 mod ctx;
 mod demo_tools;
 mod extension;
+mod fixture_tools;
+mod host;
 mod http;
 mod notes;
 mod state;
 mod statics;
+mod tool;
 mod tools;
 
+/// What a tool answers: content, `structuredContent`, `isError` (the same in both
+/// generations).
+pub use crate::protocol::legacy::CallToolResult;
+/// Whether a tool may, must or must not run as a task (its `taskSupport`).
+pub use crate::protocol::legacy::TaskSupport;
+/// A question for the requestor (`elicitation/create`, `sampling/createMessage`, ...), for
+/// [`ToolContext::ask`].
+pub use crate::task::InputRequest;
+pub use builder::Server;
 pub use clock::Clock;
+pub use ctx::{Elicitation, ToolContext, ToolError};
+pub use tool::{BeforeTask, FnTool, Tool, ToolResult, ToolSpec, tool_fn};
+pub use tools::RegisterError;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -131,20 +148,36 @@ impl ServerHandle {
     }
 }
 
-/// Serves on `listener` until [`ServerHandle::shutdown`]. Call inside a tokio runtime.
+/// Serves the reference server's tools ([`Server::reference`]) on `listener` until
+/// [`ServerHandle::shutdown`]. Call inside a tokio runtime.
 pub fn serve(listener: TcpListener, config: Config) -> std::io::Result<ServerHandle> {
+    Server::reference(config).serve(listener)
+}
+
+/// Serves `tools` on `listener`.
+fn start(
+    listener: TcpListener,
+    config: Config,
+    tools: tools::Tools,
+) -> std::io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
     let store = TaskStore::new(MemoryBackend::new(), RandomIds, config.store.clone());
-    let endpoint = Endpoint::new(endpoint_config(&config), Receiver::new(store));
-    let shared = Shared::new(config, endpoint);
+    let endpoint = Endpoint::new(endpoint_config(&config, &tools), Receiver::new(store));
+    let shared = Shared::new(config, endpoint, tools);
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, shared, stopped));
     Ok(ServerHandle { addr, stop, task })
 }
 
-/// The endpoint's configuration: the server's limits and timers, and its tools, whose
-/// calls come back here whole (the tool code decides plain, task or task-tools mode).
-fn endpoint_config(config: &Config) -> endpoint::Config {
+/// The endpoint's configuration: the server's limits and timers, and the registered
+/// tools, whose calls come back here whole (the tool code decides plain, task or
+/// task-tools mode).
+///
+/// Calls are delegated rather than started by the endpoint (`Output::StartTool`) for two
+/// things the endpoint cannot decide: a [`Tool::before_task`] that depends on the call's
+/// arguments (the endpoint only knows a fixed `ask_before_task` map, so none is given
+/// here), and task-tools mode, where a plain call of a long tool starts a task.
+fn endpoint_config(config: &Config, tools: &tools::Tools) -> endpoint::Config {
     let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
     endpoint::Config {
         allowed_origins: config.allowed_origins.clone(),
@@ -154,7 +187,7 @@ fn endpoint_config(config: &Config) -> endpoint::Config {
         keepalive_ms: ms(config.keepalive),
         sse_retry_ms: ms(config.sse_retry),
         instructions: tools::instructions(config.task_tools),
-        tools: tools::list(true, config.task_tools).into_iter().map(ToolDescriptor::new).collect(),
+        tools: tools.list(true, config.task_tools).into_iter().map(ToolDescriptor::new).collect(),
         delegate_tool_calls: true,
         input_by_capability: config.task_tools,
         ..endpoint::Config::default()

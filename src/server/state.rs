@@ -1,7 +1,7 @@
-//! What the server shares between requests and running tools: the endpoint (which tool
-//! code sees as the receiver it wraps), the wake-ups of running tasks, the notes the
-//! control tools read, and the open HTTP responses the endpoint's output goes to. It
-//! runs under one lock that is never held across an `.await`.
+//! What the server shares between requests and running tools: the registered tools, the
+//! endpoint (which tool code sees as the receiver it wraps), the wake-ups of running
+//! tasks, the notes the control tools read, and the open HTTP responses the endpoint's
+//! output goes to. It runs under one lock that is never held across an `.await`.
 
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
@@ -14,22 +14,25 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 use super::Config;
 use super::clock::Clock;
 use super::notes::Notes;
+use super::tools::Tools;
 use crate::id::TaskId;
 use crate::protocol::http::ResponseHead;
 use crate::receiver::Receiver;
 use crate::receiver::http::{Endpoint, Output, ResponseId, ToolCall, WorkId};
 use crate::time::UnixMillis;
 
-/// The server's shared state and configuration.
+/// The server's shared state, configuration and tools.
 pub(crate) struct Shared {
     pub config: Config,
+    /// The tools served; fixed once serving starts.
+    pub tools: Tools,
     state: Mutex<State>,
     /// Woken whenever the endpoint may want an earlier timeout.
     pub timer: Arc<Notify>,
 }
 
 impl Shared {
-    pub fn new(config: Config, endpoint: Endpoint) -> Arc<Self> {
+    pub fn new(config: Config, endpoint: Endpoint, tools: Tools) -> Arc<Self> {
         let timer = Arc::new(Notify::new());
         let state = State {
             receiver: Slot(endpoint),
@@ -40,7 +43,7 @@ impl Shared {
             calls: Vec::new(),
             timer: timer.clone(),
         };
-        Arc::new(Self { config, state: Mutex::new(state), timer })
+        Arc::new(Self { config, tools, state: Mutex::new(state), timer })
     }
 
     /// The state. A poisoned lock (a panic elsewhere) is taken over: every method leaves
@@ -213,8 +216,8 @@ mod tests {
     #[test]
     fn a_removed_task_takes_its_notes_with_it() {
         let receiver = Receiver::new(TaskStore::in_memory());
-        let shared =
-            Shared::new(Config::default(), Endpoint::new(EndpointConfig::default(), receiver));
+        let endpoint = Endpoint::new(EndpointConfig::default(), receiver);
+        let shared = Shared::new(Config::default(), endpoint, Tools::default());
         let mut st = shared.lock();
         let owner = Owner::new("session-1");
         let now = st.now();

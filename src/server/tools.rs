@@ -1,329 +1,195 @@
-//! The fixture tools the official conformance suite and the peer scripts call (their names
-//! and behaviour are fixed), and the registry over them, the demo tools and the control tools.
+//! The registry of the tools a server serves, looked up by name for every call, and
+//! `tools/list` over it; in task-tools mode, also what the host's model is told about
+//! long tools.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::Arc;
 
-use serde_json::{Map, Value, json};
+use serde_json::Map;
 
-use super::ctx::{Ctx, ToolError};
-use super::{control, demo_tools};
-use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
-use crate::protocol::legacy::{TaskSupport, Tool, ToolExecution};
-use crate::task::InputRequest;
+use super::tool::{DynTool, Tool, ToolSpec, valid_name};
+use crate::protocol::legacy::{self, TaskSupport, ToolExecution};
 
-/// The longest `slow_compute` run, in seconds.
-const MAX_SECONDS: f64 = 600.0;
-/// The most `slow_compute` steps.
-const MAX_STEPS: u64 = 1000;
+/// Appended to the description of every long tool in task-tools mode.
+const BACKGROUND_NOTE: &str = "Called without MCP task support, it starts a \
+    background task and answers at once with its taskId: follow it with get_task_status and \
+    collect the result with get_task_result.";
 
-/// One tool as `tools/list` shows it.
-pub(super) struct Def {
-    pub name: &'static str,
-    pub description: &'static str,
-    pub support: TaskSupport,
-    pub schema: fn() -> Value,
-    /// The `outputSchema`, for tools whose results carry `structuredContent`.
-    pub output: Option<fn() -> Value>,
+/// The server's `instructions` in task-tools mode. A model that knows nothing of tasks reads
+/// them before any tool description, so they say how to follow a task to its end: poll
+/// gently, relay questions to the person, never make answers up.
+const INSTRUCTIONS: &str = "Long tools here run as background tasks. Called \
+    plainly, such a tool answers at once with a taskId instead of its result; the work goes \
+    on. To follow a task: call get_task_status with {\"taskId\": \"...\"}. While it is \
+    working, check again later, waiting longer each time (start at its pollIntervalMs, then \
+    double the wait, up to about a minute) and tell the user how far it got; do not call in \
+    a tight loop. When the status is input_required, the task waits for the user: put each \
+    open question to the user as asked and pass on their answer with answer_task_input. \
+    Never invent an answer or answer for the user; if they will not answer, use action \
+    \"decline\". When the status is completed or failed, fetch the result with \
+    get_task_result. cancel_task stops a task the user no longer wants; list_my_tasks shows \
+    your tasks (status \"working\" for the ones still running).";
+
+/// Why a tool could not be registered.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegisterError {
+    /// Another tool already has this name.
+    #[error("a tool named {name} is already registered")]
+    Duplicate {
+        /// The name.
+        name: String,
+    },
+    /// The name is empty, too long, or has characters tool names may not have.
+    #[error("{name:?} is not a tool name: 1 to 128 of A-Z a-z 0-9 _ - .")]
+    InvalidName {
+        /// The name.
+        name: String,
+    },
 }
 
-const TOOLS: &[Def] = &[
-    Def {
-        name: "greet",
-        description: "Says hello. Never runs as a task.",
-        support: TaskSupport::Forbidden,
-        schema: || object(json!({"name": {"type": "string"}}), &[]),
-        output: None,
-    },
-    Def {
-        name: "slow_compute",
-        description: "Works for `seconds` (default 3) in `steps`, reporting each step.",
-        support: TaskSupport::Optional,
-        schema: || {
-            object(
-                json!({"seconds": {"type": "number", "minimum": 0},
-                    "steps": {"type": "integer", "minimum": 1}}),
-                &[],
-            )
-        },
-        output: None,
-    },
-    Def {
-        name: "confirm_delete",
-        description: "Asks the user to confirm, then deletes or keeps `item`. Task only.",
-        support: TaskSupport::Required,
-        schema: || object(json!({"item": {"type": "string"}}), &[]),
-        output: None,
-    },
-    Def {
-        name: "failing_job",
-        description: "Ends with an isError tool result after a short delay. Task only.",
-        support: TaskSupport::Required,
-        schema: || object(json!({}), &[]),
-        output: None,
-    },
-    Def {
-        name: "protocol_error_job",
-        description: "Ends with a JSON-RPC error after a short delay.",
-        support: TaskSupport::Optional,
-        schema: || object(json!({}), &[]),
-        output: None,
-    },
-    Def {
-        name: "multi_input",
-        description: "Asks two questions at once. Task only.",
-        support: TaskSupport::Required,
-        schema: || object(json!({}), &[]),
-        output: None,
-    },
-    Def {
-        name: MRTR_TOOL,
-        description: "Asks for `user_name` before the task starts (2026-07-28 multi-round \
-                      call), or from inside the task (2025-11-25), then greets. Task only.",
-        support: TaskSupport::Required,
-        schema: || object(json!({}), &[]),
-        output: None,
-    },
-];
-
-/// The tool that gathers input before it becomes a task.
-pub(crate) const MRTR_TOOL: &str = "test_tool_with_task";
-
-/// The key of the question [`MRTR_TOOL`] asks before the task exists.
-pub(crate) const USER_NAME: &str = "user_name";
-
-/// The argument under which the gathered name reaches the task's work.
-const GATHERED_NAME: &str = "_gathered_user_name";
-
-/// For a tool that asks before it becomes a task: the questions still open given the
-/// call's `inputResponses`, or the arguments the task's work needs once all is answered.
-pub(crate) fn pre_task_input(
-    name: &str,
-    responses: Option<&Map<String, Value>>,
-    mut args: Map<String, Value>,
-) -> Result<Map<String, Value>, Map<String, Value>> {
-    if name != MRTR_TOOL {
-        return Ok(args);
-    }
-    let answer = responses.and_then(|r| r.get(USER_NAME)).and_then(Value::as_object);
-    match answer.and_then(accepted).and_then(|c| c.get("name")).and_then(Value::as_str) {
-        Some(user) => {
-            args.insert(GATHERED_NAME.into(), Value::String(user.to_owned()));
-            Ok(args)
-        }
-        None => {
-            let mut requests = Map::new();
-            let ask = elicit("What is your name?".into(), "name", json!({"type": "string"}));
-            requests.insert(USER_NAME.into(), serde_json::to_value(ask).unwrap_or_default());
-            Err(requests)
+impl RegisterError {
+    /// A stable, machine-readable code for the variant.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Duplicate { .. } => "tool_name_taken",
+            Self::InvalidName { .. } => "invalid_tool_name",
         }
     }
 }
 
-pub(super) fn object(properties: Value, required: &[&str]) -> Value {
-    json!({"type": "object", "properties": properties, "required": required})
+/// A registered tool.
+pub(crate) struct Entry {
+    /// What it declared, once, at registration.
+    pub spec: ToolSpec,
+    pub tool: Arc<dyn DynTool>,
 }
 
-/// Every tool definition this server may list: fixtures, demos, and (in task-tools mode)
-/// the control tools.
-fn defs(task_tools: bool) -> impl Iterator<Item = &'static Def> {
-    let control: &'static [Def] = if task_tools { control::TOOLS } else { &[] };
-    TOOLS.iter().chain(demo_tools::TOOLS).chain(control)
+/// The tools, in the order registered (the order `tools/list` shows).
+#[derive(Default)]
+pub(crate) struct Tools {
+    entries: Vec<Entry>,
+    by_name: HashMap<String, usize>,
+}
+
+impl Tools {
+    /// Registers `tool` under the name its spec gives.
+    pub fn add(&mut self, tool: impl Tool) -> Result<(), RegisterError> {
+        let spec = tool.spec();
+        if !valid_name(&spec.name) {
+            return Err(RegisterError::InvalidName { name: spec.name });
+        }
+        if self.by_name.contains_key(&spec.name) {
+            return Err(RegisterError::Duplicate { name: spec.name });
+        }
+        self.by_name.insert(spec.name.clone(), self.entries.len());
+        self.entries.push(Entry { spec, tool: Arc::new(tool) });
+        Ok(())
+    }
+
+    /// The tool named `name`.
+    pub fn get(&self, name: &str) -> Option<&Entry> {
+        self.by_name.get(name).and_then(|i| self.entries.get(*i))
+    }
+
+    /// How many tools there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The tools as `tools/list` lists them; `with_execution` adds the 2025-11-25
+    /// `execution.taskSupport` (the 2026-07-28 `Tool` has no such field).
+    ///
+    /// In task-tools mode a plain call of a task-only tool is served (it starts the task),
+    /// so such a tool is listed as `optional`: that is what the server then does, and
+    /// hosts that refuse to call `required` tools plainly (the TypeScript SDK's
+    /// `callTool`) can call it. The descriptions of long tools also say how a plain call
+    /// behaves, since the host's model reads them and nothing else tells it.
+    pub fn list(&self, with_execution: bool, task_tools: bool) -> Vec<legacy::Tool> {
+        self.entries
+            .iter()
+            .map(|Entry { spec, .. }| {
+                let support = match spec.task_support {
+                    TaskSupport::Required if task_tools => TaskSupport::Optional,
+                    other => other,
+                };
+                let description = if task_tools && spec.task_support != TaskSupport::Forbidden {
+                    format!("{} {}", spec.description, BACKGROUND_NOTE)
+                } else {
+                    spec.description.clone()
+                };
+                legacy::Tool {
+                    name: spec.name.clone(),
+                    title: spec.title.clone(),
+                    description: Some(description),
+                    input_schema: spec.input_schema.clone(),
+                    output_schema: spec.output_schema.clone(),
+                    annotations: None,
+                    execution: with_execution.then(|| ToolExecution::new(support)),
+                    meta: None,
+                    extra: Map::new(),
+                }
+            })
+            .collect()
+    }
 }
 
 /// The server's `instructions` for the model: in task-tools mode, how to follow a task.
 pub(crate) fn instructions(task_tools: bool) -> Option<String> {
-    task_tools.then(|| control::INSTRUCTIONS.to_owned())
+    task_tools.then(|| INSTRUCTIONS.to_owned())
 }
 
-/// The task support of tool `name`, or `None` for an unknown tool.
-pub(crate) fn support_of(name: &str, task_tools: bool) -> Option<TaskSupport> {
-    defs(task_tools).find(|d| d.name == name).map(|d| d.support)
-}
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
 
-/// The tools as `tools/list` lists them; `with_execution` adds the 2025-11-25
-/// `execution.taskSupport` (the 2026-07-28 `Tool` has no such field).
-///
-/// In task-tools mode a plain call of a task-only tool is served (it starts the task), so
-/// such a tool is listed as `optional`: that is what the server then does, and hosts that
-/// refuse to call `required` tools plainly (the TypeScript SDK's `callTool`) can call it.
-/// The descriptions of long tools also say how a plain call behaves, since the host's
-/// model reads them and nothing else tells it.
-pub(crate) fn list(with_execution: bool, task_tools: bool) -> Vec<Tool> {
-    defs(task_tools)
-        .map(|d| {
-            let support = match d.support {
-                TaskSupport::Required if task_tools => TaskSupport::Optional,
-                other => other,
-            };
-            let description = if task_tools && d.support != TaskSupport::Forbidden {
-                format!("{} {}", d.description, control::BACKGROUND_NOTE)
-            } else {
-                d.description.to_owned()
-            };
-            Tool {
-                name: d.name.into(),
-                title: None,
-                description: Some(description),
-                input_schema: (d.schema)(),
-                output_schema: d.output.map(|f| f()),
-                annotations: None,
-                execution: with_execution.then(|| ToolExecution::new(support)),
-                meta: None,
-                extra: Map::new(),
-            }
-        })
-        .collect()
-}
+    use super::*;
+    use crate::protocol::legacy::CallToolResult;
+    use crate::server::{ToolContext, ToolResult};
 
-/// Runs tool `name` with `args`.
-pub(crate) async fn run(
-    name: &str,
-    args: Map<String, Value>,
-    ctx: &mut Ctx,
-) -> Result<Map<String, Value>, ToolError> {
-    match name {
-        "greet" => {
-            let who = args.get("name").and_then(Value::as_str).unwrap_or("world");
-            Ok(text(&format!("Hello, {who}!"), false))
+    struct Named(&'static str, TaskSupport);
+
+    impl Tool for Named {
+        fn spec(&self) -> ToolSpec {
+            ToolSpec::new(self.0, "a test tool").task_support(self.1)
         }
-        "slow_compute" => slow_compute(&args, ctx).await,
-        "confirm_delete" => confirm_delete(&args, ctx).await,
-        "failing_job" => {
-            ctx.sleep(ctx.job_delay()).await?;
-            Ok(text("failing_job failed on purpose", true))
+
+        async fn run(&self, _: Map<String, Value>, _: ToolContext) -> ToolResult {
+            Ok(CallToolResult::text(self.0))
         }
-        "protocol_error_job" => {
-            ctx.sleep(ctx.job_delay()).await?;
-            Err(ToolError::Rpc(ErrorObject::new(
-                ErrorCode::INTERNAL_ERROR,
-                "protocol_error_job failed on purpose",
-            )))
+    }
+
+    #[test]
+    fn names_are_unique_and_valid() {
+        let mut tools = Tools::default();
+        assert_eq!(tools.add(Named("a", TaskSupport::Optional)), Ok(()));
+        let again = tools.add(Named("a", TaskSupport::Forbidden));
+        assert_eq!(again, Err(RegisterError::Duplicate { name: "a".into() }));
+        let bad = tools.add(Named("a b", TaskSupport::Forbidden));
+        assert_eq!(bad.map_err(|e| e.code()), Err("invalid_tool_name"));
+        assert_eq!(tools.len(), 1);
+        assert_eq!(tools.get("a").map(|e| e.spec.task_support), Some(TaskSupport::Optional));
+        assert!(tools.get("b").is_none());
+    }
+
+    #[test]
+    fn the_list_keeps_order_and_adapts_to_task_tools_mode() {
+        let mut tools = Tools::default();
+        for (name, support) in [
+            ("z", TaskSupport::Required),
+            ("a", TaskSupport::Forbidden),
+            ("m", TaskSupport::Optional),
+        ] {
+            assert_eq!(tools.add(Named(name, support)), Ok(()));
         }
-        "multi_input" => multi_input(ctx).await,
-        MRTR_TOOL => greet_gathered(&args, ctx).await,
-        _ => demo_tools::run(name, args, ctx).await,
+        let names: Vec<String> = tools.list(false, false).into_iter().map(|t| t.name).collect();
+        assert_eq!(names, ["z", "a", "m"]);
+        assert!(tools.list(false, false).iter().all(|t| t.execution.is_none()));
+        let plain = tools.list(true, false);
+        assert_eq!(plain[0].task_support(), TaskSupport::Required);
+        let mode = tools.list(true, true);
+        assert_eq!(mode[0].task_support(), TaskSupport::Optional);
+        assert!(mode[0].description.as_deref().unwrap_or("").contains("get_task_status"));
+        assert_eq!(mode[1].description.as_deref(), Some("a test tool"));
     }
-}
-
-/// A `CallToolResult` with one text item.
-pub(super) fn text(t: &str, is_error: bool) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("content".into(), json!([{"type": "text", "text": t}]));
-    if is_error {
-        m.insert("isError".into(), Value::Bool(true));
-    }
-    m
-}
-
-async fn slow_compute(
-    args: &Map<String, Value>,
-    ctx: &mut Ctx,
-) -> Result<Map<String, Value>, ToolError> {
-    let seconds = match args.get("seconds") {
-        None | Some(Value::Null) => 3.0,
-        Some(v) => match v.as_f64() {
-            Some(s) if (0.0..=MAX_SECONDS).contains(&s) => s,
-            _ => {
-                return Err(ToolError::invalid_params(format!(
-                    "seconds must be a number from 0 to {MAX_SECONDS}"
-                )));
-            }
-        },
-    };
-    let steps = match args.get("steps") {
-        None | Some(Value::Null) => 3,
-        Some(v) => match v.as_u64() {
-            Some(n) if (1..=MAX_STEPS).contains(&n) => n,
-            _ => {
-                return Err(ToolError::invalid_params(format!(
-                    "steps must be an integer from 1 to {MAX_STEPS}"
-                )));
-            }
-        },
-    };
-    let step = Duration::from_secs_f64(seconds / steps as f64);
-    for i in 1..=steps {
-        let msg = format!("step {i}/{steps}");
-        ctx.status(&msg);
-        ctx.sleep(step).await?;
-        ctx.progress(i, steps, &msg);
-    }
-    Ok(text(&format!("computed {steps} steps in {seconds}s"), false))
-}
-
-pub(super) fn elicit(message: String, field: &str, schema: Value) -> InputRequest {
-    let mut props = Map::new();
-    props.insert(field.into(), schema);
-    let params = json!({"mode": "form", "message": message,
-        "requestedSchema": {"type": "object", "properties": props, "required": [field]}});
-    InputRequest { method: "elicitation/create".into(), params: as_map(params) }
-}
-
-pub(super) fn as_map(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
-}
-
-/// The accepted content of an elicitation answer, or `None` when declined or cancelled.
-pub(super) fn accepted(answer: &Map<String, Value>) -> Option<&Map<String, Value>> {
-    if answer.get("action").and_then(Value::as_str) != Some("accept") {
-        return None;
-    }
-    answer.get("content").and_then(Value::as_object)
-}
-
-async fn confirm_delete(
-    args: &Map<String, Value>,
-    ctx: &mut Ctx,
-) -> Result<Map<String, Value>, ToolError> {
-    let item = args.get("item").and_then(Value::as_str).unwrap_or("the item").to_owned();
-    ctx.status(&format!("waiting for confirmation to delete {item}"));
-    let request = elicit(
-        format!("Delete {item}?"),
-        "confirm",
-        json!({"type": "boolean",
-        "title": "Confirm", "description": "Delete it?"}),
-    );
-    let answer = ctx.ask(request).await?;
-    Ok(match accepted(&answer).and_then(|c| c.get("confirm")).and_then(Value::as_bool) {
-        Some(true) => text("deleted", false),
-        Some(false) => text("kept", false),
-        None => text(&format!("The user declined to confirm deleting {item}"), true),
-    })
-}
-
-async fn multi_input(ctx: &mut Ctx) -> Result<Map<String, Value>, ToolError> {
-    let questions = vec![
-        elicit("What is your name?".into(), "name", json!({"type": "string"})),
-        elicit("What is your favourite colour?".into(), "colour", json!({"type": "string"})),
-    ];
-    let answers = ctx.ask_all(questions).await?;
-    let field = |i: usize, f: &str| {
-        answers.get(i).and_then(accepted).and_then(|c| c.get(f)).and_then(Value::as_str)
-    };
-    Ok(match (field(0, "name"), field(1, "colour")) {
-        (Some(name), Some(colour)) => text(&format!("{name} likes {colour}"), false),
-        _ => text("The user declined to answer", true),
-    })
-}
-
-async fn greet_gathered(
-    args: &Map<String, Value>,
-    ctx: &mut Ctx,
-) -> Result<Map<String, Value>, ToolError> {
-    let name = match args.get(GATHERED_NAME).and_then(Value::as_str) {
-        Some(name) => name.to_owned(),
-        None => {
-            let ask = elicit("What is your name?".into(), "name", json!({"type": "string"}));
-            let answer = ctx.ask(ask).await?;
-            match accepted(&answer).and_then(|c| c.get("name")).and_then(Value::as_str) {
-                Some(name) => name.to_owned(),
-                None => return Ok(text("The user declined to give a name", true)),
-            }
-        }
-    };
-    ctx.sleep(ctx.job_delay()).await?;
-    Ok(text(&format!("Hello, {name}! Your task is done."), false))
 }

@@ -253,6 +253,30 @@ pub struct CallToolResult {
 }
 
 impl CallToolResult {
+    /// A result with one text content item.
+    pub fn text(text: impl Into<String>) -> Self {
+        let item = serde_json::json!({"type": "text", "text": text.into()});
+        Self {
+            content: vec![item],
+            structured_content: None,
+            is_error: None,
+            meta: None,
+            extra: Object::new(),
+        }
+    }
+
+    /// A tool error (`isError: true`) with one text content item: the tool ran and says
+    /// what went wrong, in words a model can act on (unlike a JSON-RPC error).
+    pub fn error_text(text: impl Into<String>) -> Self {
+        Self { is_error: Some(true), ..Self::text(text) }
+    }
+
+    /// The same result with `structuredContent`.
+    pub fn with_structured(mut self, structured: Value) -> Self {
+        self.structured_content = Some(structured);
+        self
+    }
+
     /// Whether the tool reported failure (`isError: true`).
     pub fn is_error(&self) -> bool {
         self.is_error == Some(true)
@@ -388,6 +412,19 @@ impl CallToolResponse {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn text_results_are_what_a_tool_sends() {
+        let ok = CallToolResult::text("5 words").with_structured(json!({"words": 5}));
+        assert_eq!(
+            Value::Object(ok.to_map()),
+            json!({"content": [{"type": "text", "text": "5 words"}],
+                "structuredContent": {"words": 5}})
+        );
+        let failed = CallToolResult::error_text("no text");
+        assert!(failed.is_error());
+        assert_eq!(failed.to_map()["isError"], json!(true));
+    }
 
     #[test]
     fn absent_task_support_means_forbidden() {

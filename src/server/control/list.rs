@@ -9,7 +9,7 @@ use crate::receiver::Caller;
 use crate::server::extension::is_anonymous;
 use crate::server::notes::Note;
 use crate::server::state::Shared;
-use crate::server::tools::object;
+use crate::server::tool::object_schema as object;
 use crate::store::StoreError;
 use crate::task::{Task, TaskStatus};
 

@@ -9,24 +9,22 @@
 //! Every answer comes at once; bad arguments give an `isError` result that says what to
 //! fix, never a protocol error. The server's notes add what the store does not keep: the
 //! tool each task runs and the progress it last reported, which a host without a progress
-//! token sees nowhere else. The server's `instructions` tell the model how to follow a task.
+//! token sees nowhere else. The server's `instructions` (in `tools.rs`, with the note on
+//! long tools' descriptions) tell the model how to follow a task.
 
 mod answer;
 mod cancel;
 mod list;
 mod view;
 
-use std::sync::Arc;
-
 use serde_json::{Map, Value, json};
 
-use super::ctx::spawn_task;
+use super::ctx::{ToolContext, ToolError};
 use super::notes::Note;
 use super::state::Shared;
-use super::tools::{Def, object, text};
+use super::tool::{Tool, ToolResult, ToolSpec, object_schema as object};
 use crate::id::TaskId;
-use crate::protocol::jsonrpc::ErrorObject;
-use crate::protocol::legacy::TaskSupport;
+use crate::protocol::legacy::CallToolResult;
 use crate::receiver::Caller;
 use crate::task::{Task, TaskStatus};
 
@@ -36,29 +34,10 @@ const CANCEL_TASK: &str = "cancel_task";
 const LIST_MY_TASKS: &str = "list_my_tasks";
 const ANSWER_TASK_INPUT: &str = "answer_task_input";
 
-/// Appended to the description of every long tool in task-tools mode.
-pub(super) const BACKGROUND_NOTE: &str = "Called without MCP task support, it starts a \
-    background task and answers at once with its taskId: follow it with get_task_status and \
-    collect the result with get_task_result.";
-
-/// The server's `instructions` in task-tools mode. A model that knows nothing of tasks reads
-/// them before any tool description, so they say how to follow a task to its end: poll
-/// gently, relay questions to the person, never make answers up.
-pub(super) const INSTRUCTIONS: &str = "Long tools here run as background tasks. Called \
-    plainly, such a tool answers at once with a taskId instead of its result; the work goes \
-    on. To follow a task: call get_task_status with {\"taskId\": \"...\"}. While it is \
-    working, check again later, waiting longer each time (start at its pollIntervalMs, then \
-    double the wait, up to about a minute) and tell the user how far it got; do not call in \
-    a tight loop. When the status is input_required, the task waits for the user: put each \
-    open question to the user as asked and pass on their answer with answer_task_input. \
-    Never invent an answer or answer for the user; if they will not answer, use action \
-    \"decline\". When the status is completed or failed, fetch the result with \
-    get_task_result. cancel_task stops a task the user no longer wants; list_my_tasks shows \
-    your tasks (status \"working\" for the ones still running).";
-
-pub(super) const TOOLS: &[Def] = &[
-    Def {
+const CONTROLS: [Control; 5] = [
+    Control {
         name: GET_TASK_STATUS,
+        answer: view::status,
         description: "Shows how a background task is doing: its status (working, \
                       input_required, completed, failed or cancelled), the tool it runs, \
                       its latest status message, how far it got (progress, out of total \
@@ -66,77 +45,88 @@ pub(super) const TOOLS: &[Def] = &[
                       and, when it waits for input, the questions to put to the user. \
                       Answers at once: while it is working, call again later, waiting \
                       longer each time.",
-        support: TaskSupport::Forbidden,
-        schema: task_id_schema,
-        output: Some(view::status_schema),
+        input: task_id_schema,
+        output: view::status_schema,
     },
-    Def {
+    Control {
         name: GET_TASK_RESULT,
+        answer: view::result,
         description: "Collects the result of a background task. Once the task is done this \
                       is the result of the tool call that started it (an error result if it \
                       failed); while it still runs, this says so at once instead of waiting.",
-        support: TaskSupport::Forbidden,
-        schema: task_id_schema,
-        output: Some(view::result_schema),
+        input: task_id_schema,
+        output: view::result_schema,
     },
-    Def {
+    Control {
         name: CANCEL_TASK,
+        answer: cancel::cancel,
         description: "Stops a background task that is still running. A task that already \
                       ended stays as it is.",
-        support: TaskSupport::Forbidden,
-        schema: task_id_schema,
-        output: Some(task_schema),
+        input: task_id_schema,
+        output: task_schema,
     },
-    Def {
+    Control {
         name: LIST_MY_TASKS,
+        answer: list::list,
         description: "Lists your background tasks, oldest first, with the tool each runs, \
                       its status and progress. status narrows the list to tasks in that \
                       status (or any of a list of statuses), e.g. \"working\" for the ones \
                       still running. When there are more, the answer has a cursor: pass it, \
                       with the same status, to see the next page.",
-        support: TaskSupport::Forbidden,
-        schema: list::input_schema,
-        output: Some(list::output_schema),
+        input: list::input_schema,
+        output: list::output_schema,
     },
-    Def {
+    Control {
         name: ANSWER_TASK_INPUT,
+        answer: answer::answer,
         description: "Answers a question a background task asked (get_task_status shows it \
                       while the task is input_required). Put the question to the user and \
                       pass on their answer; never answer for them. For a form question, \
                       response holds the fields it asks for, e.g. {\"approve\": true}; to \
                       refuse, set action to \"decline\" and leave response out. key is \
                       needed only when several questions are open.",
-        support: TaskSupport::Forbidden,
-        schema: answer::input_schema,
-        output: Some(answer::output_schema),
+        input: answer::input_schema,
+        output: answer::output_schema,
     },
 ];
 
-/// Whether `name` is one of the control tools.
-pub(super) fn is_control(name: &str) -> bool {
-    TOOLS.iter().any(|d| d.name == name)
+/// The control tools, to register.
+pub(super) fn tools() -> impl Iterator<Item = impl Tool> {
+    CONTROLS.into_iter()
 }
 
-/// Starts tool `name` as a task for a caller that did not ask for one and answers with
-/// the task's handle.
-///
-/// The task runs without a progress token: the caller sees this call answered, so its
-/// token is spent and progress sent later would name a finished request.
-pub(super) fn start(
-    shared: &Arc<Shared>,
-    caller: &Caller,
-    name: &str,
-    args: Map<String, Value>,
-) -> Result<Map<String, Value>, ErrorObject> {
-    let task = {
-        let mut st = shared.lock();
-        let created =
-            st.receiver.store().create(&caller.owner, caller.generation, None, shared.now());
-        let task = created.map_err(|e| e.to_error_object())?;
-        st.notes.started(&task.task_id, name);
-        task
-    };
-    spawn_task(shared.clone(), task.task_id.clone(), name.into(), args, None, None);
+/// One control tool: it answers at once, from the store and the server's notes.
+#[derive(Clone, Copy)]
+struct Control {
+    name: &'static str,
+    answer: fn(&Shared, &Caller, &Map<String, Value>) -> Outcome,
+    description: &'static str,
+    input: fn() -> Value,
+    output: fn() -> Value,
+}
+
+impl Tool for Control {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec::new(self.name, self.description)
+            .input_schema((self.input)())
+            .output_schema((self.output)())
+    }
+
+    /// Every outcome is a `CallToolResult`: what was wrong is said as an `isError` one.
+    async fn run(&self, args: Map<String, Value>, ctx: ToolContext) -> ToolResult {
+        // Registered only by this server, so it runs in this server's state.
+        let Some(shared) = ctx.host().as_any().downcast_ref::<Shared>() else {
+            return Err(ToolError::internal("a control tool runs only in mcp-tasks' server"));
+        };
+        let outcome = (self.answer)(shared, ctx.caller(), &args);
+        Ok(outcome.unwrap_or_else(CallToolResult::error_text))
+    }
+}
+
+/// The answer to a plain call that started task `task` of tool `name` for a caller that
+/// did not ask for one: the task's handle, in words a model can follow and in
+/// `structuredContent`.
+pub(super) fn started(task: &Task, name: &str) -> CallToolResult {
     let id = task.task_id.as_str();
     let follow = json!({"taskId": id});
     let message = format!(
@@ -144,32 +134,14 @@ pub(super) fn start(
          {follow} to follow it, and get_task_result with {follow} to collect its result once \
          it is done. cancel_task with {follow} stops it."
     );
-    let mut content = task_fields(&task);
+    let mut content = task_fields(task);
     content.insert("tool".into(), Value::from(name));
-    Ok(with_structured(&message, false, content))
-}
-
-/// Runs control tool `name` for `caller`. Every outcome is a `CallToolResult`.
-pub(super) fn call(
-    shared: &Shared,
-    caller: &Caller,
-    name: &str,
-    args: &Map<String, Value>,
-) -> Map<String, Value> {
-    let outcome = match name {
-        GET_TASK_STATUS => view::status(shared, caller, args),
-        GET_TASK_RESULT => view::result(shared, caller, args),
-        CANCEL_TASK => cancel::cancel(shared, caller, args),
-        LIST_MY_TASKS => list::list(shared, caller, args),
-        ANSWER_TASK_INPUT => answer::answer(shared, caller, args),
-        _ => Err(format!("Unknown tool: {name}")),
-    };
-    outcome.unwrap_or_else(|message| text(&message, true))
+    with_structured(&message, false, content)
 }
 
 /// What a control tool gives back: its result, or what was wrong, said as an `isError`
 /// result.
-type Outcome = Result<Map<String, Value>, String>;
+type Outcome = Result<CallToolResult, String>;
 
 /// The `taskId` argument.
 fn task_id_arg(args: &Map<String, Value>) -> Result<TaskId, String> {
@@ -194,14 +166,10 @@ fn not_found(id: &TaskId) -> String {
 }
 
 /// A result with `message` as its text and `content` as its `structuredContent`.
-fn with_structured(
-    message: &str,
-    is_error: bool,
-    content: Map<String, Value>,
-) -> Map<String, Value> {
-    let mut result = text(message, is_error);
-    result.insert("structuredContent".into(), Value::Object(content));
-    result
+fn with_structured(message: &str, is_error: bool, content: Map<String, Value>) -> CallToolResult {
+    let result =
+        if is_error { CallToolResult::error_text(message) } else { CallToolResult::text(message) };
+    result.with_structured(Value::Object(content))
 }
 
 /// A task's metadata as the control tools report it (the 2026-07-28 field names).

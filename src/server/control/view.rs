@@ -7,10 +7,11 @@ use super::{
     Outcome, not_found, note_fields, progress_sentence, status_words, task_fields, task_id_arg,
     task_properties, task_schema_with, with_structured,
 };
+use crate::protocol::legacy::CallToolResult;
 use crate::receiver::Caller;
 use crate::server::notes::Note;
 use crate::server::state::Shared;
-use crate::server::tools::object;
+use crate::server::tool::object_schema as object;
 use crate::store::{StoreError, StoredTask};
 use crate::task::{Outcome as TaskOutcome, TaskStatus};
 
@@ -85,17 +86,19 @@ pub(super) fn result(shared: &Shared, caller: &Caller, args: &Map<String, Value>
         (_, Some(TaskOutcome::Result(stored))) => {
             // The tool's own content and isError, so the model reads what the tool said;
             // the whole result, structured parts included, rides in structuredContent.
-            let mut out = Map::new();
-            out.insert(
-                "content".into(),
-                stored.get("content").cloned().unwrap_or_else(|| json!([])),
-            );
-            if stored.get("isError") == Some(&Value::Bool(true)) {
-                out.insert("isError".into(), Value::Bool(true));
-            }
+            let items = match stored.get("content") {
+                Some(Value::Array(items)) => items.clone(),
+                _ => Vec::new(),
+            };
+            let is_error = stored.get("isError") == Some(&Value::Bool(true));
             content.insert("result".into(), Value::Object(stored.clone()));
-            out.insert("structuredContent".into(), Value::Object(content));
-            Ok(out)
+            Ok(CallToolResult {
+                content: items,
+                structured_content: Some(Value::Object(content)),
+                is_error: is_error.then_some(true),
+                meta: None,
+                extra: Map::new(),
+            })
         }
         (_, Some(TaskOutcome::Error(error))) => {
             content.insert("error".into(), serde_json::to_value(error).unwrap_or_default());
