@@ -125,7 +125,7 @@ impl<'a> Doc<'a> {
         self.text
     }
 
-    /// The tokens, [`WORDS`] words each.
+    /// The tokens, three words each.
     pub fn words(self) -> &'a [u32] {
         self.words
     }
