@@ -10,6 +10,7 @@ pub mod json;
 pub mod jsonrpc;
 pub mod legacy;
 pub mod meta;
+mod reply;
 pub mod sse;
 
 pub use error::{Mismatch, WireError};

@@ -8,12 +8,14 @@
 //! capabilities, schemas, content blocks) are kept as JSON so a received message is
 //! re-emitted exactly.
 
+mod call_response;
 mod capabilities;
 mod lifecycle;
 mod methods;
 mod task;
 mod tools;
 
+pub use call_response::CallToolResponse;
 pub use capabilities::{
     ClientCapabilities, ClientTaskRequests, ClientTasksCapability, ElicitationTaskRequests, Flag,
     SamplingTaskRequests, ServerCapabilities, ServerTaskRequests, ServerTasksCapability,
@@ -29,8 +31,7 @@ pub use task::{
     set_model_immediate_response, set_related_task,
 };
 pub use tools::{
-    CallToolParams, CallToolResponse, CallToolResult, ListToolsResult, TaskSupport, Tool,
-    ToolExecution,
+    CallToolParams, CallToolResult, ListToolsResult, TaskSupport, Tool, ToolExecution,
 };
 
 use serde_json::{Map, Value};

@@ -1,0 +1,114 @@
+//! String contents off the tape: escapes resolved, as UTF-8 for Rust or UTF-16 for JS.
+//! The scan has checked every escape and the UTF-8, so nothing here can fail.
+
+/// Appends a string's raw contents (checked by the scan: valid UTF-8, valid escapes) as
+/// UTF-16 with its escapes resolved. A loop over bytes rather than `char`s and
+/// `encode_utf16`, since this runs over every byte of a large tool result.
+pub(super) fn push_utf16(raw: &[u8], out: &mut Vec<u16>) {
+    out.reserve(raw.len());
+    let mut i = 0;
+    while let Some(&b) = raw.get(i) {
+        if b < 0x80 && b != b'\\' {
+            // A run of plain ASCII, widened in one extend (one tight loop, not a push a
+            // byte).
+            let rest = raw.get(i..).unwrap_or_default();
+            let run = rest.iter().position(|&c| c >= 0x80 || c == b'\\').unwrap_or(rest.len());
+            out.extend(rest.get(..run).unwrap_or_default().iter().map(|&c| u16::from(c)));
+            i += run;
+            continue;
+        }
+        if b == b'\\' {
+            let (unit, used) = match raw.get(i + 1) {
+                Some(b'b') => (0x08, 2),
+                Some(b'f') => (0x0c, 2),
+                Some(b'n') => (0x0a, 2),
+                Some(b'r') => (0x0d, 2),
+                Some(b't') => (0x09, 2),
+                Some(b'u') => (hex4_unit(raw.get(i + 2..i + 6)), 6),
+                // `\"`, `\\`, `\/`: the character itself.
+                Some(&c) => (u16::from(c), 2),
+                None => return,
+            };
+            // A surrogate pair is two `\u` escapes: each is one UTF-16 unit as it stands.
+            out.push(unit);
+            i += used;
+            continue;
+        }
+        // A multi-byte sequence: its length from the lead byte.
+        let (len, lead) = match b {
+            0xc0..=0xdf => (2, u32::from(b & 0x1f)),
+            0xe0..=0xef => (3, u32::from(b & 0x0f)),
+            _ => (4, u32::from(b & 0x07)),
+        };
+        let tail = raw.get(i + 1..i + len).unwrap_or_default();
+        let code = tail.iter().fold(lead, |c, &t| (c << 6) | u32::from(t & 0x3f));
+        if code >= 0x10000 {
+            let c = code - 0x10000;
+            out.push(0xd800 | (c >> 10) as u16);
+            out.push(0xdc00 | (c & 0x3ff) as u16);
+        } else {
+            out.push(code as u16);
+        }
+        i += len;
+    }
+}
+
+/// Four hex digits (checked by the scan) as one UTF-16 unit.
+fn hex4_unit(digits: Option<&[u8]>) -> u16 {
+    digits.unwrap_or_default().iter().fold(0, |n, &d| {
+        let v = match d {
+            b'0'..=b'9' => d - b'0',
+            b'a'..=b'f' => d - b'a' + 10,
+            _ => d.wrapping_sub(b'A').wrapping_add(10),
+        };
+        (n << 4) | u16::from(v & 0xf)
+    })
+}
+
+/// A string's contents with escapes resolved; the scan has checked every escape.
+pub(crate) fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let b = rest.as_bytes();
+        let (ch, used) = match b.get(i + 1) {
+            Some(b'"') => ('"', 2),
+            Some(b'\\') => ('\\', 2),
+            Some(b'/') => ('/', 2),
+            Some(b'b') => ('\u{8}', 2),
+            Some(b'f') => ('\u{c}', 2),
+            Some(b'n') => ('\n', 2),
+            Some(b'r') => ('\r', 2),
+            Some(b't') => ('\t', 2),
+            _ => {
+                let first = hex4(b.get(i + 2..i + 6));
+                if (0xd800..0xdc00).contains(&first) {
+                    let second = hex4(b.get(i + 8..i + 12));
+                    let code = 0x10000 + ((first - 0xd800) << 10) + (second.wrapping_sub(0xdc00));
+                    (char::from_u32(code).unwrap_or('\u{fffd}'), 12)
+                } else {
+                    (char::from_u32(first).unwrap_or('\u{fffd}'), 6)
+                }
+            }
+        };
+        out.push(ch);
+        rest = rest.get(i + used..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Four hex digits (checked by the scan) as a number.
+fn hex4(digits: Option<&[u8]>) -> u32 {
+    digits.unwrap_or_default().iter().fold(0, |n, &d| n * 16 + u32::from(hex(d).unwrap_or(0)))
+}
+
+pub(super) fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
