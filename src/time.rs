@@ -58,8 +58,13 @@ impl Timestamp {
 
     /// Parses a timestamp, keeping its text for exact re-emission.
     pub fn parse(text: &str) -> Result<Self, TimestampError> {
-        match parse_rfc3339(text) {
-            Some(millis) => Ok(Self { text: text.to_owned(), millis }),
+        Self::parse_owned(text.to_owned())
+    }
+
+    /// As [`parse`](Self::parse), keeping `text` rather than copying it.
+    pub fn parse_owned(text: String) -> Result<Self, TimestampError> {
+        match parse_rfc3339(&text) {
+            Some(millis) => Ok(Self { text, millis }),
             None => Err(TimestampError { text: text.chars().take(64).collect() }),
         }
     }

@@ -309,7 +309,7 @@ impl<'a> Fields<'a> {
     /// A required RFC 3339 timestamp.
     pub fn timestamp(&self, key: &'static str) -> Result<Timestamp, WireError> {
         let text: String = self.required(key)?;
-        Ok(Timestamp::parse(&text)?)
+        Ok(Timestamp::parse_owned(text)?)
     }
 
     /// An optional object-valued field, such as `_meta`.
