@@ -215,7 +215,7 @@ impl Exchange {
                         // Only the default type carries MCP messages; empty data is priming.
                         e.event.as_deref().is_none_or(|t| t == "message") && !e.data.is_empty()
                     })
-                    .map(|e| parse(kind, e.data.as_bytes()))
+                    .map(|e| parse(kind, e.data.into_bytes()))
                     .collect())
             }
         }
@@ -229,7 +229,7 @@ impl Exchange {
             Reading::Json(buf) if self.rpc.is_none() && buf.trim_ascii().is_empty() => {
                 (Vec::new(), Ending::Done)
             }
-            Reading::Json(buf) => (vec![parse(kind, &buf)], Ending::Done),
+            Reading::Json(buf) => (vec![parse(kind, buf)], Ending::Done),
             Reading::Failed(buf) => {
                 let error = match Message::from_slice(&buf) {
                     Ok(Message::Error(e)) => Some(e.error),
@@ -242,7 +242,7 @@ impl Exchange {
     }
 }
 
-fn parse(kind: RequestKind, bytes: &[u8]) -> Incoming {
+fn parse(kind: RequestKind, bytes: Vec<u8>) -> Incoming {
     let bad = |e| Incoming::Bad(ClientError::malformed_message(kind, e));
     let json = match Scanned::scan(bytes) {
         Ok(json) => Arc::new(json),

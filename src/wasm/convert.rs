@@ -12,17 +12,16 @@ use crate::task::{Generation, Task};
 
 use super::error::Failure;
 
-/// A JSON value as a plain JS value: objects, arrays, numbers, strings. Its text through
-/// `JSON.parse` rather than building objects key by key: one call into JS, and the parse is
-/// the engine's fastest code. The text is ASCII, which the glue's `TextDecoder` turns into a
-/// JS string many times faster than other UTF-8.
+/// A JSON value as a plain JS value: objects, arrays, numbers, strings, built in one call
+/// into JS from tokens (`materialize`), not key by key across the boundary nor as text
+/// written and parsed again.
 pub(crate) fn to_js(value: &Value) -> JsValue {
-    parse(&json::to_ascii_string(value))
+    super::materialize::tree_to_js(value)
 }
 
-/// A JSON object as a plain JS object, written straight from the map.
+/// A JSON object as a plain JS object.
 pub(crate) fn object_to_js(map: &Map<String, Value>) -> JsValue {
-    parse(&json::object_to_ascii_string(map))
+    super::materialize::map_to_js(map)
 }
 
 fn parse(text: &str) -> JsValue {

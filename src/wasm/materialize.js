@@ -60,7 +60,7 @@ export function buildFromTape(memory, text, textLen, words, count, keys, wide, w
       case STRING:
         return string(tag, a, b);
       case NUMBER:
-        return tag & SMALL ? a : +s.slice(a, b);
+        return tag & SMALL ? a : +(tag & WIDE ? u : s).slice(a, b);
       case TRUE:
         return true;
       case FALSE:

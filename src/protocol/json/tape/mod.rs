@@ -28,6 +28,7 @@ mod text;
 
 use super::parse::{JsonError, JsonProblem};
 use super::{Map, Number, Value};
+pub use text::push_str_utf16;
 use text::push_utf16;
 pub(crate) use text::unescape;
 
@@ -85,7 +86,16 @@ impl Tape {
             offset: e.valid_up_to(),
             problem: JsonProblem::InvalidUtf8,
         })?;
-        scan::run(bytes, &mut self.words)?;
+        self.scan_str(text)
+    }
+
+    /// Scans `text`, known to be UTF-8 already.
+    pub fn scan_str<'a>(&'a mut self, text: &'a str) -> Result<Doc<'a>, JsonError> {
+        self.words.clear();
+        if u32::try_from(text.len()).is_err() {
+            return Err(JsonError { offset: 0, problem: JsonProblem::TooLarge });
+        }
+        scan::run(text.as_bytes(), &mut self.words)?;
         Ok(Doc { text, words: &self.words })
     }
 }
@@ -98,15 +108,14 @@ pub struct Scanned {
 }
 
 impl Scanned {
-    /// Scans a copy of `bytes`, exactly one JSON value.
-    pub fn scan(bytes: &[u8]) -> Result<Self, JsonError> {
-        let mut tape = Tape::default();
-        tape.scan(bytes)?;
-        // UTF-8 was checked by the scan; this checks again rather than trusting it blindly.
-        let text = String::from_utf8(bytes.to_vec()).map_err(|e| JsonError {
+    /// Scans `bytes`, exactly one JSON value, keeping them (no copy).
+    pub fn scan(bytes: Vec<u8>) -> Result<Self, JsonError> {
+        let text = String::from_utf8(bytes).map_err(|e| JsonError {
             offset: e.utf8_error().valid_up_to(),
             problem: JsonProblem::InvalidUtf8,
         })?;
+        let mut tape = Tape::default();
+        tape.scan_str(&text)?;
         Ok(Self { text, words: tape.words })
     }
 

@@ -5,19 +5,30 @@
 /// UTF-16 with its escapes resolved. A loop over bytes rather than `char`s and
 /// `encode_utf16`, since this runs over every byte of a large tool result.
 pub(super) fn push_utf16(raw: &[u8], out: &mut Vec<u16>) {
+    widen(raw, true, out);
+}
+
+/// Appends `text` (no escapes: a backslash is itself) as UTF-16, by the same loop.
+pub fn push_str_utf16(text: &str, out: &mut Vec<u16>) {
+    widen(text.as_bytes(), false, out);
+}
+
+/// UTF-8 (checked) to UTF-16, resolving JSON escapes when `escapes`.
+fn widen(raw: &[u8], escapes: bool, out: &mut Vec<u16>) {
     out.reserve(raw.len());
+    let stop = if escapes { b'\\' } else { 0x80 };
     let mut i = 0;
     while let Some(&b) = raw.get(i) {
-        if b < 0x80 && b != b'\\' {
+        if b < 0x80 && b != stop {
             // A run of plain ASCII, widened in one extend (one tight loop, not a push a
             // byte).
             let rest = raw.get(i..).unwrap_or_default();
-            let run = rest.iter().position(|&c| c >= 0x80 || c == b'\\').unwrap_or(rest.len());
+            let run = rest.iter().position(|&c| c >= 0x80 || c == stop).unwrap_or(rest.len());
             out.extend(rest.get(..run).unwrap_or_default().iter().map(|&c| u16::from(c)));
             i += run;
             continue;
         }
-        if b == b'\\' {
+        if b == b'\\' && escapes {
             let (unit, used) = match raw.get(i + 1) {
                 Some(b'b') => (0x08, 2),
                 Some(b'f') => (0x0c, 2),
