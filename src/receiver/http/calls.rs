@@ -5,9 +5,9 @@
 
 use serde_json::{Map, Value, json};
 
+use super::Endpoint;
 use super::tools::Running;
 use super::types::{BeforeTaskAnswer, Output, ResponseId, StartTool, WorkId};
-use super::Endpoint;
 use crate::id::IdSource;
 use crate::protocol::http::Headers;
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject, RequestId};
@@ -54,10 +54,8 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         };
         let (name, support, decides) =
             (tool.definition.name.clone(), tool.task_support(), tool.decides_before_task);
-        let call =
-            Call { response, caller: caller.clone(), session, rpc, params, name, support };
-        if decides && caller.generation.policy().multi_round_calls && caller.declares_extension
-        {
+        let call = Call { response, caller: caller.clone(), session, rpc, params, name, support };
+        if decides && caller.generation.policy().multi_round_calls && caller.declares_extension {
             // Only the tool knows whether these arguments need answers before its task.
             let input_responses = call.params.get("inputResponses").and_then(Value::as_object);
             let input_responses = input_responses.cloned();
@@ -154,8 +152,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 return self.answer(now, r, s, id, outcome, streamed, Headers::new());
             }
         }
-        let progress_token =
-            call.params.get("_meta").and_then(|m| m.get("progressToken")).cloned();
+        let progress_token = call.params.get("_meta").and_then(|m| m.get("progressToken")).cloned();
         match self.receiver.accept_tool_call(&call.caller, call.support, &call.params, now) {
             ToolCallPlan::Plain => {
                 self.next_call += 1;

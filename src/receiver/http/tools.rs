@@ -167,9 +167,9 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 running.progress_token.clone().map(|token| {
                     let mut params = Map::new();
                     params.insert("progressToken".into(), token);
-                    params.insert("progress".into(), json!(progress));
+                    params.insert("progress".into(), number(*progress));
                     if let Some(total) = total {
-                        params.insert("total".into(), json!(total));
+                        params.insert("total".into(), number(*total));
                     }
                     if let Some(message) = message {
                         params.insert("message".into(), json!(message));
@@ -319,4 +319,15 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     pub(super) fn answers_arrived(&mut self, task: &TaskId) {
         self.out.push(Output::InputAnswered { work: WorkId::Task(task.clone()) });
     }
+}
+
+/// A progress count as JSON: whole numbers as integers (`3`, not `3.0`), as tools that
+/// count in steps sent them before reports went through `f64`.
+fn number(x: f64) -> Value {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: every integer below is exact
+    if x.fract() == 0.0 && (0.0..EXACT).contains(&x) {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        return Value::from(x as u64);
+    }
+    json!(x)
 }

@@ -128,7 +128,7 @@ fn read(
     let id = task_id_arg(args)?;
     let found = {
         let mut st = shared.lock();
-        let found = st.receiver.store().get(&caller.owner, &id, shared.now());
+        let found = st.receiver().store().get(&caller.owner, &id, shared.now());
         found.map(|record| (record, st.notes.get(&id).cloned()))
     };
     match found {
