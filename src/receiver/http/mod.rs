@@ -190,7 +190,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         task: &TaskId,
         msg: &Value,
     ) {
-        let _ = self.route(now, session, task, msg);
+        let _ = self.route_notice(now, session, task, msg);
     }
 
     /// Forgets the server→client request that carried question `key` of task `task`, once

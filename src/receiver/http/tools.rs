@@ -189,7 +189,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             ToolReport::Status(text) => w.status_message(text, now).map(|_| None),
             ToolReport::Progress { .. } => {
                 if let (Some(session), Some(msg)) = (session, notify) {
-                    self.route(now, &session, &task, &msg);
+                    self.route_notice(now, &session, &task, &msg);
                 }
                 Ok(None)
             }

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use super::{Harness, IDLE, done, endpoint, tool};
 use crate::protocol::legacy::{CallToolResult, TaskSupport};
 use crate::receiver::http::{
-    BeforeTaskAnswer, Generations, ResponseId, TaskHandleAnswer, UnixMillis, WorkId,
+    BeforeTaskAnswer, Generations, ResponseId, TaskHandleAnswer, ToolReport, UnixMillis, WorkId,
 };
 use crate::task::{InputRequest, InputRequests, Task};
 
@@ -158,4 +158,23 @@ fn task_tools_mode_leaves_task_calls_and_forbidden_tools_as_they_were() {
     let r = h.extension(3, 3, "tools/call", Some("job"), json!({"name": "job"}));
     h.task_of(r);
     assert_eq!(h.ep.config().generations, Generations::Both);
+}
+
+#[test]
+fn a_task_s_progress_reaches_the_get_stream_before_the_client_names_the_task() {
+    let mut h = Harness::new();
+    let session = h.initialize(0);
+    let get = h.get(1, &session, None);
+    let call = json!({"name": "job", "task": {}, "_meta": {"progressToken": "p"}});
+    let r = h.legacy(2, &session, 1, "tools/call", call);
+    let work = WorkId::Task(h.task_of(r));
+    let progress = ToolReport::Progress { progress: 1.0, total: Some(4.0), message: None };
+    h.report(3, &work, progress);
+    let sent = h.seen[&get].messages();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["method"], "notifications/progress");
+    assert_eq!(
+        (&sent[0]["params"]["progress"], &sent[0]["params"]["total"]),
+        (&json!(1), &json!(4))
+    );
 }
