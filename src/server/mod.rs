@@ -1,4 +1,4 @@
-//! The reference server (feature `server`): the [`Receiver`]
+//! The reference server (feature `server`): the [`Receiver`](crate::receiver::Receiver)
 //! behind Streamable HTTP for both generations at `/mcp`, the tools you register
 //! ([`Tool`], [`Server::tool`]) or the reference server's fixture and demo tools, and
 //! static files (`www/` at `/`, `pkg/` at `/pkg/`).

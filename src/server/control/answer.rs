@@ -8,10 +8,11 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Outcome, not_found, object, task_id_arg, task_properties, with_structured};
+use super::fields::{Outcome, not_found, task_id_arg, task_properties, with_structured};
 use crate::id::TaskId;
 use crate::receiver::Caller;
 use crate::server::state::Shared;
+use crate::server::tool::object_schema as object;
 use crate::store::StoreError;
 use crate::task::{InputRequest, InputRequests, TaskStatus};
 

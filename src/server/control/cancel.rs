@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Outcome, not_found, status_words, task_fields, task_id_arg, with_structured};
+use super::fields::{Outcome, not_found, status_words, task_fields, task_id_arg, with_structured};
 use crate::receiver::{Caller, Reply};
 use crate::server::state::Shared;
 use crate::store::StoreError;

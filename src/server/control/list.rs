@@ -3,8 +3,10 @@
 
 use serde_json::{Map, Value, json};
 
+use super::fields::{
+    Outcome, note_fields, status_names, task_fields, task_properties, with_structured,
+};
 use super::view::quoted;
-use super::{Outcome, note_fields, status_names, task_fields, task_properties, with_structured};
 use crate::receiver::Caller;
 use crate::server::extension::is_anonymous;
 use crate::server::notes::Note;

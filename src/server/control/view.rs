@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::answer::{questions, questions_text};
-use super::{
+use super::fields::{
     Outcome, not_found, note_fields, progress_sentence, status_words, task_fields, task_id_arg,
     task_properties, task_schema_with, with_structured,
 };
