@@ -3,11 +3,13 @@
 //!
 //! The driving contract is the requestor engine's. Inputs carry the time:
 //! [`Endpoint::handle_request`] (a whole request), [`Endpoint::handle_tool_report`] (what
-//! tool work says), [`Endpoint::stream_closed`] (a client went away) and
-//! [`Endpoint::handle_timeout`]. After every input, drain [`Endpoint::poll_output`] —
-//! response heads, body bytes (JSON or SSE frames), response ends, and commands to start
-//! or stop tool work — and sleep until [`Endpoint::poll_timeout`]. A driver moves bytes
-//! and time only; it never looks inside them.
+//! tool work says), [`Endpoint::handle_before_task`] (what a tool needs before its task),
+//! [`Endpoint::stream_closed`] (a client went away) and [`Endpoint::handle_timeout`]. After
+//! every input, drain [`Endpoint::poll_output`] — response heads, body bytes (JSON or SSE
+//! frames), response ends, and commands to start or stop tool work — and sleep until
+//! [`Endpoint::poll_timeout`]. A driver moves bytes and time only; it never looks inside
+//! them. Every `tools/call` is decided here; the driver only runs the tool code it is
+//! told to.
 //!
 //! The endpoint owns 2025-11-25 sessions (ids, idle expiry, resumable streams with event
 //! ids and `Last-Event-ID` replay, held `tasks/result`, the GET stream, server→client input
