@@ -1,7 +1,7 @@
 //! Tools registered through `mcp_tasks::server::Tool`, served over real HTTP: a user's tool
 //! reports status and progress, elicits and samples from inside its task, fails with its
-//! own JSON-RPC error and sees cancellation, in both generations; registration refuses
-//! names twice.
+//! own JSON-RPC error and sees cancellation, in both generations; decides from its
+//! arguments whether to ask before its task exists; registration refuses names twice.
 #![cfg(feature = "server")]
 
 mod support;
@@ -11,8 +11,8 @@ use std::io::ErrorKind;
 use hyper::StatusCode;
 use mcp_tasks::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use mcp_tasks::server::{
-    CallToolResult, Config, Elicitation, RegisterError, Server, ServerHandle, TaskSupport, Tool,
-    ToolContext, ToolError, ToolResult, ToolSpec, tool_fn,
+    BeforeTask, CallToolResult, Config, Elicitation, InputRequest, RegisterError, Server,
+    ServerHandle, TaskSupport, Tool, ToolContext, ToolError, ToolResult, ToolSpec, tool_fn,
 };
 use serde_json::{Map, Value, json};
 use support::{Legacy, Sse, ext, response_of, text};
@@ -251,5 +251,81 @@ async fn extension_a_tool_asks_through_input_requests_and_stops_when_cancelled()
         }
     };
     assert_eq!(ended["status"], "cancelled", "{ended}");
+    server.shutdown().await;
+}
+
+/// Asks before its task exists only when its arguments say `risky`, until a round brings
+/// the answer; its run says what it was given.
+struct Guarded;
+
+impl Tool for Guarded {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec::new("guarded", "Asks first when risky.").task_support(TaskSupport::Optional)
+    }
+
+    fn before_task(
+        &self,
+        mut args: Map<String, Value>,
+        responses: Option<&Map<String, Value>>,
+    ) -> BeforeTask {
+        let risky = args.get("risky").and_then(Value::as_bool).unwrap_or(false);
+        match responses.and_then(|r| r.get("sure")) {
+            Some(answer) => {
+                args.insert("sure".into(), answer["action"].clone());
+                BeforeTask::Ready(args)
+            }
+            None if risky => {
+                let params = json!({"mode": "form", "message": "Sure?",
+                    "requestedSchema": {"type": "object", "properties": {}}});
+                let ask = InputRequest {
+                    method: "elicitation/create".into(),
+                    params: params.as_object().cloned().unwrap_or_default(),
+                };
+                BeforeTask::Ask([("sure".to_owned(), ask)].into_iter().collect())
+            }
+            None => BeforeTask::Ready(args),
+        }
+    }
+
+    async fn run(&self, args: Map<String, Value>, ctx: ToolContext) -> ToolResult {
+        let sure = args.get("sure").and_then(Value::as_str).unwrap_or("unasked");
+        ctx.status(&format!("sure: {sure}"));
+        Ok(CallToolResult::text(sure))
+    }
+}
+
+/// The status message task `task` ended with.
+async fn ended_with(addr: std::net::SocketAddr, task: &str) -> Value {
+    loop {
+        let got = ext(addr, "tasks/get", Some(task), json!({"taskId": task}), true).await;
+        let got = got.json().await;
+        if got["result"]["status"] != "working" {
+            return got["result"]["statusMessage"].clone();
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test]
+async fn extension_a_tool_decides_from_its_arguments_whether_to_ask_before_its_task() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = Server::new(Config::default()).tool(Guarded).unwrap().serve(listener).unwrap();
+    let addr = server.local_addr();
+    let call = |params: Value| ext(addr, "tools/call", Some("guarded"), params, true);
+
+    let safe = call(json!({"name": "guarded", "arguments": {"risky": false}})).await.json().await;
+    let task = safe["result"]["taskId"].as_str().expect("a task at once").to_owned();
+    assert_eq!(ended_with(addr, &task).await, "sure: unasked");
+
+    let risky = json!({"name": "guarded", "arguments": {"risky": true}});
+    let asked = call(risky.clone()).await.json().await;
+    assert_eq!(asked["result"]["resultType"], "input_required", "{asked}");
+    assert_eq!(asked["result"]["inputRequests"]["sure"]["method"], "elicitation/create");
+
+    let mut answered = risky;
+    answered["inputResponses"] = json!({"sure": {"action": "accept", "content": {}}});
+    let started = call(answered).await.json().await;
+    let task = started["result"]["taskId"].as_str().expect("a task on the second round");
+    assert_eq!(ended_with(addr, task).await, "sure: accept");
     server.shutdown().await;
 }

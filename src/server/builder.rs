@@ -5,9 +5,11 @@ use std::io;
 
 use tokio::net::TcpListener;
 
+use super::config::Config;
+use super::driver::{self, ServerHandle};
 use super::tool::Tool;
 use super::tools::{RegisterError, Tools};
-use super::{Config, ServerHandle, control, demo_tools, fixture_tools};
+use super::{control, demo_tools, fixture_tools};
 
 /// A server to start: its [`Config`] and the tools it serves.
 ///
@@ -79,7 +81,7 @@ impl Server {
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
             }
         }
-        super::start(listener, self.config, self.tools)
+        driver::start(listener, self.config, self.tools)
     }
 }
 

@@ -15,10 +15,10 @@ use tokio::time::{Instant, sleep_until};
 use super::notes::Progress;
 use crate::id::{RandomIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
-use crate::protocol::legacy::set_related_task;
+use crate::receiver::http::{ReportError, ToolReport, WorkId};
 use crate::receiver::{Caller, Work};
 use crate::store::MemoryBackend;
-use crate::task::{Generation, InputAnswer, InputRequest};
+use crate::task::{Generation, InputAnswer, InputAnswers, InputRequest};
 use crate::time::UnixMillis;
 
 /// How a tool run ended other than with a `CallToolResult`.
@@ -117,13 +117,15 @@ pub(crate) trait Host: Send + Sync + 'static {
         f: &mut dyn FnMut(&mut Work<'_, MemoryBackend, RandomIds>, UnixMillis),
     );
 
-    /// Registers the wake-up of task `id`'s work: bumped on answers, cancel requests and
-    /// removal.
-    fn register_work(&self, id: &TaskId) -> watch::Receiver<u64>;
+    /// Passes what `work` says to the endpoint; for a question, its key.
+    fn report(&self, work: &WorkId, report: ToolReport) -> Result<Option<String>, ReportError>;
 
-    /// Notes task `id`'s latest progress and sends `notification` to the 2025-11-25
-    /// session given, where the task's input would go.
-    fn progress(&self, id: &TaskId, note: Progress, notification: Option<(&str, &Value)>);
+    /// The answers `work`'s questions received so far (taken: each comes once).
+    fn take_answers(&self, work: &WorkId) -> Result<InputAnswers, ReportError>;
+
+    /// Notes task `id`'s latest progress and reports it (`report` is a
+    /// [`ToolReport::Progress`]).
+    fn progress(&self, id: &TaskId, note: Progress, report: ToolReport);
 
     /// The server itself, for the reference server's own tools.
     fn as_any(&self) -> &dyn Any;
@@ -133,9 +135,6 @@ pub(crate) trait Host: Send + Sync + 'static {
 struct TaskRun {
     id: TaskId,
     wake: watch::Receiver<u64>,
-    progress_token: Option<Value>,
-    /// The 2025-11-25 session, where progress goes.
-    session: Option<String>,
 }
 
 /// What a running tool can do: report status and progress, ask the requestor, see
@@ -161,16 +160,20 @@ impl ToolContext {
         Self { host, caller, task: None }
     }
 
-    /// The work of task `id`; registers its wake-up.
+    /// The work of task `id`, woken through `wake` on answers, cancel requests and
+    /// removal.
     pub(crate) fn task(
         host: Arc<dyn Host>,
         caller: Caller,
         id: TaskId,
-        progress_token: Option<Value>,
-        session: Option<String>,
+        wake: watch::Receiver<u64>,
     ) -> Self {
-        let wake = host.register_work(&id);
-        Self { host, caller, task: Some(TaskRun { id, wake, progress_token, session }) }
+        Self { host, caller, task: Some(TaskRun { id, wake }) }
+    }
+
+    /// What the task's reports name.
+    fn work(&self) -> Option<WorkId> {
+        self.task.as_ref().map(|t| WorkId::Task(t.id.clone()))
     }
 
     /// The task this run is the work of; `None` for a plain call.
@@ -255,7 +258,10 @@ impl ToolContext {
 
     /// Sets the task's `statusMessage` (dropped for a plain call).
     pub fn status(&self, message: &str) {
-        let _ = self.with_work(|w, now| w.status_message(message, now));
+        if let Some(work) = self.work() {
+            // Refused once the task ended; there is nobody left to tell.
+            let _ = self.host.report(&work, ToolReport::Status(message.to_owned()));
+        }
     }
 
     /// Reports how far the task got: `progress` so far, out of `total` when known. The
@@ -267,23 +273,15 @@ impl ToolContext {
             return;
         };
         let note = Progress { progress, total: total.filter(|t| *t > 0) };
-        let (Some(token), Some(session)) = (&task.progress_token, &task.session) else {
-            return self.host.progress(&task.id, note, None);
+        // Sent as `notifications/progress` by the endpoint when the call has a progress
+        // token and a 2025-11-25 session reads about the task.
+        #[allow(clippy::cast_precision_loss)]
+        let report = ToolReport::Progress {
+            progress: progress as f64,
+            total: total.map(|t| t as f64),
+            message: message.map(str::to_owned),
         };
-        let mut meta = Map::new();
-        set_related_task(&mut meta, &task.id);
-        let mut params = Map::new();
-        params.insert("progressToken".into(), token.clone());
-        params.insert("progress".into(), Value::from(progress));
-        if let Some(total) = total {
-            params.insert("total".into(), Value::from(total));
-        }
-        if let Some(message) = message {
-            params.insert("message".into(), Value::from(message));
-        }
-        params.insert("_meta".into(), Value::Object(meta));
-        let msg = json!({"jsonrpc": "2.0", "method": "notifications/progress", "params": params});
-        self.host.progress(&task.id, note, Some((session, &msg)));
+        self.host.progress(&task.id, note, report);
     }
 
     /// Asks the requestor (`elicitation/create`, `sampling/createMessage`, `roots/list`)
@@ -321,19 +319,22 @@ impl ToolContext {
         &mut self,
         requests: Vec<InputRequest>,
     ) -> Result<Vec<Map<String, Value>>, ToolError> {
+        let Some(work) = self.work() else {
+            return Err(ToolError::InputNeedsTask);
+        };
         let mut keys = Vec::with_capacity(requests.len());
         for request in requests {
-            match self.with_work(|w, now| w.ask(request, now)) {
-                Some(Ok(key)) => keys.push(key),
-                Some(Err(_)) => return Err(ToolError::Cancelled),
-                None => return Err(ToolError::InputNeedsTask),
+            match self.host.report(&work, ToolReport::Ask(request)) {
+                Ok(Some(key)) => keys.push(key),
+                // The task ended, or the endpoint no longer runs it.
+                Ok(None) | Err(_) => return Err(ToolError::Cancelled),
             }
         }
         // Answers arrive in any order and are taken from the store all at once, so the
         // ones not complete yet are kept here until the set is whole.
         let mut got: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
         loop {
-            if let Some(Ok(taken)) = self.with_work(|w, now| w.answers(now)) {
+            if let Ok(taken) = self.host.take_answers(&work) {
                 for (key, answer) in taken {
                     match answer {
                         InputAnswer::Response(response) => {

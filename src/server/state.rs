@@ -1,24 +1,23 @@
 //! What the server shares between requests and running tools: the registered tools, the
-//! endpoint (which tool code sees as the receiver it wraps), the wake-ups of running
-//! tasks, the notes the control tools read, and the open HTTP responses the endpoint's
-//! output goes to. It runs under one lock that is never held across an `.await`.
+//! endpoint, the wake-ups of running tasks and the stop handles of running plain calls,
+//! the notes the control tools read, and the open HTTP responses the endpoint's output
+//! goes to. It runs under one lock that is never held across an `.await`.
 
 use std::collections::HashMap;
-use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use hyper::body::Bytes;
-use serde_json::Value;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tokio::task::AbortHandle;
 
-use super::Config;
 use super::clock::Clock;
+use super::config::Config;
 use super::notes::Notes;
 use super::tools::Tools;
 use crate::id::TaskId;
 use crate::protocol::http::ResponseHead;
 use crate::receiver::Receiver;
-use crate::receiver::http::{Endpoint, Output, ResponseId, ToolCall, WorkId};
+use crate::receiver::http::{Endpoint, Output, ResponseId, WorkId};
 use crate::time::UnixMillis;
 
 /// The server's shared state, configuration and tools.
@@ -35,12 +34,13 @@ impl Shared {
     pub fn new(config: Config, endpoint: Endpoint, tools: Tools) -> Arc<Self> {
         let timer = Arc::new(Notify::new());
         let state = State {
-            receiver: Slot(endpoint),
+            endpoint,
             clock: config.clock.clone(),
             works: HashMap::new(),
+            calls: HashMap::new(),
             notes: Notes::default(),
             exchanges: HashMap::new(),
-            calls: Vec::new(),
+            queued: Vec::new(),
             timer: timer.clone(),
         };
         Arc::new(Self { config, tools, state: Mutex::new(state), timer })
@@ -58,23 +58,6 @@ impl Shared {
     }
 }
 
-/// The endpoint, which tool code reaches as the receiver inside it.
-pub(crate) struct Slot(pub Endpoint);
-
-impl Deref for Slot {
-    type Target = Receiver;
-
-    fn deref(&self) -> &Receiver {
-        self.0.receiver()
-    }
-}
-
-impl DerefMut for Slot {
-    fn deref_mut(&mut self) -> &mut Receiver {
-        self.0.receiver_mut()
-    }
-}
-
 /// Where one response's output goes.
 struct Exchange {
     head: Option<oneshot::Sender<ResponseHead>>,
@@ -83,15 +66,19 @@ struct Exchange {
 
 /// The mutable state.
 pub(crate) struct State {
-    pub receiver: Slot,
+    endpoint: Endpoint,
     clock: Clock,
     /// A running task's wake-up: bumped on answers, cancel requests and removal.
     works: HashMap<TaskId, watch::Sender<u64>>,
+    /// A running plain call's stop: nobody can receive its answer anymore.
+    calls: HashMap<u64, AbortHandle>,
     /// Each task's tool and latest progress, for the control tools.
     pub notes: Notes,
     exchanges: HashMap<ResponseId, Exchange>,
-    /// `tools/call`s handed out, for the request that brought each to pick up.
-    calls: Vec<ToolCall>,
+    /// Tool work to start and decisions to take ([`Output::StartTool`],
+    /// [`Output::BeforeTask`]), left for the request that caused them: running tool code
+    /// needs the shared state, which this lock guards.
+    queued: Vec<Output>,
     timer: Arc<Notify>,
 }
 
@@ -106,7 +93,13 @@ impl State {
 
     /// The endpoint.
     pub fn endpoint(&mut self) -> &mut Endpoint {
-        &mut self.receiver.0
+        &mut self.endpoint
+    }
+
+    /// The receiver inside the endpoint, for the control tools; call
+    /// [`drain_events`](Self::drain_events) after changing it.
+    pub fn receiver(&mut self) -> &mut Receiver {
+        self.endpoint.receiver_mut()
     }
 
     /// Routes the output of `response` to the returned channels.
@@ -117,17 +110,16 @@ impl State {
         (head_rx, body_rx)
     }
 
-    /// The `tools/call` that `response` waits for, if the endpoint handed one out.
-    pub fn take_call(&mut self, response: ResponseId) -> Option<ToolCall> {
-        let i = self.calls.iter().position(|c| c.response == response)?;
-        Some(self.calls.swap_remove(i))
+    /// The tool work to start and the decisions to take, in the order the endpoint asked.
+    pub fn take_queued(&mut self) -> Vec<Output> {
+        std::mem::take(&mut self.queued)
     }
 
     /// The client dropped `response` before it ended.
     pub fn closed(&mut self, response: ResponseId) {
         if self.exchanges.remove(&response).is_some() {
             let now = self.now();
-            self.receiver.0.stream_closed(now, response);
+            self.endpoint.stream_closed(now, response);
             self.flush();
         }
     }
@@ -135,13 +127,13 @@ impl State {
     /// Acts on every event the receiver queued, after tool code changed it.
     pub fn drain_events(&mut self) {
         let now = self.now();
-        self.receiver.0.drain_events(now);
+        self.endpoint.drain_events(now);
         self.flush();
     }
 
     /// Moves the endpoint's output to the responses and the running work.
     pub fn flush(&mut self) {
-        while let Some(output) = self.receiver.0.poll_output() {
+        while let Some(output) = self.endpoint.poll_output() {
             match output {
                 Output::Head { response, head } => {
                     if let Some(tx) = self.exchanges.get_mut(&response).and_then(|e| e.head.take())
@@ -159,14 +151,26 @@ impl State {
                 }
                 Output::CancelTool { work: WorkId::Task(task) }
                 | Output::InputAnswered { work: WorkId::Task(task) } => self.poke(&task),
+                // Dropping the run is how a plain call stops: it has nothing to clean up.
+                Output::CancelTool { work: WorkId::Call(n) } => {
+                    if let Some(stop) = self.calls.remove(&n) {
+                        stop.abort();
+                    }
+                }
+                Output::InputAnswered { work: WorkId::Call(_) } => {}
                 Output::TaskRemoved { task } => {
                     self.notes.removed(&task);
                     self.poke(&task);
                 }
-                Output::ToolCall(call) => self.calls.push(call),
-                // Every call is handed out whole, so the endpoint starts no work itself.
-                Output::StartTool(_) | Output::CancelTool { .. } | Output::InputAnswered { .. } => {
+                Output::StartTool(start) => {
+                    // Noted under the lock that created the task, so that no removal slips
+                    // between.
+                    if let WorkId::Task(task) = &start.work {
+                        self.notes.started(task, &start.tool);
+                    }
+                    self.queued.push(Output::StartTool(start));
                 }
+                decide @ Output::BeforeTask { .. } => self.queued.push(decide),
             }
         }
         self.timer.notify_one();
@@ -184,6 +188,16 @@ impl State {
         self.works.remove(task);
     }
 
+    /// Keeps how to stop plain call `n` while it runs.
+    pub fn track_call(&mut self, n: u64, stop: AbortHandle) {
+        self.calls.insert(n, stop);
+    }
+
+    /// Forgets a finished plain call.
+    pub fn untrack_call(&mut self, n: u64) {
+        self.calls.remove(&n);
+    }
+
     /// Wakes a task's work so it looks at its answers and cancel flag again.
     pub fn poke(&self, task: &TaskId) {
         if let Some(tx) = self.works.get(task) {
@@ -194,15 +208,7 @@ impl State {
     /// Forgets the server→client request that carried input request `key` of `task` once
     /// it was answered another way (`answer_task_input`).
     pub fn forget_input(&mut self, task: &TaskId, key: &str) {
-        self.receiver.0.forget_input(task, key);
-    }
-
-    /// Sends a task-related notification (e.g. progress) where the task's input would
-    /// go; dropped when no client is reading there.
-    pub fn notify_task(&mut self, session: &str, task: &TaskId, msg: &Value) {
-        let now = self.now();
-        self.receiver.0.send_task_message(now, session, task, msg);
-        self.flush();
+        self.endpoint.forget_input(task, key);
     }
 }
 
@@ -221,9 +227,9 @@ mod tests {
         let mut st = shared.lock();
         let owner = Owner::new("session-1");
         let now = st.now();
-        let task = st.receiver.store().create(&owner, Generation::Legacy, None, now).unwrap();
+        let task = st.receiver().store().create(&owner, Generation::Legacy, None, now).unwrap();
         st.notes.started(&task.task_id, "slow_compute");
-        st.receiver.remove_owner(&owner).unwrap();
+        st.receiver().remove_owner(&owner).unwrap();
         assert!(st.notes.get(&task.task_id).is_some(), "kept until the removal is acted on");
         st.drain_events();
         assert!(st.notes.get(&task.task_id).is_none());

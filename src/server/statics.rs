@@ -8,7 +8,7 @@ use hyper::body::Bytes;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Response, StatusCode};
 
-use super::Config;
+use super::config::Config;
 use super::http::{self, Body};
 
 /// Answers a GET or HEAD for `path` from the configured directories.

@@ -16,7 +16,7 @@ use mcp_tasks::store::{MemoryBackend, StoreConfig, TaskStore};
 use mcp_tasks::time::UnixMillis;
 
 use super::SimRng;
-use super::fixtures::Fixtures;
+use super::fixtures::{self, Fixtures};
 
 /// A backend that survives a restart when the server is durable: the store's shared handle.
 pub type Shared = Rc<RefCell<MemoryBackend>>;
@@ -305,7 +305,12 @@ impl Server {
                 }
                 Output::CancelTool { work } => self.tools.cancel(now, &work),
                 Output::InputAnswered { work } => self.tools.answered(now, &work),
-                Output::TaskRemoved { .. } | Output::ToolCall(_) => {}
+                Output::BeforeTask { call, arguments, input_responses, .. } => {
+                    let answer = fixtures::before_task(arguments, input_responses.as_ref());
+                    // False only when the client left meanwhile: nothing to answer then.
+                    let _ = self.endpoint.handle_before_task(now, call, answer);
+                }
+                Output::TaskRemoved { .. } => {}
             }
         }
     }

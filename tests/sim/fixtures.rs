@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use mcp_tasks::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use mcp_tasks::protocol::legacy::{TaskSupport, Tool, ToolExecution};
-use mcp_tasks::receiver::http::{StartTool, ToolDescriptor, ToolReport, WorkId};
+use mcp_tasks::receiver::http::{BeforeTaskAnswer, StartTool, ToolDescriptor, ToolReport, WorkId};
 use mcp_tasks::task::InputRequest;
 use mcp_tasks::time::UnixMillis;
 use serde_json::{Map, Value, json};
@@ -27,17 +27,30 @@ pub fn tools() -> Vec<ToolDescriptor> {
             extra: Map::new(),
         })
     };
-    let mut ask_first = tool("ask_first", TaskSupport::Required);
-    ask_first.ask_before_task = obj(json!({"who": {"method": "elicitation/create", "params": {
-        "message": "Who?",
-        "requestedSchema": {"type": "object", "properties": {"name": {"type": "string"}}}}}}))
-    .into();
+    let ask_first = tool("ask_first", TaskSupport::Required).deciding_before_task();
     vec![
         tool("echo", TaskSupport::Forbidden),
         tool("job", TaskSupport::Optional),
         tool("must_task", TaskSupport::Required),
         ask_first,
     ]
+}
+
+/// What `ask_first` needs before its task exists: who is calling, until a round brings
+/// the answer.
+pub fn before_task(
+    arguments: Map<String, Value>,
+    responses: Option<&Map<String, Value>>,
+) -> BeforeTaskAnswer {
+    if responses.is_some_and(|r| r.contains_key("who")) {
+        return BeforeTaskAnswer::Ready(arguments);
+    }
+    let who = InputRequest {
+        method: "elicitation/create".into(),
+        params: obj(json!({"message": "Who?",
+            "requestedSchema": {"type": "object", "properties": {"name": {"type": "string"}}}})),
+    };
+    BeforeTaskAnswer::Ask([("who".to_owned(), who)].into_iter().collect())
 }
 
 /// What a call asks the work to do.

@@ -1,8 +1,44 @@
 //! How an endpoint behaves, and the tools it serves.
 
-use serde_json::{Map, Value};
+use std::fmt;
+use std::sync::Arc;
 
-use crate::protocol::legacy::{TaskSupport, Tool};
+use crate::protocol::legacy::{CallToolResult, TaskSupport, Tool};
+use crate::task::Task;
+
+/// How a plain call that started a task in task-tools mode ([`Config::plain_calls_as_tasks`])
+/// is answered, given the task and the tool's name. The embedder owns its words: they are
+/// what a task-unaware model reads to follow the task.
+#[derive(Clone)]
+pub struct TaskHandleAnswer(Arc<AnswerFn>);
+
+type AnswerFn = dyn Fn(&Task, &str) -> CallToolResult + Send + Sync;
+
+impl TaskHandleAnswer {
+    /// Answers with `f(task, tool_name)`.
+    pub fn new(f: impl Fn(&Task, &str) -> CallToolResult + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+
+    /// The answer for a call of tool `name` that started `task`.
+    pub fn answer(&self, task: &Task, name: &str) -> CallToolResult {
+        (self.0)(task, name)
+    }
+}
+
+impl fmt::Debug for TaskHandleAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TaskHandleAnswer(..)")
+    }
+}
+
+/// Two are equal when they are the same answerer (clones of one another): functions
+/// cannot be compared by what they do.
+impl PartialEq for TaskHandleAnswer {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
 
 /// Which wire generations an endpoint serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -23,15 +59,25 @@ pub struct ToolDescriptor {
     /// Its `tools/list` entry. `execution.taskSupport` says whether calls may (or must)
     /// run as tasks; it is left out of 2026-07-28 listings, where the server decides.
     pub definition: Tool,
-    /// Input requests a 2026-07-28 call must answer (`inputResponses`) before its task is
-    /// created, by key: a call without all of them gets `resultType: "input_required"`.
-    pub ask_before_task: Option<Map<String, Value>>,
+    /// Whether the tool decides, from a 2026-07-28 call's arguments and the
+    /// `inputResponses` it brought, if it must ask something before its task starts: such a
+    /// call waits for the driver's answer to [`Output::BeforeTask`].
+    ///
+    /// [`Output::BeforeTask`]: super::Output::BeforeTask
+    pub decides_before_task: bool,
 }
 
 impl ToolDescriptor {
     /// A tool with this definition that asks nothing up front.
     pub fn new(definition: Tool) -> Self {
-        Self { definition, ask_before_task: None }
+        Self { definition, decides_before_task: false }
+    }
+
+    /// The same tool, deciding before its task starts
+    /// ([`decides_before_task`](Self::decides_before_task)).
+    pub fn deciding_before_task(mut self) -> Self {
+        self.decides_before_task = true;
+        self
     }
 
     /// How its calls may run as tasks.
@@ -75,12 +121,13 @@ pub struct Config {
     pub instructions: Option<String>,
     /// The tools served, in listing order.
     pub tools: Vec<ToolDescriptor>,
-    /// Whether `tools/call` is handed to the embedder whole ([`Output::ToolCall`]) instead
-    /// of being decided here and run through [`Output::StartTool`].
-    ///
-    /// [`Output::ToolCall`]: super::Output::ToolCall
-    /// [`Output::StartTool`]: super::Output::StartTool
-    pub delegate_tool_calls: bool,
+    /// Task-tools mode, for hosts that know nothing of tasks: a plain `tools/call` (no
+    /// 2025-11-25 `params.task`; a 2026-07-28 caller that does not declare the tasks
+    /// extension) of a tool whose `taskSupport` allows tasks starts a task anyway and is
+    /// answered at once with the `CallToolResult` this gives for the new task and the
+    /// tool's name, which tells the model how to follow it. Off (`None`): such calls run
+    /// plainly, or are refused as the generation refuses them.
+    pub plain_calls_as_tasks: Option<TaskHandleAnswer>,
     /// Whether a session's client is sent only the input requests its `initialize`
     /// capabilities say it answers (`elicitation`, `sampling`, `roots`); the others wait
     /// in the store for an embedder that answers them another way.
@@ -104,7 +151,7 @@ impl Default for Config {
             server_version: env!("CARGO_PKG_VERSION").into(),
             instructions: None,
             tools: Vec::new(),
-            delegate_tool_calls: false,
+            plain_calls_as_tasks: None,
             input_by_capability: false,
         }
     }

@@ -3,17 +3,20 @@
 //!
 //! The driving contract is the requestor engine's. Inputs carry the time:
 //! [`Endpoint::handle_request`] (a whole request), [`Endpoint::handle_tool_report`] (what
-//! tool work says), [`Endpoint::stream_closed`] (a client went away) and
-//! [`Endpoint::handle_timeout`]. After every input, drain [`Endpoint::poll_output`] —
-//! response heads, body bytes (JSON or SSE frames), response ends, and commands to start
-//! or stop tool work — and sleep until [`Endpoint::poll_timeout`]. A driver moves bytes
-//! and time only; it never looks inside them.
+//! tool work says), [`Endpoint::handle_before_task`] (what a tool needs before its task),
+//! [`Endpoint::stream_closed`] (a client went away) and [`Endpoint::handle_timeout`]. After
+//! every input, drain [`Endpoint::poll_output`] — response heads, body bytes (JSON or SSE
+//! frames), response ends, and commands to start or stop tool work — and sleep until
+//! [`Endpoint::poll_timeout`]. A driver moves bytes and time only; it never looks inside
+//! them. Every `tools/call` is decided here; the driver only runs the tool code it is
+//! told to.
 //!
 //! The endpoint owns 2025-11-25 sessions (ids, idle expiry, resumable streams with event
 //! ids and `Last-Event-ID` replay, held `tasks/result`, the GET stream, server→client input
 //! requests), 2026-07-28 stateless requests (header and `_meta` checks,
 //! `subscriptions/listen`), `Origin` and CORS decisions and the body limit.
 
+mod calls;
 mod config;
 mod extension;
 mod legacy;
@@ -31,10 +34,11 @@ use std::fmt;
 
 use serde_json::Value;
 
-pub use config::{Config, Generations, ToolDescriptor};
+pub use config::{Config, Generations, TaskHandleAnswer, ToolDescriptor};
 pub use extension::ANONYMOUS_OWNER;
 pub use types::{
-    HttpMethod, Output, ReportError, Request, ResponseId, StartTool, ToolCall, ToolReport, WorkId,
+    BeforeTaskAnswer, HttpMethod, Output, ReportError, Request, ResponseId, StartTool, ToolReport,
+    WorkId,
 };
 
 use crate::id::{IdSource, RandomIds, TaskId};
@@ -78,8 +82,8 @@ pub struct Endpoint<B = MemoryBackend, I = RandomIds> {
     pending: BTreeMap<(String, String), Pending>,
     listeners: Listeners,
     running: BTreeMap<WorkId, Running>,
-    /// Calls handed to the embedder: their session and request id.
-    delegated: BTreeMap<ResponseId, (Option<String>, crate::protocol::jsonrpc::RequestId)>,
+    /// Calls waiting for their tool's decision before a task ([`Output::BeforeTask`]).
+    deciding: BTreeMap<ResponseId, calls::Call>,
 }
 
 impl<B, I> fmt::Debug for Endpoint<B, I> {
@@ -110,7 +114,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             pending: BTreeMap::new(),
             listeners: Listeners::default(),
             running: BTreeMap::new(),
-            delegated: BTreeMap::new(),
+            deciding: BTreeMap::new(),
         }
     }
 
@@ -161,19 +165,21 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         Ok(self.receiver.work(task).answers(now)?)
     }
 
-    /// Answers a call handed out as [`Output::ToolCall`]: with the `CallToolResult` (or
-    /// `CreateTaskResult`, or `input_required` round) or a JSON-RPC error. Ignored when
-    /// its client went away.
-    pub fn answer_tool_call(
+    /// Takes a tool's decision on a call handed out as [`Output::BeforeTask`]: the call
+    /// goes on as any other (a task, or a plain run), or is answered `input_required`.
+    /// False when the call no longer waits (its client went away, or it was decided).
+    pub fn handle_before_task(
         &mut self,
         now: UnixMillis,
-        response: ResponseId,
-        outcome: Result<serde_json::Map<String, Value>, crate::protocol::jsonrpc::ErrorObject>,
-    ) {
-        if let Some((session, id)) = self.delegated.remove(&response) {
-            self.answer(now, response, session.as_deref(), id, outcome, false, Headers::new());
-        }
+        call: ResponseId,
+        answer: BeforeTaskAnswer,
+    ) -> bool {
+        let Some(waiting) = self.deciding.remove(&call) else {
+            return false;
+        };
+        self.decided(now, waiting, answer);
         self.route_events(now);
+        true
     }
 
     /// Sends a message about task `task` (a progress notification, say) where session
@@ -186,7 +192,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         task: &TaskId,
         msg: &Value,
     ) {
-        let _ = self.route(now, session, task, msg);
+        let _ = self.route_notice(now, session, task, msg);
     }
 
     /// Forgets the server→client request that carried question `key` of task `task`, once
@@ -236,7 +242,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     /// can no longer be delivered is cancelled.
     pub fn stream_closed(&mut self, now: UnixMillis, response: ResponseId) {
         self.out.closed(response);
-        self.delegated.remove(&response);
+        self.deciding.remove(&response);
         match self.readers.remove(&response) {
             Some(Reading::Session(id)) => {
                 if let Some(s) = self.sessions.get_mut(&id) {

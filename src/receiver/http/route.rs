@@ -193,15 +193,40 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         }
     }
 
-    /// Sends `msg` on the newest held `tasks/result` stream of the task that a client is
-    /// reading, else on the session's standalone stream if one is; returns the connection
-    /// that got it, or `None` when no client was there.
+    /// Sends question `msg` on the newest held `tasks/result` stream of the task that a
+    /// client is reading, else on the session's standalone stream if one is and the client
+    /// knows the task; returns the connection that got it, or `None` when no client was
+    /// there.
     pub(super) fn route(
         &mut self,
         now: UnixMillis,
         session: &str,
         task: &TaskId,
         msg: &Value,
+    ) -> Option<Reader> {
+        self.route_on(now, session, task, msg, true)
+    }
+
+    /// Sends notice `msg` about a task (progress) as [`route`](Self::route) sends a
+    /// question, but on the standalone stream whether or not the client named the task:
+    /// a notice asks for no answer, and names the request it is about.
+    pub(super) fn route_notice(
+        &mut self,
+        now: UnixMillis,
+        session: &str,
+        task: &TaskId,
+        msg: &Value,
+    ) -> Option<Reader> {
+        self.route_on(now, session, task, msg, false)
+    }
+
+    fn route_on(
+        &mut self,
+        now: UnixMillis,
+        session: &str,
+        task: &TaskId,
+        msg: &Value,
+        question: bool,
     ) -> Option<Reader> {
         let streams: Vec<u64> = self
             .held
@@ -215,7 +240,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         // stream held for the task is the client waiting on it, so it always may.
         let stream = match streams.into_iter().rev().find(|stream| s.is_live(*stream)) {
             Some(stream) => stream,
-            None if s.is_live(GET_STREAM) && s.knows_task(task) => GET_STREAM,
+            None if s.is_live(GET_STREAM) && (!question || s.knows_task(task)) => GET_STREAM,
             None => return None,
         };
         let reader = s.reader(stream);

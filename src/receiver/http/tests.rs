@@ -1,5 +1,7 @@
 //! Endpoint tests in virtual time: plain `u64` millisecond clocks, no runtime.
 
+mod calls;
+
 use serde_json::{Value, json};
 
 use super::*;
@@ -73,7 +75,12 @@ struct Harness {
     started: Vec<StartTool>,
     cancelled: Vec<WorkId>,
     answers: Vec<(WorkId, crate::task::InputAnswers)>,
+    /// Calls waiting for their tool's decision: the call, tool, arguments and answers.
+    deciding: Vec<Deciding>,
 }
+
+type Deciding =
+    (ResponseId, String, serde_json::Map<String, Value>, Option<serde_json::Map<String, Value>>);
 
 impl Harness {
     fn new() -> Self {
@@ -87,6 +94,7 @@ impl Harness {
             started: Vec::new(),
             cancelled: Vec::new(),
             answers: Vec::new(),
+            deciding: Vec::new(),
         }
     }
 
@@ -115,7 +123,10 @@ impl Harness {
                     let answers = self.ep.take_answers(UnixMillis(0), &work).expect("answers");
                     self.answers.push((work, answers));
                 }
-                Output::TaskRemoved { .. } | Output::ToolCall(_) => {}
+                Output::BeforeTask { call, tool, arguments, input_responses } => {
+                    self.deciding.push((call, tool, arguments, input_responses));
+                }
+                Output::TaskRemoved { .. } => {}
             }
         }
     }
@@ -465,25 +476,6 @@ fn a_streamed_answer_cut_before_its_end_is_replayed_to_the_end() {
     let seen = &h.seen[&again];
     assert_eq!(seen.messages()[0]["result"]["content"][0]["text"], "late but kept");
     assert!(seen.ended, "the answer was the stream's end");
-}
-
-#[test]
-fn a_delegated_call_is_answered_by_the_embedder() {
-    let mut ep = endpoint();
-    ep.config_mut().delegate_tool_calls = true;
-    let mut h = Harness::with(ep);
-    let r = h.extension(0, 7, "tools/call", Some("job"), json!({"name": "job"}));
-    assert!(h.started.is_empty(), "nothing started by the endpoint");
-    assert!(h.seen.get(&r).is_none_or(|s| s.status.is_none()));
-    let result = json!({"content": [{"type": "text", "text": "mine"}]});
-    h.ep.answer_tool_call(UnixMillis(5), r, Ok(result.as_object().cloned().unwrap_or_default()));
-    h.drain();
-    let msg = &h.seen[&r].messages()[0];
-    assert_eq!(
-        (msg["id"].clone(), msg["result"]["content"][0]["text"].clone()),
-        (json!(7), json!("mine"))
-    );
-    assert_eq!(msg["result"]["resultType"], "complete");
 }
 
 #[test]

@@ -1,11 +1,10 @@
-//! `tools/list` and `tools/call` for both generations: the receiver decides plain, task or
-//! refusal; the embedder's work is started and stopped by command, and its reports become
-//! task changes or the plain call's answer.
+//! `tools/list` and the running side of `tools/call`: the embedder's work is started and
+//! stopped by command, and its reports become task changes or the plain call's answer.
 
 use serde_json::{Map, Value, json};
 
 use super::extension::{finish_result, status_for};
-use super::types::{Output, ReportError, ResponseId, StartTool, ToolCall, ToolReport, WorkId};
+use super::types::{Output, ReportError, ResponseId, ToolReport, WorkId};
 use super::wire::sse_event;
 use super::{Endpoint, Reading};
 use crate::id::{IdSource, TaskId};
@@ -14,9 +13,7 @@ use crate::protocol::jsonrpc::{
     ErrorCode, ErrorObject, ErrorResponse, Message, RequestId, ResultResponse,
 };
 use crate::protocol::legacy::Tool;
-use crate::receiver::{Caller, ToolCallPlan};
 use crate::store::Backend;
-use crate::task::Generation;
 use crate::time::UnixMillis;
 
 /// Work the endpoint started and has not seen end.
@@ -24,16 +21,21 @@ use crate::time::UnixMillis;
 pub(super) struct Running {
     /// The 2025-11-25 session of the call, where its progress goes.
     pub session: Option<String>,
-    progress_token: Option<Value>,
-    cancel_sent: bool,
+    pub progress_token: Option<Value>,
+    pub cancel_sent: bool,
     /// For a plain call: where its answer goes.
-    call: Option<PlainCall>,
+    pub call: Option<PlainCall>,
 }
 
 impl Running {
     /// Task work started elsewhere: no session or progress token is known.
     pub fn adopted() -> Self {
-        Self { session: None, progress_token: None, cancel_sent: false, call: None }
+        Self::task(None, None)
+    }
+
+    /// Task work, whose progress goes to `session` under `progress_token`.
+    pub fn task(session: Option<String>, progress_token: Option<Value>) -> Self {
+        Self { session, progress_token, cancel_sent: false, call: None }
     }
 
     /// Whether this is a plain call answering on a stream of session `id`.
@@ -50,7 +52,7 @@ impl Running {
 
 /// Where a plain call's answer goes.
 #[derive(Debug)]
-struct PlainCall {
+pub(super) struct PlainCall {
     response: ResponseId,
     rpc: RequestId,
     /// The session stream it answers on, when it streams within a session.
@@ -71,104 +73,8 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         tools
     }
 
-    /// Answers `tools/call`: at once with a `CreateTaskResult` (the tool runs as the task's
-    /// work) or an error, or when a plain call's work ends.
-    pub(super) fn tools_call(
-        &mut self,
-        now: UnixMillis,
-        response: ResponseId,
-        caller: &Caller,
-        session: Option<String>,
-        rpc: RequestId,
-        params: Map<String, Value>,
-    ) {
-        if self.config.delegate_tool_calls {
-            self.delegated.insert(response, (session.clone(), rpc));
-            let call = ToolCall { response, caller: caller.clone(), session, params };
-            return self.out.push(Output::ToolCall(call));
-        }
-        let streamed = self.config.stream_answers;
-        let fail = |this: &mut Self, e: ErrorObject| {
-            let s = session.as_deref();
-            this.answer(now, response, s, rpc.clone(), Err(e), false, Headers::new());
-        };
-        let Some(name) = params.get("name").and_then(Value::as_str).map(str::to_owned) else {
-            return fail(
-                self,
-                ErrorObject::new(ErrorCode::INVALID_PARAMS, "tools/call needs a name"),
-            );
-        };
-        let Some(tool) = self.config.tools.iter().find(|t| t.definition.name == name) else {
-            let e = ErrorObject::new(ErrorCode::INVALID_PARAMS, format!("Unknown tool: {name}"));
-            return fail(self, e);
-        };
-        let (support, asks) = (tool.task_support(), tool.ask_before_task.clone());
-        let arguments = match params.get("arguments") {
-            None | Some(Value::Null) => Map::new(),
-            Some(Value::Object(a)) => a.clone(),
-            Some(_) => {
-                let e = ErrorObject::new(ErrorCode::INVALID_PARAMS, "arguments must be an object");
-                return fail(self, e);
-            }
-        };
-        let mut input_responses = None;
-        if let (Some(asks), Generation::Extension, true) =
-            (asks, caller.generation, caller.declares_extension)
-        {
-            let responses = params.get("inputResponses").and_then(Value::as_object);
-            if !asks.keys().all(|k| responses.is_some_and(|r| r.contains_key(k))) {
-                // A multi-round call: ask first; the task is created on the round that
-                // brings the answers.
-                let mut reply = Map::new();
-                reply.insert("resultType".into(), json!("input_required"));
-                reply.insert("inputRequests".into(), Value::Object(asks));
-                let s = session.as_deref();
-                return self.answer(now, response, s, rpc, Ok(reply), streamed, Headers::new());
-            }
-            input_responses = responses.cloned();
-        }
-        let progress_token = params.get("_meta").and_then(|m| m.get("progressToken")).cloned();
-        let start = |work: WorkId, progress_token: Option<Value>| StartTool {
-            work,
-            tool: name.clone(),
-            arguments: arguments.clone(),
-            progress_token,
-            input_responses: input_responses.clone(),
-            generation: caller.generation,
-        };
-        match self.receiver.accept_tool_call(caller, support, &params, now) {
-            ToolCallPlan::Plain => {
-                self.next_call += 1;
-                let n = self.next_call;
-                let call = self.open_call_answer(now, response, session.as_deref(), rpc, streamed);
-                let running = Running {
-                    session,
-                    progress_token: progress_token.clone(),
-                    cancel_sent: false,
-                    call: Some(call),
-                };
-                self.running.insert(WorkId::Call(n), running);
-                self.out.push(Output::StartTool(start(WorkId::Call(n), progress_token)));
-            }
-            ToolCallPlan::Task { task_id, reply, progress_token } => {
-                let work = WorkId::Task(task_id);
-                let running = Running {
-                    session: session.clone(),
-                    progress_token: progress_token.clone(),
-                    cancel_sent: false,
-                    call: None,
-                };
-                self.running.insert(work.clone(), running);
-                self.out.push(Output::StartTool(start(work, progress_token)));
-                let s = session.as_deref();
-                self.answer(now, response, s, rpc, Ok(reply), streamed, Headers::new());
-            }
-            ToolCallPlan::Reject(e) => fail(self, e),
-        }
-    }
-
     /// Opens the stream a plain call answers on, when answers stream.
-    fn open_call_answer(
+    pub(super) fn open_call_answer(
         &mut self,
         now: UnixMillis,
         response: ResponseId,
@@ -261,9 +167,9 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 running.progress_token.clone().map(|token| {
                     let mut params = Map::new();
                     params.insert("progressToken".into(), token);
-                    params.insert("progress".into(), json!(progress));
+                    params.insert("progress".into(), number(*progress));
                     if let Some(total) = total {
-                        params.insert("total".into(), json!(total));
+                        params.insert("total".into(), number(*total));
                     }
                     if let Some(message) = message {
                         params.insert("message".into(), json!(message));
@@ -283,7 +189,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             ToolReport::Status(text) => w.status_message(text, now).map(|_| None),
             ToolReport::Progress { .. } => {
                 if let (Some(session), Some(msg)) = (session, notify) {
-                    self.route(now, &session, &task, &msg);
+                    self.route_notice(now, &session, &task, &msg);
                 }
                 Ok(None)
             }
@@ -413,4 +319,15 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     pub(super) fn answers_arrived(&mut self, task: &TaskId) {
         self.out.push(Output::InputAnswered { work: WorkId::Task(task.clone()) });
     }
+}
+
+/// A progress count as JSON: whole numbers as integers (`3`, not `3.0`), as tools that
+/// count in steps sent them before reports went through `f64`.
+fn number(x: f64) -> Value {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: every integer below is exact
+    if x.fract() == 0.0 && (0.0..EXACT).contains(&x) {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        return Value::from(x as u64);
+    }
+    json!(x)
 }

@@ -9,7 +9,7 @@ use crate::protocol::http::{Headers, ResponseHead};
 use crate::protocol::jsonrpc::ErrorObject;
 use crate::receiver::Caller;
 use crate::store::StoreError;
-use crate::task::{Generation, InputRequest};
+use crate::task::{InputRequest, InputRequests};
 
 /// Names one HTTP request and its response; minted by the endpoint, unique per endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -83,10 +83,23 @@ pub struct StartTool {
     /// The call's `_meta.progressToken`, if any.
     pub progress_token: Option<Value>,
     /// The answers a multi-round 2026-07-28 call brought (`inputResponses`), for a tool that
-    /// asks before its task exists.
+    /// decides before its task exists ([`ToolDescriptor::decides_before_task`]).
+    ///
+    /// [`ToolDescriptor::decides_before_task`]: super::ToolDescriptor::decides_before_task
     pub input_responses: Option<Map<String, Value>>,
-    /// The generation of the call.
-    pub generation: Generation,
+    /// Who called, in which generation: tool code that acts on the caller's own tasks
+    /// needs its owner.
+    pub caller: Caller,
+}
+
+/// How a tool that decides before its task starts answers [`Output::BeforeTask`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum BeforeTaskAnswer {
+    /// Go on: start the call (a task, or a plain run) with these arguments.
+    Ready(Map<String, Value>),
+    /// Ask these questions first, by key: the call is answered `input_required`, and the
+    /// caller calls again with the answers in `inputResponses`.
+    Ask(InputRequests),
 }
 
 /// What tool work reports.
@@ -157,23 +170,22 @@ pub enum Output {
         /// The task.
         task: TaskId,
     },
-    /// A `tools/call` for the embedder to answer itself (with
-    /// [`Config::delegate_tool_calls`](super::Config::delegate_tool_calls)), through
-    /// [`Endpoint::answer_tool_call`](super::Endpoint::answer_tool_call).
-    ToolCall(ToolCall),
-}
-
-/// A `tools/call` the embedder answers itself.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ToolCall {
-    /// The response that waits for the answer.
-    pub response: ResponseId,
-    /// Who calls, in which generation.
-    pub caller: Caller,
-    /// The 2025-11-25 session of the call, if any.
-    pub session: Option<String>,
-    /// The call's params.
-    pub params: Map<String, Value>,
+    /// A multi-round 2026-07-28 call of a tool that decides before its task starts
+    /// ([`ToolDescriptor::decides_before_task`]): the tool looks at the arguments and the
+    /// answers brought so far, and the driver passes its decision to
+    /// [`Endpoint::handle_before_task`](super::Endpoint::handle_before_task).
+    ///
+    /// [`ToolDescriptor::decides_before_task`]: super::ToolDescriptor::decides_before_task
+    BeforeTask {
+        /// The call, named by the response that waits for it.
+        call: ResponseId,
+        /// The tool's name.
+        tool: String,
+        /// The call's `arguments`.
+        arguments: Map<String, Value>,
+        /// The call's `inputResponses`, if it brought any.
+        input_responses: Option<Map<String, Value>>,
+    },
 }
 
 /// Why a tool report was not taken.

@@ -8,10 +8,11 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Outcome, not_found, object, task_id_arg, task_properties, with_structured};
+use super::fields::{Outcome, not_found, task_id_arg, task_properties, with_structured};
 use crate::id::TaskId;
 use crate::receiver::Caller;
 use crate::server::state::Shared;
+use crate::server::tool::object_schema as object;
 use crate::store::StoreError;
 use crate::task::{InputRequest, InputRequests, TaskStatus};
 
@@ -87,7 +88,7 @@ pub(super) fn answer(shared: &Shared, caller: &Caller, args: &Map<String, Value>
     };
     let mut st = shared.lock();
     let now = shared.now();
-    let record = match st.receiver.store().get(&caller.owner, &id, now) {
+    let record = match st.receiver().store().get(&caller.owner, &id, now) {
         Ok(record) => record,
         Err(StoreError::NotFound { .. }) => return Err(not_found(&id)),
         Err(e) => return Err(format!("Could not read task {id}: {e}")),
@@ -115,14 +116,14 @@ pub(super) fn answer(shared: &Shared, caller: &Caller, args: &Map<String, Value>
         return Err(format!("Task {id} has no open question {key:?}"));
     };
     let reply = build_reply(request, action, response)?;
-    let delivered = st.receiver.deliver_answer(caller, &id, key.clone(), reply, now);
+    let delivered = st.receiver().deliver_answer(caller, &id, key.clone(), reply, now);
     if let Err(e) = delivered {
         return Err(format!("Could not answer task {id}: {e}"));
     }
     st.forget_input(&id, &key);
     st.poke(&id);
     st.drain_events();
-    let (status, left) = match st.receiver.store().get(&caller.owner, &id, now) {
+    let (status, left) = match st.receiver().store().get(&caller.owner, &id, now) {
         Ok(record) => (record.task().status(), record.input_requests().len()),
         Err(_) => return Err(not_found(&id)),
     };

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Outcome, not_found, status_words, task_fields, task_id_arg, with_structured};
+use super::fields::{Outcome, not_found, status_words, task_fields, task_id_arg, with_structured};
 use crate::receiver::{Caller, Reply};
 use crate::server::state::Shared;
 use crate::store::StoreError;
@@ -16,7 +16,7 @@ pub(super) fn cancel(shared: &Shared, caller: &Caller, args: &Map<String, Value>
     let policy = caller.generation.policy();
     let mut st = shared.lock();
     let now = shared.now();
-    let before = match st.receiver.store().get(&caller.owner, &id, now) {
+    let before = match st.receiver().store().get(&caller.owner, &id, now) {
         Ok(record) => record.task().clone(),
         Err(StoreError::NotFound { .. }) => return Err(not_found(&id)),
         Err(e) => return Err(format!("Could not read task {id}: {e}")),
@@ -40,12 +40,12 @@ pub(super) fn cancel(shared: &Shared, caller: &Caller, args: &Map<String, Value>
         CancelMode::Cooperative => &as_tasks_client,
     };
     let params = json!({"taskId": id});
-    let reply = st.receiver.handle(rpc_caller, "tasks/cancel", params.as_object(), now);
+    let reply = st.receiver().handle(rpc_caller, "tasks/cancel", params.as_object(), now);
     st.drain_events();
     if let Some(Reply::Error(e)) = reply {
         return Err(format!("Could not cancel task {id}: {}", e.message));
     }
-    let after = match st.receiver.store().get(&caller.owner, &id, now) {
+    let after = match st.receiver().store().get(&caller.owner, &id, now) {
         Ok(record) => record.task().clone(),
         Err(_) => return Err(not_found(&id)),
     };

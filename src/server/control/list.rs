@@ -3,8 +3,10 @@
 
 use serde_json::{Map, Value, json};
 
+use super::fields::{
+    Outcome, note_fields, status_names, task_fields, task_properties, with_structured,
+};
 use super::view::quoted;
-use super::{Outcome, note_fields, status_names, task_fields, task_properties, with_structured};
 use crate::receiver::Caller;
 use crate::server::extension::is_anonymous;
 use crate::server::notes::Note;
@@ -38,12 +40,12 @@ pub(super) fn list(shared: &Shared, caller: &Caller, args: &Map<String, Value>) 
     let filter = status_filter(args.get("status"))?;
     let mut st = shared.lock();
     let now = shared.now();
-    let want = st.receiver.store().config().page_size.max(1);
+    let want = st.receiver().store().config().page_size.max(1);
     // Store pages are read until enough tasks match, so a filter does not answer with a
     // page of nothing while matches lie further on.
     let mut tasks: Vec<(Task, Option<Note>)> = Vec::new();
     for _ in 0..MAX_PAGES {
-        let page = match st.receiver.store().list(&caller.owner, cursor.as_deref(), now) {
+        let page = match st.receiver().store().list(&caller.owner, cursor.as_deref(), now) {
             Ok(page) => page,
             Err(StoreError::InvalidCursor) => {
                 return Err(

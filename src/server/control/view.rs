@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::answer::{questions, questions_text};
-use super::{
+use super::fields::{
     Outcome, not_found, note_fields, progress_sentence, status_words, task_fields, task_id_arg,
     task_properties, task_schema_with, with_structured,
 };
@@ -128,7 +128,7 @@ fn read(
     let id = task_id_arg(args)?;
     let found = {
         let mut st = shared.lock();
-        let found = st.receiver.store().get(&caller.owner, &id, shared.now());
+        let found = st.receiver().store().get(&caller.owner, &id, shared.now());
         found.map(|record| (record, st.notes.get(&id).cloned()))
     };
     match found {

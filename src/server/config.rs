@@ -1,0 +1,67 @@
+//! How the server runs: its files, limits, timers, clock and store.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::clock::Clock;
+use crate::store::StoreConfig;
+
+/// How the server runs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Served at `/`.
+    pub www: PathBuf,
+    /// Served at `/pkg/`, when set.
+    pub pkg: Option<PathBuf>,
+    /// Browser origins allowed besides loopback ones (`http://localhost:*`,
+    /// `http://127.0.0.1:*`, `http://[::1]:*`), exactly as sent in `Origin`.
+    pub allowed_origins: Vec<String>,
+    /// The largest request body accepted; larger ones get 413.
+    pub max_body_bytes: usize,
+    /// How long `failing_job` and `protocol_error_job` work before they fail.
+    pub job_delay: Duration,
+    /// How long a demo tool (`build_report`, `deploy_release`, `import_contacts`) takes
+    /// from start to end, not counting time spent waiting for a person's answer.
+    pub demo_duration: Duration,
+    /// Task-tools mode, for hosts that know nothing of tasks. A plain `tools/call` (no
+    /// 2025-11-25 `params.task`; a 2026-07-28 caller that did not declare the tasks
+    /// extension) of a tool that can run as a task starts the task and answers at once
+    /// with a `CallToolResult` naming it, and the control tools `get_task_status`,
+    /// `get_task_result`, `cancel_task`, `list_my_tasks` and `answer_task_input` are
+    /// listed; the server's `instructions` say how to follow a task. Off by default: without it, plain calls of optional tools run inline, as
+    /// the conformance suite expects.
+    pub task_tools: bool,
+    /// A session unused for this long, with no stream open, ends (and its tasks with it).
+    pub session_idle: Duration,
+    /// How often expired tasks and idle sessions are swept.
+    pub sweep_interval: Duration,
+    /// How often an SSE stream with nothing to say sends a keep-alive comment (zero: never).
+    pub keepalive: Duration,
+    /// The `retry:` a 2025-11-25 SSE stream announces: how long a client waits before it
+    /// reconnects with `Last-Event-ID`.
+    pub sse_retry: Duration,
+    /// Where task timestamps, TTLs and session idleness read the time.
+    pub clock: Clock,
+    /// The task store's limits and the `pollInterval` it suggests.
+    pub store: StoreConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            www: PathBuf::from("www"),
+            pkg: None,
+            allowed_origins: Vec::new(),
+            max_body_bytes: 1024 * 1024,
+            job_delay: Duration::from_millis(500),
+            demo_duration: Duration::from_secs(8),
+            task_tools: false,
+            session_idle: Duration::from_secs(60 * 60),
+            sweep_interval: Duration::from_secs(10),
+            keepalive: Duration::from_secs(15),
+            sse_retry: Duration::from_secs(1),
+            clock: Clock::system(),
+            store: StoreConfig::default(),
+        }
+    }
+}
