@@ -35,6 +35,7 @@ mod failure;
 mod follow;
 mod handshake;
 mod input;
+mod kind;
 mod legacy;
 mod ops;
 mod push;

@@ -1,0 +1,87 @@
+//! What a request is, and what a server may lack: the words errors are made of.
+
+use std::fmt;
+
+/// Which request an error is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RequestKind {
+    /// `initialize` (2025-11-25).
+    Initialize,
+    /// `notifications/initialized` (2025-11-25).
+    Initialized,
+    /// `server/discover` (2026-07-28).
+    Discover,
+    /// `tools/list`.
+    ListTools,
+    /// `tools/call`.
+    CallTool,
+    /// `tasks/get`.
+    GetTask,
+    /// `tasks/result` (2025-11-25).
+    TaskResult,
+    /// `tasks/cancel`.
+    CancelTask,
+    /// `tasks/list` (2025-11-25).
+    ListTasks,
+    /// `tasks/update` (extension).
+    UpdateTask,
+    /// The response to a server's input request (2025-11-25).
+    InputResponse,
+    /// `notifications/cancelled` for a plain call (2025-11-25).
+    CancelNotification,
+    /// The standalone GET stream (2025-11-25).
+    Stream,
+    /// `subscriptions/listen` (extension).
+    Listen,
+    /// `DELETE` of the session (2025-11-25).
+    EndSession,
+}
+
+impl RequestKind {
+    /// The JSON-RPC method (or HTTP verb) the request uses.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Initialize => "initialize",
+            Self::Initialized => "notifications/initialized",
+            Self::Discover => "server/discover",
+            Self::ListTools => "tools/list",
+            Self::CallTool => "tools/call",
+            Self::GetTask => "tasks/get",
+            Self::TaskResult => "tasks/result",
+            Self::CancelTask => "tasks/cancel",
+            Self::ListTasks => "tasks/list",
+            Self::UpdateTask => "tasks/update",
+            Self::InputResponse => "input response",
+            Self::CancelNotification => "notifications/cancelled",
+            Self::Stream => "GET stream",
+            Self::Listen => "subscriptions/listen",
+            Self::EndSession => "DELETE session",
+        }
+    }
+}
+
+impl fmt::Display for RequestKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A feature the server did not declare or the generation does not have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Feature {
+    /// `tasks/cancel` (2025-11-25 servers declare `tasks.cancel`).
+    CancelTask,
+    /// `tasks/list` (2025-11-25 only, and only when declared).
+    ListTasks,
+}
+
+impl fmt::Display for Feature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::CancelTask => "tasks/cancel",
+            Self::ListTasks => "tasks/list",
+        })
+    }
+}
