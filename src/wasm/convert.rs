@@ -6,7 +6,6 @@ use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::client::{CallOutcome, Failure as CallFailure, TaskReference};
-use crate::protocol::json;
 use crate::protocol::legacy::WireShape;
 use crate::task::{Generation, Task};
 
@@ -22,11 +21,6 @@ pub(crate) fn to_js(value: &Value) -> JsValue {
 /// A JSON object as a plain JS object.
 pub(crate) fn object_to_js(map: &Map<String, Value>) -> JsValue {
     super::materialize::map_to_js(map)
-}
-
-fn parse(text: &str) -> JsValue {
-    // The text is our own writer's JSON; undefined is the harmless fallback.
-    js_sys::JSON::parse(text).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A JS value as JSON, or why it is not one.
@@ -183,55 +177,14 @@ pub(crate) fn task(task: &Task) -> Value {
     Value::Object(out)
 }
 
-/// The same task written straight to ASCII JSON text, without building a value first:
-/// the path `getTask` and `listTasks` take, once per task.
-pub(crate) fn write_task(task: &Task, out: &mut String) {
-    out.push_str("{\"taskId\":");
-    json::write_str_ascii(task.task_id.as_str(), out);
-    out.push_str(",\"status\":\"");
-    out.push_str(task.status().as_str());
-    out.push_str("\",\"createdAt\":");
-    json::write_str_ascii(task.created_at.as_str(), out);
-    out.push_str(",\"lastUpdatedAt\":");
-    json::write_str_ascii(task.last_updated_at.as_str(), out);
-    out.push_str(",\"ttl\":");
-    match task.ttl_ms {
-        Some(ttl) => json::write_u64(ttl, out),
-        None => out.push_str("null"),
-    }
-    if let Some(message) = &task.status_message {
-        out.push_str(",\"statusMessage\":");
-        json::write_str_ascii(message, out);
-    }
-    if let Some(poll) = task.poll_interval_ms {
-        out.push_str(",\"pollInterval\":");
-        json::write_u64(poll, out);
-    }
-    out.push('}');
-}
-
-/// A page of tasks as `listTasks` resolves it, as ASCII JSON text.
-pub(crate) fn task_page(tasks: &[Task], next_cursor: Option<&str>) -> String {
-    let mut out = String::with_capacity(64 + 256 * tasks.len());
-    out.push_str("{\"tasks\":[");
-    for (i, task) in tasks.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write_task(task, &mut out);
-    }
-    out.push(']');
+/// A page of tasks as `listTasks` resolves it.
+pub(crate) fn task_page(tasks: &[Task], next_cursor: Option<&str>) -> Value {
+    let mut page = Map::new();
+    page.insert("tasks".into(), Value::Array(tasks.iter().map(task).collect()));
     if let Some(cursor) = next_cursor {
-        out.push_str(",\"nextCursor\":");
-        json::write_str_ascii(cursor, &mut out);
+        page.insert("nextCursor".into(), cursor.into());
     }
-    out.push('}');
-    out
-}
-
-/// JSON text (from this module's writers) as a JS value.
-pub(crate) fn text_to_js(text: &str) -> JsValue {
-    parse(text)
+    Value::Object(page)
 }
 
 /// A reference as plain JSON (its serde form is the documented one).

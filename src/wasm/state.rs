@@ -21,7 +21,7 @@ use crate::client::{
     TaskReference,
 };
 use crate::id::TaskId;
-use crate::protocol::json::{self, jv};
+use crate::protocol::json::jv;
 use crate::protocol::legacy::WireShape;
 use crate::task::{Generation, Task, TaskStatus};
 
@@ -104,8 +104,8 @@ pub(crate) struct OpState {
 
 /// A one-off request's answer, kept compact until it is awaited.
 pub(crate) enum Answer {
-    /// ASCII JSON text of our own writing.
-    Text(String),
+    /// A value of our own making.
+    Tree(Value),
     /// The peer's result as it came, on its tape.
     Raw(RawResult),
 }
@@ -114,7 +114,7 @@ impl Answer {
     /// The answer as the JS value the promise resolves with.
     pub(crate) fn to_js(&self) -> JsValue {
         match self {
-            Self::Text(text) => convert::text_to_js(text),
+            Self::Tree(value) => convert::to_js(value),
             Self::Raw(raw) => materialize::to_js(raw.node()),
         }
     }
@@ -342,14 +342,13 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
         }
         Event::ToolsListed { op, tools } => {
             let tools = tools.iter().map(WireShape::to_value).collect();
-            let text = json::to_ascii_string(&Value::Array(tools));
-            router.op_answered(op, Ok(Answer::Text(text)));
+            router.op_answered(op, Ok(Answer::Tree(Value::Array(tools))));
             return;
         }
         Event::TasksListed { op, tasks, next_cursor, raw } => {
             let answer = match raw {
                 Some(raw) => Answer::Raw(raw),
-                None => Answer::Text(convert::task_page(&tasks, next_cursor.as_deref())),
+                None => Answer::Tree(convert::task_page(&tasks, next_cursor.as_deref())),
             };
             router.op_answered(op, Ok(answer));
             return;
@@ -357,11 +356,7 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
         Event::TaskFetched { op, view, raw } => {
             let answer = match raw {
                 Some(raw) => Answer::Raw(raw),
-                None => {
-                    let mut text = String::new();
-                    convert::write_task(&view.task, &mut text);
-                    Answer::Text(text)
-                }
+                None => Answer::Tree(convert::task(&view.task)),
             };
             router.op_answered(op, Ok(answer));
             return;
