@@ -1043,6 +1043,32 @@ fn an_sse_retry_field_is_honoured_only_up_to_the_cap() {
     assert_eq!(h.now.0 - before.0, BackoffPolicy::default().retry_after_cap_ms);
 }
 
+#[test]
+fn the_standalone_stream_reopens_within_the_cap_whatever_its_retry() {
+    let mut h = Harness::new(Protocol::Legacy);
+    let mut config = Config::new("http://peer/mcp");
+    config.protocol = Protocol::Legacy;
+    config.listen = false;
+    h.engine = Engine::new(config);
+    h.connect_legacy();
+    let gets = || h.sent.iter().filter(|r| r.method == Method::Get).count();
+    assert_eq!(gets(), 1, "the GET stream is opened");
+    let stream = h.sent.iter().rev().find(|r| r.method == Method::Get).unwrap().clone();
+    h.reply_raw(
+        stream.id,
+        head(200, Some("text/event-stream"), &[]),
+        &[b"retry: 999999999\n\n"],
+        true,
+    );
+    let before = h.now;
+    while h.sent.iter().filter(|r| r.method == Method::Get).count() == 1
+        && h.now.0 - before.0 <= 3_600_000
+    {
+        h.advance(10_000);
+    }
+    assert_eq!(h.now.0 - before.0, BackoffPolicy::default().retry_after_cap_ms);
+}
+
 fn split_points(len: usize) -> impl Strategy<Value = Vec<usize>> {
     prop::collection::vec(0..=len, 0..12).prop_map(|mut v| {
         v.sort_unstable();
