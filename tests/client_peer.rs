@@ -1069,6 +1069,25 @@ fn the_standalone_stream_reopens_within_the_cap_whatever_its_retry() {
     assert_eq!(h.now.0 - before.0, BackoffPolicy::default().retry_after_cap_ms);
 }
 
+#[test]
+fn poll_interval_hints_are_kept_within_floor_and_cap() {
+    let policy = mcp_tasks::client::PollPolicy::default();
+    for (hint, gap) in [(u64::MAX / 2, policy.cap_ms), (0, policy.floor_ms)] {
+        let mut h = legacy_ready();
+        h.engine.call_tool(h.now, ToolCall::new("job", None)).unwrap();
+        h.drain();
+        h.tools();
+        let mut task = task_json("t1", "working", false);
+        task["pollInterval"] = json!(hint);
+        h.result("tools/call", json!({ "task": task }), &[]);
+        let before = h.now;
+        while h.count("tasks/get") == 0 && h.now.0 - before.0 <= 3_600_000 {
+            h.advance(10_000);
+        }
+        assert_eq!(h.now.0 - before.0, gap, "pollInterval {hint}");
+    }
+}
+
 fn split_points(len: usize) -> impl Strategy<Value = Vec<usize>> {
     prop::collection::vec(0..=len, 0..12).prop_map(|mut v| {
         v.sort_unstable();
