@@ -4,11 +4,18 @@
 //! and then awaits [`Driver::next_event`], which sends what the engine asks to send, feeds
 //! back every response head, body chunk and failure, sleeps until the engine's deadline, and
 //! returns the engine's events one at a time.
+//!
+//! Bodies are read only as fast as the engine takes them: each exchange's reader hands over
+//! one chunk and waits until the driver has fed it to the engine before it reads the next.
+//! While the host does not await [`Driver::next_event`] (the CLI waiting for a person, say),
+//! nothing is fed, so each open exchange holds at most one chunk here; the rest stays in the
+//! HTTP client's and the kernel's fixed buffers, and TCP (or HTTP/2) flow control makes the
+//! server wait. A server flooding a stream cannot grow the client's memory.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use crate::client::{Engine, Event, Output};
@@ -18,9 +25,54 @@ use crate::time::UnixMillis;
 /// What an exchange's task reports back.
 enum Progress {
     Head(ResponseHead),
-    Chunk(Vec<u8>),
+    /// A body chunk, and the receipt to send once the engine has taken it: the reader
+    /// waits for it before reading on.
+    Chunk(Vec<u8>, oneshot::Sender<()>),
     End,
     Failed(TransportFailure),
+}
+
+/// A response body read chunk by chunk: reqwest's, or a stand-in in tests.
+trait Body: Send + 'static {
+    /// The next chunk; `None` at the end; the error's text when the body broke off.
+    fn next_chunk(&mut self) -> impl Future<Output = Result<Option<Vec<u8>>, String>> + Send;
+}
+
+impl Body for reqwest::Response {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, String> {
+        match self.chunk().await {
+            Ok(chunk) => Ok(chunk.map(|bytes| bytes.to_vec())),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+type ProgressTx = mpsc::UnboundedSender<(ExchangeId, Progress)>;
+
+/// Reads `body` to its end, one chunk at a time, each only after the previous one was
+/// taken. The channel is unbounded, but each exchange puts at most one chunk in it.
+async fn pump(id: ExchangeId, mut body: impl Body, tx: ProgressTx) {
+    // A send error means the driver is gone; nobody is left to tell.
+    let report = |p| tx.send((id, p)).is_ok();
+    loop {
+        match body.next_chunk().await {
+            Ok(Some(bytes)) => {
+                let (taken, receipt) = oneshot::channel();
+                // A receipt dropped unsent: the driver or this exchange is gone.
+                if !report(Progress::Chunk(bytes, taken)) || receipt.await.is_err() {
+                    return;
+                }
+            }
+            Ok(None) => {
+                report(Progress::End);
+                return;
+            }
+            Err(e) => {
+                report(Progress::Failed(TransportFailure::BodyInterrupted(e)));
+                return;
+            }
+        }
+    }
 }
 
 /// Runs an [`Engine`] on the tokio runtime it is awaited on.
@@ -28,7 +80,7 @@ pub struct Driver {
     engine: Engine,
     http: reqwest::Client,
     running: HashMap<ExchangeId, AbortHandle>,
-    progress_tx: mpsc::UnboundedSender<(ExchangeId, Progress)>,
+    progress_tx: ProgressTx,
     progress_rx: mpsc::UnboundedReceiver<(ExchangeId, Progress)>,
     events: VecDeque<Event>,
     wake_at: Option<UnixMillis>,
@@ -103,7 +155,11 @@ impl Driver {
         let now = Self::now();
         match progress {
             Progress::Head(head) => self.engine.handle_response_head(now, id, head),
-            Progress::Chunk(bytes) => self.engine.handle_body_chunk(now, id, &bytes),
+            Progress::Chunk(bytes, taken) => {
+                self.engine.handle_body_chunk(now, id, &bytes);
+                // Only now may the reader fetch the next chunk; an aborted one is not there.
+                let _ = taken.send(());
+            }
             Progress::End => {
                 self.running.remove(&id);
                 self.engine.handle_body_end(now, id);
@@ -138,7 +194,7 @@ impl Driver {
         let handle = tokio::spawn(async move {
             // A send error means the driver is gone; nobody is left to tell.
             let report = |p| drop(tx.send((id, p)));
-            let mut response = match builder.send().await {
+            let response = match builder.send().await {
                 Ok(r) => r,
                 Err(e) => {
                     return report(Progress::Failed(TransportFailure::Connect(e.to_string())));
@@ -152,17 +208,7 @@ impl Driver {
                 })
                 .collect();
             report(Progress::Head(ResponseHead { status: response.status().as_u16(), headers }));
-            loop {
-                match response.chunk().await {
-                    Ok(Some(bytes)) => report(Progress::Chunk(bytes.to_vec())),
-                    Ok(None) => return report(Progress::End),
-                    Err(e) => {
-                        return report(Progress::Failed(TransportFailure::BodyInterrupted(
-                            e.to_string(),
-                        )));
-                    }
-                }
-            }
+            pump(id, response, tx).await;
         });
         self.running.insert(id, handle.abort_handle());
     }
@@ -189,5 +235,87 @@ fn build(http: &reqwest::Client, request: HttpRequest) -> reqwest::RequestBuilde
     match request.body {
         Some(body) => builder.body(body),
         None => builder,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// A body of `left` chunks of 1 KiB, always ready (a server flooding as fast as it
+    /// can), counting how many chunks were read from it.
+    struct Flood {
+        left: usize,
+        read: Arc<AtomicUsize>,
+    }
+
+    impl Body for Flood {
+        async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, String> {
+            if self.left == 0 {
+                return Ok(None);
+            }
+            self.left -= 1;
+            self.read.fetch_add(1, Ordering::SeqCst);
+            Ok(Some(vec![b'x'; 1024]))
+        }
+    }
+
+    /// Lets every other task on the current-thread runtime run as far as it can.
+    async fn let_others_run() {
+        for _ in 0..1000 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_flooding_body_is_read_one_chunk_ahead_of_the_engine_at_most() {
+        let read = Arc::new(AtomicUsize::new(0));
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let body = Flood { left: 10_000, read: read.clone() };
+        let reader = tokio::spawn(pump(ExchangeId(7), body, tx));
+
+        // The host awaits nothing: one chunk is read and waits to be taken, no more.
+        let_others_run().await;
+        assert_eq!(read.load(Ordering::SeqCst), 1);
+        let Some((ExchangeId(7), Progress::Chunk(bytes, taken))) = rx.recv().await else {
+            panic!("no chunk");
+        };
+        assert_eq!(bytes.len(), 1024);
+        let_others_run().await;
+        assert_eq!(read.load(Ordering::SeqCst), 1, "nothing more before the receipt");
+        assert!(rx.try_recv().is_err(), "nothing else queued");
+
+        // Taking it lets exactly one more through.
+        taken.send(()).unwrap();
+        let_others_run().await;
+        assert_eq!(read.load(Ordering::SeqCst), 2);
+
+        // A dropped receipt (exchange aborted, driver gone) ends the reader.
+        let Some((_, Progress::Chunk(_, taken))) = rx.recv().await else { panic!("no chunk") };
+        drop(taken);
+        reader.await.unwrap();
+        assert_eq!(read.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_body_taken_chunk_by_chunk_is_read_to_its_end() {
+        let read = Arc::new(AtomicUsize::new(0));
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        tokio::spawn(pump(ExchangeId(1), Flood { left: 3, read: read.clone() }, tx));
+        let mut chunks = 0;
+        loop {
+            match rx.recv().await {
+                Some((_, Progress::Chunk(_, taken))) => {
+                    chunks += 1;
+                    taken.send(()).unwrap();
+                }
+                Some((_, Progress::End)) => break,
+                _ => panic!("unexpected progress"),
+            }
+        }
+        assert_eq!((chunks, read.load(Ordering::SeqCst)), (3, 3));
     }
 }

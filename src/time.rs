@@ -1,4 +1,4 @@
-//! Time as a value: milliseconds since the Unix epoch, and RFC 3339 timestamps.
+//! Time as a value: milliseconds since the Unix epoch, RFC 3339 timestamps and HTTP dates.
 //!
 //! The core never reads a clock. Drivers pass the current time in as a [`UnixMillis`];
 //! every deadline, TTL and backoff is a pure function of it.
@@ -48,6 +48,101 @@ impl TimestampError {
     pub const fn code(&self) -> &'static str {
         "bad_timestamp"
     }
+}
+
+/// The last year a date on the wire may name. RFC 3339 and the HTTP IMF-fixdate both write
+/// the year with four digits; a longer one is refused rather than carried into arithmetic
+/// that could overflow.
+pub const MAX_YEAR: u32 = 9999;
+
+/// An HTTP date (`Retry-After`) that was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HttpDateError {
+    /// Not an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), or no such day or time.
+    #[error("not an HTTP date: {text:?}")]
+    Malformed {
+        /// The rejected text, truncated to 64 characters.
+        text: String,
+    },
+    /// A year before 1970 or after [`MAX_YEAR`].
+    #[error("HTTP date year outside 1970..=9999: {text:?}")]
+    YearOutOfRange {
+        /// The rejected text, truncated to 64 characters.
+        text: String,
+    },
+}
+
+impl HttpDateError {
+    /// The stable error code.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed { .. } => "bad_http_date",
+            Self::YearOutOfRange { .. } => "http_date_year_out_of_range",
+        }
+    }
+}
+
+/// Reads an HTTP date in the IMF-fixdate form (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110
+/// section 5.6.7), the one senders must use. The weekday is not checked against the date.
+pub fn parse_http_date(text: &str) -> Result<UnixMillis, HttpDateError> {
+    let short = || text.chars().take(64).collect::<String>();
+    let malformed = || HttpDateError::Malformed { text: short() };
+    let (year, month, day, h, m, s) = http_date_fields(text).ok_or_else(malformed)?;
+    let year = match u32::try_from(year) {
+        Ok(y) if (1970..=MAX_YEAR).contains(&y) => y,
+        _ => return Err(HttpDateError::YearOutOfRange { text: short() }),
+    };
+    if !valid_day(year, month, day) || h > 23 || m > 59 || s > 60 {
+        return Err(malformed());
+    }
+    // In range by the checks above: at most about 2.5e14 ms, far below u64::MAX.
+    let days = days_from_civil(i64::from(year), month, day);
+    let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(m) * 60 + i64::from(s.min(59));
+    u64::try_from(secs * 1000).map(UnixMillis).map_err(|_| malformed())
+}
+
+/// The fields of an IMF-fixdate, unchecked but for their syntax. The year is read from at
+/// most 19 digits so that any value fits; its range is judged by the caller.
+fn http_date_fields(text: &str) -> Option<(u64, u32, u32, u32, u32, u32)> {
+    let digits = |part: &str, max_len: usize| -> Option<u64> {
+        let ok =
+            !part.is_empty() && part.len() <= max_len && part.bytes().all(|b| b.is_ascii_digit());
+        ok.then(|| part.parse().ok()).flatten()
+    };
+    let rest = text.split_once(", ")?.1;
+    let mut parts = rest.split(' ');
+    let day = u32::try_from(digits(parts.next()?, 2)?).ok()?;
+    let month = match parts.next()? {
+        "Jan" => 1,
+        "Feb" => 2,
+        "Mar" => 3,
+        "Apr" => 4,
+        "May" => 5,
+        "Jun" => 6,
+        "Jul" => 7,
+        "Aug" => 8,
+        "Sep" => 9,
+        "Oct" => 10,
+        "Nov" => 11,
+        "Dec" => 12,
+        _ => return None,
+    };
+    let year = digits(parts.next()?, 19)?;
+    let mut hms = parts.next()?.split(':');
+    let mut two = || u32::try_from(digits(hms.next()?, 2)?).ok();
+    let (h, m, s) = (two()?, two()?, two()?);
+    if hms.next().is_some() || parts.next()? != "GMT" || parts.next().is_some() {
+        return None;
+    }
+    Some((year, month, day, h, m, s))
+}
+
+/// Whether `day` exists in `month` of `year` (proleptic Gregorian).
+fn valid_day(year: u32, month: u32, day: u32) -> bool {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let max_day = month.checked_sub(1).and_then(|i| month_days.get(i as usize));
+    max_day.is_some_and(|&max| (1..=max).contains(&day))
 }
 
 impl Timestamp {
@@ -121,7 +216,7 @@ fn format_rfc3339(at: UnixMillis) -> String {
 
 /// Howard Hinnant's days-from-civil, for the proleptic Gregorian calendar: days since
 /// 1970-01-01.
-pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -158,11 +253,8 @@ fn parse_rfc3339(s: &str) -> Option<UnixMillis> {
     if b.get(16) != Some(&b':') || !matches!(b.get(10), Some(b'T' | b't' | b' ')) {
         return None;
     }
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    let max_day = *month_days.get((month as usize).checked_sub(1)?)?;
     // 60 admits a leap second, which is read as the last second of the minute.
-    if day == 0 || day > max_day || hour > 23 || minute > 59 || second > 60 {
+    if !valid_day(year, month, day) || hour > 23 || minute > 59 || second > 60 {
         return None;
     }
     let mut i = 19;
@@ -247,6 +339,61 @@ mod tests {
             "２０２５-11-25T10:30:00Z",
             "2025-11-25T10:30:00Zjunk",
         ] {
+            assert!(Timestamp::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn http_dates_in_range_are_read() {
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Ok(UnixMillis(784_111_777_000))
+        );
+        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Ok(UnixMillis(0)));
+        let last = parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT").unwrap();
+        assert_eq!(format_rfc3339(last), "9999-12-31T23:59:59.000Z");
+        assert_eq!(
+            parse_http_date("Tue, 29 Feb 2000 00:00:00 GMT").map(format_rfc3339),
+            Ok("2000-02-29T00:00:00.000Z".to_owned())
+        );
+    }
+
+    #[test]
+    fn http_dates_with_absurd_years_are_refused_without_overflow() {
+        for bad in [
+            "Sun, 06 Nov 10000 08:49:37 GMT",
+            "Sun, 06 Nov 9223372036854775807 08:49:37 GMT",
+            "Sun, 06 Nov 999999999999999999 08:49:37 GMT",
+            "Sun, 06 Nov 1969 08:49:37 GMT",
+            "Sun, 06 Nov 0 08:49:37 GMT",
+        ] {
+            let err = parse_http_date(bad).unwrap_err();
+            assert_eq!(err.code(), "http_date_year_out_of_range", "{bad:?}");
+        }
+        for bad in [
+            "Sun, 06 Nov 99999999999999999999999 08:49:37 GMT",
+            "Sun, 06 Nov +1994 08:49:37 GMT",
+            "Sun, 06 Nov -1994 08:49:37 GMT",
+            "Sun, 31 Feb 1994 08:49:37 GMT",
+            "Sun, 00 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:00:00 GMT",
+            "Sun, 06 Nov 1994 +8:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37:00 GMT",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 06 Nov 1994 08:49:37 GMT ",
+            "06 Nov 1994 08:49:37 GMT",
+            "",
+        ] {
+            let err = parse_http_date(bad).unwrap_err();
+            assert_eq!(err.code(), "bad_http_date", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn rfc3339_years_stop_at_four_digits() {
+        let last = Timestamp::parse("9999-12-31T23:59:59.999Z").unwrap();
+        assert_eq!(last.millis().0, 253_402_300_799_999);
+        for bad in ["10000-01-01T00:00:00Z", "+1994-11-06T08:49:37Z", "-001-11-06T08:49:37Z"] {
             assert!(Timestamp::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

@@ -2,7 +2,8 @@
 //! reading responses (arbitrary bytes never panic; SSE split anywhere reads the same).
 
 use mcp_tasks::client::{
-    CallOutcome, ClientError, Config, Engine, Event, Output, Protocol, TaskMode, ToolCall,
+    BackoffPolicy, CallOutcome, ClientError, Config, Engine, Event, Output, Protocol, TaskMode,
+    ToolCall,
 };
 use mcp_tasks::protocol::http::{ExchangeId, Headers, HttpRequest, Method, ResponseHead};
 use mcp_tasks::task::TaskStatus;
@@ -642,6 +643,25 @@ fn rate_limits_hold_every_request_until_retry_after() {
 }
 
 #[test]
+fn retry_after_is_honoured_only_up_to_its_cap() {
+    // A server asking for a day (or a date far ahead) would otherwise hold every request
+    // of this client back for that long.
+    for asked in ["86400", "Fri, 31 Dec 9999 23:59:59 GMT"] {
+        let mut h = legacy_task("job");
+        h.advance(10_000);
+        let gets = h.count("tasks/get");
+        let poll = h.last("tasks/get");
+        let at = h.now;
+        h.reply_raw(poll.id, head(429, None, &[("Retry-After", asked)]), &[], true);
+        while h.count("tasks/get") == gets && h.now.0 - at.0 <= 3_600_000 {
+            h.advance(10_000);
+        }
+        let waited = h.now.0 - at.0;
+        assert_eq!(waited, BackoffPolicy::default().retry_after_cap_ms, "{asked}");
+    }
+}
+
+#[test]
 fn server_errors_back_off_with_jitter_then_give_up() {
     let mut h = legacy_ready();
     h.engine.call_tool(h.now, ToolCall::new("job", None)).unwrap();
@@ -998,6 +1018,74 @@ fn a_truncated_tool_call_stream_is_resumed_then_sent_again() {
     h.advance(5_000);
 
     assert_eq!(h.count("tools/call"), 2, "a resumption refused: sent again");
+}
+
+#[test]
+fn an_sse_retry_field_is_honoured_only_up_to_the_cap() {
+    let mut h = legacy_ready();
+    h.engine.call_tool(h.now, ToolCall::new("job", None)).unwrap();
+    h.drain();
+    h.tools();
+    let call = h.last("tools/call");
+    // A retry of about 11 days.
+    h.reply_raw(
+        call.id,
+        head(200, Some("text/event-stream"), &[]),
+        &[b"id: 12-0\nretry: 999999999\ndata:\n\n"],
+        true,
+    );
+    let before = h.now;
+    let sent = h.sent.len();
+    while h.sent.len() == sent && h.now.0 - before.0 <= 3_600_000 {
+        h.advance(10_000);
+    }
+    assert_eq!(h.sent.last().unwrap().headers.get("last-event-id"), Some("12-0"));
+    assert_eq!(h.now.0 - before.0, BackoffPolicy::default().retry_after_cap_ms);
+}
+
+#[test]
+fn the_standalone_stream_reopens_within_the_cap_whatever_its_retry() {
+    let mut h = Harness::new(Protocol::Legacy);
+    let mut config = Config::new("http://peer/mcp");
+    config.protocol = Protocol::Legacy;
+    config.listen = false;
+    h.engine = Engine::new(config);
+    h.connect_legacy();
+    let gets = || h.sent.iter().filter(|r| r.method == Method::Get).count();
+    assert_eq!(gets(), 1, "the GET stream is opened");
+    let stream = h.sent.iter().rev().find(|r| r.method == Method::Get).unwrap().clone();
+    h.reply_raw(
+        stream.id,
+        head(200, Some("text/event-stream"), &[]),
+        &[b"retry: 999999999\n\n"],
+        true,
+    );
+    let before = h.now;
+    while h.sent.iter().filter(|r| r.method == Method::Get).count() == 1
+        && h.now.0 - before.0 <= 3_600_000
+    {
+        h.advance(10_000);
+    }
+    assert_eq!(h.now.0 - before.0, BackoffPolicy::default().retry_after_cap_ms);
+}
+
+#[test]
+fn poll_interval_hints_are_kept_within_floor_and_cap() {
+    let policy = mcp_tasks::client::PollPolicy::default();
+    for (hint, gap) in [(u64::MAX / 2, policy.cap_ms), (0, policy.floor_ms)] {
+        let mut h = legacy_ready();
+        h.engine.call_tool(h.now, ToolCall::new("job", None)).unwrap();
+        h.drain();
+        h.tools();
+        let mut task = task_json("t1", "working", false);
+        task["pollInterval"] = json!(hint);
+        h.result("tools/call", json!({ "task": task }), &[]);
+        let before = h.now;
+        while h.count("tasks/get") == 0 && h.now.0 - before.0 <= 3_600_000 {
+            h.advance(10_000);
+        }
+        assert_eq!(h.now.0 - before.0, gap, "pollInterval {hint}");
+    }
 }
 
 fn split_points(len: usize) -> impl Strategy<Value = Vec<usize>> {

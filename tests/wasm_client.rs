@@ -255,6 +255,57 @@ async fn failures_reject_with_codes(url: &str, protocol: &str) {
     ok(client.close()).await;
 }
 
+/// The rejection of a call with `arguments`, as (code, message).
+async fn refused_arguments(client: &McpTaskClient, arguments: JsValue) -> (String, String) {
+    let promise = client.call_tool("greet".into(), arguments, JsValue::UNDEFINED);
+    let e = JsFuture::from(promise).await.expect_err("expected a rejection");
+    (get(&e, "code").as_string().unwrap(), get(&e, "message").as_string().unwrap())
+}
+
+/// Values nested deeper than the JSON parser allows, or containing themselves, are refused
+/// as invalid arguments instead of overflowing the stack.
+async fn deep_and_cyclic_arguments_are_refused(url: &str, protocol: &str) {
+    let (client, _) = connect(url, protocol).await;
+    let object = || js_sys::Object::new().into();
+    // An object that contains itself, directly or through an array and a Map.
+    let cyclic: JsValue = object();
+    set(&cyclic, "me", &cyclic);
+    let (code, message) = refused_arguments(&client, cyclic).await;
+    assert_eq!(code, "invalid_argument");
+    assert!(message.contains("cycle"), "{message}");
+    let outer: JsValue = object();
+    let list = js_sys::Array::new();
+    let map = js_sys::Map::new();
+    map.set(&JsValue::from_str("back"), &outer);
+    list.push(&map);
+    set(&outer, "list", &list);
+    let (code, message) = refused_arguments(&client, outer).await;
+    assert_eq!((code.as_str(), message.contains("cycle")), ("invalid_argument", true), "{message}");
+    // Deep but finite: 100,000 levels of arrays under one key.
+    let mut deep: JsValue = js_sys::Array::new().into();
+    for _ in 0..100_000 {
+        deep = js_sys::Array::of1(&deep).into();
+    }
+    let args: JsValue = object();
+    set(&args, "deep", &deep);
+    let (code, message) = refused_arguments(&client, args).await;
+    assert_eq!(code, "invalid_argument");
+    assert!(message.contains("deeper than 128"), "{message}");
+    // A value shared without a cycle is plain JSON, and 100 levels are fine.
+    let shared = js(json!({"name": "x"}));
+    let mut nested = js(json!([]));
+    for _ in 0..100 {
+        nested = js_sys::Array::of1(&nested).into();
+    }
+    let args = js(json!({"name": "x"}));
+    set(&args, "a", &shared);
+    set(&args, "b", &shared);
+    set(&args, "nested", &nested);
+    let result = json_of(&ok(client.call_tool("greet".into(), args, JsValue::UNDEFINED)).await);
+    assert!(result.get("content").is_some(), "{result}");
+    ok(client.close()).await;
+}
+
 macro_rules! against {
     ($url:expr, $protocol:expr, $($name:ident => $case:ident),* $(,)?) => {
         $(
@@ -273,6 +324,7 @@ against!(ours(), LEGACY,
     legacy_resume => resume_follows_a_task_from_its_reference,
     legacy_stream => stream_yields_created_status_and_result,
     legacy_failures => failures_reject_with_codes,
+    legacy_deep_and_cyclic => deep_and_cyclic_arguments_are_refused,
 );
 
 against!(ours(), EXTENSION,

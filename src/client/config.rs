@@ -89,11 +89,21 @@ pub struct BackoffPolicy {
     pub max_attempts: u32,
     /// Consecutive malformed answers to one request after which it is given up.
     pub max_peer_errors: u32,
+    /// The longest wait a server may ask for, in milliseconds: a `Retry-After` (seconds or
+    /// a date) and an SSE `retry:` field are honoured up to this and no further, so that a
+    /// server cannot hold every request back without end.
+    pub retry_after_cap_ms: u64,
 }
 
 impl Default for BackoffPolicy {
     fn default() -> Self {
-        Self { initial_ms: 250, max_ms: 30_000, max_attempts: 12, max_peer_errors: 3 }
+        Self {
+            initial_ms: 250,
+            max_ms: 30_000,
+            max_attempts: 12,
+            max_peer_errors: 3,
+            retry_after_cap_ms: 60_000,
+        }
     }
 }
 
@@ -151,7 +161,8 @@ pub struct Config {
 
 impl Config {
     /// Defaults for `endpoint`: auto-detected generation, 1 s default poll (100 ms floor,
-    /// 30 s cap), 30 s request timeout (5 min for `tools/call`), at most 64 requests in
+    /// 30 s cap), server-asked waits (`Retry-After`, SSE `retry:`) honoured up to 60 s,
+    /// 30 s request timeout (5 min for `tools/call`), at most 64 requests in
     /// flight, 60 s grace past the TTL.
     pub fn new(endpoint: impl Into<String>) -> Self {
         Self {

@@ -18,7 +18,7 @@ use super::drive::Completion;
 use super::error::{ClientError, RequestKind};
 use super::event::Event;
 use super::exchange::{Problem, Purpose};
-use super::schedule::backoff_delay;
+use super::schedule::retry_delay;
 use super::{CallId, Engine, InputId, TimerKey, extension, legacy};
 
 /// How an input request is answered.
@@ -240,8 +240,7 @@ impl Engine {
                 input.failures += 1;
                 if input.failures <= backoff.max_attempts {
                     let attempt = input.failures;
-                    let delay = retry_after_ms
-                        .unwrap_or_else(|| backoff_delay(&backoff, attempt, &mut self.rng));
+                    let delay = retry_delay(&backoff, attempt, retry_after_ms, &mut self.rng);
                     self.timers.set(TimerKey::Input(id), now.saturating_add(delay));
                     return;
                 }
@@ -320,8 +319,7 @@ impl Engine {
                     outbox.append(&mut call.outbox);
                     call.outbox = outbox;
                     let attempt = call.update_failures;
-                    let delay = retry_after_ms
-                        .unwrap_or_else(|| backoff_delay(&backoff, attempt, &mut self.rng));
+                    let delay = retry_delay(&backoff, attempt, retry_after_ms, &mut self.rng);
                     if let Some(call) = self.calls.get_mut(&id) {
                         call.update_at = Some(now.saturating_add(delay));
                     }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::hash::Hash;
 
-use crate::time::{UnixMillis, days_from_civil};
+use crate::time::{UnixMillis, parse_http_date};
 
 use super::config::{BackoffPolicy, PollPolicy};
 
@@ -34,7 +34,8 @@ pub fn backoff_delay(policy: &BackoffPolicy, attempt: u32, rng: &mut Rng) -> u64
 }
 
 /// The delay before retrying a request the server refused with `429`: what
-/// `Retry-After` asked for when it is present (never less), otherwise the backoff.
+/// `Retry-After` asked for when it is present (never less, up to the policy's
+/// `retry_after_cap_ms`), otherwise the backoff.
 pub fn retry_delay(
     policy: &BackoffPolicy,
     attempt: u32,
@@ -42,9 +43,14 @@ pub fn retry_delay(
     rng: &mut Rng,
 ) -> u64 {
     match retry_after_ms {
-        Some(ms) => ms,
+        Some(ms) => server_wait(policy, ms),
         None => backoff_delay(policy, attempt, rng),
     }
+}
+
+/// A wait the server asked for (`Retry-After`, SSE `retry:`), honoured up to the cap.
+pub fn server_wait(policy: &BackoffPolicy, asked_ms: u64) -> u64 {
+    asked_ms.min(policy.retry_after_cap_ms)
 }
 
 /// Reads a `Retry-After` value into milliseconds from `now`: delay-seconds, or an
@@ -55,7 +61,8 @@ pub fn parse_retry_after(value: &str, now: UnixMillis) -> Option<u64> {
         // An absurdly long number still means "a long time".
         return Some(value.parse::<u64>().unwrap_or(u64::MAX).saturating_mul(1000));
     }
-    let at = parse_http_date(value)?;
+    // A date out of range is ignored like any other unreadable value: the backoff applies.
+    let at = parse_http_date(value).ok()?;
     Some(at.saturating_since(now))
 }
 
@@ -75,41 +82,6 @@ pub fn follow_until(
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
-}
-
-fn parse_http_date(text: &str) -> Option<UnixMillis> {
-    // IMF-fixdate only: "Sun, 06 Nov 1994 08:49:37 GMT".
-    let rest = text.split_once(", ")?.1;
-    let mut parts = rest.split(' ');
-    let day: u32 = parts.next()?.parse().ok()?;
-    let month = match parts.next()? {
-        "Jan" => 1,
-        "Feb" => 2,
-        "Mar" => 3,
-        "Apr" => 4,
-        "May" => 5,
-        "Jun" => 6,
-        "Jul" => 7,
-        "Aug" => 8,
-        "Sep" => 9,
-        "Oct" => 10,
-        "Nov" => 11,
-        "Dec" => 12,
-        _ => return None,
-    };
-    let year: i64 = parts.next()?.parse().ok()?;
-    let mut hms = parts.next()?.split(':');
-    let h: u64 = hms.next()?.parse().ok()?;
-    let m: u64 = hms.next()?.parse().ok()?;
-    let s: u64 = hms.next()?.parse().ok()?;
-    if parts.next()? != "GMT" || parts.next().is_some() || hms.next().is_some() {
-        return None;
-    }
-    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 || year < 1970 {
-        return None;
-    }
-    let days = u64::try_from(days_from_civil(year, month, day)).ok()?;
-    Some(UnixMillis((days * 86_400 + h * 3600 + m * 60 + s) * 1000))
 }
 
 /// A small deterministic generator (SplitMix64) for backoff jitter. Not for secrets.
@@ -231,7 +203,7 @@ mod tests {
             attempt in 1u32..80,
             seed in any::<u64>(),
         ) {
-            let policy = BackoffPolicy { initial_ms: initial, max_ms: max, max_attempts: 5, max_peer_errors: 1 };
+            let policy = BackoffPolicy { initial_ms: initial, max_ms: max, max_attempts: 5, max_peer_errors: 1, ..BackoffPolicy::default() };
             let mut rng = Rng::new(seed);
             let d = backoff_delay(&policy, attempt, &mut rng);
             let full = initial.saturating_mul(1u64 << (attempt - 1).min(32)).min(max);
@@ -239,15 +211,33 @@ mod tests {
         }
 
         #[test]
-        fn retry_after_is_never_shortened(ms in 0u64..10_000_000, attempt in 1u32..20, seed in any::<u64>()) {
+        fn retry_after_is_never_shortened_below_its_cap(ms in 0u64..10_000_000, attempt in 1u32..20, seed in any::<u64>()) {
             let policy = BackoffPolicy::default();
-            prop_assert_eq!(retry_delay(&policy, attempt, Some(ms), &mut Rng::new(seed)), ms);
+            let delay = retry_delay(&policy, attempt, Some(ms), &mut Rng::new(seed));
+            prop_assert_eq!(delay, ms.min(policy.retry_after_cap_ms));
         }
 
         #[test]
         fn retry_after_parsing_never_panics(text in ".{0,40}", now in any::<u64>()) {
             let _ = parse_retry_after(&text, UnixMillis(now));
         }
+    }
+
+    #[test]
+    fn retry_after_is_capped() {
+        let policy = BackoffPolicy::default();
+        assert_eq!(policy.retry_after_cap_ms, 60_000);
+        let now = UnixMillis(784_111_777_000);
+        let mut rng = Rng::new(1);
+        // A day, a date far ahead, and a number too long for u64 all wait the cap.
+        for asked in ["86400", "Fri, 31 Dec 9999 23:59:59 GMT", "99999999999999999999999"] {
+            let ms = parse_retry_after(asked, now);
+            assert_eq!(retry_delay(&policy, 1, ms, &mut rng), 60_000, "{asked}");
+        }
+        assert_eq!(retry_delay(&policy, 1, Some(2000), &mut rng), 2000);
+        let tight = BackoffPolicy { retry_after_cap_ms: 5000, ..policy };
+        assert_eq!(retry_delay(&tight, 1, Some(120_000), &mut rng), 5000);
+        assert_eq!(server_wait(&tight, u64::MAX), 5000);
     }
 
     #[test]
@@ -270,7 +260,17 @@ mod tests {
         assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:50:07 GMT", now), Some(30_000));
         assert_eq!(parse_retry_after("Sat, 05 Nov 1994 08:49:37 GMT", now), Some(0));
         assert_eq!(parse_retry_after("99999999999999999999999", now), Some(u64::MAX));
-        for bad in ["", "-1", "1.5", "soon", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 32 Nov 1994"] {
+        for bad in [
+            "",
+            "-1",
+            "1.5",
+            "soon",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 32 Nov 1994",
+            // Years whose day count would overflow: refused, not computed.
+            "Sun, 06 Nov 9223372036854775807 08:49:37 GMT",
+            "Sun, 06 Nov 4000000000000000 08:49:37 GMT",
+        ] {
             assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
         }
     }

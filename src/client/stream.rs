@@ -20,7 +20,7 @@ use super::drive::Completion;
 use super::error::{ClientError, RequestKind};
 use super::event::Event;
 use super::exchange::{Exchange, Problem, Purpose};
-use super::schedule::backoff_delay;
+use super::schedule::{backoff_delay, server_wait};
 use super::{Engine, TimerKey, extension, legacy};
 
 /// The delay before reopening a stream whose server gave no `retry`.
@@ -91,7 +91,8 @@ impl Engine {
             self.stream.last_event_id.clone_from(&exchange.last_event_id);
         }
         self.stream.retry_ms = exchange.retry_ms.or(self.stream.retry_ms);
-        let retry = self.stream.retry_ms.unwrap_or(DEFAULT_RETRY_MS);
+        let retry =
+            server_wait(&self.config.backoff, self.stream.retry_ms.unwrap_or(DEFAULT_RETRY_MS));
         let delay = match completion {
             Completion::Ended | Completion::Reply(_) => {
                 self.stream.failures = 0;

@@ -33,8 +33,17 @@ pub(crate) fn from_js(value: JsValue, what: &str) -> Result<Value, Failure> {
 /// integers are integers and other numbers floats (NaN and the infinities null), BigInts
 /// within i64..u64 are integers, arrays are arrays, plain objects and `Map`s with string keys
 /// are objects (an `undefined` property is null); functions, symbols, byte arrays and other
-/// iterables are not JSON.
+/// iterables are not JSON. Nesting deeper than [`MAX_DEPTH`] is refused, and so a value that
+/// contains itself is too, named as a cycle: both would otherwise overflow the stack.
 fn json_of(value: &JsValue) -> Result<Value, String> {
+    json_within(value, &mut Vec::new())
+}
+
+/// How deep arrays and objects may nest in a JS value: the JSON parser's bound.
+const MAX_DEPTH: usize = crate::protocol::json::MAX_DEPTH;
+
+/// [`json_of`] for a value inside the arrays and objects `open` (outermost first).
+fn json_within(value: &JsValue, open: &mut Vec<JsValue>) -> Result<Value, String> {
     use js_sys::{Array, ArrayBuffer, Map as JsMap, Number, Symbol, Uint8Array};
     if value.is_undefined() || value.is_null() {
         return Ok(Value::Null);
@@ -61,7 +70,10 @@ fn json_of(value: &JsValue) -> Result<Value, String> {
         return Ok(Value::String(s));
     }
     if Array::is_array(value) {
-        return Array::from(value).iter().map(|item| json_of(&item)).collect();
+        enter(open, value)?;
+        let items = Array::from(value).iter().map(|item| json_within(&item, open)).collect();
+        open.pop();
+        return items;
     }
     if value.is_instance_of::<Uint8Array>() || value.is_instance_of::<ArrayBuffer>() {
         return Err("a byte array".to_owned());
@@ -79,14 +91,31 @@ fn json_of(value: &JsValue) -> Result<Value, String> {
             "an iterable that is neither an array nor a Map".to_owned()
         });
     };
+    enter(open, value)?;
     let mut out = Map::new();
     for entry in entries.iter() {
         let pair = Array::from(&entry);
         let key =
             pair.get(0).as_string().ok_or_else(|| "a Map key that is not a string".to_owned())?;
-        out.insert(key, json_of(&pair.get(1))?);
+        out.insert(key, json_within(&pair.get(1), open)?);
     }
+    open.pop();
     Ok(Value::Object(out))
+}
+
+/// Opens `value`, an array or object, inside `open`, unless that nests too deep. Only then
+/// are the open values compared with it (`Object.is`), which costs nothing on the way down
+/// and still tells a cycle (of up to `MAX_DEPTH` values) from a merely deep value.
+fn enter(open: &mut Vec<JsValue>, value: &JsValue) -> Result<(), String> {
+    if open.len() >= MAX_DEPTH {
+        return Err(if open.iter().any(|o| Object::is(o, value)) {
+            "a cycle (an array or object that contains itself)".to_owned()
+        } else {
+            format!("nested deeper than {MAX_DEPTH} levels")
+        });
+    }
+    open.push(value.clone());
+    Ok(())
 }
 
 /// A JS value that must be a JSON object (or absent, which is `None`).
