@@ -14,13 +14,25 @@ use serde_json::{Value, json};
 const STATUSES: &[u16] = &[200, 200, 200, 202, 204, 400, 401, 404, 405, 429, 500, 503];
 
 const CONTENT_TYPES: &[&str] = &[
-    "application/json", "text/event-stream", "text/event-stream; charset=utf-8",
-    "APPLICATION/JSON", "text/plain", "",
+    "application/json",
+    "text/event-stream",
+    "text/event-stream; charset=utf-8",
+    "APPLICATION/JSON",
+    "text/plain",
+    "",
 ];
 
 const HEADER_VALUES: &[&str] = &[
-    "0", "1", "120", "99999999999999999999", "Sun, 06 Nov 1994 08:49:37 GMT",
-    "Fri, 31 Dec 9999 23:59:59 GMT", "session-1", "2025-11-25", "2026-07-28", "",
+    "0",
+    "1",
+    "120",
+    "99999999999999999999",
+    "Sun, 06 Nov 1994 08:49:37 GMT",
+    "Fri, 31 Dec 9999 23:59:59 GMT",
+    "session-1",
+    "2025-11-25",
+    "2026-07-28",
+    "",
 ];
 
 /// Words a result may carry so that the engine's readers get past their first check.
@@ -67,17 +79,32 @@ fn answer(u: &mut Unstructured<'_>, id: &Value, method: &str) -> Result<Value> {
     match kind {
         "initialize" => {
             result.insert("protocolVersion".into(), json!("2025-11-25"));
-            result.insert("capabilities".into(), json!({"tasks": {"requests": {"tools": {"call": {}}}, "list": {}, "cancel": {}}}));
+            result.insert(
+                "capabilities".into(),
+                json!({"tasks": {"requests": {"tools": {"call": {}}}, "list": {}, "cancel": {}}}),
+            );
             result.insert("serverInfo".into(), json!({"name": "s", "version": "1"}));
         }
         "discover" => {
             result.insert("supportedVersions".into(), json!(["2026-07-28"]));
-            result.insert("capabilities".into(), json!({"extensions": {"io.modelcontextprotocol/tasks": {}}}));
+            result.insert(
+                "capabilities".into(),
+                json!({"extensions": {"io.modelcontextprotocol/tasks": {}}}),
+            );
         }
         "task" => {
             let mut task = fuzz_support::object(u, 2)?;
             task.insert("taskId".into(), json!("t-1"));
-            task.insert("status".into(), json!(u.choose(&["working", "input_required", "completed", "failed", "cancelled"])?));
+            task.insert(
+                "status".into(),
+                json!(u.choose(&[
+                    "working",
+                    "input_required",
+                    "completed",
+                    "failed",
+                    "cancelled"
+                ])?),
+            );
             task.insert("createdAt".into(), json!("2025-01-01T00:00:00Z"));
             if u.arbitrary()? {
                 result.insert("task".into(), Value::Object(task));
@@ -116,8 +143,17 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                 let mut headers = Headers::new();
                 headers.push("Content-Type", *u.choose(CONTENT_TYPES)?);
                 for _ in 0..u.int_in_range(0..=3)? {
-                    let name = *u.choose(&["Mcp-Session-Id", "Retry-After", "MCP-Protocol-Version", "Content-Type"])?;
-                    let value = if u.arbitrary()? { u.arbitrary()? } else { (*u.choose(HEADER_VALUES)?).to_owned() };
+                    let name = *u.choose(&[
+                        "Mcp-Session-Id",
+                        "Retry-After",
+                        "MCP-Protocol-Version",
+                        "Content-Type",
+                    ])?;
+                    let value = if u.arbitrary()? {
+                        u.arbitrary()?
+                    } else {
+                        (*u.choose(HEADER_VALUES)?).to_owned()
+                    };
                     headers.push(name, value);
                 }
                 let status = if u.ratio(7, 8)? { *u.choose(STATUSES)? } else { u.arbitrary()? };
@@ -143,7 +179,11 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                     rest = tail;
                 }
                 match u.int_in_range(0..=5)? {
-                    0 => h.engine.handle_transport_failure(now, id, TransportFailure::BodyInterrupted("fuzz".into())),
+                    0 => h.engine.handle_transport_failure(
+                        now,
+                        id,
+                        TransportFailure::BodyInterrupted("fuzz".into()),
+                    ),
                     1 => {
                         // Left open: the stream may carry more later.
                         h.open.push((id, rpc_id, method));
@@ -155,7 +195,11 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
             7 if !h.open.is_empty() => {
                 let at = u.choose_index(h.open.len())?;
                 let (id, ..) = h.open.swap_remove(at);
-                h.engine.handle_transport_failure(now, id, TransportFailure::Connect("fuzz".into()));
+                h.engine.handle_transport_failure(
+                    now,
+                    id,
+                    TransportFailure::Connect("fuzz".into()),
+                );
                 h.drain();
             }
             8 => {

@@ -18,23 +18,64 @@ use mcp_tasks::time::UnixMillis;
 use serde_json::{Map, Value, json};
 
 const HEADER_NAMES: &[&str] = &[
-    "Origin", "Last-Event-ID", "Mcp-Session-Id", "MCP-Protocol-Version", "Mcp-Name",
-    "Mcp-Method", "Accept", "Content-Type", "Authorization", "Access-Control-Request-Method",
+    "Origin",
+    "Last-Event-ID",
+    "Mcp-Session-Id",
+    "MCP-Protocol-Version",
+    "Mcp-Name",
+    "Mcp-Method",
+    "Accept",
+    "Content-Type",
+    "Authorization",
+    "Access-Control-Request-Method",
 ];
 
 const HEADER_VALUES: &[&str] = &[
-    "http://localhost", "http://localhost:3000", "http://127.0.0.1:65535", "http://[::1]:8080",
-    "https://app.example", "http://localhost:99999", "http://[::1", "null", "file://",
-    "0.0", "0.1", "1.1", "1.18446744073709551615", "18446744073709551616.0", " 0.1 ", ".",
-    "application/json, text/event-stream", "text/event-stream", "application/json", "*/*",
-    "2025-11-25", "2026-07-28", "2025-06-18", "=?base64?am9i?=", "=?base64?!!?=", "job",
-    "tools/call", "tasks/get", "Bearer a", "POST",
+    "http://localhost",
+    "http://localhost:3000",
+    "http://127.0.0.1:65535",
+    "http://[::1]:8080",
+    "https://app.example",
+    "http://localhost:99999",
+    "http://[::1",
+    "null",
+    "file://",
+    "0.0",
+    "0.1",
+    "1.1",
+    "1.18446744073709551615",
+    "18446744073709551616.0",
+    " 0.1 ",
+    ".",
+    "application/json, text/event-stream",
+    "text/event-stream",
+    "application/json",
+    "*/*",
+    "2025-11-25",
+    "2026-07-28",
+    "2025-06-18",
+    "=?base64?am9i?=",
+    "=?base64?!!?=",
+    "job",
+    "tools/call",
+    "tasks/get",
+    "Bearer a",
+    "POST",
 ];
 
 const METHODS: &[&str] = &[
-    "initialize", "notifications/initialized", "tools/list", "tools/call", "tasks/get",
-    "tasks/result", "tasks/list", "tasks/cancel", "tasks/update", "server/discover",
-    "subscriptions/listen", "ping",
+    "initialize",
+    "notifications/initialized",
+    "tools/list",
+    "tools/call",
+    "tasks/get",
+    "tasks/result",
+    "tasks/list",
+    "tasks/cancel",
+    "tasks/update",
+    "server/discover",
+    "subscriptions/listen",
+    "ping",
 ];
 
 fn tool(name: &str, support: TaskSupport) -> ToolDescriptor {
@@ -114,7 +155,8 @@ fn request(u: &mut Unstructured<'_>, h: &Harness) -> Result<Request> {
         headers.push("Mcp-Session-Id", u.choose(&h.sessions)?.clone());
     }
     for _ in 0..u.int_in_range(0..=4)? {
-        let name = if u.ratio(7, 8)? { (*u.choose(HEADER_NAMES)?).to_owned() } else { u.arbitrary()? };
+        let name =
+            if u.ratio(7, 8)? { (*u.choose(HEADER_NAMES)?).to_owned() } else { u.arbitrary()? };
         headers.push(name, text(u, HEADER_VALUES)?);
     }
     let body = if u.ratio(1, 4)? {
@@ -175,7 +217,11 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                 let work = u.choose(&h.work)?.clone();
                 let report = match u.int_in_range(0..=4)? {
                     0 => ToolReport::Status(u.arbitrary()?),
-                    1 => ToolReport::Progress { progress: u.arbitrary()?, total: u.arbitrary()?, message: u.arbitrary()? },
+                    1 => ToolReport::Progress {
+                        progress: u.arbitrary()?,
+                        total: u.arbitrary()?,
+                        message: u.arbitrary()?,
+                    },
                     2 => ToolReport::Result(fuzz_support::object(u, 2)?),
                     3 => ToolReport::Error(ErrorObject::new(ErrorCode(u.arbitrary()?), "fuzz")),
                     _ => ToolReport::Cancelled,
