@@ -46,6 +46,14 @@ pub use driver::ServerHandle;
 pub use tool::{BeforeTask, FnTool, Tool, ToolResult, ToolSpec, tool_fn};
 pub use tools::RegisterError;
 
+/// The relative path a static-file request maps to, or `None` when it is refused
+/// (traversal, hidden names, bad encoding). Public only so that the fuzz targets can reach
+/// the check without a file system; not part of the API.
+#[doc(hidden)]
+pub fn static_relative_path(path: &str) -> Option<std::path::PathBuf> {
+    statics::safe_relative(path)
+}
+
 use tokio::net::TcpListener;
 
 /// Serves the reference server's tools ([`Server::reference`]) on `listener` until

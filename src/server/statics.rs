@@ -51,7 +51,7 @@ fn not_found() -> Response<Body> {
 
 /// The percent-decoded path as safe segments, or `None` for `..`, hidden names,
 /// backslashes, NULs or invalid encoding.
-fn safe_relative(path: &str) -> Option<PathBuf> {
+pub(crate) fn safe_relative(path: &str) -> Option<PathBuf> {
     let decoded = percent_decode(path)?;
     let mut out = PathBuf::new();
     for seg in decoded.split('/') {
