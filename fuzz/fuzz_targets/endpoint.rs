@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 use mcp_tasks::id::TaskId;
 use mcp_tasks::protocol::http::Headers;
 use mcp_tasks::protocol::jsonrpc::{ErrorCode, ErrorObject};
-use mcp_tasks::protocol::legacy::{TaskSupport, Tool, ToolExecution};
+use mcp_tasks::protocol::legacy::{TaskSupport, Tool};
 use mcp_tasks::receiver::Receiver;
 use mcp_tasks::receiver::http::{
     Config, Endpoint, HttpMethod, Output, Request, ResponseId, ToolDescriptor, ToolReport, WorkId,
@@ -79,17 +79,7 @@ const METHODS: &[&str] = &[
 ];
 
 fn tool(name: &str, support: TaskSupport) -> ToolDescriptor {
-    ToolDescriptor::new(Tool {
-        name: name.into(),
-        title: None,
-        description: None,
-        input_schema: json!({"type": "object"}),
-        output_schema: None,
-        annotations: None,
-        execution: Some(ToolExecution::new(support)),
-        meta: None,
-        extra: Default::default(),
-    })
+    ToolDescriptor::new(Tool::new(name, support))
 }
 
 struct Harness {

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use mcp_tasks::protocol::jsonrpc::{ErrorCode, ErrorObject};
-use mcp_tasks::protocol::legacy::{TaskSupport, Tool, ToolExecution};
+use mcp_tasks::protocol::legacy::{TaskSupport, Tool};
 use mcp_tasks::receiver::http::{BeforeTaskAnswer, StartTool, ToolDescriptor, ToolReport, WorkId};
 use mcp_tasks::task::InputRequest;
 use mcp_tasks::time::UnixMillis;
@@ -14,19 +14,7 @@ use serde_json::{Map, Value, json};
 /// The tools: `echo` (never a task), `job` (optional), `must_task` (always a task) and
 /// `ask_first` (a task that, under 2026-07-28, asks who is calling before it exists).
 pub fn tools() -> Vec<ToolDescriptor> {
-    let tool = |name: &str, support: TaskSupport| {
-        ToolDescriptor::new(Tool {
-            name: name.into(),
-            title: None,
-            description: None,
-            input_schema: json!({"type": "object"}),
-            output_schema: None,
-            annotations: None,
-            execution: Some(ToolExecution::new(support)),
-            meta: None,
-            extra: Map::new(),
-        })
-    };
+    let tool = |name: &str, support: TaskSupport| ToolDescriptor::new(Tool::new(name, support));
     let ask_first = tool("ask_first", TaskSupport::Required).deciding_before_task();
     vec![
         tool("echo", TaskSupport::Forbidden),

@@ -30,7 +30,7 @@ impl CallToolResponse {
 
     /// The same, read in place from an object on a tape.
     pub fn from_node(node: Node<'_>) -> Result<Self, WireError> {
-        if node.get("task").is_some() && node.get("content").is_none() {
+        if is_task(node) {
             CreateTaskResult::from_node(node).map(Self::Task)
         } else {
             CallToolResult::from_node(node).map(Self::Result)
@@ -41,9 +41,7 @@ impl CallToolResponse {
     /// reads it, without copying a tool result's content out.
     pub fn check_node(node: Node<'_>) -> Result<(), WireError> {
         match Fields::from_node(node, CallToolResult::WHAT) {
-            Some(f) if node.get("task").is_none() || node.get("content").is_some() => {
-                CallToolResult::check(&f)
-            }
+            Some(f) if !is_task(node) => CallToolResult::check(&f),
             _ => Self::from_node(node).map(drop),
         }
     }
@@ -63,4 +61,9 @@ impl CallToolResponse {
             Self::Result(r) => r.to_map(),
         }
     }
+}
+
+/// Whether an object on a tape is a task (`task` and no `content`), as `from_map` decides.
+fn is_task(node: Node<'_>) -> bool {
+    node.get("task").is_some() && node.get("content").is_none()
 }

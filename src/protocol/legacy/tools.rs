@@ -107,6 +107,22 @@ pub struct Tool {
 }
 
 impl Tool {
+    /// A tool taking any object as arguments, with the given task support and nothing
+    /// else set.
+    pub fn new(name: impl Into<String>, task_support: TaskSupport) -> Self {
+        Self {
+            name: name.into(),
+            title: None,
+            description: None,
+            input_schema: serde_json::json!({"type": "object"}),
+            output_schema: None,
+            annotations: None,
+            execution: Some(ToolExecution::new(task_support)),
+            meta: None,
+            extra: Object::new(),
+        }
+    }
+
     /// Whether the tool may be called as a task, with absent `execution` read as
     /// `forbidden`. The server must also declare `tasks.requests.tools.call`.
     pub fn task_support(&self) -> TaskSupport {

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::id::{CounterIds, TaskId};
-use crate::protocol::legacy::{TaskSupport, Tool, ToolExecution};
+use crate::protocol::legacy::{TaskSupport, Tool};
 use crate::store::{StoreConfig, TaskStore};
 
 type Ep = Endpoint<MemoryBackend, CounterIds>;
@@ -15,15 +15,8 @@ const IDLE: u64 = 60_000;
 
 fn tool(name: &str, support: TaskSupport) -> ToolDescriptor {
     ToolDescriptor::new(Tool {
-        name: name.into(),
-        title: None,
         description: Some(format!("{name} for tests")),
-        input_schema: json!({"type": "object"}),
-        output_schema: None,
-        annotations: None,
-        execution: Some(ToolExecution::new(support)),
-        meta: None,
-        extra: Default::default(),
+        ..Tool::new(name, support)
     })
 }
 

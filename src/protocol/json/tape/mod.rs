@@ -75,11 +75,6 @@ pub struct Tape {
 impl Tape {
     /// Scans `bytes`, which must be exactly one JSON value with optional whitespace around.
     pub fn scan<'a>(&'a mut self, bytes: &'a [u8]) -> Result<Doc<'a>, JsonError> {
-        self.words.clear();
-        // Offsets are u32 on the tape; no body the crate accepts comes near 4 GiB.
-        if u32::try_from(bytes.len()).is_err() {
-            return Err(JsonError { offset: 0, problem: JsonProblem::TooLarge });
-        }
         // UTF-8 is checked once for the whole text, so that strings are then cut out of it
         // without checking each again.
         let text = std::str::from_utf8(bytes).map_err(|e| JsonError {
@@ -92,6 +87,7 @@ impl Tape {
     /// Scans `text`, known to be UTF-8 already.
     pub fn scan_str<'a>(&'a mut self, text: &'a str) -> Result<Doc<'a>, JsonError> {
         self.words.clear();
+        // Offsets are u32 on the tape; no body the crate accepts comes near 4 GiB.
         if u32::try_from(text.len()).is_err() {
             return Err(JsonError { offset: 0, problem: JsonProblem::TooLarge });
         }

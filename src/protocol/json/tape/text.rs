@@ -35,7 +35,7 @@ fn widen(raw: &[u8], escapes: bool, out: &mut Vec<u16>) {
                 Some(b'n') => (0x0a, 2),
                 Some(b'r') => (0x0d, 2),
                 Some(b't') => (0x09, 2),
-                Some(b'u') => (hex4_unit(raw.get(i + 2..i + 6)), 6),
+                Some(b'u') => (hex4(raw.get(i + 2..i + 6)) as u16, 6),
                 // `\"`, `\\`, `\/`: the character itself.
                 Some(&c) => (u16::from(c), 2),
                 None => return,
@@ -62,18 +62,6 @@ fn widen(raw: &[u8], escapes: bool, out: &mut Vec<u16>) {
         }
         i += len;
     }
-}
-
-/// Four hex digits (checked by the scan) as one UTF-16 unit.
-fn hex4_unit(digits: Option<&[u8]>) -> u16 {
-    digits.unwrap_or_default().iter().fold(0, |n, &d| {
-        let v = match d {
-            b'0'..=b'9' => d - b'0',
-            b'a'..=b'f' => d - b'a' + 10,
-            _ => d.wrapping_sub(b'A').wrapping_add(10),
-        };
-        (n << 4) | u16::from(v & 0xf)
-    })
 }
 
 /// A string's contents with escapes resolved; the scan has checked every escape.
