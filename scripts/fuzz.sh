@@ -3,7 +3,7 @@
 # toolchain. Not part of the test command: the crashes it has found are kept as ordinary
 # `cargo test` regression tests (tests/fuzz_regressions.rs).
 #
-#   bash scripts/fuzz.sh                 every target for 1800 s
+#   bash scripts/fuzz.sh                 every target for 10 million executions or 1800 s
 #   bash scripts/fuzz.sh 60              every target for 60 s
 #   FUZZ_TARGETS="sse_decoder mcp_name" bash scripts/fuzz.sh 60     a subset
 #
@@ -16,6 +16,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_PER_TARGET="${1:-1800}"
+# A target stops at whichever comes first: this many executions or the time above.
+RUNS_PER_TARGET="${FUZZ_RUNS:-10000000}"
 if ! [[ "$SECONDS_PER_TARGET" =~ ^[1-9][0-9]*$ ]]; then
   echo "usage: bash scripts/fuzz.sh [SECONDS_PER_TARGET]" >&2
   exit 2
@@ -52,7 +54,7 @@ for target in $TARGETS; do
   # -timeout: one input taking 10 s is a hang worth a report; -rss_limit_mb: the same for
   # memory. The dictionary-free run relies on the targets' own vocabularies.
   cargo +nightly fuzz run "$target" "$corpus" "${seeds[@]}" -- \
-    -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 \
+    -max_total_time="$SECONDS_PER_TARGET" -runs="$RUNS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 >"$log" 2>&1 || status=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   crashes=$(find "artifacts/$target" -type f -newer "$marker" | wc -l)
