@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod id;
+mod id_map;
 #[cfg(feature = "native")]
 pub mod native;
 pub mod protocol;

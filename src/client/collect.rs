@@ -23,7 +23,7 @@ use super::event::{CallOutcome, Event, Failure};
 use super::exchange::{Exchange, Problem};
 use super::failure::ReportedFailure;
 use super::input::Route;
-use super::reply::ResultBody;
+use super::reply::{RawResult, ResultBody};
 use super::{CallId, Engine};
 
 type Reply = Result<ResultBody, ErrorObject>;
@@ -128,14 +128,15 @@ impl Engine {
             |e| CallOutcome::Error(ClientError::malformed_result(RequestKind::CallTool, e));
         // Only picks the generation's wire types; what each answer means is the same.
         match generation {
-            Generation::Legacy => match read_call_response(result) {
-                Ok(CallToolResponse::Task(created)) => {
+            // Kept for a host that hands a plain result on as it came (a shared reference).
+            Generation::Legacy => match (result.raw(), read_call_response(result)) {
+                (_, Ok(CallToolResponse::Task(created))) => {
                     let immediate = created.model_immediate_response().map(str::to_owned);
                     let task = Task::from(created.task);
                     self.became_task(now, id, task, Generation::Legacy, immediate);
                 }
-                Ok(CallToolResponse::Result(r)) => self.finish_with_result(now, id, r),
-                Err(e) => self.finish(now, id, malformed(e)),
+                (raw, Ok(CallToolResponse::Result(r))) => self.finish_with_result(now, id, r, raw),
+                (_, Err(e)) => self.finish(now, id, malformed(e)),
             },
             Generation::Extension => match ToolCallResult::from_map(&result.into_map()) {
                 Ok(ToolCallResult::Task(created)) => {
@@ -143,7 +144,7 @@ impl Engine {
                     self.became_task(now, id, task, Generation::Extension, None);
                 }
                 Ok(ToolCallResult::Complete(map)) => match CallToolResult::from_map(map) {
-                    Ok(r) => self.finish_with_result(now, id, r),
+                    Ok(r) => self.finish_with_result(now, id, r, None),
                     Err(e) => self.finish(now, id, malformed(e)),
                 },
                 Ok(ToolCallResult::InputRequired(map)) => self.start_round(now, id, &map),
@@ -292,7 +293,7 @@ impl Engine {
                 match detailed.state {
                     TaskState::Completed { result } => {
                         return match CallToolResult::from_map(result) {
-                            Ok(r) => self.finish_with_result(now, id, r),
+                            Ok(r) => self.finish_with_result(now, id, r, None),
                             Err(e) => {
                                 let e = ClientError::malformed_result(RequestKind::GetTask, e);
                                 self.finish(now, id, CallOutcome::Error(e))
@@ -334,7 +335,7 @@ impl Engine {
                         }
                     }
                     match payload.to_call_tool_result() {
-                        Ok(r) => self.finish_with_result(now, id, r),
+                        Ok(r) => self.finish_with_result(now, id, r, None),
                         Err(e) => {
                             let e = ClientError::malformed_result(RequestKind::TaskResult, e);
                             if task.status == TaskStatus::Failed {
@@ -380,21 +381,24 @@ impl Engine {
         }
     }
 
-    /// Ends the call with a tool result: `isError: true` is a failure for the host in
-    /// either generation, whatever status the task ends in.
+    /// Ends the call with a tool result (and the result as it came, when kept): `isError:
+    /// true` is a failure for the host in either generation, whatever status the task ends
+    /// in.
     pub(super) fn finish_with_result(
         &mut self,
         now: UnixMillis,
         id: CallId,
         result: CallToolResult,
+        raw: Option<RawResult>,
     ) {
         let is_error = result.is_error();
         self.infer_terminal(id, |policy| policy.status_after_tool(is_error));
-        if is_error {
-            self.finish(now, id, CallOutcome::Failed(Failure::Tool(result)));
+        let outcome = if is_error {
+            CallOutcome::Failed(Failure::Tool(result))
         } else {
-            self.finish(now, id, CallOutcome::Completed(result));
-        }
+            CallOutcome::Completed(result)
+        };
+        self.finish_raw(now, id, outcome, raw);
     }
 
     /// A result that arrived on a blocking `tasks/result` (which also carries the input

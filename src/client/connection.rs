@@ -151,5 +151,5 @@ pub(super) fn request(
     headers: Headers,
     body: Option<String>,
 ) -> HttpRequest {
-    HttpRequest { id, method, url: config.endpoint.clone(), headers, body }
+    HttpRequest { id, method, url: config.endpoint.clone(), headers, body, long_lived: false }
 }

@@ -63,9 +63,10 @@ impl Engine {
         &mut self,
         now: UnixMillis,
         exchange: Exchange,
-        request: HttpRequest,
+        mut request: HttpRequest,
     ) -> ExchangeId {
         let id = request.id;
+        request.long_lived = exchange.kind.long_lived();
         if let Some(rpc) = &exchange.rpc {
             self.awaiting.insert(rpc.clone(), id);
         }

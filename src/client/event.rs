@@ -130,6 +130,9 @@ pub enum Event {
         call: CallId,
         /// The outcome.
         outcome: CallOutcome,
+        /// The tool result as it came, when the outcome holds one read from a plain
+        /// 2025-11-25 `tools/call` answer: for a host that hands it on whole.
+        raw: Option<RawResult>,
     },
     /// The server did something the protocol forbids; the engine carried on.
     ProtocolViolation {

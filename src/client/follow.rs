@@ -15,6 +15,7 @@ use super::drive::task_params;
 use super::error::{ClientError, RequestKind};
 use super::event::{CallOutcome, Event};
 use super::exchange::{Exchange, Problem, Purpose};
+use super::reply::RawResult;
 use super::schedule::retry_delay;
 use super::{CallId, Engine, TimerKey, ToolCall, extension, legacy};
 
@@ -385,6 +386,17 @@ impl Engine {
 
     /// Ends a call with its one outcome, dropping everything it had in flight.
     pub(super) fn finish(&mut self, now: UnixMillis, id: CallId, outcome: CallOutcome) {
+        self.finish_raw(now, id, outcome, None);
+    }
+
+    /// [`finish`](Self::finish), with the tool result as it came.
+    pub(super) fn finish_raw(
+        &mut self,
+        now: UnixMillis,
+        id: CallId,
+        outcome: CallOutcome,
+        raw: Option<RawResult>,
+    ) {
         let Some(call) = self.calls.remove(&id) else { return };
         self.timers.clear(TimerKey::Call(id));
         for x in call.primary.into_iter().chain(call.side.iter().copied()) {
@@ -399,7 +411,7 @@ impl Engine {
         self.by_token.remove(&call.token);
         self.waiting_tools.remove(&id);
         self.inputs.retain(|_, input| input.call != Some(id));
-        self.emit(Event::Outcome { call: id, outcome });
+        self.emit(Event::Outcome { call: id, outcome, raw });
     }
 
     pub(super) fn missing_call(&self, id: CallId) -> ClientError {

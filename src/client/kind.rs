@@ -61,6 +61,14 @@ impl RequestKind {
     }
 }
 
+impl RequestKind {
+    /// Whether a server may hold such a request open for long (see
+    /// [`HttpRequest::long_lived`](crate::protocol::http::HttpRequest::long_lived)).
+    pub(crate) const fn long_lived(self) -> bool {
+        matches!(self, Self::CallTool | Self::TaskResult | Self::Stream | Self::Listen)
+    }
+}
+
 impl fmt::Display for RequestKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

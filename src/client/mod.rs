@@ -47,6 +47,8 @@ pub mod schedule;
 mod stream;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+
+use crate::id_map::IdMap;
 use std::fmt;
 
 use serde_json::{Map, Value};
@@ -150,16 +152,16 @@ pub struct Engine {
     // The id-keyed tables are hash maps, not B-trees: each B-tree instantiation compiles
     // to kilobytes of wasm, and every walk over these tables sorts the ids it collects, so
     // the order of events stays the ids' order.
-    exchanges: HashMap<ExchangeId, Exchange>,
+    exchanges: IdMap<ExchangeId, Exchange>,
     /// Which exchange awaits each JSON-RPC id still unanswered.
-    awaiting: HashMap<RequestId, ExchangeId>,
-    calls: HashMap<CallId, Call>,
+    awaiting: IdMap<RequestId, ExchangeId>,
+    calls: IdMap<CallId, Call>,
     /// Followed tasks by id, for notifications and input requests that name a task.
     by_task: HashMap<TaskId, CallId>,
     /// Calls by progress token.
     by_token: HashMap<String, CallId>,
-    ops: HashMap<OpId, Op>,
-    inputs: HashMap<InputId, PendingInput>,
+    ops: IdMap<OpId, Op>,
+    inputs: IdMap<InputId, PendingInput>,
     /// Tools by name, once listed.
     tools: Option<HashMap<String, Tool>>,
     /// The engine's own `tools/list` in flight.
@@ -175,7 +177,7 @@ pub struct Engine {
     /// ones may linger until popped)...
     queue: VecDeque<ExchangeId>,
     /// ...and their requests.
-    held: HashMap<ExchangeId, HttpRequest>,
+    held: IdMap<ExchangeId, HttpRequest>,
     out: VecDeque<Output>,
     /// The drain has not yet reported the next deadline.
     wake_due: bool,
@@ -197,13 +199,13 @@ impl Engine {
         Self {
             conn: Connection::new(&config),
             config,
-            exchanges: HashMap::new(),
-            awaiting: HashMap::new(),
-            calls: HashMap::new(),
+            exchanges: IdMap::default(),
+            awaiting: IdMap::default(),
+            calls: IdMap::default(),
             by_task: HashMap::new(),
             by_token: HashMap::new(),
-            ops: HashMap::new(),
-            inputs: HashMap::new(),
+            ops: IdMap::default(),
+            inputs: IdMap::default(),
             tools: None,
             tools_op: None,
             waiting_tools: BTreeSet::new(),
@@ -212,7 +214,7 @@ impl Engine {
             timers: Timers::new(),
             in_flight: 0,
             queue: VecDeque::new(),
-            held: HashMap::new(),
+            held: IdMap::default(),
             out: VecDeque::new(),
             wake_due: false,
             rng,

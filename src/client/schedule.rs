@@ -1,7 +1,9 @@
 //! When to send the next request: poll intervals, backoff with jitter, `Retry-After`, and
 //! the end of a task's life. Pure functions of their inputs, `now` included.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use crate::id_map::IdMap;
 use std::hash::Hash;
 
 use crate::time::{UnixMillis, parse_http_date};
@@ -113,12 +115,12 @@ impl Rng {
 #[derive(Debug)]
 pub(crate) struct Timers<K> {
     by_time: BTreeSet<(UnixMillis, K)>,
-    at: HashMap<K, UnixMillis>,
+    at: IdMap<K, UnixMillis>,
 }
 
 impl<K: Copy + Ord + Hash> Timers<K> {
     pub(crate) fn new() -> Self {
-        Self { by_time: BTreeSet::new(), at: HashMap::new() }
+        Self { by_time: BTreeSet::new(), at: IdMap::default() }
     }
 
     /// Sets (or moves) `key`'s deadline.

@@ -100,6 +100,12 @@ pub struct HttpRequest {
     pub headers: Headers,
     /// The body, when there is one (always UTF-8 JSON here).
     pub body: Option<String>,
+    /// Whether the server may keep this exchange open for long (a stream, a held
+    /// `tasks/result`, a plain tool call), so that a driver must be able to abort it alone.
+    /// The others are answered at once: a driver where an abort handle per request is dear
+    /// (Node's `AbortController`) may abort them only with the whole client, and drop a
+    /// response the engine no longer wants when it arrives.
+    pub long_lived: bool,
 }
 
 /// The status line and headers of a response.

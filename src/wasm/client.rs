@@ -19,6 +19,7 @@ use super::convert;
 use super::driver::{self, Driver, Shared};
 use super::error::Failure;
 use super::options;
+use super::settle::Settle;
 use super::signal::Watch;
 use super::state::{self, CallState, Hold, Router, Routes};
 use super::task::{McpTask, ResponseStream};
@@ -141,13 +142,35 @@ impl McpTaskClient {
         #[wasm_bindgen(unchecked_optional_param_type = "JsonObject")] args: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallToolOptions")] options: JsValue,
     ) -> Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let hold = start_call(&inner, name, args, &options, TaskMode::Plain)?;
-            let _watch = watch_call(&inner, hold.call(), &options)?;
-            // Dropping the hold afterwards frees the call's state.
-            outcome(&inner.routes, hold.call()).await
-        })
+        let inner = &self.inner;
+        let started = start_call(inner, name, args, &options, TaskMode::Plain)
+            .and_then(|hold| Ok((watch_call(inner, hold.call(), &options)?, hold)));
+        let (watch, hold) = match started {
+            Ok(started) => started,
+            Err(failure) => return reject(failure),
+        };
+        let call = hold.call();
+        let (promise, settle) = Settle::new();
+        // Letting go of the hold once settled frees the call's state.
+        let waiting = state::Waiting { settle, hold, watch };
+        let untracked = {
+            let mut router = inner.routes.borrow_mut();
+            match router.calls.get_mut(&call) {
+                Some(state) => {
+                    state.waiting = Some(waiting);
+                    None
+                }
+                None => Some(waiting),
+            }
+        };
+        match untracked {
+            Some(waiting) => {
+                waiting.settle.settle(Err(Failure::Client(ClientError::UnknownCall { call })))
+            }
+            // It may have ended already (a request the environment refused at once).
+            None => state::settle_if_finished(&inner.routes, call),
+        }
+        promise
     }
 
     /// Calls a tool as a task and resolves with its handle as soon as the server created
@@ -324,9 +347,10 @@ impl McpTaskClient {
                 return reject(Failure::Client(e));
             }
         };
-        inner.routes.borrow_mut().insert_op(op);
+        let (promise, settle) = Settle::new();
+        inner.routes.borrow_mut().insert_op(op, settle);
         driver::pump(&inner.driver);
-        promise(async move { state::wait_op(&inner.routes, op).await.map(|answer| answer.to_js()) })
+        promise
     }
 
     async fn follow(
@@ -443,6 +467,8 @@ fn watch_call(
             state.aborted = true;
         }
         router.call_changed(call);
+        drop(router);
+        state::settle_if_finished(&inner.routes, call);
     })))
 }
 
@@ -452,7 +478,7 @@ pub(crate) async fn created(routes: &Routes, call: CallId) -> Result<(), Failure
         None => Some(Err(Failure::Client(ClientError::UnknownCall { call }))),
         Some(s) if s.aborted => Some(Err(Failure::Aborted)),
         Some(s) if s.task_id.is_some() => Some(Ok(())),
-        Some(s) => s.outcome.as_ref().map(|o| convert::settle(o).map(drop)),
+        Some(s) => s.outcome.as_ref().map(|o| convert::settle(o, None).map(drop)),
     })
     .await
 }
@@ -462,7 +488,7 @@ pub(crate) async fn outcome(routes: &Routes, call: CallId) -> Result<JsValue, Fa
     state::wait_call(routes, call, |s| match s {
         None => Some(Err(Failure::Client(ClientError::UnknownCall { call }))),
         Some(s) if s.aborted => Some(Err(Failure::Aborted)),
-        Some(s) => s.outcome.as_ref().map(convert::settle),
+        Some(s) => s.outcome.as_ref().map(|o| convert::settle(o, s.raw_result.as_ref())),
     })
     .await
 }

@@ -5,11 +5,12 @@ use js_sys::{Function, Object, Reflect};
 use serde_json::{Map, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::client::{CallOutcome, Failure as CallFailure, TaskReference};
+use crate::client::{CallOutcome, Failure as CallFailure, RawResult, TaskReference};
 use crate::protocol::legacy::WireShape;
 use crate::task::{Generation, Task};
 
 use super::error::Failure;
+use super::materialize;
 
 /// A JSON value as a plain JS value: objects, arrays, numbers, strings, built in one call
 /// into JS from tokens (`materialize`), not key by key across the boundary nor as text
@@ -231,11 +232,11 @@ pub(crate) fn reference_from(value: JsValue) -> Result<TaskReference, Failure> {
 
 /// How a call's promise settles: a tool result (also one with `isError: true`, as the
 /// TypeScript SDK returns it), or a failure.
-pub(crate) fn settle(outcome: &CallOutcome) -> Result<JsValue, Failure> {
+pub(crate) fn settle(outcome: &CallOutcome, raw: Option<&RawResult>) -> Result<JsValue, Failure> {
     match outcome {
-        CallOutcome::Completed(result) | CallOutcome::Failed(CallFailure::Tool(result)) => {
-            Ok(object_to_js(&result.to_map()))
-        }
+        // The result as it came, when the engine kept it: built straight from its tape.
+        CallOutcome::Completed(result) | CallOutcome::Failed(CallFailure::Tool(result)) => Ok(raw
+            .map_or_else(|| object_to_js(&result.to_map()), |raw| materialize::to_js(raw.node()))),
         CallOutcome::Failed(CallFailure::Rpc(error)) => Err(Failure::Rpc(error.clone())),
         CallOutcome::Cancelled { status_message } => {
             Err(Failure::Cancelled { status_message: status_message.clone() })

@@ -3,13 +3,14 @@
 //!
 //! It knows nothing of MCP. Both functions are bound as globals (never through `window`),
 //! so one module runs in pages, Web Workers, Node ≥ 18 and Cloudflare Workers; a caller may
-//! supply its own `fetch` (for auth, or a Worker's service binding). Every response body is
-//! read chunk by chunk from its `ReadableStream` and fed to the engine as it arrives.
+//! supply its own `fetch` (for auth, or a Worker's service binding). Each exchange runs in
+//! `glue.js`, which reports to an [`ExchangeSink`]: a JSON body is read whole, any other
+//! chunk by chunk from its `ReadableStream`, and fed to the engine as it arrives.
 //! Dropping is aborting: an `Output::Abort`, and dropping the driver, abort the exchange's
 //! `AbortController`, and nothing more of that exchange reaches the engine.
 
+use crate::id_map::IdMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
@@ -18,20 +19,32 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::client::{Engine, Event, Output};
-use crate::protocol::http::{ExchangeId, HttpRequest, ResponseHead, TransportFailure};
+use crate::protocol::http::{ExchangeId, Headers, HttpRequest, ResponseHead, TransportFailure};
 use crate::time::UnixMillis;
-
-use super::fetch::{self, FetchResponse};
 
 #[wasm_bindgen]
 extern "C" {
     type AbortController;
     #[wasm_bindgen(constructor)]
     fn new() -> AbortController;
-    #[wasm_bindgen(method, getter)]
-    fn signal(this: &AbortController) -> JsValue;
     #[wasm_bindgen(method)]
     fn abort(this: &AbortController);
+}
+
+#[wasm_bindgen(module = "/src/wasm/glue.js")]
+extern "C" {
+    /// Runs one exchange in JS, reporting to `sink`. With `shared`, the exchange listens to
+    /// that controller; without, it gets a controller of its own, returned.
+    #[wasm_bindgen(js_name = startExchange)]
+    fn start_exchange(
+        sink: ExchangeSink,
+        fetch: Option<&Function>,
+        url: &str,
+        method: &str,
+        head: &str,
+        body: &JsValue,
+        shared: Option<&AbortController>,
+    ) -> Option<AbortController>;
 }
 
 /// The current time as the engine counts it.
@@ -44,7 +57,12 @@ pub(crate) struct Driver {
     /// The engine; callers give it commands and then call [`pump`].
     pub(crate) engine: Engine,
     fetch: Option<Function>,
-    running: HashMap<ExchangeId, AbortController>,
+    /// Running exchanges, with their own controller when they are long-lived.
+    running: IdMap<ExchangeId, Option<AbortController>>,
+    /// What short exchanges listen to (see [`HttpRequest::long_lived`]): in Node, an
+    /// `AbortController` per request costs more than a small request's whole decoding.
+    /// Aborted when the driver is dropped; made on the first short exchange.
+    shared_abort: Option<AbortController>,
     /// The armed timer and when it fires.
     timer: Option<(UnixMillis, Timeout)>,
     on_event: Rc<dyn Fn(Event)>,
@@ -68,14 +86,21 @@ impl Driver {
         fetch: Option<Function>,
         on_event: Rc<dyn Fn(Event)>,
     ) -> Shared {
-        let running = HashMap::new();
-        Rc::new(RefCell::new(Self { engine, fetch, running, timer: None, on_event }))
+        let running = IdMap::default();
+        Rc::new(RefCell::new(Self {
+            engine,
+            fetch,
+            running,
+            shared_abort: None,
+            timer: None,
+            on_event,
+        }))
     }
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        for controller in self.running.values() {
+        for controller in self.running.values().flatten().chain(&self.shared_abort) {
             controller.abort();
         }
     }
@@ -99,7 +124,7 @@ pub(crate) fn pump(shared: &Shared) {
             }
             Some(Output::Transmit(request)) => transmit(shared, request),
             Some(Output::Abort(id)) => {
-                let controller = shared.borrow_mut().running.remove(&id);
+                let controller = shared.borrow_mut().running.remove(&id).flatten();
                 if let Some(controller) = controller {
                     controller.abort();
                 }
@@ -151,16 +176,57 @@ enum Progress {
 }
 
 fn transmit(shared: &Shared, request: HttpRequest) {
-    let controller = AbortController::new();
-    let signal = controller.signal();
-    let fetch = {
+    let id = request.id;
+    let (fetch, shared_abort) = {
         let mut driver = shared.borrow_mut();
-        driver.running.insert(request.id, controller);
-        driver.fetch.clone()
+        let shared_abort = if request.long_lived {
+            None
+        } else {
+            let controller: &JsValue = driver.shared_abort.get_or_insert_with(AbortController::new);
+            Some(controller.clone().unchecked_into::<AbortController>())
+        };
+        (driver.fetch.clone(), shared_abort)
     };
-    // The exchange keeps the driver alive until it ends, so that a closing client's last
-    // request (the session's DELETE) still goes out after the last handle is dropped.
-    wasm_bindgen_futures::spawn_local(exchange(shared.clone(), fetch, request, signal));
+    let Some(head) = flat_headers(&request) else {
+        let refused = "a header name or value holds a line break";
+        shared.borrow_mut().running.insert(id, None);
+        return end(shared, id, Progress::Failed(TransportFailure::Refused(refused.into())));
+    };
+    // The sink keeps the driver alive until the exchange ends, so that a closing client's
+    // last request (the session's DELETE) still goes out after the last handle is dropped.
+    // Registered as running first: a fetch that throws at once reports through the sink.
+    shared.borrow_mut().running.insert(id, None);
+    let sink = ExchangeSink { shared: shared.clone(), id };
+    let body = request.body.as_deref().map(JsValue::from_str).unwrap_or(JsValue::UNDEFINED);
+    let method = request.method.as_str();
+    let own = start_exchange(
+        sink,
+        fetch.as_ref(),
+        &request.url,
+        method,
+        &head,
+        &body,
+        shared_abort.as_ref(),
+    );
+    if let Some(slot) = shared.borrow_mut().running.get_mut(&id) {
+        *slot = own;
+    }
+}
+
+/// The request's headers as `startExchange` takes them; `None` when a name or value holds a
+/// line break (which `fetch` would refuse too).
+fn flat_headers(request: &HttpRequest) -> Option<String> {
+    let mut flat = String::new();
+    for (name, value) in request.headers.iter() {
+        if [name, value].iter().any(|s| s.bytes().any(|b| b == b'\n' || b == b'\r')) {
+            return None;
+        }
+        flat.push_str(name);
+        flat.push('\n');
+        flat.push_str(value);
+        flat.push('\n');
+    }
+    Some(flat)
 }
 
 /// Feeds one piece of progress to the engine. False when the exchange is no longer wanted
@@ -194,57 +260,62 @@ fn end(shared: &Shared, id: ExchangeId, progress: Progress) {
     report(shared, id, progress);
 }
 
-async fn exchange(shared: Shared, fetch: Option<Function>, request: HttpRequest, signal: JsValue) {
-    let id = request.id;
-    let response = match fetch::start(fetch.as_ref(), &request, &signal) {
-        Err(e) => return end(&shared, id, Progress::Failed(TransportFailure::Refused(e))),
-        Ok(pending) => pending.await,
-    };
-    let response: FetchResponse = match response {
-        Ok(r) => r.unchecked_into(),
-        // Browsers report CORS refusals and network errors alike, as a TypeError.
-        Err(e) => {
-            return end(
-                &shared,
-                id,
-                Progress::Failed(TransportFailure::Connect(fetch::describe(&e))),
-            );
+/// Where `glue.js` reports one exchange's progress. Internal to the package.
+#[wasm_bindgen(js_name = "__ExchangeSink", skip_typescript)]
+pub struct ExchangeSink {
+    shared: Shared,
+    id: ExchangeId,
+}
+
+/// What [`ExchangeSink::head`] tells the exchange to do next.
+const STOP: u8 = 0;
+const WHOLE: u8 = 1;
+const STREAM: u8 = 2;
+
+#[wasm_bindgen(js_class = "__ExchangeSink")]
+impl ExchangeSink {
+    /// The response's status and headers (`"name\nvalue\n"` per field). Answers whether to
+    /// stop (aborted), read the whole body at once (JSON) or stream it.
+    pub fn head(&self, status: u16, flat: &str) -> u8 {
+        let mut headers = Headers::new();
+        let mut fields = flat.split('\n');
+        while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
+            headers.push(name, value);
         }
-    };
-    let head = fetch::head(&response);
-    let whole = head.is_json() && !head.is_event_stream();
-    if !report(&shared, id, Progress::Head(head)) {
-        return;
+        let head = ResponseHead { status, headers };
+        let whole = head.is_json() && !head.is_event_stream();
+        if !report(&self.shared, self.id, Progress::Head(head)) {
+            return STOP;
+        }
+        if whole { WHOLE } else { STREAM }
     }
-    let body = if whole { fetch::whole_body(&response).await } else { None };
-    if let Some(body) = body {
-        let progress = match body {
-            Ok(bytes) if bytes.is_empty() => Progress::End,
-            Ok(bytes) => Progress::Chunk(bytes),
-            Err(e) => Progress::Failed(TransportFailure::BodyInterrupted(e)),
-        };
-        let ended = matches!(progress, Progress::End | Progress::Failed(_));
-        if !report(&shared, id, progress) || ended {
+
+    /// The whole body, read at once.
+    pub fn whole(&self, bytes: &[u8]) {
+        if !bytes.is_empty() && !report(&self.shared, self.id, Progress::Chunk(bytes.to_vec())) {
             return;
         }
-        return end(&shared, id, Progress::End);
+        end(&self.shared, self.id, Progress::End);
     }
-    let reader = match fetch::reader(&response) {
-        Ok(Some(reader)) => reader,
-        Ok(None) => return end(&shared, id, Progress::End),
-        Err(e) => return end(&shared, id, Progress::Failed(TransportFailure::BodyInterrupted(e))),
-    };
-    loop {
-        let progress = match fetch::next_chunk(&reader).await {
-            Ok(Some(bytes)) => Progress::Chunk(bytes),
-            Ok(None) => return end(&shared, id, Progress::End),
-            Err(e) => {
-                return end(&shared, id, Progress::Failed(TransportFailure::BodyInterrupted(e)));
-            }
+
+    /// The body's next chunk; false when the exchange is no longer wanted.
+    pub fn chunk(&self, bytes: &[u8]) -> bool {
+        report(&self.shared, self.id, Progress::Chunk(bytes.to_vec()))
+    }
+
+    /// The body's end.
+    pub fn end(&self) {
+        end(&self.shared, self.id, Progress::End);
+    }
+
+    /// The exchange failed: `kind` 0 refused by the environment, 1 no response, 2 the body
+    /// broke off.
+    pub fn failed(&self, kind: u8, message: String) {
+        let failure = match kind {
+            0 => TransportFailure::Refused(message),
+            1 => TransportFailure::Connect(message),
+            _ => TransportFailure::BodyInterrupted(message),
         };
-        // False once aborted: the controller has already torn the stream down.
-        if !report(&shared, id, progress) {
-            return;
-        }
+        end(&self.shared, self.id, Progress::Failed(failure));
     }
 }

@@ -1,8 +1,8 @@
 //! The npm package `mcp-tasks`: the requestor engine behind a fetch driver, as JS classes
 //! with TypeScript types. Compiled for `wasm32-unknown-unknown` only.
 //!
-//! - `driver` moves bytes and time (global `fetch` and `setTimeout`; `fetch` shapes the
-//!   requests and reads the responses);
+//! - `driver` moves bytes and time (global `fetch` and `setTimeout`; `glue.js` runs each
+//!   request and reports the response to the engine);
 //! - [`state`] records the engine's events for the promises and iterators waiting on them
 //!   (a bounded [`history`] per call), one waker list per call and per request;
 //! - [`client`] and [`task`] are the exported classes; [`convert`] and [`error`] shape what
@@ -19,10 +19,10 @@ mod convert;
 mod decode;
 mod driver;
 mod error;
-mod fetch;
 mod history;
 mod materialize;
 mod options;
+mod settle;
 mod signal;
 mod state;
 mod task;

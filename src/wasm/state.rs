@@ -5,7 +5,7 @@
 //! into JS: callbacks (input requests, progress) are queued with `spawn_local`, so they run
 //! after the drain, with no borrow held.
 
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::collections::HashMap;
 use std::future::poll_fn;
 use std::rc::{Rc, Weak};
@@ -21,6 +21,7 @@ use crate::client::{
     TaskReference,
 };
 use crate::id::TaskId;
+use crate::id_map::IdMap;
 use crate::protocol::json::jv;
 use crate::protocol::legacy::WireShape;
 use crate::task::{Generation, Task, TaskStatus};
@@ -31,6 +32,8 @@ use super::error::Failure;
 pub(crate) use super::history::CallEvent;
 use super::history::History;
 use super::materialize;
+use super::settle::Settle;
+use super::signal::Watch;
 
 /// Futures waiting on one thing. Woken together when that thing changes; each then checks
 /// again whether what it waits for happened.
@@ -67,11 +70,15 @@ pub(crate) struct CallState {
     pub(crate) reference: Option<TaskReference>,
     pub(crate) events: History,
     pub(crate) outcome: Option<CallOutcome>,
+    /// The tool result as it came, when the engine kept it with the outcome.
+    pub(crate) raw_result: Option<RawResult>,
     /// The caller's signal fired: promises reject with `AbortError`.
     pub(crate) aborted: bool,
     /// A cancel could not be delivered.
     pub(crate) cancel_failed: Option<ClientError>,
     pub(crate) on_progress: Option<Function>,
+    /// The promise of a plain `callTool`, settled with the outcome.
+    pub(crate) waiting: Option<Waiting>,
     /// Handles, iterators and promises that may still read this state (see [`Hold`]).
     holders: u32,
     wakers: Wakers,
@@ -94,15 +101,34 @@ impl CallState {
     }
 }
 
-/// One one-off request: its answer once in, and who waits for it.
-#[derive(Default)]
-pub(crate) struct OpState {
-    /// The answer, made a JS value once it is awaited.
-    answer: Option<Result<Answer, Failure>>,
-    wakers: Wakers,
+/// A plain call's promise, with the claim and the signal watch that last as long as it.
+pub(crate) struct Waiting {
+    pub(crate) settle: Settle,
+    pub(crate) hold: Hold,
+    pub(crate) watch: Option<Watch>,
 }
 
-/// A one-off request's answer, kept compact until it is awaited.
+/// Settles the promise waiting on `call` once the call has finished, then lets go of its
+/// claim and watch. Call it after every change to the call, with no borrow held.
+pub(crate) fn settle_if_finished(routes: &Routes, call: CallId) {
+    let (waiting, result) = {
+        let mut router = routes.borrow_mut();
+        let Some(state) = router.calls.get_mut(&call) else { return };
+        let result = match (&state.outcome, state.aborted) {
+            _ if state.waiting.is_none() => return,
+            (_, true) => Err(Failure::Aborted),
+            (Some(outcome), false) => Ok((outcome.clone(), state.raw_result.clone())),
+            (None, false) => return,
+        };
+        (state.waiting.take(), result)
+    };
+    if let Some(Waiting { settle, hold, watch }) = waiting {
+        settle.settle(result.and_then(|(outcome, raw)| convert::settle(&outcome, raw.as_ref())));
+        drop((hold, watch));
+    }
+}
+
+/// A one-off request's answer, kept compact until it settles the caller's promise.
 pub(crate) enum Answer {
     /// A value of our own making.
     Tree(Value),
@@ -126,10 +152,11 @@ impl Answer {
 /// with the number of calls.
 #[derive(Default)]
 pub(crate) struct Router {
-    pub(crate) calls: HashMap<CallId, CallState>,
+    pub(crate) calls: IdMap<CallId, CallState>,
     /// Calls by task id, for the methods that take a task id.
     by_task: HashMap<TaskId, CallId>,
-    ops: HashMap<OpId, OpState>,
+    /// One-off requests, with what settles their promise.
+    ops: IdMap<OpId, Settle>,
     /// The first connection result; later reconnections only update `info`.
     pub(crate) connected: Option<Result<(), ClientError>>,
     pub(crate) info: Option<ConnectionInfo>,
@@ -158,9 +185,9 @@ impl Router {
         self.calls.insert(call, state);
     }
 
-    /// Starts tracking one-off request `op`.
-    pub(crate) fn insert_op(&mut self, op: OpId) {
-        self.ops.insert(op, OpState::default());
+    /// Starts tracking one-off request `op`, whose answer settles a promise.
+    pub(crate) fn insert_op(&mut self, op: OpId, settle: Settle) {
+        self.ops.insert(op, settle);
     }
 
     /// Wakes what waits on the client as a whole.
@@ -174,14 +201,6 @@ impl Router {
         state.wakers.wake();
         if state.holders == 0 && state.finished() {
             self.forget(call);
-        }
-    }
-
-    fn op_answered(&mut self, op: OpId, answer: Result<Answer, Failure>) {
-        // An op nobody waits for (its promise was never made) leaves nothing behind.
-        if let Some(state) = self.ops.get_mut(&op) {
-            state.answer = Some(answer);
-            state.wakers.wake();
         }
     }
 
@@ -306,25 +325,14 @@ pub(crate) async fn wait_call<T>(
     .await
 }
 
-/// Waits for `op`'s answer and stops tracking it.
-pub(crate) async fn wait_op(routes: &Routes, op: OpId) -> Result<Answer, Failure> {
-    poll_fn(|cx| {
-        let mut router = routes.borrow_mut();
-        let Some(state) = router.ops.get_mut(&op) else {
-            return Poll::Ready(Err(Failure::Client(ClientError::Closed)));
-        };
-        match state.answer.take() {
-            Some(answer) => {
-                router.ops.remove(&op);
-                Poll::Ready(answer)
-            }
-            None => {
-                state.wakers.register(cx.waker());
-                Poll::Pending
-            }
-        }
-    })
-    .await
+/// Settles `op`'s promise with `answer` and stops tracking it, once the router is released
+/// (making the value calls into JS). An op nobody tracks leaves nothing behind.
+fn op_answered(mut router: RefMut<'_, Router>, op: OpId, answer: Result<Answer, Failure>) {
+    let settle = router.ops.remove(&op);
+    drop(router);
+    if let Some(settle) = settle {
+        settle.settle(answer.map(|a| a.to_js()));
+    }
 }
 
 /// Records one engine event. Called by the driver's drain with no borrow of the driver held.
@@ -342,28 +350,24 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
         }
         Event::ToolsListed { op, tools } => {
             let tools = tools.iter().map(WireShape::to_value).collect();
-            router.op_answered(op, Ok(Answer::Tree(Value::Array(tools))));
-            return;
+            return op_answered(router, op, Ok(Answer::Tree(Value::Array(tools))));
         }
         Event::TasksListed { op, tasks, next_cursor, raw } => {
             let answer = match raw {
                 Some(raw) => Answer::Raw(raw),
                 None => Answer::Tree(convert::task_page(&tasks, next_cursor.as_deref())),
             };
-            router.op_answered(op, Ok(answer));
-            return;
+            return op_answered(router, op, Ok(answer));
         }
         Event::TaskFetched { op, view, raw } => {
             let answer = match raw {
                 Some(raw) => Answer::Raw(raw),
                 None => Answer::Tree(convert::task(&view.task)),
             };
-            router.op_answered(op, Ok(answer));
-            return;
+            return op_answered(router, op, Ok(answer));
         }
         Event::OpFailed { op, error } => {
-            router.op_answered(op, Err(Failure::Client(error)));
-            return;
+            return op_answered(router, op, Err(Failure::Client(error)));
         }
         Event::TaskCreated { call, task, reference } => {
             let task_id = task.task_id.clone();
@@ -432,9 +436,10 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
             }
             Some(call)
         }
-        Event::Outcome { call, outcome } => {
+        Event::Outcome { call, outcome, raw } => {
             if let Some(state) = router.calls.get_mut(&call) {
                 state.outcome = Some(outcome);
+                state.raw_result = raw;
             }
             Some(call)
         }
@@ -449,7 +454,11 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
         | Event::ModelImmediateResponse { .. } => return,
     };
     match call {
-        Some(call) => router.call_changed(call),
+        Some(call) => {
+            router.call_changed(call);
+            drop(router);
+            settle_if_finished(routes, call);
+        }
         None => router.client_changed(),
     }
 }

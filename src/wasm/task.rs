@@ -163,7 +163,7 @@ async fn step(inner: &Inner, call: CallId, pos: &Cursor, progress: bool) -> Step
         if s.aborted {
             return Some(Step::End(Some(Err(Failure::Aborted))));
         }
-        s.outcome.as_ref().map(|o| Step::End(Some(convert::settle(o))))
+        s.outcome.as_ref().map(|o| Step::End(Some(convert::settle(o, s.raw_result.as_ref()))))
     })
     .await
 }

@@ -249,7 +249,9 @@ impl Ui {
                 self.note(&format!("the server broke the protocol: {error} [{}]", error.code()));
             }
             Event::Disconnected { error } => return Some(report_error(&error)),
-            Event::Outcome { call: c, outcome } if c == call => return Some(self.outcome(outcome)),
+            Event::Outcome { call: c, outcome, .. } if c == call => {
+                return Some(self.outcome(outcome));
+            }
             _ => {}
         }
         None
