@@ -314,27 +314,31 @@ impl<B: AsyncBackend, I: IdSource> AsyncTaskStore<B, I> {
                 Edit::Write(out) => out,
             };
             budget::bound_message(&mut record.task, self.config.max_status_message_bytes);
-            record.charged = budget::record_bytes(&record);
-            let charges = self.byte_charges(&record.owner, budget::growth(before, record.charged));
-            let grows = record.charged > before;
+            let after = budget::record_bytes(&record);
+            record.charged = after;
+            // Growth is taken before the write, shrinkage given back after it.
+            let grown = self.byte_charges(&record.owner, budget::growth(before, after));
+            let shrunk = self.byte_charges(&record.owner, budget::growth(after, before));
+            let grows = after > before;
             if grows {
-                self.reserve(&charges).await?;
+                self.reserve(&grown).await?;
             }
             let task = record.task.clone();
             let written = self.backend.put_if_version(record, version).await;
             match written {
-                Ok(Write::Done(_)) if !grows => {
-                    self.give_back(&charges).await?;
+                Ok(Write::Done(_)) => {
+                    if after < before {
+                        self.give_back(&shrunk).await?;
+                    }
                     return Ok((task, out));
                 }
-                Ok(Write::Done(_)) => return Ok((task, out)),
                 // What this attempt took is given back; the next one charges afresh.
-                Ok(Write::Conflict) if grows => self.give_back(&charges).await?,
+                Ok(Write::Conflict) if grows => self.give_back(&grown).await?,
                 Ok(Write::Conflict) => {}
                 Err(e) => {
                     if grows {
                         // Best effort: the backend already failed with the error to report.
-                        let _ = self.give_back(&charges).await;
+                        let _ = self.give_back(&grown).await;
                     }
                     return Err(e.into());
                 }

@@ -142,6 +142,18 @@ fn questions_and_answers_are_charged<B: Backend>(mut s: Store<B>) {
     s.take_input_answers(&id, T0).expect("take");
     let after = s.get(&me, &id, T0).expect("get").stored_bytes();
     assert_eq!(after, RECORD_FLOOR, "taken answers and answered questions are freed");
+
+    // What a record gives up is free again: 6 KB held, then taken, twice over.
+    for round in 0..2 {
+        let key = s.request_input(&id, ask(10), MessageUpdate::Keep, T0).expect("ask");
+        let mut answers = InputAnswers::new();
+        let big = obj(json!({"action": "accept", "content": {"v": "y".repeat(6_000)}}));
+        answers.insert(key, InputAnswer::from(big));
+        s.answer_input(&me, &id, answers, T0).unwrap_or_else(|e| panic!("round {round}: {e}"));
+        s.take_input_answers(&id, T0).expect("take");
+    }
+    s.finish(&id, Finish::Completed(result_of(6_000)), MessageUpdate::Keep, T0)
+        .expect("the bytes taken answers held are free again");
 }
 
 fn status_messages_are_bounded<B: Backend>(mut s: Store<B>) {
