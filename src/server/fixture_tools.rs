@@ -255,3 +255,15 @@ impl Tool for GreetGathered {
         Ok(CallToolResult::text(format!("Hello, {name}! Your task is done.")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_items_are_shortened_at_a_character() {
+        assert_eq!(shortened("a.txt", 200), "a.txt");
+        assert_eq!(shortened("ééé", 2), "éé…");
+        assert_eq!(shortened(&"x".repeat(900 * 1024), MAX_ITEM_CHARS).chars().count(), 201);
+    }
+}

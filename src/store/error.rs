@@ -118,3 +118,32 @@ impl StoreError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_budget_refusal_names_its_limit_everywhere() {
+        let limits = [
+            Limit::TasksPerOwner,
+            Limit::TasksTotal,
+            Limit::BytesPerOwner,
+            Limit::BytesTotal,
+            Limit::InputRequestBytes,
+        ];
+        for limit in limits {
+            let e = StoreError::LimitExceeded { limit, max: 7 };
+            assert_eq!(e.code(), "storage_limit_exceeded");
+            assert!(e.to_string().contains(limit.name()), "{e}");
+            let rpc = e.to_error_object();
+            assert_eq!(rpc.code, ErrorCode::INVALID_REQUEST, "as the live-task limit is");
+            assert!(rpc.message.contains(limit.name()), "{}", rpc.message);
+            assert!(rpc.message.ends_with(&format!("7 {}", limit.unit())), "{}", rpc.message);
+            let data = serde_json::json!({"limit": limit.name(), "max": 7});
+            assert_eq!(rpc.data, Some(data));
+        }
+        let live = StoreError::OwnerLimit { limit: 3 }.to_error_object();
+        assert_eq!(live.code, ErrorCode::INVALID_REQUEST);
+    }
+}
