@@ -6,13 +6,11 @@
 mod support;
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use hyper::StatusCode;
 use mcp_tasks::store::StoreConfig;
 use serde_json::{Value, json};
-use support::{Legacy, WAIT, ext, quick, send, start_with};
-use tokio::time::timeout;
+use support::{Legacy, ext_as, quick, send, start_with};
 
 /// The attack's argument: 900 KB, just under the 1 MiB body limit.
 fn huge_item() -> String {
@@ -36,31 +34,21 @@ async fn confirm_delete(server: SocketAddr, item: &str) -> (Legacy, Value) {
 async fn a_huge_confirm_delete_item_is_not_kept_with_its_task() {
     let server = start_with(quick(false)).await;
     let addr = server.local_addr();
-    let params = json!({"name": "confirm_delete", "arguments": {"item": huge_item()}});
-    let res = ext(addr, "tools/call", Some("confirm_delete"), params, true).await;
-    assert_eq!(res.status, StatusCode::OK);
-    let created = res.json().await;
-    let task = created["result"]["taskId"].as_str().expect("a task").to_owned();
-    let asked = timeout(WAIT, async {
-        loop {
-            let res = ext(addr, "tasks/get", Some(&task), json!({"taskId": task}), true).await;
-            let body = res.json().await;
-            if body["result"]["status"] == "input_required" {
-                return body;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .expect("the tool asks");
-    let size = asked.to_string().len();
-    assert!(size < 4 * 1024, "the task holds {size} bytes of a 900 KB argument");
-    let status = asked["result"]["statusMessage"].as_str().unwrap_or_default();
+    let (c, body) = confirm_delete(addr, &huge_item()).await;
+    let task = body["result"]["task"]["taskId"].as_str().expect("a task").to_owned();
+    // The question arrives on the held tasks/result stream: no polling.
+    let mut held = c.result_stream(&task).await;
+    let ask = held.next().await.expect("the tool asks");
+    assert_eq!(ask["method"], "elicitation/create", "{ask}");
+    let question = ask["params"]["message"].as_str().unwrap_or_default();
+    assert!(question.len() < 400 && question.ends_with("…?"), "{question}");
+    let got = c.call("tasks/get", json!({"taskId": task})).await;
+    assert_eq!(got["result"]["status"], "input_required", "{got}");
+    let status = got["result"]["statusMessage"].as_str().unwrap_or_default();
     assert!(status.starts_with("waiting for confirmation to delete xxx"), "{status}");
-    assert!(status.ends_with('…'), "the item is cut, and says so: {status}");
-    let questions = asked["result"]["inputRequests"].as_object().expect("questions");
-    let message = questions.values().next().map(|q| q["params"]["message"].to_string());
-    assert!(message.is_some_and(|m| m.len() < 400), "{questions:?}");
+    assert!(status.len() < 400 && status.ends_with('…'), "cut, and says so: {status}");
+    let size = got.to_string().len();
+    assert!(size < 2 * 1024, "the task shows {size} bytes of a 900 KB argument");
     server.shutdown().await;
 }
 
@@ -90,6 +78,16 @@ async fn a_full_store_refuses_new_tasks_naming_the_limit_until_owners_go() {
     let message = error["message"].as_str().unwrap_or_default();
     assert!(message.contains("max_bytes_total"), "the message names the limit: {message}");
     assert_eq!(error["data"], json!({"limit": "max_bytes_total", "max": 6 * 1024}));
+
+    // A 2026-07-28 caller with credentials of its own (another free owner) is told the same.
+    let params = json!({"name": "confirm_delete", "arguments": {"item": "a.txt"}});
+    let res =
+        ext_as(addr, Some("Bearer fresh"), "tools/call", Some("confirm_delete"), params, true)
+            .await;
+    assert_eq!(res.status, StatusCode::OK, "a JSON-RPC error, as for the live-task limit");
+    let body = res.json().await;
+    assert_eq!(body["error"]["code"], -32600, "{body}");
+    assert_eq!(body["error"]["data"]["limit"], "max_bytes_total", "{body}");
 
     // Ending sessions removes their tasks and gives their bytes back.
     for c in &kept {

@@ -4,26 +4,16 @@
 
 mod support;
 
-use std::time::Duration;
-
 use hyper::StatusCode;
 use serde_json::{Value, json};
-use support::{Legacy, WAIT, response_of, send, start};
-use tokio::time::timeout;
+use support::{Legacy, response_of, send, start};
 
-/// Waits until `task` asks its question.
+/// Waits until `task` asks its question: it arrives on the held `tasks/result` stream,
+/// which is then dropped (the question stays open, to be asked again).
 async fn asking(c: &Legacy, task: &str) {
-    timeout(WAIT, async {
-        loop {
-            let got = c.call("tasks/get", json!({"taskId": task})).await;
-            if got["result"]["status"] == "input_required" {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .expect("the tool asks");
+    let mut held = c.result_stream(task).await;
+    let ask = held.next().await.expect("the tool asks");
+    assert_eq!(ask["method"], "elicitation/create", "{ask}");
 }
 
 #[tokio::test]
