@@ -132,3 +132,27 @@ fn questions_and_answers_too_large_are_refused() {
     let answered = rx.deliver_answer(&me, &id, key, small, T0).expect("a short answer");
     assert!(answered);
 }
+
+#[test]
+fn a_legacy_answer_too_large_reaches_the_work_as_an_error() {
+    let config = StoreConfig { max_bytes_per_owner: 16 * 1024, ..StoreConfig::default() };
+    let mut rx = receiver(config);
+    let me = Caller::legacy(Owner::from("session-1"));
+    let params = obj(json!({"name": "export", "arguments": {}, "task": {"ttl": 60_000}}));
+    let ToolCallPlan::Task { task_id: id, .. } =
+        rx.accept_tool_call(&me, TaskSupport::Optional, &params, T0)
+    else {
+        panic!("no task")
+    };
+    let ask = InputRequest { method: "roots/list".into(), params: Map::new() };
+    let key = rx.work(&id).ask(ask, T0).expect("ask");
+    let big = obj(json!({"roots": [{"uri": format!("file:///{}", "d".repeat(32 * 1024))}]}));
+    let taken = rx.deliver_answer(&me, &id, key.clone(), InputAnswer::from(big), T0);
+    assert_eq!(taken, Ok(true), "the question is settled, not left waiting");
+    let answers = rx.work(&id).answers(T0).expect("answers");
+    let Some(InputAnswer::Error(error)) = answers.get(&key) else {
+        panic!("expected the refusal as the answer: {answers:?}")
+    };
+    assert_eq!(error.code, ErrorCode::INVALID_REQUEST);
+    assert!(error.message.contains("max_bytes_per_owner"), "{}", error.message);
+}
