@@ -21,8 +21,7 @@ const LONG_TTL: u64 = 24 * 60 * 60 * 1000;
 type Store = TaskStore<MemoryBackend, RandomIds>;
 
 fn store() -> Store {
-    let config =
-        StoreConfig { max_ttl_ms: None, max_live_per_owner: u32::MAX, ..StoreConfig::default() };
+    let config = StoreConfig { max_ttl_ms: None, ..StoreConfig::default() }.without_budgets();
     TaskStore::new(MemoryBackend::new(), RandomIds, config)
 }
 

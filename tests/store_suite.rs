@@ -62,6 +62,9 @@ impl Backend for Counting {
     fn counter_add(&mut self, name: &str, delta: i64) -> Result<i64, BackendError> {
         self.inner.counter_add(name, delta)
     }
+    fn counters(&self) -> Result<usize, BackendError> {
+        self.inner.counters()
+    }
 }
 
 #[test]
@@ -121,7 +124,7 @@ const T0: UnixMillis = UnixMillis(1_700_000_000_000);
 fn sweep_cost_follows_what_expired_not_the_table() {
     let reads = Rc::new(Cell::new(0));
     let backend = Counting { reads: reads.clone(), ..Counting::default() };
-    let config = StoreConfig { max_live_per_owner: 100_000, ..StoreConfig::default() };
+    let config = StoreConfig::default().without_budgets();
     let mut store = TaskStore::new(backend, CounterIds::new("t"), config);
     let me = Owner::from("me");
     for _ in 0..10 {
@@ -209,4 +212,44 @@ fn shared_handles_see_each_others_writes() {
     let late = one.finish(&id, Finish::Completed(Default::default()), MessageUpdate::Keep, T0);
     assert_eq!(late.unwrap_err().code(), "task_already_terminal", "the second ending loses");
     assert_eq!(shared.borrow().len(), 1);
+}
+
+#[test]
+fn owner_removal_cost_follows_the_owners_tasks_not_the_table() {
+    let reads = Rc::new(Cell::new(0));
+    let backend = Counting { reads: reads.clone(), ..Counting::default() };
+    let mut store =
+        TaskStore::new(backend, CounterIds::new("t"), StoreConfig::default().without_budgets());
+    let leaving = Owner::from("leaving");
+    for i in 0..20_000 {
+        store.create(&Owner::new(format!("other-{}", i % 500)), G, None, T0).unwrap();
+    }
+    for _ in 0..10 {
+        store.create(&leaving, G, None, T0).unwrap();
+    }
+    reads.set(0);
+    assert_eq!(store.remove_owner(&leaving).unwrap(), 10);
+    let cost = reads.get();
+    assert!(cost <= 3 * 10 + 5, "removing 10 of 20,010 tasks took {cost} reads");
+}
+
+#[test]
+fn ten_thousand_owners_leave_no_counters_once_their_tasks_are_gone() {
+    let mut store =
+        TaskStore::new(MemoryBackend::new(), CounterIds::new("t"), StoreConfig::default());
+    let owners: Vec<Owner> = (0..10_000).map(|i| Owner::new(format!("session-{i}"))).collect();
+    for (i, owner) in owners.iter().enumerate() {
+        let id = store.create(owner, G, Some(60_000), T0).unwrap().task_id;
+        let result = serde_json::Map::from_iter([("n".to_owned(), serde_json::json!(i))]);
+        store.finish(&id, Finish::Completed(result), MessageUpdate::Keep, T0).unwrap();
+    }
+    // Per owner: stored tasks and bytes (the live slot went with the finish).
+    assert!(store.backend().counters().unwrap() >= 20_000);
+    for owner in &owners[..5_000] {
+        store.remove_owner(owner).unwrap();
+    }
+    assert_eq!(store.sweep(T0.saturating_add(60_000), usize::MAX).unwrap(), 5_000);
+    assert_eq!(store.backend().len(), 0);
+    // Left: the creation sequence only.
+    assert_eq!(store.backend().counters().unwrap(), 1, "no per-owner counter is left behind");
 }

@@ -24,7 +24,13 @@ const rows = [];
 for (const { n, runs } of plan) {
   // A fresh server per size, so one size's leftovers (expired tasks, sessions) do not
   // weigh on the next.
-  const server = await startServer(bin, ['--poll-interval', '500', '--max-live-per-owner', String(2 * n)]);
+  // One client is one owner here: its task count and byte budgets grow with N too.
+  const server = await startServer(bin, [
+    '--poll-interval', '500',
+    '--max-live-per-owner', String(2 * n),
+    '--max-tasks-per-owner', String(2 * n),
+    '--max-bytes-per-owner', String(2 * n * 16 * 1024),
+  ]);
   const samples = { ours: [], ts: [], 'ours-ext': [] };
   const dnf = { ours: 0, ts: 0, 'ours-ext': 0 };
   for (let i = 0; i < runs; i++) {

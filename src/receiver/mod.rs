@@ -189,6 +189,10 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
     /// the work: the result it sent, or the JSON-RPC error it answered with instead (an
     /// [`InputAnswer::Error`] the work sees as such). Unknown or repeated keys are
     /// ignored, as the spec asks; the return says whether this one was taken.
+    ///
+    /// An answer too large for the storage budgets reaches the work as an error answer
+    /// naming the limit: the requestor answered a request of ours and cannot be told, and
+    /// the work must not wait for an answer that was dropped.
     pub fn deliver_answer(
         &mut self,
         caller: &Caller,
@@ -198,8 +202,16 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
         now: UnixMillis,
     ) -> Result<bool, StoreError> {
         let mut answers = InputAnswers::new();
-        answers.insert(key, answer.into());
-        self.answer(caller, id, answers, now).map(|accepted| accepted > 0)
+        answers.insert(key.clone(), answer.into());
+        let taken = match self.answer(caller, id, answers, now) {
+            Err(refused @ StoreError::LimitExceeded { .. }) => {
+                let mut answers = InputAnswers::new();
+                answers.insert(key, InputAnswer::Error(refused.to_error_object()));
+                self.answer(caller, id, answers, now)
+            }
+            other => other,
+        };
+        taken.map(|accepted| accepted > 0)
     }
 
     fn answer(

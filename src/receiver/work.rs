@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use crate::id::{IdSource, TaskId};
 use crate::protocol::jsonrpc::ErrorObject;
 use crate::receiver::{Event, Receiver};
-use crate::store::{Backend, Finish, StoreError};
+use crate::store::{Backend, Finish, Limit, StoreError};
 use crate::task::{InputAnswers, InputDelivery, InputRequest, MessageUpdate, Outcome, Task};
 use crate::time::UnixMillis;
 
@@ -85,6 +85,8 @@ impl<'r, B: Backend, I: IdSource> Work<'r, B, I> {
 
     /// Ends the task with the tool's result. `isError: true` makes it `failed` under
     /// 2025-11-25 and `completed` under the extension, as each generation's policy says.
+    /// A result the storage budgets cannot hold ends the task `failed` instead, with an
+    /// error that names the limit.
     pub fn complete(
         &mut self,
         result: Map<String, Value>,
@@ -111,8 +113,26 @@ impl<'r, B: Backend, I: IdSource> Work<'r, B, I> {
         message: MessageUpdate,
         now: UnixMillis,
     ) -> Result<Task, StoreError> {
-        let task = self.receiver.store.finish(&self.id, finish, message, now)?;
+        let task = match self.receiver.store.finish(&self.id, finish, message, now) {
+            // An outcome the budgets cannot hold must not leave the task working until its
+            // TTL with the result lost: it ends `failed`, saying why. Every record is
+            // charged at least room for this short error, so this write fits.
+            Err(StoreError::LimitExceeded { limit, max }) => {
+                let error = too_large(limit, max);
+                let message = MessageUpdate::Set(error.message.clone());
+                let failed = Finish::Failed(Outcome::Error(error));
+                self.receiver.store.finish(&self.id, failed, message, now)?
+            }
+            other => other?,
+        };
         self.receiver.push_status(&self.id, now);
         Ok(task)
     }
+}
+
+/// The error a task ends with when its result is too large to store.
+fn too_large(limit: Limit, max: u64) -> ErrorObject {
+    let refused = StoreError::LimitExceeded { limit, max }.to_error_object();
+    let message = format!("Result too large to store: {limit} is {max} {}", limit.unit());
+    ErrorObject { message, ..refused }
 }

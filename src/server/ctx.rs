@@ -17,7 +17,7 @@ use crate::id::{RandomIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::receiver::http::{ReportError, ToolReport, WorkId};
 use crate::receiver::{Caller, Work};
-use crate::store::MemoryBackend;
+use crate::store::{MemoryBackend, StoreError};
 use crate::task::{Generation, InputAnswer, InputAnswers, InputRequest};
 use crate::time::UnixMillis;
 
@@ -326,6 +326,10 @@ impl ToolContext {
         for request in requests {
             match self.host.report(&work, ToolReport::Ask(request)) {
                 Ok(Some(key)) => keys.push(key),
+                // Too large to store: the run fails saying so rather than as a cancel.
+                Err(ReportError::Store(refused @ StoreError::LimitExceeded { .. })) => {
+                    return Err(ToolError::Rpc(refused.to_error_object()));
+                }
                 // The task ended, or the endpoint no longer runs it.
                 Ok(None) | Err(_) => return Err(ToolError::Cancelled),
             }

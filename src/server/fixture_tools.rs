@@ -118,7 +118,10 @@ impl Tool for ConfirmDelete {
     }
 
     async fn run(&self, args: Map<String, Value>, mut ctx: ToolContext) -> ToolResult {
-        let item = args.get("item").and_then(Value::as_str).unwrap_or("the item").to_owned();
+        // The item is echoed into the status message and the question: only its start,
+        // so that a huge argument is not kept with the task.
+        let item = args.get("item").and_then(Value::as_str).unwrap_or("the item");
+        let item = shortened(item, MAX_ITEM_CHARS);
         ctx.status(&format!("waiting for confirmation to delete {item}"));
         let schema = json!({"type": "boolean", "title": "Confirm", "description": "Delete it?"});
         let answer = ctx.ask(elicit(format!("Delete {item}?"), "confirm", schema)).await?;
@@ -133,6 +136,17 @@ impl Tool for ConfirmDelete {
                 CallToolResult::error_text(format!("The user declined to confirm deleting {item}"))
             }
         })
+    }
+}
+
+/// The most characters of `confirm_delete`'s `item` repeated back.
+const MAX_ITEM_CHARS: usize = 200;
+
+/// The first `max` characters of `s`, with "…" when there were more.
+fn shortened(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", s.get(..end).unwrap_or_default()),
+        None => s.to_owned(),
     }
 }
 
@@ -239,5 +253,17 @@ impl Tool for GreetGathered {
         };
         ctx.sleep(self.0).await?;
         Ok(CallToolResult::text(format!("Hello, {name}! Your task is done.")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_items_are_shortened_at_a_character() {
+        assert_eq!(shortened("a.txt", 200), "a.txt");
+        assert_eq!(shortened("ééé", 2), "éé…");
+        assert_eq!(shortened(&"x".repeat(900 * 1024), MAX_ITEM_CHARS).chars().count(), 201);
     }
 }

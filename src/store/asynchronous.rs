@@ -49,7 +49,8 @@ pub trait AsyncBackend {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<String>, BackendError>;
-    /// Adds `delta` to the counter `name` and returns the new value.
+    /// Adds `delta` to the counter `name` and returns the new value; one that comes back
+    /// to 0 is deleted, as in [`Backend::counter_add`].
     async fn counter_add(&self, name: &str, delta: i64) -> Result<i64, BackendError>;
 }
 

@@ -106,8 +106,14 @@ pub trait Backend {
         limit: usize,
     ) -> Result<Vec<String>, BackendError>;
     /// Adds `delta` to the counter `name` (absent counters start at 0) and returns the
-    /// new value.
+    /// new value. A counter that comes back to 0 is deleted in the same atomic step (a
+    /// Lua script in Redis, `DELETE … WHERE value = 0` in the same SQL transaction):
+    /// owners come and go, and their counters must not pile up.
     fn counter_add(&mut self, name: &str, delta: i64) -> Result<i64, BackendError>;
+    /// How many counters are stored (none at 0, see [`counter_add`](Self::counter_add)).
+    /// For the [`conformance`](super::conformance) suite and for monitoring; it may be
+    /// slow.
+    fn counters(&self) -> Result<usize, BackendError>;
 }
 
 /// A shared handle: several stores over one backend, as several processes over one
@@ -145,6 +151,9 @@ impl<B: Backend> Backend for Rc<RefCell<B>> {
     }
     fn counter_add(&mut self, name: &str, delta: i64) -> Result<i64, BackendError> {
         self.borrow_mut().counter_add(name, delta)
+    }
+    fn counters(&self) -> Result<usize, BackendError> {
+        self.borrow().counters()
     }
 }
 
@@ -250,8 +259,16 @@ impl Backend for MemoryBackend {
     }
 
     fn counter_add(&mut self, name: &str, delta: i64) -> Result<i64, BackendError> {
-        let value = self.counters.entry(name.to_owned()).or_insert(0);
-        *value = value.saturating_add(delta);
-        Ok(*value)
+        let value = self.counters.get(name).copied().unwrap_or(0).saturating_add(delta);
+        if value == 0 {
+            self.counters.remove(name);
+        } else {
+            self.counters.insert(name.to_owned(), value);
+        }
+        Ok(value)
+    }
+
+    fn counters(&self) -> Result<usize, BackendError> {
+        Ok(self.counters.len())
     }
 }

@@ -6,7 +6,7 @@ use crate::id::{EntropyError, IdSource, RandomIds, TaskId};
 use crate::store::table::Page;
 use crate::store::{
     AsyncBackend, Owner, RemovalReason, Removed, StoreConfig, StoreError, StoredTask, Versioned,
-    Write, keys,
+    Write, budget, keys,
 };
 use crate::task::{Generation, InputAnswers, InputRequests, Task};
 use crate::time::UnixMillis;
@@ -75,7 +75,9 @@ impl<B: AsyncBackend, I: IdSource> AsyncTaskStore<B, I> {
     }
 
     /// Creates a `working` task for `owner` in `generation`'s wire format, with the
-    /// requested TTL clamped to the limits.
+    /// requested TTL clamped to the limits. Refused when the owner has as many live tasks
+    /// as allowed ([`StoreError::OwnerLimit`]) or a task-count or byte budget is full
+    /// ([`StoreError::LimitExceeded`]).
     pub async fn create(
         &self,
         owner: &Owner,
@@ -110,7 +112,7 @@ impl<B: AsyncBackend, I: IdSource> AsyncTaskStore<B, I> {
         for _ in 0..WRITE_ATTEMPTS {
             let task_id = TaskId::from(self.ids.borrow_mut().next_id()?);
             let task = Task::new(task_id.clone(), now, ttl, self.config.poll_interval_ms);
-            let record = StoredTask {
+            let mut record = StoredTask {
                 task: task.clone(),
                 owner: owner.clone(),
                 generation,
@@ -120,9 +122,22 @@ impl<B: AsyncBackend, I: IdSource> AsyncTaskStore<B, I> {
                 input_answers: InputAnswers::new(),
                 next_input_key: 1,
                 cancel_requested: false,
+                charged: 0,
             };
+            record.charged = budget::record_bytes(&record);
+            let bytes = budget::growth(0, record.charged);
+            let [owned, total] = self.task_charges(owner, 1);
+            let [owner_bytes, all_bytes] = self.byte_charges(owner, bytes);
+            let charges = [owned, total, owner_bytes, all_bytes];
+            self.reserve(&charges).await?;
+            let created = self.backend.create(record).await;
+            if !matches!(created, Ok(Write::Done(_))) {
+                // Best effort on a backend error: the create failed with the error worth
+                // reporting, and a counter left high only errs on the safe side.
+                let _ = self.give_back(&charges).await;
+            }
             // A taken id must not overwrite someone's task: draw another.
-            if self.backend.create(record).await? == Write::Conflict {
+            if created? == Write::Conflict {
                 continue;
             }
             // The record goes in first: a reader that finds an index key always finds it.
@@ -293,13 +308,39 @@ impl<B: AsyncBackend, I: IdSource> AsyncTaskStore<B, I> {
     ) -> Result<(Task, T), StoreError> {
         for _ in 0..WRITE_ATTEMPTS {
             let Versioned { task: mut record, version } = self.read(id, access, now).await?;
-            match edit(&mut record)? {
+            let before = record.charged;
+            let out = match edit(&mut record)? {
                 Edit::Keep(out) => return Ok((record.task, out)),
-                Edit::Write(out) => {
-                    let task = record.task.clone();
-                    if let Write::Done(_) = self.backend.put_if_version(record, version).await? {
-                        return Ok((task, out));
+                Edit::Write(out) => out,
+            };
+            budget::bound_message(&mut record.task, self.config.max_status_message_bytes);
+            let after = budget::record_bytes(&record);
+            record.charged = after;
+            // Growth is taken before the write, shrinkage given back after it.
+            let grown = self.byte_charges(&record.owner, budget::growth(before, after));
+            let shrunk = self.byte_charges(&record.owner, budget::growth(after, before));
+            let grows = after > before;
+            if grows {
+                self.reserve(&grown).await?;
+            }
+            let task = record.task.clone();
+            let written = self.backend.put_if_version(record, version).await;
+            match written {
+                Ok(Write::Done(_)) => {
+                    if after < before {
+                        self.give_back(&shrunk).await?;
                     }
+                    return Ok((task, out));
+                }
+                // What this attempt took is given back; the next one charges afresh.
+                Ok(Write::Conflict) if grows => self.give_back(&grown).await?,
+                Ok(Write::Conflict) => {}
+                Err(e) => {
+                    if grows {
+                        // Best effort: the backend already failed with the error to report.
+                        let _ = self.give_back(&grown).await;
+                    }
+                    return Err(e.into());
                 }
             }
         }
@@ -370,6 +411,9 @@ impl<B: AsyncBackend, I: IdSource> AsyncTaskStore<B, I> {
         if !record.task.status().is_terminal() {
             self.release_slot(&record.owner).await?;
         }
+        self.give_back(&self.task_charges(&record.owner, 1)).await?;
+        let bytes = budget::growth(0, record.charged);
+        self.give_back(&self.byte_charges(&record.owner, bytes)).await?;
         if let Some(log) = self.removals.borrow_mut().as_mut() {
             log.push(Removed {
                 task_id: id.clone(),

@@ -2,7 +2,7 @@
 
 use crate::id::{EntropyError, TaskId};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
-use crate::store::BackendError;
+use crate::store::{BackendError, Limit};
 use crate::task::{TaskStatus, TransitionError};
 
 /// A store operation that did not happen. Nothing was changed.
@@ -35,6 +35,17 @@ pub enum StoreError {
     OwnerLimit {
         /// The configured limit.
         limit: u32,
+    },
+    /// The write would take the store over one of its budgets
+    /// ([`StoreConfig`](super::StoreConfig)): too many tasks or bytes stored for this
+    /// owner or for everyone, or a question too large. Nothing was changed; retrying
+    /// after tasks are removed (or with less data) may succeed.
+    #[error("storage limit exceeded: {limit} is {max} {}", limit.unit())]
+    LimitExceeded {
+        /// Which limit.
+        limit: Limit,
+        /// Its configured value.
+        max: u64,
     },
     /// The work reported a terminal status through the wrong call, or a live status
     /// through the finishing call.
@@ -69,6 +80,7 @@ impl StoreError {
             Self::Transition(_) => "illegal_transition",
             Self::InvalidCursor => "invalid_cursor",
             Self::OwnerLimit { .. } => "owner_task_limit",
+            Self::LimitExceeded { .. } => "storage_limit_exceeded",
             Self::WrongStatusKind { .. } => "wrong_status_kind",
             Self::Entropy(_) => "entropy_unavailable",
             Self::Contended { .. } => "store_contended",
@@ -95,7 +107,43 @@ impl StoreError {
                 ErrorCode::INVALID_REQUEST,
                 format!("Too many live tasks for this requestor (limit {limit})"),
             ),
+            // Refused like the live-task limit: the request asks for more than the
+            // receiver keeps, which is the requestor's to change (not an internal error).
+            Self::LimitExceeded { limit, max } => ErrorObject::new(
+                ErrorCode::INVALID_REQUEST,
+                format!("Storage limit exceeded: {limit} is {max} {}", limit.unit()),
+            )
+            .with_data(serde_json::json!({"limit": limit.name(), "max": max})),
             other => ErrorObject::new(ErrorCode::INTERNAL_ERROR, other.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_budget_refusal_names_its_limit_everywhere() {
+        let limits = [
+            Limit::TasksPerOwner,
+            Limit::TasksTotal,
+            Limit::BytesPerOwner,
+            Limit::BytesTotal,
+            Limit::InputRequestBytes,
+        ];
+        for limit in limits {
+            let e = StoreError::LimitExceeded { limit, max: 7 };
+            assert_eq!(e.code(), "storage_limit_exceeded");
+            assert!(e.to_string().contains(limit.name()), "{e}");
+            let rpc = e.to_error_object();
+            assert_eq!(rpc.code, ErrorCode::INVALID_REQUEST, "as the live-task limit is");
+            assert!(rpc.message.contains(limit.name()), "{}", rpc.message);
+            assert!(rpc.message.ends_with(&format!("7 {}", limit.unit())), "{}", rpc.message);
+            let data = serde_json::json!({"limit": limit.name(), "max": 7});
+            assert_eq!(rpc.data, Some(data));
+        }
+        let live = StoreError::OwnerLimit { limit: 3 }.to_error_object();
+        assert_eq!(live.code, ErrorCode::INVALID_REQUEST);
     }
 }

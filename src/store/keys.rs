@@ -48,6 +48,22 @@ pub(super) fn live_counter(owner: &Owner) -> String {
     format!("live:{}:{}", owner.as_str().len(), owner.as_str())
 }
 
+/// The counter of an owner's stored tasks, terminal ones included.
+pub(super) fn tasks_counter(owner: &Owner) -> String {
+    format!("tasks:{}:{}", owner.as_str().len(), owner.as_str())
+}
+
+/// The counter of the bytes an owner's tasks are charged.
+pub(super) fn bytes_counter(owner: &Owner) -> String {
+    format!("bytes:{}:{}", owner.as_str().len(), owner.as_str())
+}
+
+/// The counter of every stored task.
+pub(super) const TASKS_COUNTER: &str = "tasks";
+
+/// The counter of the bytes every stored task is charged.
+pub(super) const BYTES_COUNTER: &str = "bytes";
+
 const CURSOR_TAG: &str = "c1.";
 
 /// The opaque cursor that resumes a listing after the task numbered `seq`.

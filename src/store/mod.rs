@@ -4,7 +4,8 @@
 //! every task bound to an [`Owner`], TTL counted from creation and clamped by
 //! [`StoreConfig`], results stored in the same write as the terminal transition, opaque
 //! list cursors that survive inserts and deletes, an expiry sweep whose cost follows what
-//! expired, and a per-owner limit on live tasks. Storage is a small [`Backend`] trait of
+//! expired, a per-owner limit on live tasks, and budgets of stored tasks and bytes per
+//! owner and for the whole store (see [`StoreConfig`]). Storage is a small [`Backend`] trait of
 //! versioned records with conditional writes, so several stores (processes) may share one
 //! backend: every read-modify-write is retried on a [`Write::Conflict`] up to
 //! [`WRITE_ATTEMPTS`] times and then fails with [`StoreError::Contended`]. [`MemoryBackend`]
@@ -54,6 +55,7 @@
 
 mod asynchronous;
 mod backend;
+mod budget;
 mod config;
 pub mod conformance;
 mod engine;
@@ -66,6 +68,7 @@ mod updates;
 
 pub use asynchronous::{AsyncBackend, Blocking};
 pub use backend::{Backend, BackendError, MemoryBackend, Version, Versioned, Write};
+pub use budget::{Limit, RECORD_FLOOR, RECORD_OVERHEAD, record_bytes};
 pub use config::{MIN_TTL_MS, StoreConfig};
 pub use engine::{AsyncTaskStore, WRITE_ATTEMPTS};
 pub use error::StoreError;

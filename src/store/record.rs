@@ -49,6 +49,8 @@ pub struct StoredTask {
     pub(super) input_answers: InputAnswers,
     pub(super) next_input_key: u64,
     pub(super) cancel_requested: bool,
+    /// The bytes this version is charged against the budgets; what its removal frees.
+    pub(super) charged: u64,
 }
 
 impl StoredTask {
@@ -91,6 +93,12 @@ impl StoredTask {
     /// Whether a cooperative cancel was asked for and the work has not ended yet.
     pub fn cancel_requested(&self) -> bool {
         self.cancel_requested
+    }
+
+    /// The bytes this record is charged against the storage budgets (see
+    /// [`StoreConfig::max_bytes_per_owner`](super::StoreConfig::max_bytes_per_owner)).
+    pub fn stored_bytes(&self) -> u64 {
+        self.charged
     }
 
     /// The task with the payload its status carries (extension `DetailedTask` shape).

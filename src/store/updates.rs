@@ -4,7 +4,7 @@
 use crate::id::{IdSource, TaskId};
 use crate::store::engine::{Access, Edit};
 use crate::store::table::{Answered, CancelRequest, Finish};
-use crate::store::{AsyncBackend, AsyncTaskStore, Owner, StoreError, StoredTask};
+use crate::store::{AsyncBackend, AsyncTaskStore, Limit, Owner, StoreError, StoredTask, budget};
 use crate::task::{
     InputAnswers, InputRequest, MessageUpdate, Outcome, Task, TaskStatus, Transition, transition,
 };
@@ -115,7 +115,8 @@ impl<B: AsyncBackend, I: IdSource> AsyncTaskStore<B, I> {
     }
 
     /// Queues an input request for the requestor and moves the task to
-    /// `input_required`. Returns the request's key, unique over the task's life.
+    /// `input_required`. Returns the request's key, unique over the task's life. A request
+    /// larger than [`StoreConfig::max_input_request_bytes`](super::StoreConfig) is refused.
     pub async fn request_input(
         &self,
         id: &TaskId,
@@ -123,6 +124,11 @@ impl<B: AsyncBackend, I: IdSource> AsyncTaskStore<B, I> {
         message: MessageUpdate,
         now: UnixMillis,
     ) -> Result<String, StoreError> {
+        let max = self.config().max_input_request_bytes;
+        if budget::json_len(&request) > u64::try_from(max).unwrap_or(u64::MAX) {
+            let max = u64::try_from(max).unwrap_or(u64::MAX);
+            return Err(StoreError::LimitExceeded { limit: Limit::InputRequestBytes, max });
+        }
         let edit = |r: &mut StoredTask| {
             transition(&mut r.task, TaskStatus::InputRequired, message.clone(), now)?;
             let key = format!("input-{}", r.next_input_key);

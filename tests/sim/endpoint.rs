@@ -112,9 +112,10 @@ impl Server {
             max_ttl_ms: Some(24 * 3_600_000),
             default_ttl_ms: Some(cfg.default_ttl_ms),
             poll_interval_ms: Some(cfg.poll_interval_ms),
-            max_live_per_owner: 1_000_000,
             page_size: 50,
-        };
+            ..StoreConfig::default()
+        }
+        .without_budgets();
         let ids = CounterIds::new(format!("r{epoch}-task"));
         let receiver = Receiver::new(TaskStore::new(backend, ids, store_cfg));
         let config = Config {

@@ -9,7 +9,7 @@ use mcp_tasks::server::{Config, serve};
 /// How to call `serve`.
 pub const USAGE: &str = "mcp-tasks serve [--listen 127.0.0.1:8787] [--www DIR] [--pkg DIR] \
 [--allow-origin ORIGIN]... [--task-tools] [--demo-duration MS] [--poll-interval MS] \
-[--max-live-per-owner N]
+[--max-live-per-owner N] [--max-tasks-per-owner N] [--max-bytes-per-owner BYTES]
 
   --task-tools              for hosts that do not speak MCP tasks: a plain call of a long
                             tool starts a task and answers at once with its id, and the tools
@@ -18,7 +18,11 @@ pub const USAGE: &str = "mcp-tasks serve [--listen 127.0.0.1:8787] [--www DIR] [
   --demo-duration MS        how long build_report, deploy_release and import_contacts take,
                             not counting a wait for a person's answer (default 8000)
   --poll-interval MS        the pollInterval suggested to clients (default 1000)
-  --max-live-per-owner N    how many unfinished tasks one owner may have (default 1000)";
+  --max-live-per-owner N    how many unfinished tasks one owner may have (default 1000)
+  --max-tasks-per-owner N   how many tasks, finished ones included, one owner may have
+                            stored (default 1000)
+  --max-bytes-per-owner B   how many bytes one owner's stored tasks may hold (default
+                            8388608); the store-wide budgets stay at their defaults";
 
 /// Runs `serve` with the arguments after the command's name.
 pub fn main(args: &[String]) -> ExitCode {
@@ -74,6 +78,16 @@ fn parse(args: &[String]) -> Result<(SocketAddr, Config), String> {
                 config.store.max_live_per_owner =
                     v.parse().map_err(|_| format!("not a count: {v}"))?;
             }
+            "--max-tasks-per-owner" => {
+                let v = value()?;
+                config.store.max_tasks_per_owner =
+                    v.parse().map_err(|_| format!("not a count: {v}"))?;
+            }
+            "--max-bytes-per-owner" => {
+                let v = value()?;
+                config.store.max_bytes_per_owner =
+                    v.parse().map_err(|_| format!("not a number of bytes: {v}"))?;
+            }
             other => return Err(format!("unknown flag: {other}")),
         }
     }
@@ -119,4 +133,21 @@ async fn wait_for_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_flags_set_the_store_budgets() {
+        let args: Vec<String> = ["--max-tasks-per-owner", "5", "--max-bytes-per-owner", "4096"]
+            .map(String::from)
+            .into();
+        let (_, config) = parse(&args).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.store.max_tasks_per_owner, 5);
+        assert_eq!(config.store.max_bytes_per_owner, 4096);
+        let bad = ["--max-bytes-per-owner", "lots"].map(String::from);
+        assert!(parse(&bad).is_err_and(|e| e.contains("not a number of bytes")));
+    }
 }

@@ -285,7 +285,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             list.retain(|h| h.session != id);
         }
         self.held.retain(|_, l| !l.is_empty());
-        self.pending.retain(|(s, _), _| s != id);
+        self.drop_questions(id);
         let calls: Vec<u64> = self
             .running
             .iter()

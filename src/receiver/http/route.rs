@@ -141,7 +141,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                     s.forget_task(&task_id);
                 }
                 self.cancel_task_work(&task_id, true, false);
-                self.settle(now, &task_id);
+                self.settle(now, &task_id, &owner);
             }
             Event::Removed(Removed { task_id, owner, .. }) => {
                 if let Some(s) = self.sessions.get_mut(owner.as_str()) {
@@ -152,17 +152,43 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 }
                 self.cancel_task_work(&task_id, true, false);
                 self.out.push(Output::TaskRemoved { task: task_id.clone() });
-                self.settle(now, &task_id);
+                self.settle(now, &task_id, &owner);
             }
         }
     }
 
     /// A task ended or went away: its held `tasks/result` calls get their answer (for a
     /// removed task, "not found") and its unanswered questions are dropped.
-    fn settle(&mut self, now: UnixMillis, task: &TaskId) {
-        self.pending.retain(|_, p| &p.task != task);
+    fn settle(&mut self, now: UnixMillis, task: &TaskId, owner: &Owner) {
+        let asked: Vec<_> = self
+            .questions_of(owner.as_str())
+            .filter(|(_, p)| &p.task == task)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in asked {
+            self.pending.remove(&key);
+        }
         for held in self.held.remove(task).unwrap_or_default() {
             self.release(now, task, held);
+        }
+    }
+
+    /// The questions asked in `session`: they are filed under it (a task's owner is its
+    /// session), so removing a session's tasks looks at its own questions only, not at
+    /// every session's.
+    fn questions_of<'a>(
+        &'a self,
+        session: &'a str,
+    ) -> impl Iterator<Item = (&'a (String, String), &'a Pending)> + 'a {
+        let from = (session.to_owned(), String::new());
+        self.pending.range(from..).take_while(move |((s, _), _)| s == session)
+    }
+
+    /// Forgets every question of a session that ended.
+    pub(super) fn drop_questions(&mut self, session: &str) {
+        let asked: Vec<_> = self.questions_of(session).map(|(key, _)| key.clone()).collect();
+        for key in asked {
+            self.pending.remove(&key);
         }
     }
 
@@ -254,9 +280,8 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             return;
         };
         let mut waiting: Vec<(u64, String)> = self
-            .pending
-            .iter()
-            .filter(|((owner, _), p)| owner == session && task.is_none_or(|t| &p.task == t))
+            .questions_of(session)
+            .filter(|(_, p)| task.is_none_or(|t| &p.task == t))
             .filter(|(_, p)| p.delivered_on.is_none_or(|reader| !s.still_reads(reader)))
             .map(|((_, id), p)| (p.seq, id.clone()))
             .collect();

@@ -161,7 +161,11 @@ struct Pair<B> {
 impl<B: Backend> Pair<B> {
     fn new(backend: B) -> Self {
         let shared = Rc::new(RefCell::new(backend));
-        let config = StoreConfig { max_live_per_owner: 2, ..StoreConfig::default() };
+        let config = StoreConfig {
+            max_live_per_owner: 2,
+            max_bytes_per_owner: 8 * 1024,
+            ..StoreConfig::default()
+        };
         let store = |name| {
             AsyncTaskStore::new(Stepped::new(shared.clone()), CounterIds::new(name), config.clone())
         };
@@ -177,6 +181,26 @@ impl<B: Backend> Pair<B> {
     fn record(&self, owner: &Owner, id: &TaskId, now: UnixMillis) -> Option<StoredTask> {
         run(self.a.get(owner, id, now)).ok()
     }
+
+    fn counter(&self, name: &str) -> i64 {
+        run(async { Ok(self.a.backend().counter_add(name, 0).await?) }).expect("counter")
+    }
+
+    /// Checks that the budget counters hold exactly what `owner`'s stored tasks (the only
+    /// ones in these races) are charged: every racer gave back what it did not keep.
+    fn accounted(&self, owner: &Owner, now: UnixMillis) {
+        let tasks = run(self.a.list(owner, None, now)).expect("list").tasks;
+        let bytes: u64 = tasks
+            .iter()
+            .filter_map(|t| self.record(owner, &t.task_id, now))
+            .map(|r| r.stored_bytes())
+            .sum();
+        let (count, bytes) = (tasks.len() as i64, bytes as i64);
+        assert_eq!(self.counter(&keys::tasks_counter(owner)), count, "owner's task count");
+        assert_eq!(self.counter(keys::TASKS_COUNTER), count, "store's task count");
+        assert_eq!(self.counter(&keys::bytes_counter(owner)), bytes, "owner's bytes");
+        assert_eq!(self.counter(keys::BYTES_COUNTER), bytes, "store's bytes");
+    }
 }
 
 /// Runs every race check against backends made by `make`, in each of the `1 << bits`
@@ -190,7 +214,7 @@ pub fn run_all<B: Backend>(mut make: impl FnMut() -> B, bits: u32) {
 /// Runs every race check once, with the racers' steps ordered by the bits of `schedule`
 /// (for property tests over random schedules).
 pub fn run_schedule<B: Backend>(mut make: impl FnMut() -> B, schedule: u64) {
-    let checks: [(&str, RaceCheck<B>); 10] = [
+    let checks: [(&str, RaceCheck<B>); 11] = [
         ("complete_races_cancel", complete_races_cancel),
         ("answers_to_different_requests_both_land", answers_both_land),
         ("one_answer_twice_lands_once", one_answer_lands_once),
@@ -201,6 +225,7 @@ pub fn run_schedule<B: Backend>(mut make: impl FnMut() -> B, schedule: u64) {
         ("cancel_request_races_finish", cancel_request_races_finish),
         ("owner_removal_races_writer", owner_removal_races_writer),
         ("answer_races_the_work_taking_answers", answer_races_take),
+        ("results_race_for_the_last_bytes", results_race_for_the_last_bytes),
     ];
     for (name, check) in checks {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -235,6 +260,7 @@ fn complete_races_cancel<B: Backend>(p: Pair<B>, schedule: u64) {
     let got = stored.outcome().map(|_| result);
     assert_eq!(got, want, "the outcome belongs to the winner");
     assert_eq!(p.live(&me), 0, "the live slot is given back once");
+    p.accounted(&me, T0);
 }
 
 fn asking<B: Backend>(p: &Pair<B>, me: &Owner, asks: usize) -> (TaskId, Vec<String>) {
@@ -269,6 +295,7 @@ fn answers_both_land<B: Backend>(p: Pair<B>, schedule: u64) {
     assert_eq!(stored.input_answers().len(), 2, "both answers stored");
     assert!(stored.input_requests().is_empty());
     assert_eq!(stored.task().status(), TaskStatus::Working);
+    p.accounted(&me, T0);
 }
 
 fn one_answer_lands_once<B: Backend>(p: Pair<B>, schedule: u64) {
@@ -318,6 +345,7 @@ fn sweep_races_writer<B: Backend>(p: Pair<B>, schedule: u64) {
     let keys = run(async { Ok(p.a.backend().index_scan("", None, 10).await?) }).expect("scan");
     assert!(keys.is_empty(), "no index key left behind: {keys:?}");
     assert_eq!(p.live(&me), 0, "the live slot is given back once");
+    p.accounted(&me, behind);
 }
 
 fn sweeps_race<B: Backend>(p: Pair<B>, schedule: u64) {
@@ -334,6 +362,7 @@ fn sweeps_race<B: Backend>(p: Pair<B>, schedule: u64) {
     let next = run(p.a.sweep(due, usize::MAX)).expect("sweep");
     assert_eq!(total + next, 2, "each expired task is counted by exactly one sweep");
     assert_eq!(p.live(&me), 0, "each live slot is given back once");
+    p.accounted(&me, due);
 }
 
 fn creates_race_for_last_slot<B: Backend>(p: Pair<B>, schedule: u64) {
@@ -347,6 +376,7 @@ fn creates_race_for_last_slot<B: Backend>(p: Pair<B>, schedule: u64) {
     let loser = out.iter().find_map(|r| r.as_ref().err()).expect("one loser");
     assert_eq!(loser.code(), "owner_task_limit");
     assert_eq!(p.live(&me), 2, "the loser gives its reservation back");
+    p.accounted(&me, T0);
 }
 
 fn input_request_races_cancel<B: Backend>(p: Pair<B>, schedule: u64) {
@@ -370,6 +400,7 @@ fn input_request_races_cancel<B: Backend>(p: Pair<B>, schedule: u64) {
     assert_eq!(stored.task().status(), TaskStatus::Cancelled);
     assert!(stored.input_requests().is_empty(), "no request outlives the end");
     assert_eq!(p.live(&me), 0);
+    p.accounted(&me, T0);
 }
 
 fn cancel_request_races_finish<B: Backend>(p: Pair<B>, schedule: u64) {
@@ -411,6 +442,7 @@ fn owner_removal_races_writer<B: Backend>(p: Pair<B>, schedule: u64) {
     let keys = run(async { Ok(p.a.backend().index_scan("", None, 10).await?) }).expect("scan");
     assert!(keys.is_empty(), "no index key left behind: {keys:?}");
     assert_eq!(p.live(&me), 0);
+    p.accounted(&me, T0);
 }
 
 fn answer_races_take<B: Backend>(p: Pair<B>, schedule: u64) {
@@ -430,4 +462,35 @@ fn answer_races_take<B: Backend>(p: Pair<B>, schedule: u64) {
     let stored = p.record(&me, &id, T0).expect("stored");
     assert_eq!(taken + stored.input_answers().len(), 1, "the answer is taken or kept, once");
     assert_eq!(stored.task().status(), TaskStatus::Working);
+    p.accounted(&me, T0);
+}
+
+fn results_race_for_the_last_bytes<B: Backend>(p: Pair<B>, schedule: u64) {
+    let me = Owner::from("alice");
+    let ids: Vec<TaskId> =
+        (0..2).map(|_| run(p.a.create(&me, G, None, T0)).expect("create").task_id).collect();
+    // Each result fits the owner's budget alone (see `Pair::new`), not both together.
+    let big = obj(json!({"content": [{"type": "text", "text": "x".repeat(5_000)}]}));
+    let finish = Finish::Completed(big);
+    let out = race(
+        vec![
+            racer(|| p.a.finish(&ids[0], finish.clone(), MessageUpdate::Keep, T0)),
+            racer(|| p.b.finish(&ids[1], finish.clone(), MessageUpdate::Keep, T0)),
+        ],
+        schedule,
+    );
+    assert!(out.iter().filter(|r| r.is_ok()).count() <= 1, "never both: {out:?}");
+    for loser in out.iter().filter_map(|r| r.as_ref().err()) {
+        assert_eq!(loser.code(), "storage_limit_exceeded", "a loser is told: {loser:?}");
+    }
+    // A loser's passing reservation may also turn away a writer that had to retry (only
+    // ever too strict, never over): the room is there again once the race is over.
+    if out.iter().all(Result::is_err) {
+        run(p.a.finish(&ids[0], finish.clone(), MessageUpdate::Keep, T0)).expect("room again");
+    }
+    p.accounted(&me, T0);
+    run(p.a.remove_owner(&me)).expect("remove");
+    let left = run(async { Ok(p.a.backend().index_scan("", None, 10).await?) }).expect("scan");
+    assert!(left.is_empty(), "no index key left behind: {left:?}");
+    p.accounted(&me, T0);
 }

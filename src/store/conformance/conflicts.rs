@@ -104,4 +104,7 @@ impl<B: Backend> Backend for Conflicts<B> {
     fn counter_add(&mut self, name: &str, delta: i64) -> Result<i64, BackendError> {
         self.inner.counter_add(name, delta)
     }
+    fn counters(&self) -> Result<usize, BackendError> {
+        self.inner.counters()
+    }
 }

@@ -25,6 +25,7 @@
 //! concurrent::run_all(MemoryBackend::new, 6);
 //! ```
 
+mod budgets;
 pub mod concurrent;
 mod conflicts;
 mod writes;
@@ -50,7 +51,7 @@ const T0: UnixMillis = UnixMillis(1_763_000_000_000);
 
 type Check<B> = fn(TaskStore<B, CounterIds>);
 
-/// Runs every check against backends made by `make`.
+/// Runs every check against backends made by `make`, the storage budgets' included.
 pub fn run_all<B: Backend>(mut make: impl FnMut() -> B) {
     let checks: [(&str, Check<B>); 13] = [
         ("create_and_get", create_and_get),
@@ -75,6 +76,7 @@ pub fn run_all<B: Backend>(mut make: impl FnMut() -> B) {
         let store = TaskStore::new(make(), CounterIds::new(name), config);
         check(store);
     }
+    budgets::run_all(&mut make);
 }
 
 fn obj(v: Value) -> Map<String, Value> {

@@ -17,6 +17,7 @@ fn record(id: &str) -> StoredTask {
         input_answers: InputAnswers::new(),
         next_input_key: 1,
         cancel_requested: false,
+        charged: 0,
     }
 }
 
@@ -59,4 +60,19 @@ pub fn writes_are_conditional<B: Backend>(mut b: B) {
     assert!(v3 != v1 && v3 != v2, "a version never repeats for an id");
     assert_eq!(b.put_if_version(record("cas-1"), v1).expect("put"), Write::Conflict, "no ABA");
     written(b.remove_if_version(&id, v3).expect("remove"), "clean up");
+
+    let mut charged = record("cas-2");
+    charged.charged = 4321;
+    let v4 = written(b.create(charged).expect("create"), "create");
+    let got = b.get(&TaskId::from("cas-2")).expect("get").expect("created record");
+    assert_eq!(got.task.stored_bytes(), 4321, "what a record is charged is stored with it");
+    written(b.remove_if_version(&TaskId::from("cas-2"), v4).expect("remove"), "clean up");
+
+    let before = b.counters().expect("counters");
+    assert_eq!(b.counter_add("cas-count", 5).expect("add"), 5, "absent counters start at 0");
+    assert_eq!(b.counters().expect("counters"), before + 1);
+    assert_eq!(b.counter_add("cas-count", -5).expect("add"), 0);
+    assert_eq!(b.counters().expect("counters"), before, "a counter back at 0 is deleted");
+    assert_eq!(b.counter_add("cas-count", 0).expect("add"), 0, "reads as 0 when absent");
+    assert_eq!(b.counters().expect("counters"), before, "reading stores nothing");
 }
