@@ -131,8 +131,13 @@ impl Harness {
         headers: Headers,
         body: &str,
     ) -> ResponseId {
-        let request =
-            Request { method, path: "/mcp".into(), headers, body: body.as_bytes().to_vec() };
+        let request = Request {
+            method,
+            path: "/mcp".into(),
+            headers,
+            body: body.as_bytes().to_vec(),
+            peer: None,
+        };
         let r = self.ep.handle_request(UnixMillis(now), request);
         self.drain();
         r

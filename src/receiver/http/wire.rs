@@ -1,7 +1,7 @@
 //! The output queue and what goes into it: response heads with CORS, JSON bodies,
 //! JSON-RPC errors, SSE frames, and which responses are still open.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde_json::Value;
 
@@ -24,22 +24,55 @@ struct Open {
     headed: bool,
     /// When a streaming response last had something written, for keep-alives.
     streaming_since: Option<UnixMillis>,
+    /// Bytes of a streaming response written and not yet reported sent by the driver.
+    unsent: usize,
+    /// When a stream's time is up, if it has an age limit.
+    deadline: Option<UnixMillis>,
 }
 
 /// The outputs waiting to be drained, and the responses still open.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Out {
     queue: VecDeque<Output>,
     open: BTreeMap<ResponseId, Open>,
     /// Responses ended since the last [`Out::take_ended`], for the tables that point at
     /// them.
     ended: Vec<ResponseId>,
+    /// How far behind a stream may fall before it is cut off.
+    max_backlog: usize,
+    /// How long a stream stays open, and when each open stream's time is up: taken in
+    /// order, so that ending old streams costs what is ended.
+    max_age_ms: u64,
+    deadlines: BTreeSet<(UnixMillis, ResponseId)>,
+}
+
+impl Default for Out {
+    /// No backlog or age limit.
+    fn default() -> Self {
+        Self::new(usize::MAX, u64::MAX)
+    }
 }
 
 impl Out {
+    /// An empty queue whose streams may fall `max_backlog` bytes behind and stay open
+    /// `max_age_ms`.
+    pub fn new(max_backlog: usize, max_age_ms: u64) -> Self {
+        Self {
+            queue: VecDeque::new(),
+            open: BTreeMap::new(),
+            ended: Vec::new(),
+            max_backlog,
+            max_age_ms,
+            deadlines: BTreeSet::new(),
+        }
+    }
+
     /// Registers a new response that will echo `origin` in its CORS headers.
     pub fn begin(&mut self, response: ResponseId, origin: Option<String>) {
-        self.open.insert(response, Open { origin, headed: false, streaming_since: None });
+        self.open.insert(
+            response,
+            Open { origin, headed: false, streaming_since: None, unsent: 0, deadline: None },
+        );
     }
 
     /// Whether `response` is open and has not had its head yet.
@@ -49,7 +82,15 @@ impl Out {
 
     /// The client closed `response`: nothing more goes out on it.
     pub fn closed(&mut self, response: ResponseId) -> bool {
-        self.open.remove(&response).is_some()
+        self.forget(response).is_some()
+    }
+
+    fn forget(&mut self, response: ResponseId) -> Option<Open> {
+        let open = self.open.remove(&response)?;
+        if let Some(at) = open.deadline {
+            self.deadlines.remove(&(at, response));
+        }
+        Some(open)
     }
 
     pub fn push(&mut self, output: Output) {
@@ -75,21 +116,52 @@ impl Out {
         self.queue.push_back(Output::Head { response, head: ResponseHead { status, headers } });
     }
 
-    /// Writes body bytes to an open response.
+    /// Writes body bytes to an open response; false when it is not open (anymore). A
+    /// stream whose client has not taken the last `max_backlog` bytes is cut off here
+    /// instead: memory held for a slow or stalled reader stays bounded, and a session
+    /// stream is resumed from its event log.
     pub fn body(&mut self, response: ResponseId, bytes: Vec<u8>, now: Option<UnixMillis>) -> bool {
         let Some(open) = self.open.get_mut(&response) else {
             return false;
         };
         if open.streaming_since.is_some() {
+            if open.unsent > self.max_backlog {
+                self.end(response);
+                return false;
+            }
+            open.unsent = open.unsent.saturating_add(bytes.len());
             open.streaming_since = now.or(open.streaming_since);
         }
         self.queue.push_back(Output::Body { response, bytes });
         true
     }
 
+    /// The driver sent `bytes` of `response` on to its client.
+    pub fn sent(&mut self, response: ResponseId, bytes: usize) {
+        if let Some(open) = self.open.get_mut(&response) {
+            open.unsent = open.unsent.saturating_sub(bytes);
+        }
+    }
+
+    /// The open streams whose time is up at `now`, oldest first.
+    pub fn aged(&mut self, now: UnixMillis) -> Vec<ResponseId> {
+        let mut due = Vec::new();
+        while let Some(first) = self.deadlines.first().copied() {
+            if first.0 > now {
+                break;
+            }
+            self.deadlines.remove(&first);
+            if let Some(open) = self.open.get_mut(&first.1) {
+                open.deadline = None;
+                due.push(first.1);
+            }
+        }
+        due
+    }
+
     /// Ends a response.
     pub fn end(&mut self, response: ResponseId) {
-        if self.open.remove(&response).is_some() {
+        if self.forget(response).is_some() {
             self.queue.push_back(Output::End { response });
             self.ended.push(response);
         }
@@ -155,6 +227,11 @@ impl Out {
         self.head(response, 200, headers);
         if let Some(open) = self.open.get_mut(&response) {
             open.streaming_since = Some(now);
+            if self.max_age_ms != u64::MAX && open.deadline.is_none() {
+                let at = now.saturating_add(self.max_age_ms);
+                open.deadline = Some(at);
+                self.deadlines.insert((at, response));
+            }
         }
     }
 
