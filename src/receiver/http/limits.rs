@@ -53,6 +53,19 @@ pub(super) fn check_authorization(headers: &Headers, config: &Config) -> Result<
     Err(Refusal::new(431, "max_authorization_bytes", max as u64, message))
 }
 
+/// The id of the JSON-RPC request in `body`, when it is one (and within `max_body_bytes`):
+/// a refusal before the body is looked at still answers the request it refuses.
+pub(super) fn request_id(body: &[u8], config: &Config) -> Option<RequestId> {
+    if body.len() > config.max_body_bytes {
+        return None;
+    }
+    match serde_json::from_slice::<serde_json::Value>(body).ok()?.get("id")? {
+        serde_json::Value::String(s) => Some(RequestId::String(s.clone())),
+        serde_json::Value::Number(n) => n.as_i64().map(RequestId::Number),
+        _ => None,
+    }
+}
+
 /// 503 when the session table is full; `retry_after_ms` says when a session could go
 /// idle and make room.
 pub(super) fn too_many_sessions(config: &Config, retry_after_ms: u64) -> Refusal {

@@ -228,7 +228,8 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         }
         self.out.begin(response, origin);
         if let Err(refusal) = limits::check_authorization(&request.headers, &self.config) {
-            refusal.send(&mut self.out, response, None);
+            let id = limits::request_id(&request.body, &self.config);
+            refusal.send(&mut self.out, response, id);
             return response;
         }
         match request.method {

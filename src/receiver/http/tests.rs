@@ -1,6 +1,7 @@
 //! Endpoint tests in virtual time: plain `u64` millisecond clocks, no runtime.
 
 mod calls;
+mod limits;
 
 use serde_json::{Value, json};
 
