@@ -159,10 +159,10 @@ impl AsyncRead for Guarded {
             }
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => {
-                // A response just ended: the wait for the next request starts now.
-                if this.phase == Phase::Busy {
-                    this.enter(Phase::Idle);
-                } else if this.read_timer.is_none() && this.phase == Phase::Idle {
+                // A response just ended (or the connection is new): the wait for the next
+                // request starts now.
+                let waiting = this.phase == Phase::Idle && this.read_timer.is_none();
+                if this.phase == Phase::Busy || waiting {
                     this.enter(Phase::Idle);
                 }
                 if expired(&mut this.read_timer, cx) {

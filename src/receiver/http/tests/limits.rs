@@ -196,7 +196,9 @@ fn a_reader_that_falls_behind_is_cut_off_and_resumes_from_the_log() {
         notice(&mut h, 10 + n, &session, n);
         let sent = h.seen[&get].body.len();
         h.ep.handle_sent(get, sent);
-        h.seen.get_mut(&get).map(|s| s.body.clear());
+        if let Some(seen) = h.seen.get_mut(&get) {
+            seen.body.clear();
+        }
     }
     assert!(!h.seen[&get].ended);
 }
