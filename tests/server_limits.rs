@@ -12,7 +12,7 @@ use std::time::Duration;
 use hyper::StatusCode;
 use mcp_tasks::server::Config;
 use serde_json::{Value, json};
-use support::{ext_as, ext_meta, post, start_with};
+use support::{WAIT, ext_as, ext_meta, post, start_with};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::{Instant, timeout};
@@ -23,7 +23,8 @@ fn config() -> Config {
     Config { sweep_interval: Duration::from_millis(100), ..Config::default() }
 }
 
-/// Longer than any deadline here: a connection still open then was never cut.
+/// Longer than any deadline here, on the paused clock: a connection still open then was
+/// never cut. Tests on the real clock wait [`WAIT`] at most.
 const NEVER: Duration = Duration::from_secs(4 * 60 * 60);
 
 async fn connect_from(addr: SocketAddr, from: IpAddr) -> TcpStream {
@@ -46,22 +47,25 @@ async fn until_closed(stream: &mut TcpStream) -> Vec<u8> {
 
 /// One whole response with a `content-length` body, read off a kept-alive connection.
 async fn one_response(stream: &mut TcpStream) -> String {
-    let mut all = Vec::new();
-    let mut byte = [0u8; 1];
-    while !all.ends_with(b"\r\n\r\n") {
-        assert_eq!(stream.read(&mut byte).await.unwrap(), 1, "closed mid-head");
-        all.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&all).to_lowercase();
-    let len: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; len];
-    stream.read_exact(&mut body).await.unwrap();
-    all.extend_from_slice(&body);
-    String::from_utf8_lossy(&all).into_owned()
+    let read = async {
+        let mut all = Vec::new();
+        let mut byte = [0u8; 1];
+        while !all.ends_with(b"\r\n\r\n") {
+            assert_eq!(stream.read(&mut byte).await.unwrap(), 1, "closed mid-head");
+            all.push(byte[0]);
+        }
+        let head = String::from_utf8_lossy(&all).to_lowercase();
+        let len: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0u8; len];
+        stream.read_exact(&mut body).await.unwrap();
+        all.extend_from_slice(&body);
+        String::from_utf8_lossy(&all).into_owned()
+    };
+    timeout(WAIT, read).await.expect("a response")
 }
 
 const MISSING: &[u8] = b"GET /no-such-file HTTP/1.1\r\nhost: t\r\n\r\n";
@@ -79,7 +83,7 @@ async fn connections_beyond_the_cap_are_answered_503_and_closed() {
     }
     let mut c = TcpStream::connect(addr).await.unwrap();
     c.write_all(MISSING).await.unwrap();
-    let answer = String::from_utf8(timeout(NEVER, until_closed(&mut c)).await.unwrap()).unwrap();
+    let answer = String::from_utf8(timeout(WAIT, until_closed(&mut c)).await.unwrap()).unwrap();
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     assert!(answer.to_lowercase().contains("retry-after: 1\r\n"), "{answer}");
     let body: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
@@ -213,7 +217,7 @@ async fn anonymous(addr: SocketAddr, from: &str, method: &str, name: &str, param
     );
     let mut s = connect_from(addr, from.parse().unwrap()).await;
     s.write_all(request.as_bytes()).await.unwrap();
-    let answer = String::from_utf8(timeout(NEVER, until_closed(&mut s)).await.unwrap()).unwrap();
+    let answer = String::from_utf8(timeout(WAIT, until_closed(&mut s)).await.unwrap()).unwrap();
     serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap_or("")).unwrap_or(Value::Null)
 }
 
