@@ -4,7 +4,8 @@
 //! The driving contract is the requestor engine's. Inputs carry the time:
 //! [`Endpoint::handle_request`] (a whole request), [`Endpoint::handle_tool_report`] (what
 //! tool work says), [`Endpoint::handle_before_task`] (what a tool needs before its task),
-//! [`Endpoint::stream_closed`] (a client went away) and [`Endpoint::handle_timeout`]. After
+//! [`Endpoint::stream_closed`] (a client went away), [`Endpoint::handle_sent`] (bytes of a
+//! streaming response reached the connection) and [`Endpoint::handle_timeout`]. After
 //! every input, drain [`Endpoint::poll_output`] — response heads, body bytes (JSON or SSE
 //! frames), response ends, and commands to start or stop tool work — and sleep until
 //! [`Endpoint::poll_timeout`]. A driver moves bytes and time only; it never looks inside
@@ -14,7 +15,10 @@
 //! The endpoint owns 2025-11-25 sessions (ids, idle expiry, resumable streams with event
 //! ids and `Last-Event-ID` replay, held `tasks/result`, the GET stream, server→client input
 //! requests), 2026-07-28 stateless requests (header and `_meta` checks,
-//! `subscriptions/listen`), `Origin` and CORS decisions and the body limit.
+//! `subscriptions/listen`), `Origin` and CORS decisions, and the limits a peer can run into
+//! (body size, session count, `Authorization` size, stream backlog and age; see
+//! [`Config`]). The driver passes the caller's address with each [`Request`], which tells
+//! anonymous 2026-07-28 callers apart.
 
 mod calls;
 mod config;

@@ -44,6 +44,9 @@ pub(crate) struct Out {
     /// order, so that ending old streams costs what is ended.
     max_age_ms: u64,
     deadlines: BTreeSet<(UnixMillis, ResponseId)>,
+    /// Every open stream under when it last had something written, so that keep-alives
+    /// look only at the streams that are due.
+    quiet: BTreeSet<(UnixMillis, ResponseId)>,
 }
 
 impl Default for Out {
@@ -64,6 +67,7 @@ impl Out {
             max_backlog,
             max_age_ms,
             deadlines: BTreeSet::new(),
+            quiet: BTreeSet::new(),
         }
     }
 
@@ -89,6 +93,9 @@ impl Out {
         let open = self.open.remove(&response)?;
         if let Some(at) = open.deadline {
             self.deadlines.remove(&(at, response));
+        }
+        if let Some(since) = open.streaming_since {
+            self.quiet.remove(&(since, response));
         }
         Some(open)
     }
@@ -124,13 +131,17 @@ impl Out {
         let Some(open) = self.open.get_mut(&response) else {
             return false;
         };
-        if open.streaming_since.is_some() {
+        if let Some(since) = open.streaming_since {
             if open.unsent > self.max_backlog {
                 self.end(response);
                 return false;
             }
             open.unsent = open.unsent.saturating_add(bytes.len());
-            open.streaming_since = now.or(open.streaming_since);
+            if let Some(now) = now.filter(|now| *now != since) {
+                open.streaming_since = Some(now);
+                self.quiet.remove(&(since, response));
+                self.quiet.insert((now, response));
+            }
         }
         self.queue.push_back(Output::Body { response, bytes });
         true
@@ -226,7 +237,10 @@ impl Out {
         headers.set("X-Accel-Buffering", "no");
         self.head(response, 200, headers);
         if let Some(open) = self.open.get_mut(&response) {
-            open.streaming_since = Some(now);
+            if let Some(since) = open.streaming_since.replace(now) {
+                self.quiet.remove(&(since, response));
+            }
+            self.quiet.insert((now, response));
             if self.max_age_ms != u64::MAX && open.deadline.is_none() {
                 let at = now.saturating_add(self.max_age_ms);
                 open.deadline = Some(at);
@@ -240,11 +254,7 @@ impl Out {
         if every_ms == 0 {
             return None;
         }
-        self.open
-            .values()
-            .filter_map(|o| o.streaming_since)
-            .min()
-            .map(|t| t.saturating_add(every_ms))
+        self.quiet.first().map(|(t, _)| t.saturating_add(every_ms))
     }
 
     /// Writes a keep-alive comment to every stream quiet for `every_ms`.
@@ -252,11 +262,13 @@ impl Out {
         if every_ms == 0 {
             return;
         }
+        let Some(cutoff) = now.0.checked_sub(every_ms) else {
+            return;
+        };
         let due: Vec<ResponseId> = self
-            .open
-            .iter()
-            .filter(|(_, o)| o.streaming_since.is_some_and(|t| t.saturating_add(every_ms) <= now))
-            .map(|(r, _)| *r)
+            .quiet
+            .range(..=(UnixMillis(cutoff), ResponseId(u64::MAX)))
+            .map(|(_, r)| *r)
             .collect();
         for response in due {
             self.body(response, KEEPALIVE.to_vec(), Some(now));
@@ -382,5 +394,52 @@ mod tests {
         assert_eq!(all.len(), 2, "{all:?}");
         let Output::Head { head, .. } = &all[0] else { panic!("{all:?}") };
         assert_eq!(head.headers.get("access-control-allow-origin"), Some("http://localhost:3000"));
+    }
+
+    fn bodies(out: &mut Out) -> Vec<ResponseId> {
+        std::iter::from_fn(|| out.pop())
+            .filter_map(|o| match o {
+                Output::Body { response, .. } => Some(response),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn keep_alives_go_to_the_quiet_streams_only() {
+        let mut out = Out::default();
+        let (a, b) = (ResponseId(1), ResponseId(2));
+        for r in [a, b] {
+            out.begin(r, None);
+            out.sse_head(r, Headers::new(), UnixMillis(0));
+        }
+        assert_eq!(out.next_keepalive(100), Some(UnixMillis(100)));
+        assert!(out.body(b, b"event".to_vec(), Some(UnixMillis(60))));
+        bodies(&mut out);
+        out.keepalives(UnixMillis(100), 100);
+        assert_eq!(bodies(&mut out), [a]);
+        assert_eq!(out.next_keepalive(100), Some(UnixMillis(160)));
+        out.end(b);
+        assert_eq!(out.next_keepalive(100), Some(UnixMillis(200)), "an ended stream is forgotten");
+    }
+
+    #[test]
+    fn a_stream_too_far_behind_is_ended_and_an_old_one_is_due() {
+        let mut out = Out::new(10, 1_000);
+        let r = ResponseId(1);
+        out.begin(r, None);
+        out.sse_head(r, Headers::new(), UnixMillis(0));
+        assert!(out.body(r, vec![b'x'; 8], None));
+        out.sent(r, 8);
+        assert!(out.body(r, vec![b'x'; 20], None), "one large event when not behind");
+        assert!(!out.body(r, vec![b'x'; 1], None), "cut off: 20 bytes behind");
+        assert_eq!(out.take_ended(), [r]);
+        assert!(out.aged(UnixMillis(5_000)).is_empty(), "an ended stream has no deadline");
+        let s = ResponseId(2);
+        out.begin(s, None);
+        out.sse_head(s, Headers::new(), UnixMillis(100));
+        assert!(out.aged(UnixMillis(1_099)).is_empty());
+        assert_eq!(out.aged(UnixMillis(1_100)), [s]);
+        assert!(out.aged(UnixMillis(9_999)).is_empty(), "each stream is due once");
     }
 }
