@@ -56,8 +56,10 @@ pub struct Config {
     /// would hang a client without telling it why, and cost a place in the kernel's
     /// backlog anyway.
     pub max_connections: usize,
-    /// How long a request's head may take, from its first byte; past it the connection is
-    /// closed. Zero: no limit.
+    /// How long a request's head may take, from its first byte. Past it the connection is
+    /// closed, after a 408 with JSON-RPC error -32000 (`data.limit` =
+    /// `"header_read_timeout"`) when nothing was written on it yet (its first request).
+    /// Zero: no limit.
     pub header_read_timeout: Duration,
     /// How long a request's body may take once its head arrived; past it the request is
     /// answered 408 and the connection closed. Zero: no limit.

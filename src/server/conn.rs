@@ -86,6 +86,9 @@ pub(super) struct Guarded {
     phase: Phase,
     /// The requests seen so far: one may have come and gone between two reads.
     seen: usize,
+    /// Whether anything was written: until then the connection is free for an answer of
+    /// our own.
+    wrote: bool,
     read_timer: Option<Pin<Box<Sleep>>>,
     write_timer: Option<Pin<Box<Sleep>>>,
 }
@@ -98,6 +101,7 @@ impl Guarded {
             in_flight,
             phase: Phase::Idle,
             seen: 0,
+            wrote: false,
             read_timer: None,
             write_timer: None,
         }
@@ -122,6 +126,22 @@ fn timer(limit: Duration) -> Option<Pin<Box<Sleep>>> {
 /// Whether `timer` ran out (registering the wake-up when it has not).
 fn expired(timer: &mut Option<Pin<Box<Sleep>>>, cx: &mut Context<'_>) -> bool {
     timer.as_mut().is_some_and(|t| t.as_mut().poll(cx).is_ready())
+}
+
+/// The 408 answer to a request head that did not arrive in time.
+fn head_timeout(limit: Duration) -> Vec<u8> {
+    let ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
+    let body = json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32000,
+        "message": format!("Request Timeout: the request head did not arrive within the \
+            limit of {ms} ms"),
+        "data": {"limit": "header_read_timeout", "max": ms}}})
+    .to_string();
+    format!(
+        "HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n\
+         connection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 fn timed_out(what: &str) -> io::Error {
@@ -166,11 +186,17 @@ impl AsyncRead for Guarded {
                     this.enter(Phase::Idle);
                 }
                 if expired(&mut this.read_timer, cx) {
-                    let what = match this.phase {
-                        Phase::Head => "the request head took too long",
-                        _ => "the connection was idle too long",
-                    };
-                    return Poll::Ready(Err(timed_out(what)));
+                    if this.phase == Phase::Idle {
+                        // Nothing was asked: closing is the whole answer.
+                        return Poll::Ready(Err(timed_out("the connection was idle too long")));
+                    }
+                    if !this.wrote {
+                        // The first request of the connection (what a slow-head attack
+                        // sends): hyper wrote nothing, so the 408 cannot interleave with
+                        // a response. Best effort: the socket takes it at once or never.
+                        let _ = this.io.try_write(&head_timeout(this.deadlines.header_read));
+                    }
+                    return Poll::Ready(Err(timed_out("the request head took too long")));
                 }
                 Poll::Pending
             }
@@ -220,6 +246,7 @@ impl Guarded {
         written: Poll<io::Result<usize>>,
     ) -> Poll<io::Result<usize>> {
         if !written.is_pending() {
+            self.wrote = true;
             self.write_timer = None;
             return written;
         }
