@@ -12,7 +12,7 @@ use std::time::Duration;
 use hyper::StatusCode;
 use mcp_tasks::server::Config;
 use serde_json::{Value, json};
-use support::{WAIT, ext_as, ext_meta, post, start_with};
+use support::{Legacy, WAIT, ext_as, ext_meta, post, start_with};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::{Instant, timeout};
@@ -235,5 +235,19 @@ async fn anonymous_callers_at_two_addresses_are_two_owners() {
     assert_eq!(other["error"]["code"], -32602, "{other}");
     let own = anonymous(addr, "127.0.0.1", "tasks/get", &task, get).await;
     assert!(own["result"]["status"].is_string(), "{own}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_reader_that_keeps_up_is_not_cut_off_however_much_its_stream_carries() {
+    // The driver reports what each connection took: a stream read as it comes never falls
+    // 8 KiB behind, though it carries several times that.
+    let server = start_with(Config { max_stream_backlog_bytes: 8 * 1024, ..config() }).await;
+    let c = Legacy::connect(server.local_addr()).await;
+    let mut get = c.open_get_stream().await;
+    let task = c.start_task("slow_compute", json!({"seconds": 2, "steps": 100})).await;
+    let seen = get.until_status(&task, "completed").await;
+    let carried: usize = seen.iter().map(|m| m.to_string().len()).sum();
+    assert!(carried > 3 * 8 * 1024, "{carried} bytes");
     server.shutdown().await;
 }
