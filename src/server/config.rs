@@ -32,6 +32,8 @@ pub struct Config {
     /// the conformance suite expects.
     pub task_tools: bool,
     /// A session unused for this long, with no stream open, ends (and its tasks with it).
+    /// An open stream keeps it only until the stream's age limit
+    /// ([`stream_max_age`](Self::stream_max_age)).
     pub session_idle: Duration,
     /// How often expired tasks and idle sessions are swept.
     pub sweep_interval: Duration,

@@ -100,6 +100,8 @@ pub struct Config {
     /// reading there too.
     pub max_body_bytes: usize,
     /// A session unused for this long, with no stream open, ends (and its tasks with it).
+    /// An open stream keeps it only until the stream's age limit
+    /// ([`stream_max_age_ms`](Self::stream_max_age_ms)).
     pub session_idle_ms: u64,
     /// The most 2025-11-25 sessions held at once. An `initialize` beyond it first ends the
     /// sessions already idle; if none is, it is refused with 503 and a `Retry-After` of
