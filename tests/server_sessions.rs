@@ -17,7 +17,14 @@ const HOUR: Duration = Duration::from_secs(60 * 60);
 #[tokio::test]
 async fn an_idle_session_ends_and_its_tasks_with_it() {
     let time = ManualClock::new();
-    let config = Config { clock: time.clock(), session_idle: HOUR, ..Config::default() };
+    // The watched stream must outlive the test's two hours: past its age it would end
+    // for its client to resume, and a client that does not would let its session go.
+    let config = Config {
+        clock: time.clock(),
+        session_idle: HOUR,
+        stream_max_age: 3 * HOUR,
+        ..Config::default()
+    };
     let server = start_with(config).await;
     let addr = server.local_addr();
     let idle = Legacy::connect(addr).await;

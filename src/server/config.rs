@@ -32,6 +32,8 @@ pub struct Config {
     /// the conformance suite expects.
     pub task_tools: bool,
     /// A session unused for this long, with no stream open, ends (and its tasks with it).
+    /// An open stream keeps it only until the stream's age limit
+    /// ([`stream_max_age`](Self::stream_max_age)).
     pub session_idle: Duration,
     /// How often expired tasks and idle sessions are swept.
     pub sweep_interval: Duration,
@@ -40,6 +42,37 @@ pub struct Config {
     /// The `retry:` a 2025-11-25 SSE stream announces: how long a client waits before it
     /// reconnects with `Last-Event-ID`.
     pub sse_retry: Duration,
+    /// The most 2025-11-25 sessions at once; an `initialize` beyond them gets 503 with
+    /// `Retry-After` (see `receiver::http::Config::max_sessions`).
+    pub max_sessions: usize,
+    /// The longest `Authorization` header accepted, in bytes; longer ones get 431.
+    pub max_authorization_bytes: usize,
+    /// How far, in bytes, an SSE stream's client may fall behind what the server wrote
+    /// before the stream is cut off (it resumes with `Last-Event-ID`).
+    pub max_stream_backlog_bytes: usize,
+    /// How long a 2025-11-25 session stream stays open before the server ends it for the
+    /// client to resume; an open stream keeps its session from going idle only this long.
+    pub stream_max_age: Duration,
+    /// The most connections open at once. One beyond it is answered 503 with
+    /// `Retry-After: 1` and closed at once rather than left waiting: a held connection
+    /// would hang a client without telling it why, and cost a place in the kernel's
+    /// backlog anyway.
+    pub max_connections: usize,
+    /// How long a request's head may take, from its first byte. Past it the connection is
+    /// closed, after a 408 with JSON-RPC error -32000 (`data.limit` =
+    /// `"header_read_timeout"`) when nothing was written on it yet (its first request).
+    /// Zero: no limit.
+    pub header_read_timeout: Duration,
+    /// How long a request's body may take once its head arrived; past it the request is
+    /// answered 408 and the connection closed. Zero: no limit.
+    pub body_read_timeout: Duration,
+    /// How long a connection may wait, with no request in flight, for the first byte of
+    /// its next request (keep-alive, or after the accept) before it is closed. Zero: no
+    /// limit.
+    pub idle_timeout: Duration,
+    /// How long one write may wait for the client to take bytes before the connection is
+    /// closed: a client that stops reading its stream lets go of it. Zero: no limit.
+    pub write_timeout: Duration,
     /// Where task timestamps, TTLs and session idleness read the time.
     pub clock: Clock,
     /// The task store's limits and the `pollInterval` it suggests.
@@ -60,6 +93,15 @@ impl Default for Config {
             sweep_interval: Duration::from_secs(10),
             keepalive: Duration::from_secs(15),
             sse_retry: Duration::from_secs(1),
+            max_sessions: 1_000,
+            max_authorization_bytes: 8 * 1024,
+            max_stream_backlog_bytes: 1024 * 1024,
+            stream_max_age: Duration::from_secs(10 * 60),
+            max_connections: 1_024,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(30),
             clock: Clock::system(),
             store: StoreConfig::default(),
         }

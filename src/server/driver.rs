@@ -2,7 +2,7 @@
 //! the endpoint, and moves what it outputs to the open responses and the tool runs.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,14 +11,15 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use super::config::Config;
-use super::http::{self, Body, Open};
+use super::conn::{self, Busy, Deadlines, Guarded, InFlight};
+use super::http::{self, Body, Open, Tracked};
 use super::state::Shared;
 use super::{call, control, statics, tools};
 use crate::id::RandomIds;
@@ -80,6 +81,10 @@ fn endpoint_config(config: &Config, tools: &tools::Tools) -> endpoint::Config {
         sweep_interval_ms: ms(config.sweep_interval),
         keepalive_ms: ms(config.keepalive),
         sse_retry_ms: ms(config.sse_retry),
+        max_sessions: config.max_sessions,
+        max_authorization_bytes: config.max_authorization_bytes,
+        max_stream_backlog_bytes: config.max_stream_backlog_bytes,
+        stream_max_age_ms: ms(config.stream_max_age),
         instructions: tools::instructions(config.task_tools),
         tools: tools
             .list(true, config.task_tools)
@@ -99,19 +104,44 @@ async fn accept_loop(
 ) {
     let graceful = GracefulShutdown::new();
     let timers = tokio::spawn(timers(shared.clone()));
+    let max = shared.config.max_connections;
+    let places = Arc::new(Semaphore::new(max));
+    let refusing = Arc::new(Semaphore::new(conn::REFUSING));
+    let deadlines = Deadlines {
+        header_read: shared.config.header_read_timeout,
+        idle: shared.config.idle_timeout,
+        write: shared.config.write_timeout,
+    };
+    // hyper's own head timer runs from when a connection waits for a request, so it bounds
+    // the idle wait and the head together: a backstop behind the finer deadlines.
+    let backstop = (!deadlines.header_read.is_zero() && !deadlines.idle.is_zero())
+        .then(|| deadlines.header_read.saturating_add(deadlines.idle));
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
+                let Ok((stream, peer)) = accepted else { continue };
+                let Ok(place) = places.clone().try_acquire_owned() else {
+                    if let Ok(refusal) = refusing.clone().try_acquire_owned() {
+                        tokio::spawn(conn::refuse(stream, max, refusal));
+                    }
+                    continue;
+                };
                 let shared = shared.clone();
+                let in_flight = InFlight::default();
+                let io = Guarded::new(stream, deadlines, in_flight.clone());
                 let service = service_fn(move |req| {
                     let shared = shared.clone();
-                    async move { Ok::<_, Infallible>(route(&shared, req).await) }
+                    let busy = in_flight.start();
+                    async move { Ok::<_, Infallible>(route(&shared, req, peer.ip(), busy).await) }
                 });
-                let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                let conn = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(backstop)
+                    .serve_connection(TokioIo::new(io), service);
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;
+                    drop(place);
                 });
             }
             _ = stopped.changed() => break,
@@ -152,19 +182,40 @@ async fn timers(shared: Arc<Shared>) {
     }
 }
 
-async fn route(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
+/// Answers one request; `busy` counts it as in flight on its connection until its
+/// response body is done.
+async fn route(
+    shared: &Arc<Shared>,
+    req: Request<Incoming>,
+    peer: IpAddr,
+    busy: Busy,
+) -> Response<Tracked> {
+    answer(shared, req, peer).await.map(|body| Tracked { body, _busy: busy })
+}
+
+async fn answer(shared: &Arc<Shared>, req: Request<Incoming>, peer: IpAddr) -> Response<Body> {
     let path = req.uri().path().to_owned();
     if path != "/mcp" && path != "/mcp/" {
         return statics::serve(&shared.config, req.method(), &path).await;
     }
     let (parts, body) = req.into_parts();
     // One byte past the cap is enough for the endpoint to refuse the body.
-    let body = match Limited::new(body, shared.config.max_body_bytes + 1).collect().await {
-        Ok(collected) => collected.to_bytes().to_vec(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+    let read = Limited::new(body, shared.config.max_body_bytes + 1).collect();
+    let limit = shared.config.body_read_timeout;
+    let read =
+        if limit.is_zero() { Ok(read.await) } else { tokio::time::timeout(limit, read).await };
+    let body = match read {
+        Ok(Ok(collected)) => collected.to_bytes().to_vec(),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
             vec![b' '; shared.config.max_body_bytes + 1]
         }
-        Err(_) => return http::text(StatusCode::BAD_REQUEST, "could not read the body"),
+        Ok(Err(_)) => return http::text(StatusCode::BAD_REQUEST, "could not read the body"),
+        Err(_) => {
+            let ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
+            let message =
+                format!("Request Timeout: the body did not arrive within the limit of {ms} ms");
+            return http::refusal(StatusCode::REQUEST_TIMEOUT, &message, "body_read_timeout", ms);
+        }
     };
     let headers: Headers = parts
         .headers
@@ -172,7 +223,10 @@ async fn route(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
         .map(|(n, v)| (n.as_str(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
     let method = HttpMethod::parse(parts.method.as_str());
-    let request = endpoint::Request { method, path, headers, body };
+    // The request's credentials go no further than the endpoint, which keeps a digest of
+    // them: not kept here while the answer is awaited (a whole tool run for a plain call).
+    drop(parts);
+    let request = endpoint::Request { method, path, headers, body, peer: Some(peer) };
     let (response, (head, rx)) = {
         let mut st = shared.lock();
         let now = st.now();

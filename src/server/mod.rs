@@ -16,6 +16,7 @@ mod builder;
 mod call;
 mod clock;
 mod config;
+mod conn;
 mod control;
 mod ctx;
 mod demo_tools;

@@ -264,6 +264,7 @@ impl Server {
             path: "/mcp".into(),
             headers: req.headers.clone(),
             body: req.body.clone().unwrap_or_default().into_bytes(),
+            peer: None,
         };
         let r = self.endpoint.handle_request(now, request);
         self.exchange_of.insert(r, x);

@@ -10,6 +10,9 @@ use mcp_tasks::server::{Config, serve};
 pub const USAGE: &str = "mcp-tasks serve [--listen 127.0.0.1:8787] [--www DIR] [--pkg DIR] \
 [--allow-origin ORIGIN]... [--task-tools] [--demo-duration MS] [--poll-interval MS] \
 [--max-live-per-owner N] [--max-tasks-per-owner N] [--max-bytes-per-owner BYTES]
+    [--max-sessions N] [--max-connections N] [--max-authorization-bytes N]
+    [--max-stream-backlog-bytes N] [--stream-max-age MS] [--header-read-timeout MS]
+    [--body-read-timeout MS] [--idle-timeout MS] [--write-timeout MS]
 
   --task-tools              for hosts that do not speak MCP tasks: a plain call of a long
                             tool starts a task and answers at once with its id, and the tools
@@ -22,7 +25,21 @@ pub const USAGE: &str = "mcp-tasks serve [--listen 127.0.0.1:8787] [--www DIR] [
   --max-tasks-per-owner N   how many tasks, finished ones included, one owner may have
                             stored (default 1000)
   --max-bytes-per-owner B   how many bytes one owner's stored tasks may hold (default
-                            8388608); the store-wide budgets stay at their defaults";
+                            8388608); the store-wide budgets stay at their defaults
+  --max-sessions N          2025-11-25 sessions at once; more get 503 (default 1000)
+  --max-connections N       connections at once; more get 503 and close (default 1024)
+  --max-authorization-bytes N
+                            the longest Authorization header; longer get 431 (default 8192)
+  --max-stream-backlog-bytes N
+                            how far an SSE reader may fall behind before it is cut off
+                            (default 1048576)
+  --stream-max-age MS       a session stream ends for its client to resume after this
+                            (default 600000)
+  --header-read-timeout MS  a request head must arrive within this of its first byte
+                            (default 10000; 0: none)
+  --body-read-timeout MS    a request body must arrive within this; else 408 (default 30000)
+  --idle-timeout MS         a connection without a request closes after this (default 60000)
+  --write-timeout MS        a client that takes no bytes for this is let go (default 30000)";
 
 /// Runs `serve` with the arguments after the command's name.
 pub fn main(args: &[String]) -> ExitCode {
@@ -88,6 +105,15 @@ fn parse(args: &[String]) -> Result<(SocketAddr, Config), String> {
                 config.store.max_bytes_per_owner =
                     v.parse().map_err(|_| format!("not a number of bytes: {v}"))?;
             }
+            "--max-sessions" => config.max_sessions = count(&value()?)?,
+            "--max-connections" => config.max_connections = count(&value()?)?,
+            "--max-authorization-bytes" => config.max_authorization_bytes = count(&value()?)?,
+            "--max-stream-backlog-bytes" => config.max_stream_backlog_bytes = count(&value()?)?,
+            "--stream-max-age" => config.stream_max_age = millis(&value()?)?,
+            "--header-read-timeout" => config.header_read_timeout = millis(&value()?)?,
+            "--body-read-timeout" => config.body_read_timeout = millis(&value()?)?,
+            "--idle-timeout" => config.idle_timeout = millis(&value()?)?,
+            "--write-timeout" => config.write_timeout = millis(&value()?)?,
             other => return Err(format!("unknown flag: {other}")),
         }
     }
@@ -96,6 +122,15 @@ fn parse(args: &[String]) -> Result<(SocketAddr, Config), String> {
         default.is_dir().then_some(default)
     });
     Ok((listen, config))
+}
+
+fn count(v: &str) -> Result<usize, String> {
+    v.parse().map_err(|_| format!("not a count: {v}"))
+}
+
+fn millis(v: &str) -> Result<std::time::Duration, String> {
+    let ms = v.parse().map_err(|_| format!("not a number of milliseconds: {v}"))?;
+    Ok(std::time::Duration::from_millis(ms))
 }
 
 async fn run(listen: SocketAddr, config: Config) -> ExitCode {
@@ -149,5 +184,38 @@ mod tests {
         assert_eq!(config.store.max_bytes_per_owner, 4096);
         let bad = ["--max-bytes-per-owner", "lots"].map(String::from);
         assert!(parse(&bad).is_err_and(|e| e.contains("not a number of bytes")));
+    }
+
+    #[test]
+    fn the_limit_flags_set_the_server_config() {
+        let args: Vec<String> = [
+            "--max-sessions",
+            "5",
+            "--max-connections",
+            "6",
+            "--max-authorization-bytes",
+            "7",
+            "--max-stream-backlog-bytes",
+            "8",
+            "--stream-max-age",
+            "9",
+            "--header-read-timeout",
+            "10",
+            "--body-read-timeout",
+            "11",
+            "--idle-timeout",
+            "12",
+            "--write-timeout",
+            "0",
+        ]
+        .map(String::from)
+        .into();
+        let Ok((_, c)) = parse(&args) else { panic!("the flags parse") };
+        let ms = std::time::Duration::from_millis;
+        assert_eq!((c.max_sessions, c.max_connections), (5, 6));
+        assert_eq!((c.max_authorization_bytes, c.max_stream_backlog_bytes), (7, 8));
+        assert_eq!((c.stream_max_age, c.header_read_timeout), (ms(9), ms(10)));
+        assert_eq!((c.body_read_timeout, c.idle_timeout, c.write_timeout), (ms(11), ms(12), ms(0)));
+        assert!(parse(&["--max-sessions".into(), "many".into()]).is_err());
     }
 }

@@ -100,7 +100,33 @@ pub struct Config {
     /// reading there too.
     pub max_body_bytes: usize,
     /// A session unused for this long, with no stream open, ends (and its tasks with it).
+    /// An open stream keeps it only until the stream's age limit
+    /// ([`stream_max_age_ms`](Self::stream_max_age_ms)).
     pub session_idle_ms: u64,
+    /// The most 2025-11-25 sessions held at once. An `initialize` beyond it first ends the
+    /// sessions already idle; if none is, it is refused with 503 and a `Retry-After` of
+    /// when the least recently used session could go idle, and JSON-RPC error -32000
+    /// ("Too many sessions", `data.limit` = `"max_sessions"`). 503, not 429: the table
+    /// is full for everyone, not this client sending too fast.
+    pub max_sessions: usize,
+    /// The longest `Authorization` header accepted, in bytes (all its fields together);
+    /// longer ones get 431 and JSON-RPC error -32000 (`data.limit` =
+    /// `"max_authorization_bytes"`). The credential is hashed into the caller's owner, so
+    /// this bounds the work and memory one request can make it cost.
+    pub max_authorization_bytes: usize,
+    /// How many bytes an SSE stream may have written that the driver has not yet reported
+    /// sent ([`Endpoint::handle_sent`](super::Endpoint::handle_sent)). A stream further
+    /// behind than this when more comes is cut off: its response ends there, and a
+    /// 2025-11-25 client resumes it with `Last-Event-ID` from the session's event log. One
+    /// event larger than this still goes out when the stream is not behind. Read when the
+    /// endpoint is made.
+    pub max_stream_backlog_bytes: usize,
+    /// How long a 2025-11-25 session stream stays open before the endpoint ends it (after
+    /// an SSE `retry:`), so that the client resumes it with `Last-Event-ID`. An open stream
+    /// keeps its session from going idle; the resumption is a request, so a client that
+    /// still reads keeps its session and a stalled or vanished one lets it go idle. Read
+    /// when the endpoint is made.
+    pub stream_max_age_ms: u64,
     /// How often expired tasks and idle sessions are swept.
     pub sweep_interval_ms: u64,
     /// How often an SSE stream with nothing to say gets a keep-alive comment (0: never).
@@ -142,6 +168,10 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             max_body_bytes: 1024 * 1024,
             session_idle_ms: 60 * 60 * 1000,
+            max_sessions: 1_000,
+            max_authorization_bytes: 8 * 1024,
+            max_stream_backlog_bytes: 1024 * 1024,
+            stream_max_age_ms: 10 * 60 * 1000,
             sweep_interval_ms: 10_000,
             keepalive_ms: 15_000,
             sse_retry_ms: 1_000,

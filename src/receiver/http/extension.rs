@@ -2,9 +2,12 @@
 //! `_meta`, `Mcp-Method` / `Mcp-Name` routing headers, and the HTTP status codes the
 //! revision gives its errors.
 
+use std::net::IpAddr;
+
 use serde_json::{Map, Value, json};
 
 use super::legacy::{VERSIONS as LEGACY_VERSIONS, not_found};
+use super::owner::owner;
 use super::{Config, Endpoint, Reading, ResponseId};
 use crate::id::IdSource;
 use crate::protocol::extension::{
@@ -16,7 +19,7 @@ use crate::protocol::jsonrpc::{ErrorCode, ErrorObject, Message};
 use crate::protocol::legacy::{ListToolsResult, WireShape};
 use crate::protocol::meta::{EXTENSION_PROTOCOL_VERSION, PROTOCOL_VERSION};
 use crate::receiver::{Caller, Reply};
-use crate::store::{Backend, Owner};
+use crate::store::Backend;
 use crate::time::UnixMillis;
 
 /// The revisions served statelessly.
@@ -24,10 +27,6 @@ pub(crate) const VERSIONS: &[&str] = &[EXTENSION_PROTOCOL_VERSION];
 
 /// `_meta` key naming the server on a 2026-07-28 result.
 const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
-
-/// The owner of every 2026-07-28 request without `Authorization`: such callers cannot be
-/// told apart, so nothing may be listed for it.
-pub const ANONYMOUS_OWNER: &str = "ext:anonymous";
 
 /// The `_meta` protocol version of a request's params, if any.
 fn meta_version(params: Option<&Map<String, Value>>) -> Option<&str> {
@@ -81,21 +80,6 @@ pub(super) fn status_for(code: ErrorCode) -> u16 {
         | ErrorCode::UNSUPPORTED_PROTOCOL_VERSION => 400,
         ErrorCode::METHOD_NOT_FOUND => 404,
         _ => 200,
-    }
-}
-
-/// Who is calling: with `Authorization`, its credentials are the owner (the scheme is
-/// case-insensitive, so `bearer X` and `Bearer X` are one caller); without, every caller
-/// is one anonymous owner and task ids are the bearer handles. No token is validated:
-/// whoever presents the same credentials is the same caller.
-fn owner(headers: &Headers) -> Owner {
-    let credentials = headers.get("authorization").map(str::trim).unwrap_or("");
-    match credentials.split_once(' ') {
-        Some((scheme, rest)) if !rest.trim().is_empty() => {
-            Owner::new(format!("ext:auth:{}:{}", scheme.to_ascii_lowercase(), rest.trim()))
-        }
-        _ if !credentials.is_empty() => Owner::new(format!("ext:auth::{credentials}")),
-        _ => Owner::new(ANONYMOUS_OWNER),
     }
 }
 
@@ -153,6 +137,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         now: UnixMillis,
         response: ResponseId,
         headers: &Headers,
+        peer: Option<IpAddr>,
         msg: Message,
     ) {
         let (id, method, params) = match msg {
@@ -177,7 +162,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 return self.out.rpc_error(response, 400, Some(id), error);
             }
         };
-        let caller = Caller::extension(owner(headers), meta.declares_tasks_extension());
+        let caller = Caller::extension(owner(headers, peer), meta.declares_tasks_extension());
         let streamed = self.config.stream_answers;
         let outcome = match method.as_str() {
             method::SERVER_DISCOVER => {

@@ -75,10 +75,10 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             // Idle for too long: it ends here, whether or not a sweep got to it first.
             self.end_session(id);
         }
-        let Some(session) = self.sessions.get_mut(id) else {
+        self.sessions.touch(id, now);
+        let Some(session) = self.sessions.get(id) else {
             return Err((404, ErrorCode::SESSION_NOT_FOUND, "Session not found".into()));
         };
-        session.last_seen = now;
         if let Some(v) = version.filter(|v| *v != session.protocol_version) {
             let text =
                 format!("Bad Request: this session speaks {}, not {v}", session.protocol_version);
@@ -100,6 +100,23 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             .find(|v| **v == params.protocol_version)
             .unwrap_or(&VERSIONS[0])
             .to_string();
+        if self.sessions.len() >= self.config.max_sessions {
+            // Sessions already idle make room first; only then is the table full.
+            self.expire_sessions(now);
+        }
+        if self.sessions.len() >= self.config.max_sessions {
+            let idle = self.config.session_idle_ms;
+            // The least recently used session goes idle then, unless a stream keeps it:
+            // a sweep later at the earliest.
+            let wait = self
+                .sessions
+                .oldest_seen()
+                .map(|seen| seen.saturating_add(idle).saturating_since(now))
+                .filter(|ms| *ms > 0)
+                .unwrap_or(self.config.sweep_interval_ms);
+            let refusal = super::limits::too_many_sessions(&self.config, wait);
+            return refusal.send(&mut self.out, response, Some(req.id.clone()));
+        }
         let Ok(id) = self.session_ids.next_id() else {
             let error =
                 ErrorObject::new(ErrorCode::INTERNAL_ERROR, "no randomness for a session id");
@@ -279,16 +296,22 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         let Some(mut session) = self.sessions.remove(id) else {
             return false;
         };
-        session.close_streams(&mut self.out);
-        self.readers.retain(|_, r| *r != Reading::Session(id.to_owned()));
-        for list in self.held.values_mut() {
-            list.retain(|h| h.session != id);
+        for response in session.close_streams(&mut self.out) {
+            self.readers.remove(&response);
         }
-        self.held.retain(|_, l| !l.is_empty());
-        self.drop_questions(id);
+        for task in session.held_tasks() {
+            if let Some(list) = self.held.get_mut(task) {
+                list.retain(|h| h.session != id);
+                if list.is_empty() {
+                    self.held.remove(task);
+                }
+            }
+        }
+        self.pending.remove_session(id);
+        // Plain calls only (tasks sort first): they are few, one per open request.
         let calls: Vec<u64> = self
             .running
-            .iter()
+            .range(super::WorkId::Call(0)..)
             .filter_map(|(w, r)| match w {
                 // A call answering in JSON still answers; one on a session stream has
                 // lost its way to the client.
@@ -303,17 +326,20 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         true
     }
 
-    /// Ends idle sessions and forgets listen streams whose client left.
+    /// Ends idle sessions. Only those unused for longer than the idle time are looked
+    /// at; one that an open stream keeps counts as used now, so it is looked at again only
+    /// an idle time later.
     pub(super) fn expire_sessions(&mut self, now: UnixMillis) {
         let idle_ms = self.config.session_idle_ms;
-        let idle: Vec<String> = self
-            .sessions
-            .iter()
-            .filter(|(_, s)| s.is_idle(now, idle_ms))
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in idle {
-            self.end_session(&id);
+        let Some(cutoff) = now.0.checked_sub(idle_ms) else {
+            return;
+        };
+        for id in self.sessions.seen_before(UnixMillis(cutoff)) {
+            if self.sessions.get(&id).is_some_and(|s| s.is_idle(now, idle_ms)) {
+                self.end_session(&id);
+            } else {
+                self.sessions.touch(&id, now);
+            }
         }
     }
 }

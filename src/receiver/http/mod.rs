@@ -4,7 +4,8 @@
 //! The driving contract is the requestor engine's. Inputs carry the time:
 //! [`Endpoint::handle_request`] (a whole request), [`Endpoint::handle_tool_report`] (what
 //! tool work says), [`Endpoint::handle_before_task`] (what a tool needs before its task),
-//! [`Endpoint::stream_closed`] (a client went away) and [`Endpoint::handle_timeout`]. After
+//! [`Endpoint::stream_closed`] (a client went away), [`Endpoint::handle_sent`] (bytes of a
+//! streaming response reached the connection) and [`Endpoint::handle_timeout`]. After
 //! every input, drain [`Endpoint::poll_output`] — response heads, body bytes (JSON or SSE
 //! frames), response ends, and commands to start or stop tool work — and sleep until
 //! [`Endpoint::poll_timeout`]. A driver moves bytes and time only; it never looks inside
@@ -14,15 +15,22 @@
 //! The endpoint owns 2025-11-25 sessions (ids, idle expiry, resumable streams with event
 //! ids and `Last-Event-ID` replay, held `tasks/result`, the GET stream, server→client input
 //! requests), 2026-07-28 stateless requests (header and `_meta` checks,
-//! `subscriptions/listen`), `Origin` and CORS decisions and the body limit.
+//! `subscriptions/listen`), `Origin` and CORS decisions, and the limits a peer can run into
+//! (body size, session count, `Authorization` size, stream backlog and age; see
+//! [`Config`]). The driver passes the caller's address with each [`Request`], which tells
+//! anonymous 2026-07-28 callers apart.
 
 mod calls;
 mod config;
 mod extension;
 mod legacy;
+mod limits;
 mod listen;
+mod owner;
+mod pending;
 mod route;
 mod session;
+mod sessions;
 #[cfg(test)]
 mod tests;
 mod tools;
@@ -35,7 +43,7 @@ use std::fmt;
 use serde_json::Value;
 
 pub use config::{Config, Generations, TaskHandleAnswer, ToolDescriptor};
-pub use extension::ANONYMOUS_OWNER;
+pub use owner::{ANONYMOUS_OWNER, is_anonymous};
 pub use types::{
     BeforeTaskAnswer, HttpMethod, Output, ReportError, Request, ResponseId, StartTool, ToolReport,
     WorkId,
@@ -49,8 +57,9 @@ use crate::receiver::Receiver;
 use crate::store::{Backend, MemoryBackend};
 use crate::time::UnixMillis;
 use listen::Listeners;
-use route::{Held, Pending};
-use session::Session;
+use pending::Pendings;
+use route::Held;
+use sessions::Sessions;
 use tools::Running;
 use wire::Out;
 
@@ -76,10 +85,10 @@ pub struct Endpoint<B = MemoryBackend, I = RandomIds> {
     next_call: u64,
     next_request: u64,
     next_sweep: Option<UnixMillis>,
-    sessions: BTreeMap<String, Session>,
+    sessions: Sessions,
     readers: BTreeMap<ResponseId, Reading>,
     held: BTreeMap<TaskId, Vec<Held>>,
-    pending: BTreeMap<(String, String), Pending>,
+    pending: Pendings,
     listeners: Listeners,
     running: BTreeMap<WorkId, Running>,
     /// Calls waiting for their tool's decision before a task ([`Output::BeforeTask`]).
@@ -99,19 +108,20 @@ impl<B, I> fmt::Debug for Endpoint<B, I> {
 impl<B: Backend, I: IdSource> Endpoint<B, I> {
     /// An endpoint serving `config`'s tools over `receiver`, with random session ids.
     pub fn new(config: Config, receiver: Receiver<B, I>) -> Self {
+        let out = Out::new(config.max_stream_backlog_bytes, config.stream_max_age_ms);
         Self {
             config,
             receiver,
             session_ids: Box::new(RandomIds),
-            out: Out::default(),
+            out,
             next_response: 0,
             next_call: 0,
             next_request: 0,
             next_sweep: None,
-            sessions: BTreeMap::new(),
+            sessions: Sessions::default(),
             readers: BTreeMap::new(),
             held: BTreeMap::new(),
-            pending: BTreeMap::new(),
+            pending: Pendings::default(),
             listeners: Listeners::default(),
             running: BTreeMap::new(),
             deciding: BTreeMap::new(),
@@ -199,7 +209,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     /// the embedder got its answer another way: a stream opened later does not ask again,
     /// and a late client response is not taken for it.
     pub fn forget_input(&mut self, task: &TaskId, key: &str) {
-        self.pending.retain(|_, p| !p.is_for(task, key));
+        self.pending.remove_question(task, key);
     }
 
     /// Takes one HTTP request. Its response (and whatever else it causes) comes out of
@@ -221,6 +231,11 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             return response;
         }
         self.out.begin(response, origin);
+        if let Err(refusal) = limits::check_authorization(&request.headers, &self.config) {
+            let id = limits::request_id(&request.body, &self.config);
+            refusal.send(&mut self.out, response, id);
+            return response;
+        }
         match request.method {
             HttpMethod::Options => {
                 self.out.whole(response, 204, wire::preflight_headers(), Vec::new());
@@ -247,13 +262,15 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             Some(Reading::Session(id)) => {
                 if let Some(s) = self.sessions.get_mut(&id) {
                     s.detach(response);
-                    s.last_seen = now;
                 }
+                self.sessions.touch(&id, now);
             }
             Some(Reading::Listen(key)) => self.listeners.drop_listener(key),
             Some(Reading::Call(n)) => self.cancel_call(n),
             None => {
-                let waiting = self.running.iter().find_map(|(work, r)| match work {
+                // Plain calls only: tasks (which sort first) never answer on a response.
+                let mut calls = self.running.range(WorkId::Call(0)..);
+                let waiting = calls.find_map(|(work, r)| match work {
                     WorkId::Call(n) if r.answers_on(response) => Some(*n),
                     _ => None,
                 });
@@ -279,11 +296,22 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         result
     }
 
-    /// Time passed: expired tasks and idle sessions go, quiet streams get keep-alives.
+    /// The driver sent `bytes` more of `response`'s body on to its client: a stream is
+    /// that much less behind ([`Config::max_stream_backlog_bytes`]). A driver reports the
+    /// bytes of every [`Output::Body`] of a streaming response as its connection takes
+    /// them; one that writes synchronously reports each at once.
+    pub fn handle_sent(&mut self, response: ResponseId, bytes: usize) {
+        self.out.sent(response, bytes);
+    }
+
+    /// Time passed: expired tasks and idle sessions go, session streams open for
+    /// [`Config::stream_max_age_ms`] are ended for their clients to resume, quiet streams
+    /// get keep-alives.
     pub fn handle_timeout(&mut self, now: UnixMillis) {
         self.start_sweeps(now);
         if self.next_sweep.is_some_and(|t| t <= now) {
             let _ = self.receiver.store().sweep(now, 1000);
+            self.recycle_streams(now);
             self.expire_sessions(now);
             self.next_sweep = Some(now.saturating_add(self.config.sweep_interval_ms.max(1)));
         }
@@ -351,7 +379,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     pub fn close_all(&mut self, now: UnixMillis) {
         self.held.clear();
         for s in self.sessions.values_mut() {
-            s.close_streams(&mut self.out);
+            let _ = s.close_streams(&mut self.out);
         }
         self.listeners.close_all(&mut self.out);
         let open: Vec<ResponseId> = self.readers.keys().copied().collect();
@@ -360,6 +388,18 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         }
         self.readers.clear();
         self.route_events(now);
+    }
+
+    /// Ends the session streams whose time is up; the session stays (see
+    /// [`Config::stream_max_age_ms`]).
+    fn recycle_streams(&mut self, now: UnixMillis) {
+        for response in self.out.aged(now) {
+            if let Some(Reading::Session(id)) = self.readers.get(&response) {
+                if let Some(s) = self.sessions.get_mut(id) {
+                    s.recycle(&mut self.out, response);
+                }
+            }
+        }
     }
 
     fn start_sweeps(&mut self, now: UnixMillis) {
@@ -416,7 +456,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             Generations::Extension => true,
         };
         if extension {
-            self.extension_post(now, response, &request.headers, msg);
+            self.extension_post(now, response, &request.headers, request.peer, msg);
         } else {
             self.legacy_post(now, response, &request.headers, msg);
         }

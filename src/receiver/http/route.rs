@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::pending::Pending;
 use super::session::{GET_STREAM, Reader};
 use super::{Endpoint, Output, Reading, ResponseId};
 use crate::id::{IdSource, TaskId};
@@ -21,25 +22,6 @@ pub(super) struct Held {
     pub session: String,
     request_id: RequestId,
     stream: u64,
-}
-
-/// A server→client input request waiting for the client's response.
-#[derive(Debug)]
-pub(super) struct Pending {
-    task: TaskId,
-    key: String,
-    /// Order of asking, so that re-sends keep it.
-    seq: u64,
-    msg: Value,
-    /// The stream it last went out on with a client reading, if any.
-    delivered_on: Option<Reader>,
-}
-
-impl Pending {
-    /// Whether this carries question `key` of task `task`.
-    pub fn is_for(&self, task: &TaskId, key: &str) -> bool {
-        &self.task == task && self.key == key
-    }
 }
 
 impl<B: Backend, I: IdSource> Endpoint<B, I> {
@@ -60,6 +42,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         self.out.sse_head(response, Headers::new(), now);
         let stream = s.open_stream(&mut self.out, response);
         self.readers.insert(response, Reading::Session(session.to_owned()));
+        s.hold(&task);
         let list = self.held.entry(task.clone()).or_default();
         // A client that keeps asking and hanging up leaves entries whose stream the
         // session has since let go (it keeps a bounded number): those can never be
@@ -84,10 +67,20 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         while let Some(event) = self.receiver.poll_event() {
             self.dispatch(now, event);
         }
-        // Whatever ended a response (an answer, an evicted or replaced stream, a closed
-        // session), nothing reads it anymore.
+        // Whatever ended a response (an answer, an evicted, replaced, recycled or cut-off
+        // stream, a closed session), nothing reads it anymore.
         for ended in self.out.take_ended() {
-            self.readers.remove(&ended);
+            match self.readers.remove(&ended) {
+                Some(Reading::Session(id)) => {
+                    if let Some(s) = self.sessions.get_mut(&id) {
+                        s.detach(ended);
+                    }
+                }
+                Some(Reading::Listen(key)) => self.listeners.drop_listener(key),
+                // A call's answer stream cut off before its answer: nobody can get it.
+                Some(Reading::Call(n)) => self.cancel_call(n),
+                None => {}
+            }
         }
     }
 
@@ -141,7 +134,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                     s.forget_task(&task_id);
                 }
                 self.cancel_task_work(&task_id, true, false);
-                self.settle(now, &task_id, &owner);
+                self.settle(now, &task_id);
             }
             Event::Removed(Removed { task_id, owner, .. }) => {
                 if let Some(s) = self.sessions.get_mut(owner.as_str()) {
@@ -152,43 +145,20 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 }
                 self.cancel_task_work(&task_id, true, false);
                 self.out.push(Output::TaskRemoved { task: task_id.clone() });
-                self.settle(now, &task_id, &owner);
+                self.settle(now, &task_id);
             }
         }
     }
 
     /// A task ended or went away: its held `tasks/result` calls get their answer (for a
     /// removed task, "not found") and its unanswered questions are dropped.
-    fn settle(&mut self, now: UnixMillis, task: &TaskId, owner: &Owner) {
-        let asked: Vec<_> = self
-            .questions_of(owner.as_str())
-            .filter(|(_, p)| &p.task == task)
-            .map(|(key, _)| key.clone())
-            .collect();
-        for key in asked {
-            self.pending.remove(&key);
-        }
+    fn settle(&mut self, now: UnixMillis, task: &TaskId) {
+        self.pending.remove_task(task);
         for held in self.held.remove(task).unwrap_or_default() {
+            if let Some(s) = self.sessions.get_mut(&held.session) {
+                s.unhold(task);
+            }
             self.release(now, task, held);
-        }
-    }
-
-    /// The questions asked in `session`: they are filed under it (a task's owner is its
-    /// session), so removing a session's tasks looks at its own questions only, not at
-    /// every session's.
-    fn questions_of<'a>(
-        &'a self,
-        session: &'a str,
-    ) -> impl Iterator<Item = (&'a (String, String), &'a Pending)> + 'a {
-        let from = (session.to_owned(), String::new());
-        self.pending.range(from..).take_while(move |((s, _), _)| s == session)
-    }
-
-    /// Forgets every question of a session that ended.
-    pub(super) fn drop_questions(&mut self, session: &str) {
-        let asked: Vec<_> = self.questions_of(session).map(|(key, _)| key.clone()).collect();
-        for key in asked {
-            self.pending.remove(&key);
         }
     }
 
@@ -207,6 +177,9 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             }
             // Not terminal after all: keep holding.
             Some(Reply::AwaitTerminal(_)) | None => {
+                if let Some(s) = self.sessions.get_mut(&held.session) {
+                    s.hold(task);
+                }
                 self.held.entry(task.clone()).or_default().push(held);
                 return;
             }
@@ -280,10 +253,13 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             return;
         };
         let mut waiting: Vec<(u64, String)> = self
-            .questions_of(session)
-            .filter(|(_, p)| task.is_none_or(|t| &p.task == t))
-            .filter(|(_, p)| p.delivered_on.is_none_or(|reader| !s.still_reads(reader)))
-            .map(|((_, id), p)| (p.seq, id.clone()))
+            .pending
+            .of_session(session)
+            .into_iter()
+            .filter_map(|key| Some((self.pending.get(&key)?, key.1)))
+            .filter(|(p, _)| task.is_none_or(|t| &p.task == t))
+            .filter(|(p, _)| p.delivered_on.is_none_or(|reader| !s.still_reads(reader)))
+            .map(|(p, id)| (p.seq, id))
             .collect();
         waiting.sort();
         for (_, id) in waiting {

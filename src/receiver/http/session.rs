@@ -80,7 +80,9 @@ pub(crate) struct Reader {
 #[derive(Debug)]
 pub(crate) struct Session {
     pub protocol_version: String,
-    pub last_seen: UnixMillis,
+    /// Changed only through [`Sessions::touch`](super::sessions::Sessions::touch), which
+    /// indexes sessions by it.
+    last_seen: UnixMillis,
     retry_ms: u64,
     next_event: u64,
     next_stream: u64,
@@ -90,6 +92,9 @@ pub(crate) struct Session {
     input_methods: Option<Vec<&'static str>>,
     /// The live tasks the client has named in a `tasks/*` request: it knows their ids.
     named: BTreeSet<TaskId>,
+    /// The tasks it holds a `tasks/result` for, so that ending the session finds them
+    /// without looking at every task's.
+    holds: BTreeSet<TaskId>,
     /// The client asked for tasks itself (a task-augmented call), so it matches questions
     /// to the tasks it knows; a task-unaware host is asked whatever it knows.
     asks_for_tasks: bool,
@@ -114,8 +119,36 @@ impl Session {
             next_stream: GET_STREAM + 1,
             streams: BTreeMap::new(),
             named: BTreeSet::new(),
+            holds: BTreeSet::new(),
             asks_for_tasks: false,
         }
+    }
+
+    /// When the client last used the session.
+    pub fn last_seen(&self) -> UnixMillis {
+        self.last_seen
+    }
+
+    /// Sets [`last_seen`](Self::last_seen); for the session table only.
+    pub(super) fn set_last_seen(&mut self, now: UnixMillis) {
+        self.last_seen = now;
+    }
+
+    /// Notes that the client holds a `tasks/result` for `task`.
+    pub fn hold(&mut self, task: &TaskId) {
+        if !self.holds.contains(task) {
+            self.holds.insert(task.clone());
+        }
+    }
+
+    /// Notes that the `tasks/result` calls held for `task` were answered.
+    pub fn unhold(&mut self, task: &TaskId) {
+        self.holds.remove(task);
+    }
+
+    /// The tasks the client holds a `tasks/result` for.
+    pub fn held_tasks(&self) -> impl Iterator<Item = &TaskId> {
+        self.holds.iter()
     }
 
     /// Notes that the client sent a task-augmented request.
@@ -269,13 +302,25 @@ impl Session {
         }
     }
 
-    /// Ends every open response (the session ends).
-    pub fn close_streams(&mut self, out: &mut Out) {
+    /// Ends every open response (the session ends); returns them.
+    pub fn close_streams(&mut self, out: &mut Out) -> Vec<ResponseId> {
+        let mut ended = Vec::new();
         for s in self.streams.values_mut() {
             if let Some(r) = s.reader.take() {
                 out.end(r);
+                ended.push(r);
             }
         }
+        ended
+    }
+
+    /// Ends the connection reading `response` without ending its stream, after telling the
+    /// client how long to wait before it resumes with `Last-Event-ID` (the stream's time
+    /// is up).
+    pub fn recycle(&mut self, out: &mut Out, response: ResponseId) {
+        out.body(response, format!("retry: {}\n\n", self.retry_ms).into_bytes(), None);
+        self.detach(response);
+        out.end(response);
     }
 
     fn attach(&mut self, out: &mut Out, stream: u64, response: ResponseId) {

@@ -1,6 +1,7 @@
 //! Endpoint tests in virtual time: plain `u64` millisecond clocks, no runtime.
 
 mod calls;
+mod limits;
 
 use serde_json::{Value, json};
 
@@ -131,8 +132,13 @@ impl Harness {
         headers: Headers,
         body: &str,
     ) -> ResponseId {
-        let request =
-            Request { method, path: "/mcp".into(), headers, body: body.as_bytes().to_vec() };
+        let request = Request {
+            method,
+            path: "/mcp".into(),
+            headers,
+            body: body.as_bytes().to_vec(),
+            peer: None,
+        };
         let r = self.ep.handle_request(UnixMillis(now), request);
         self.drain();
         r
@@ -253,7 +259,9 @@ fn a_session_with_an_open_stream_does_not_go_idle() {
     let mut h = Harness::new();
     let session = h.initialize(0);
     h.get(5, &session, None);
-    h.ep.handle_timeout(UnixMillis(10 * IDLE));
+    // Well past the idle time, within the stream's age (10 min by default; past it, see
+    // `tests::limits`).
+    h.ep.handle_timeout(UnixMillis(9 * IDLE));
     h.drain();
     assert_eq!(h.ep.session_ids().count(), 1);
 }

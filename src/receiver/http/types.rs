@@ -1,6 +1,7 @@
 //! The values that cross the endpoint's boundary: requests in, outputs out, tool work.
 
 use std::fmt;
+use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
@@ -60,6 +61,10 @@ pub struct Request {
     pub headers: Headers,
     /// The body (empty when there is none).
     pub body: Vec<u8>,
+    /// The caller's address as the driver knows it (the TCP peer), if it does: 2026-07-28
+    /// callers without `Authorization` are told apart by it, so that one of them cannot
+    /// use up the task budget of all. `None`: they are all one anonymous owner.
+    pub peer: Option<IpAddr>,
 }
 
 /// Which run of a tool a command or a report is about.

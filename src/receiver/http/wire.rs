@@ -1,7 +1,7 @@
 //! The output queue and what goes into it: response heads with CORS, JSON bodies,
 //! JSON-RPC errors, SSE frames, and which responses are still open.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde_json::Value;
 
@@ -24,22 +24,59 @@ struct Open {
     headed: bool,
     /// When a streaming response last had something written, for keep-alives.
     streaming_since: Option<UnixMillis>,
+    /// Bytes of a streaming response written and not yet reported sent by the driver.
+    unsent: usize,
+    /// When a stream's time is up, if it has an age limit.
+    deadline: Option<UnixMillis>,
 }
 
 /// The outputs waiting to be drained, and the responses still open.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Out {
     queue: VecDeque<Output>,
     open: BTreeMap<ResponseId, Open>,
     /// Responses ended since the last [`Out::take_ended`], for the tables that point at
     /// them.
     ended: Vec<ResponseId>,
+    /// How far behind a stream may fall before it is cut off.
+    max_backlog: usize,
+    /// How long a stream stays open, and when each open stream's time is up: taken in
+    /// order, so that ending old streams costs what is ended.
+    max_age_ms: u64,
+    deadlines: BTreeSet<(UnixMillis, ResponseId)>,
+    /// Every open stream under when it last had something written, so that keep-alives
+    /// look only at the streams that are due.
+    quiet: BTreeSet<(UnixMillis, ResponseId)>,
+}
+
+impl Default for Out {
+    /// No backlog or age limit.
+    fn default() -> Self {
+        Self::new(usize::MAX, u64::MAX)
+    }
 }
 
 impl Out {
+    /// An empty queue whose streams may fall `max_backlog` bytes behind and stay open
+    /// `max_age_ms`.
+    pub fn new(max_backlog: usize, max_age_ms: u64) -> Self {
+        Self {
+            queue: VecDeque::new(),
+            open: BTreeMap::new(),
+            ended: Vec::new(),
+            max_backlog,
+            max_age_ms,
+            deadlines: BTreeSet::new(),
+            quiet: BTreeSet::new(),
+        }
+    }
+
     /// Registers a new response that will echo `origin` in its CORS headers.
     pub fn begin(&mut self, response: ResponseId, origin: Option<String>) {
-        self.open.insert(response, Open { origin, headed: false, streaming_since: None });
+        self.open.insert(
+            response,
+            Open { origin, headed: false, streaming_since: None, unsent: 0, deadline: None },
+        );
     }
 
     /// Whether `response` is open and has not had its head yet.
@@ -49,7 +86,18 @@ impl Out {
 
     /// The client closed `response`: nothing more goes out on it.
     pub fn closed(&mut self, response: ResponseId) -> bool {
-        self.open.remove(&response).is_some()
+        self.forget(response).is_some()
+    }
+
+    fn forget(&mut self, response: ResponseId) -> Option<Open> {
+        let open = self.open.remove(&response)?;
+        if let Some(at) = open.deadline {
+            self.deadlines.remove(&(at, response));
+        }
+        if let Some(since) = open.streaming_since {
+            self.quiet.remove(&(since, response));
+        }
+        Some(open)
     }
 
     pub fn push(&mut self, output: Output) {
@@ -75,21 +123,56 @@ impl Out {
         self.queue.push_back(Output::Head { response, head: ResponseHead { status, headers } });
     }
 
-    /// Writes body bytes to an open response.
+    /// Writes body bytes to an open response; false when it is not open (anymore). A
+    /// stream whose client has not taken the last `max_backlog` bytes is cut off here
+    /// instead: memory held for a slow or stalled reader stays bounded, and a session
+    /// stream is resumed from its event log.
     pub fn body(&mut self, response: ResponseId, bytes: Vec<u8>, now: Option<UnixMillis>) -> bool {
         let Some(open) = self.open.get_mut(&response) else {
             return false;
         };
-        if open.streaming_since.is_some() {
-            open.streaming_since = now.or(open.streaming_since);
+        if let Some(since) = open.streaming_since {
+            if open.unsent > self.max_backlog {
+                self.end(response);
+                return false;
+            }
+            open.unsent = open.unsent.saturating_add(bytes.len());
+            if let Some(now) = now.filter(|now| *now != since) {
+                open.streaming_since = Some(now);
+                self.quiet.remove(&(since, response));
+                self.quiet.insert((now, response));
+            }
         }
         self.queue.push_back(Output::Body { response, bytes });
         true
     }
 
+    /// The driver sent `bytes` of `response` on to its client.
+    pub fn sent(&mut self, response: ResponseId, bytes: usize) {
+        if let Some(open) = self.open.get_mut(&response) {
+            open.unsent = open.unsent.saturating_sub(bytes);
+        }
+    }
+
+    /// The open streams whose time is up at `now`, oldest first.
+    pub fn aged(&mut self, now: UnixMillis) -> Vec<ResponseId> {
+        let mut due = Vec::new();
+        while let Some(first) = self.deadlines.first().copied() {
+            if first.0 > now {
+                break;
+            }
+            self.deadlines.remove(&first);
+            if let Some(open) = self.open.get_mut(&first.1) {
+                open.deadline = None;
+                due.push(first.1);
+            }
+        }
+        due
+    }
+
     /// Ends a response.
     pub fn end(&mut self, response: ResponseId) {
-        if self.open.remove(&response).is_some() {
+        if self.forget(response).is_some() {
             self.queue.push_back(Output::End { response });
             self.ended.push(response);
         }
@@ -154,7 +237,15 @@ impl Out {
         headers.set("X-Accel-Buffering", "no");
         self.head(response, 200, headers);
         if let Some(open) = self.open.get_mut(&response) {
-            open.streaming_since = Some(now);
+            if let Some(since) = open.streaming_since.replace(now) {
+                self.quiet.remove(&(since, response));
+            }
+            self.quiet.insert((now, response));
+            if self.max_age_ms != u64::MAX && open.deadline.is_none() {
+                let at = now.saturating_add(self.max_age_ms);
+                open.deadline = Some(at);
+                self.deadlines.insert((at, response));
+            }
         }
     }
 
@@ -163,11 +254,7 @@ impl Out {
         if every_ms == 0 {
             return None;
         }
-        self.open
-            .values()
-            .filter_map(|o| o.streaming_since)
-            .min()
-            .map(|t| t.saturating_add(every_ms))
+        self.quiet.first().map(|(t, _)| t.saturating_add(every_ms))
     }
 
     /// Writes a keep-alive comment to every stream quiet for `every_ms`.
@@ -175,11 +262,13 @@ impl Out {
         if every_ms == 0 {
             return;
         }
+        let Some(cutoff) = now.0.checked_sub(every_ms) else {
+            return;
+        };
         let due: Vec<ResponseId> = self
-            .open
-            .iter()
-            .filter(|(_, o)| o.streaming_since.is_some_and(|t| t.saturating_add(every_ms) <= now))
-            .map(|(r, _)| *r)
+            .quiet
+            .range(..=(UnixMillis(cutoff), ResponseId(u64::MAX)))
+            .map(|(_, r)| *r)
             .collect();
         for response in due {
             self.body(response, KEEPALIVE.to_vec(), Some(now));
@@ -305,5 +394,52 @@ mod tests {
         assert_eq!(all.len(), 2, "{all:?}");
         let Output::Head { head, .. } = &all[0] else { panic!("{all:?}") };
         assert_eq!(head.headers.get("access-control-allow-origin"), Some("http://localhost:3000"));
+    }
+
+    fn bodies(out: &mut Out) -> Vec<ResponseId> {
+        std::iter::from_fn(|| out.pop())
+            .filter_map(|o| match o {
+                Output::Body { response, .. } => Some(response),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn keep_alives_go_to_the_quiet_streams_only() {
+        let mut out = Out::default();
+        let (a, b) = (ResponseId(1), ResponseId(2));
+        for r in [a, b] {
+            out.begin(r, None);
+            out.sse_head(r, Headers::new(), UnixMillis(0));
+        }
+        assert_eq!(out.next_keepalive(100), Some(UnixMillis(100)));
+        assert!(out.body(b, b"event".to_vec(), Some(UnixMillis(60))));
+        bodies(&mut out);
+        out.keepalives(UnixMillis(100), 100);
+        assert_eq!(bodies(&mut out), [a]);
+        assert_eq!(out.next_keepalive(100), Some(UnixMillis(160)));
+        out.end(b);
+        assert_eq!(out.next_keepalive(100), Some(UnixMillis(200)), "an ended stream is forgotten");
+    }
+
+    #[test]
+    fn a_stream_too_far_behind_is_ended_and_an_old_one_is_due() {
+        let mut out = Out::new(10, 1_000);
+        let r = ResponseId(1);
+        out.begin(r, None);
+        out.sse_head(r, Headers::new(), UnixMillis(0));
+        assert!(out.body(r, vec![b'x'; 8], None));
+        out.sent(r, 8);
+        assert!(out.body(r, vec![b'x'; 20], None), "one large event when not behind");
+        assert!(!out.body(r, vec![b'x'; 1], None), "cut off: 20 bytes behind");
+        assert_eq!(out.take_ended(), [r]);
+        assert!(out.aged(UnixMillis(5_000)).is_empty(), "an ended stream has no deadline");
+        let s = ResponseId(2);
+        out.begin(s, None);
+        out.sse_head(s, Headers::new(), UnixMillis(100));
+        assert!(out.aged(UnixMillis(1_099)).is_empty());
+        assert_eq!(out.aged(UnixMillis(1_100)), [s]);
+        assert!(out.aged(UnixMillis(9_999)).is_empty(), "each stream is due once");
     }
 }
