@@ -262,7 +262,7 @@ fn task_support_decides_augmentation() {
         h.engine.call_tool(h.now, ToolCall::new("plain", None).mode(TaskMode::Required)).unwrap();
     h.drain();
     let outcome = h.events.iter().find_map(|e| match e {
-        Event::Outcome { call, outcome, .. } if *call == refused => Some(outcome),
+        Event::Outcome { call, outcome } if *call == refused => Some(outcome),
         _ => None,
     });
     assert!(

@@ -93,7 +93,7 @@ async fn call(driver: &mut Driver, tool: ToolCall, steer: Steer) -> Run {
                         .answer_input(Driver::now(), input, answer)
                         .expect("answer accepted");
                 }
-                Event::Outcome { call, outcome, .. } if call == id => return outcome,
+                Event::Outcome { call, outcome } if call == id => return outcome,
                 _ => {}
             }
         }

@@ -130,9 +130,15 @@ pub enum Event {
         call: CallId,
         /// The outcome.
         outcome: CallOutcome,
-        /// The tool result as it came, when the outcome holds one read from a plain
-        /// 2025-11-25 `tools/call` answer: for a host that hands it on whole.
-        raw: Option<RawResult>,
+    },
+    /// Sent just before a call's [`Event::Outcome`] when the outcome holds a tool result
+    /// read from a plain 2025-11-25 `tools/call` answer: that result as it came, for a host
+    /// that hands it on whole rather than rebuilding it from the typed fields.
+    RawResult {
+        /// The call.
+        call: CallId,
+        /// The `result` object as sent.
+        raw: RawResult,
     },
     /// The server did something the protocol forbids; the engine carried on.
     ProtocolViolation {

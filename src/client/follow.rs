@@ -411,7 +411,10 @@ impl Engine {
         self.by_token.remove(&call.token);
         self.waiting_tools.remove(&id);
         self.inputs.retain(|_, input| input.call != Some(id));
-        self.emit(Event::Outcome { call: id, outcome, raw });
+        if let Some(raw) = raw {
+            self.emit(Event::RawResult { call: id, raw });
+        }
+        self.emit(Event::Outcome { call: id, outcome });
     }
 
     pub(super) fn missing_call(&self, id: CallId) -> ClientError {

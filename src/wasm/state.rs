@@ -436,10 +436,15 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
             }
             Some(call)
         }
-        Event::Outcome { call, outcome, raw } => {
+        Event::RawResult { call, raw } => {
+            if let Some(state) = router.calls.get_mut(&call) {
+                state.raw_result = Some(raw);
+            }
+            return;
+        }
+        Event::Outcome { call, outcome } => {
             if let Some(state) = router.calls.get_mut(&call) {
                 state.outcome = Some(outcome);
-                state.raw_result = raw;
             }
             Some(call)
         }

@@ -581,7 +581,7 @@ impl World {
             eprintln!("{} event {:?}", now.0 % 1_000_000, e);
         }
         match e {
-            Event::Outcome { call, outcome, .. } => {
+            Event::Outcome { call, outcome } => {
                 let rec = self.calls.entry(call).or_default();
                 if rec.outcomes.is_empty() {
                     self.open = self.open.saturating_sub(1);

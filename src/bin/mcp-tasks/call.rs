@@ -249,7 +249,7 @@ impl Ui {
                 self.note(&format!("the server broke the protocol: {error} [{}]", error.code()));
             }
             Event::Disconnected { error } => return Some(report_error(&error)),
-            Event::Outcome { call: c, outcome, .. } if c == call => {
+            Event::Outcome { call: c, outcome } if c == call => {
                 return Some(self.outcome(outcome));
             }
             _ => {}
