@@ -7,8 +7,8 @@
 #   BENCH_ONLY="size decode" bash scripts/bench.sh    a subset: size startup decode roundtrip poll scale store
 #
 # Installs what it needs (scripts/lib/install.sh), builds the release artefacts (the `web`
-# package with wasm-opt -Oz, a copy optimised the same way with names kept for the size
-# breakdown, `mcp-tasks serve`, the store bench), runs scripts/bench/*.mjs and
+# package with wasm-opt -Oz and its JS minified, a copy optimised the same way with names
+# kept for the size breakdown, `mcp-tasks serve`, the store bench), runs scripts/bench/*.mjs and
 # benches/store.rs, and prints one table: medians with min–max and ours/TS per row. The
 # table goes to bench-results/<time>.{json,md} and bench-results/latest.{json,md}; the README
 # quotes latest.md. Figures, never assertions: the script fails only when something cannot
@@ -45,6 +45,7 @@ step_install() {
 
 step_build() {
   wasm-pack --quiet build --release --target web --out-dir "$PKG" --out-name mcp_tasks
+  node "$ROOT/scripts/minify-package.mjs" "$PKG"
   # The same module through wasm-bindgen and wasm-opt -Oz, with -g so the name section
   # survives: function sizes of the shipped code, under their names.
   wasm-bindgen "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/mcp_tasks.wasm" \

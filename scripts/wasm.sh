@@ -3,9 +3,9 @@
 #
 #   bash scripts/wasm.sh
 #
-# 1. wasm-pack build --release for the `web` (pkg/, the published package), `nodejs`
-#    (pkg-node/) and `bundler` (pkg-bundler/) targets, wasm-opt -Oz; the optimised .wasm
-#    imports nothing from "env";
+# 1. wasm-pack build --release for the `web` (pkg/, the published package, its JS then
+#    minified), `nodejs` (pkg-node/) and `bundler` (pkg-bundler/) targets, wasm-opt -Oz; the
+#    optimised .wasm imports nothing from "env";
 # 2. starts `mcp-tasks serve` (serving the README's page at / and pkg/ at /pkg/) and the
 #    TypeScript SDK server (tests/peers/ts-server.mjs, with CORS);
 # 3. the wasm tests (tests/wasm_client.rs, tests/wasm_scale.rs and the bindings' unit tests) under
@@ -83,6 +83,9 @@ step_build() {
     esac
     wasm-pack --quiet build --release --target "$target" --out-dir "$out" --out-name mcp_tasks
   done
+  # The published package ships its JS minified, as the TS SDK bundle it is measured
+  # against is.
+  node "$ROOT/scripts/minify-package.mjs" "$ROOT/pkg"
   node -e 'const p = require(process.argv[1]); if (p.name !== "mcp-tasks") throw new Error(`package name ${p.name}`);
     for (const f of ["mcp_tasks.js", "mcp_tasks_bg.wasm", "mcp_tasks.d.ts"]) if (!p.files.includes(f)) throw new Error(`files lacks ${f}`);
     console.log(`${p.name} ${p.version}: ${p.files.join(", ")}`)' "$ROOT/pkg/package.json"
