@@ -1208,3 +1208,49 @@ fn arb_json() -> impl Strategy<Value = Value> {
         ]
     })
 }
+
+#[test]
+fn only_requests_a_server_may_hold_open_are_marked_long_lived() {
+    let mut h = legacy_task("job");
+    // The task was created by a tools/call, which a server may hold (a plain answer).
+    assert!(h.last("tools/call").long_lived);
+    assert!(!h.last("initialize").long_lived);
+    h.engine.list_tasks(h.now, None).unwrap();
+    h.drain();
+    assert!(!h.last("tasks/list").long_lived);
+    // The call's poll is short; a terminal status makes the engine ask tasks/result,
+    // which the server holds until it has the result.
+    h.advance(10_000);
+    assert!(!h.last("tasks/get").long_lived);
+    h.result("tasks/get", task_json("t1", "completed", false), &[]);
+    assert!(h.last("tasks/result").long_lived);
+}
+
+#[test]
+fn a_request_the_environment_refuses_ends_the_call_without_retries() {
+    use mcp_tasks::protocol::http::TransportFailure;
+    let mut h = legacy_ready();
+    let call = h.engine.call_tool(h.now, ToolCall::new("job", None).mode(TaskMode::Plain)).unwrap();
+    h.drain();
+    h.tools();
+    let sent = h.last("tools/call");
+    let refused = TransportFailure::Refused("a header value holds a line break".into());
+    h.engine.handle_transport_failure(h.now, sent.id, refused);
+    h.drain();
+    let outcome = h.events.iter().find_map(|e| match e {
+        Event::Outcome { call: c, outcome } if *c == call => Some(outcome),
+        _ => None,
+    });
+    assert!(
+        matches!(
+            outcome,
+            Some(CallOutcome::Error(ClientError::Transport {
+                failure: TransportFailure::Refused(_),
+                ..
+            }))
+        ),
+        "{outcome:?}"
+    );
+    h.advance(60_000);
+    assert_eq!(h.count("tools/call"), 1, "not sent again");
+}

@@ -274,9 +274,14 @@ impl Engine {
         failure: TransportFailure,
     ) {
         let Some(exchange) = self.forget(id) else { return };
-        let problem = Problem::Transient {
-            error: ClientError::Transport { request: exchange.kind, failure },
-            retry_after_ms: None,
+        // The environment refusing the request itself (a bad URL, a header `fetch` will not
+        // send) refuses it again on every retry: give up at once.
+        let refused = matches!(failure, TransportFailure::Refused(_));
+        let error = ClientError::Transport { request: exchange.kind, failure };
+        let problem = if refused {
+            Problem::Fatal(error)
+        } else {
+            Problem::Transient { error, retry_after_ms: None }
         };
         self.finish_exchange(now, id, Some(exchange), Completion::Problem(problem));
     }

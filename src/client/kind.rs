@@ -93,3 +93,28 @@ impl fmt::Display for Feature {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RequestKind::*;
+
+    #[test]
+    fn streams_held_results_and_tool_calls_are_the_long_lived_requests() {
+        let long = [CallTool, TaskResult, Stream, Listen];
+        let short = [
+            Initialize,
+            Initialized,
+            Discover,
+            ListTools,
+            GetTask,
+            CancelTask,
+            ListTasks,
+            UpdateTask,
+            InputResponse,
+            CancelNotification,
+            EndSession,
+        ];
+        assert!(long.iter().all(|k| k.long_lived()));
+        assert!(short.iter().all(|k| !k.long_lived()), "{:?}", short.map(|k| k.long_lived()));
+    }
+}

@@ -459,15 +459,15 @@ fn watch_call(
     let weak = Rc::downgrade(inner);
     Ok(Some(Watch::new(&signal, move || {
         let Some(inner) = weak.upgrade() else { return };
+        // Marked first: the cancel below may end the call in the same drain, and a promise
+        // settled there must reject as aborted, not as cancelled.
+        if let Some(state) = inner.routes.borrow_mut().calls.get_mut(&call) {
+            state.aborted = true;
+        }
         // A call that already ended has nothing to cancel.
         let _ = inner.driver.borrow_mut().engine.cancel(driver::now(), call);
         driver::pump(&inner.driver);
-        let mut router = inner.routes.borrow_mut();
-        if let Some(state) = router.calls.get_mut(&call) {
-            state.aborted = true;
-        }
-        router.call_changed(call);
-        drop(router);
+        inner.routes.borrow_mut().call_changed(call);
         state::settle_if_finished(&inner.routes, call);
     })))
 }
