@@ -281,6 +281,25 @@ fn a_resumed_get_stream_replays_what_the_cut_lost() {
 }
 
 #[test]
+fn a_stopping_server_answers_held_tasks_results_with_an_error() {
+    let mut h = Harness::new();
+    let session = h.initialize(0);
+    let r = h.legacy(10, &session, 1, "tools/call", json!({"name": "job", "task": {}}));
+    let task = h.task_of(r);
+    let held = h.legacy(20, &session, 2, "tasks/result", json!({"taskId": task}));
+    assert!(h.seen[&held].messages().is_empty() && !h.seen[&held].ended, "held");
+    h.ep.close_all(UnixMillis(30));
+    h.drain();
+    let seen = &h.seen[&held];
+    assert!(seen.ended);
+    assert_eq!(
+        seen.messages(),
+        [json!({"jsonrpc": "2.0", "id": 2,
+            "error": {"code": -32603, "message": "server shutting down"}})]
+    );
+}
+
+#[test]
 fn a_held_tasks_result_is_released_by_the_terminal_event() {
     let mut h = Harness::new();
     let session = h.initialize(0);
