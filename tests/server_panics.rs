@@ -1,7 +1,7 @@
 //! A tool that panics fails its own call and nothing else, in both generations: a task
 //! ends `failed` with -32603, a plain call is answered -32603, neither names the panic or
 //! where it happened, and other tasks and new calls go on. A server that stops answers a
-//! held `tasks/result` with an error instead of cutting it.
+//! held `tasks/result` and a running plain call with an error instead of cutting them.
 #![cfg(feature = "server")]
 
 mod support;
@@ -14,7 +14,7 @@ use mcp_tasks::server::{
 };
 use serde_json::{Map, Value, json};
 use support::{Legacy, WAIT, ext, response_of, text};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 /// What a panic says; a peer must never see it.
 const SECRET: &str = "secret: /etc/keys at row 7";
@@ -39,12 +39,14 @@ impl Tool for Explode {
     }
 }
 
-/// A server with `explode`, and `gate`, which ends with "opened" once `gate` is notified.
-async fn start(gate: Arc<Notify>) -> ServerHandle {
+/// A server with `explode`, and `gate`, which adds a permit to `started` when it starts
+/// and ends with "opened" once `gate` is notified.
+async fn start_gated(gate: Arc<Notify>, started: Arc<Semaphore>) -> ServerHandle {
     let spec = ToolSpec::new("gate", "Waits for the test.").task_support(TaskSupport::Optional);
     let gated = tool_fn(spec, move |_, _| {
-        let gate = gate.clone();
+        let (gate, started) = (gate.clone(), started.clone());
         async move {
+            started.add_permits(1);
             gate.notified().await;
             Ok(CallToolResult::text("opened"))
         }
@@ -60,6 +62,10 @@ async fn start(gate: Arc<Notify>) -> ServerHandle {
     let server = Server::new(Config::default()).tool(Explode).unwrap();
     let server = server.tool(gated).unwrap().tool(patient).unwrap();
     server.serve(listener).unwrap()
+}
+
+async fn start(gate: Arc<Notify>) -> ServerHandle {
+    start_gated(gate, Arc::new(Semaphore::new(0))).await
 }
 
 /// Checks a JSON-RPC error for -32603 that says nothing of the panic.
@@ -158,16 +164,30 @@ async fn extension_a_panicking_tool_fails_its_task_its_decision_and_its_plain_ca
 }
 
 #[tokio::test]
-async fn a_held_tasks_result_is_answered_with_an_error_when_the_server_stops() {
-    let server = start(Arc::new(Notify::new())).await;
-    let c = Legacy::connect(server.local_addr()).await;
+async fn held_results_and_running_calls_are_answered_with_an_error_when_the_server_stops() {
+    let started = Arc::new(Semaphore::new(0));
+    let server = start_gated(Arc::new(Notify::new()), started.clone()).await;
+    let addr = server.local_addr();
+    let c = Legacy::connect(addr).await;
     let task = c.start_task("patient", json!({})).await;
     let mut held = c.result_stream(&task).await;
+    // A plain call in each generation, running when the server stops.
+    let legacy_call = {
+        let c = Legacy { addr, session: c.session.clone() };
+        tokio::spawn(async move { c.call("tools/call", json!({"name": "gate"})).await })
+    };
+    let ext_call = tokio::spawn(call(addr, "gate", json!({}), false));
+    let both = tokio::time::timeout(WAIT, started.acquire_many(2)).await;
+    both.expect("both calls run").unwrap().forget();
+
     let stopping = tokio::spawn(server.shutdown());
+    let stopped = json!({"code": -32603, "message": "server shutting down"});
     let (answer, _) = response_of(&mut held).await;
-    assert_eq!(answer["id"], 9, "{answer}");
-    assert_eq!(answer["error"]["code"], -32603, "{answer}");
-    assert_eq!(answer["error"]["message"], "server shutting down", "{answer}");
+    assert_eq!(answer, json!({"jsonrpc": "2.0", "id": 9, "error": stopped}));
     assert_eq!(held.next().await, None, "the stream ends after the answer");
+    let legacy = legacy_call.await.unwrap();
+    assert_eq!(legacy["error"], stopped, "{legacy}");
+    let ext = ext_call.await.unwrap();
+    assert_eq!(ext["error"], stopped, "{ext}");
     stopping.await.unwrap();
 }

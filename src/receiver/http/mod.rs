@@ -347,10 +347,12 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         all
     }
 
-    /// Ends every open response (the server stops); listen streams end gracefully.
+    /// Ends every open response (the server stops): held `tasks/result` and running plain
+    /// calls are answered with a -32603 error first, listen streams end gracefully.
     pub fn close_all(&mut self, now: UnixMillis) {
         let stopping = ErrorObject::new(ErrorCode::INTERNAL_ERROR, "server shutting down");
         self.refuse_held(now, &stopping);
+        self.refuse_calls(now, &stopping);
         for s in self.sessions.values_mut() {
             s.close_streams(&mut self.out);
         }
