@@ -10,6 +10,7 @@
 //! load --addr 127.0.0.1:PORT [--pid PID] [--secs 90] [--tasks 10000] [--owners 20]
 //!      [--pollers 50] [--poll-gap-ms 20] [--slow 30] [--slowloris 50] [--oversize 2]
 //!      [--normal 10] [--normal-gap-ms 20] [--max-body 1048576] [--drain-secs 60]
+//!      [--stop 1]   (SIGTERM to --pid at the end, with the rude connections still open)
 //! ```
 
 mod http;
@@ -45,6 +46,9 @@ struct Args {
     normal_gap: Duration,
     max_body: usize,
     drain_secs: u64,
+    /// Stop the server (SIGTERM to `pid`) at the end, with the rude connections still
+    /// open, and time how long it takes.
+    stop: bool,
 }
 
 fn parse() -> Result<Args, String> {
@@ -73,6 +77,7 @@ fn parse() -> Result<Args, String> {
         normal_gap: Duration::from_millis(num("normal-gap-ms", 20)?),
         max_body: num("max-body", 1024 * 1024)? as usize,
         drain_secs: num("drain-secs", 60)?,
+        stop: num("stop", 0)? != 0,
     })
 }
 
@@ -174,26 +179,38 @@ async fn main() -> ExitCode {
     big.end();
     let mut slow_closed = 0;
     let mut slow_bytes = 0;
+    // Connections the server still holds, kept open until it is stopped.
+    let mut held_open = Vec::new();
     for s in slow_readers {
         if let Ok(end) = s.await {
             slow_closed += usize::from(end.closed);
             slow_bytes += end.bytes;
+            held_open.extend(end.open);
         }
     }
     slow.end();
+    let open_slow = held_open.len();
     let mut closed_after = Vec::new();
     for l in lorises {
-        if let Ok(Some(secs)) = l.await {
-            closed_after.push(secs);
+        match l.await {
+            Ok(rude::Loris::LetGo(secs)) => closed_after.push(secs),
+            Ok(rude::Loris::Open(stream)) => held_open.push(stream),
+            _ => {}
         }
     }
     loris.end();
+    let open_loris = held_open.len() - open_slow;
     let rss_after_load = args.pid.and_then(rss_kib);
 
     let fetch = Arc::new(Cohort::new("final fetch", args.owners * 4));
     let fetched = fetch_all(&args, &run, &fetch).await;
     fetch.end();
     let end_rss = args.pid.and_then(rss_kib);
+    let stopped = match args.pid {
+        Some(pid) if args.stop => Some(rude::stop_server(pid).await),
+        _ => None,
+    };
+    drop(held_open);
 
     slow.set_note(format!(
         "{} streams (GET, held tasks/result, listen; half never read): {slow_closed} closed by \
@@ -241,9 +258,21 @@ async fn main() -> ExitCode {
     }
     let lost = (created as u64).saturating_sub(fetched.results);
     println!("tasks: {created} created, {} results fetched, {lost} lost", fetched.results);
+    match stopped {
+        Some(Some(secs)) => println!(
+            "server stopped on SIGTERM in {secs:.2} s, with {open_loris} slowloris and \
+             {open_slow} slow-reader connections still open"
+        ),
+        Some(None) => {
+            println!("FAILED: the server was gone before the stop, or did not stop in 30 s")
+        }
+        None => {}
+    }
     let failed = lost > 0 || normal.errors() > 0 || create.errors() > 0 || created < args.tasks;
-    if failed {
-        println!("FAILED: tasks lost, or normal clients or creators failed");
+    if failed || matches!(stopped, Some(None)) {
+        println!(
+            "FAILED: tasks lost, normal clients or creators failed, or the server did not stop"
+        );
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS

@@ -31,6 +31,9 @@ pub struct SlowEnd {
     pub closed: bool,
     /// Bytes read, including what was left unread until the end.
     pub bytes: usize,
+    /// The connection, when the server still holds it open: kept until the server is
+    /// stopped, to see how it ends them.
+    pub open: Option<TcpStream>,
 }
 
 /// Opens `kind` for `owner` on `tasks` and reads it slowly (256 bytes a second) or, when
@@ -60,7 +63,7 @@ pub async fn slow_reader(
             raw_post(addr, &owner.headers("subscriptions/listen", None), &body)
         }
     };
-    let mut end = SlowEnd { closed: false, bytes: 0 };
+    let mut end = SlowEnd { closed: false, bytes: 0, open: None };
     let mut stream = match TcpStream::connect(addr).await {
         Ok(s) => s,
         Err(e) => {
@@ -100,43 +103,83 @@ pub async fn slow_reader(
             Err(_) => break,
         }
     }
+    if !end.closed {
+        end.open = Some(stream);
+    }
     end
 }
 
+/// How a slowloris connection ended.
+pub enum Loris {
+    /// The server answered (408, 400) or closed it, after this many seconds.
+    LetGo(f64),
+    /// Still open at the deadline: kept until the server is stopped.
+    Open(TcpStream),
+    /// It could not connect.
+    Failed,
+}
+
 /// Sends half a request head, then one more byte every 5 s, until the server answers or
-/// closes (returns after how long) or the deadline passes (`None`: still open).
-pub async fn slowloris(addr: SocketAddr, deadline: Instant, stats: Arc<Cohort>) -> Option<f64> {
+/// closes or the deadline passes.
+pub async fn slowloris(addr: SocketAddr, deadline: Instant, stats: Arc<Cohort>) -> Loris {
     let mut stream = match TcpStream::connect(addr).await {
         Ok(s) => s,
         Err(e) => {
             stats.error(format!("connect: {e}"));
-            return None;
+            return Loris::Failed;
         }
     };
     let start = Instant::now();
     let head = format!("POST /mcp HTTP/1.1\r\nHost: {addr}\r\nContent-Type: appl");
     if stream.write_all(head.as_bytes()).await.is_err() {
-        return Some(0.0);
+        return Loris::LetGo(0.0);
     }
     let mut buf = [0u8; 512];
     loop {
         let trickle = tokio::time::sleep(Duration::from_secs(5));
         tokio::select! {
             read = stream.read(&mut buf) => {
-                // An answer (408, 400) or a close: either way the server let go.
+                // An answer or a close: either way the server let go.
                 let _ = read;
-                return Some(start.elapsed().as_secs_f64());
+                return Loris::LetGo(start.elapsed().as_secs_f64());
             }
             () = trickle => {
                 if Instant::now() >= deadline {
-                    return None;
+                    return Loris::Open(stream);
                 }
                 if stream.write_all(b"x").await.is_err() {
-                    return Some(start.elapsed().as_secs_f64());
+                    return Loris::LetGo(start.elapsed().as_secs_f64());
                 }
             }
         }
     }
+}
+
+/// Whether process `pid` has ended (gone, or a zombie waiting to be reaped).
+fn ended(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/status")).map_or(true, |status| {
+        status.lines().any(|l| l.starts_with("State:") && l.contains("zombie"))
+    })
+}
+
+/// Sends SIGTERM to the server and waits (at most 30 s) for it to exit; the seconds it
+/// took, or `None` when it did not exit (or was already gone).
+pub async fn stop_server(pid: u32) -> Option<f64> {
+    if ended(pid) {
+        return None;
+    }
+    let start = Instant::now();
+    let sent = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+    if !sent.is_ok_and(|s| s.success()) {
+        return None;
+    }
+    while start.elapsed() < Duration::from_secs(30) {
+        if ended(pid) {
+            return Some(start.elapsed().as_secs_f64());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
 }
 
 /// Sends, `gap` apart until the deadline, a body of twice `max_body` bytes, then a head
