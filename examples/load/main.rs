@@ -90,6 +90,19 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Every wait below is bounded; this bounds their sum too, so that a mistake here
+    // cannot hang the script.
+    let most = Duration::from_secs(args.secs + args.drain_secs + 120);
+    match tokio::time::timeout(most, run(args)).await {
+        Ok(code) => code,
+        Err(_) => {
+            println!("FAILED: the load run did not finish in {} s", most.as_secs());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> ExitCode {
     let start_rss = args.pid.and_then(rss_kib);
     // Half the owners are 2025-11-25 sessions, half 2026-07-28 bearer tokens, so that no
     // owner goes past the server's per-owner limit of live tasks.

@@ -77,8 +77,14 @@ pub async fn slow_reader(
     }
     let mut buf = vec![0u8; 256];
     if !never_read {
+        // A stream that ended leaves an idle connection: nothing more to read, so the
+        // wait for the next bytes stops at the deadline too.
+        let until = tokio::time::Instant::from(deadline);
         while Instant::now() < deadline {
-            match stream.read(&mut buf).await {
+            let Ok(read) = tokio::time::timeout_at(until, stream.read(&mut buf)).await else {
+                break;
+            };
+            match read {
                 Ok(0) | Err(_) => {
                     end.closed = true;
                     return end;
