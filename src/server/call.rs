@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use super::ctx::{ToolContext, ToolError};
 use super::state::{Shared, State};
 use super::tool::{BeforeTask, ToolResult};
+use super::unwind::{Guarded, guard};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::protocol::legacy::{CallToolResult, WireShape};
 use crate::receiver::http::{BeforeTaskAnswer, Output, StartTool, ToolReport, WorkId};
@@ -50,9 +51,10 @@ fn decide(
     let Some(entry) = shared.tools.get(name) else {
         return BeforeTaskAnswer::Ready(arguments);
     };
-    match entry.tool.before_task_dyn(arguments, responses) {
-        BeforeTask::Ready(arguments) => BeforeTaskAnswer::Ready(arguments),
-        BeforeTask::Ask(requests) => BeforeTaskAnswer::Ask(requests),
+    match guard(|| entry.tool.before_task_dyn(arguments, responses)) {
+        Ok(BeforeTask::Ready(arguments)) => BeforeTaskAnswer::Ready(arguments),
+        Ok(BeforeTask::Ask(requests)) => BeforeTaskAnswer::Ask(requests),
+        Err(error) => BeforeTaskAnswer::Fail(error),
     }
 }
 
@@ -72,7 +74,7 @@ fn start_tool(shared: &Arc<Shared>, st: &mut State, start: StartTool) {
             let wake = st.register_work(id);
             let ctx = ToolContext::task(shared.clone(), caller, id.clone(), wake);
             tokio::spawn(async move {
-                let outcome = tool.run_boxed(arguments, ctx).await;
+                let outcome = Guarded::new(tool.run_boxed(arguments, ctx)).await;
                 finish(&host, &work, outcome);
             });
         }
@@ -80,7 +82,7 @@ fn start_tool(shared: &Arc<Shared>, st: &mut State, start: StartTool) {
             let n = *n;
             let ctx = ToolContext::plain(shared.clone(), caller);
             let run = tokio::spawn(async move {
-                let outcome = tool.run_boxed(arguments, ctx).await;
+                let outcome = Guarded::new(tool.run_boxed(arguments, ctx)).await;
                 finish(&host, &work, outcome);
             });
             st.track_call(n, run.abort_handle());

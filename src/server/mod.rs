@@ -30,6 +30,7 @@ mod state;
 mod statics;
 mod tool;
 mod tools;
+mod unwind;
 
 /// What a tool answers: content, `structuredContent`, `isError` (the same in both
 /// generations).

@@ -110,6 +110,10 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 let s = call.session.as_deref();
                 self.answer(now, call.response, s, call.rpc, Ok(reply), streamed, Headers::new());
             }
+            BeforeTaskAnswer::Fail(error) => {
+                let s = call.session.as_deref();
+                self.answer(now, call.response, s, call.rpc, Err(error), false, Headers::new());
+            }
         }
     }
 

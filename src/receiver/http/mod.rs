@@ -51,7 +51,7 @@ pub use types::{
 
 use crate::id::{IdSource, RandomIds, TaskId};
 use crate::protocol::http::Headers;
-use crate::protocol::jsonrpc::{ErrorCode, Message};
+use crate::protocol::jsonrpc::{ErrorCode, ErrorObject, Message};
 use crate::protocol::meta::EXTENSION_PROTOCOL_VERSION;
 use crate::receiver::Receiver;
 use crate::store::{Backend, MemoryBackend};
@@ -375,9 +375,12 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         all
     }
 
-    /// Ends every open response (the server stops); listen streams end gracefully.
+    /// Ends every open response (the server stops): held `tasks/result` and running plain
+    /// calls are answered with a -32603 error first, listen streams end gracefully.
     pub fn close_all(&mut self, now: UnixMillis) {
-        self.held.clear();
+        let stopping = ErrorObject::new(ErrorCode::INTERNAL_ERROR, "server shutting down");
+        self.refuse_held(now, &stopping);
+        self.refuse_calls(now, &stopping);
         for s in self.sessions.values_mut() {
             let _ = s.close_streams(&mut self.out);
         }

@@ -9,7 +9,7 @@ use super::session::{GET_STREAM, Reader};
 use super::{Endpoint, Output, Reading, ResponseId};
 use crate::id::{IdSource, TaskId};
 use crate::protocol::http::Headers;
-use crate::protocol::jsonrpc::{ErrorResponse, Message, RequestId, ResultResponse};
+use crate::protocol::jsonrpc::{ErrorObject, ErrorResponse, Message, RequestId, ResultResponse};
 use crate::protocol::legacy::{TaskStatusNotificationParams, WireShape, set_related_task};
 use crate::receiver::{Caller, Event, Reply};
 use crate::store::{Backend, Owner, Removed};
@@ -188,6 +188,22 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             s.send(&mut self.out, held.stream, &msg, now);
             if let Some(ended) = s.finish(&mut self.out, held.stream) {
                 self.readers.remove(&ended);
+            }
+        }
+    }
+
+    /// Answers every held `tasks/result` with `error` (the server stops): a client
+    /// waiting on a task learns that no answer will come on this stream, rather than
+    /// seeing it cut.
+    pub(super) fn refuse_held(&mut self, now: UnixMillis, error: &ErrorObject) {
+        for held in std::mem::take(&mut self.held).into_values().flatten() {
+            let msg =
+                Message::Error(ErrorResponse::new(Some(held.request_id), error.clone())).to_value();
+            if let Some(s) = self.sessions.get_mut(&held.session) {
+                s.send(&mut self.out, held.stream, &msg, now);
+                if let Some(ended) = s.finish(&mut self.out, held.stream) {
+                    self.readers.remove(&ended);
+                }
             }
         }
     }

@@ -289,6 +289,33 @@ fn a_resumed_get_stream_replays_what_the_cut_lost() {
 }
 
 #[test]
+fn a_stopping_server_answers_held_results_and_running_calls_with_an_error() {
+    let mut h = Harness::new();
+    let session = h.initialize(0);
+    let r = h.legacy(10, &session, 1, "tools/call", json!({"name": "job", "task": {}}));
+    let task = h.task_of(r);
+    let held = h.legacy(20, &session, 2, "tasks/result", json!({"taskId": task}));
+    assert!(h.seen[&held].messages().is_empty() && !h.seen[&held].ended, "held");
+    let plain = h.legacy(21, &session, 3, "tools/call", json!({"name": "echo"}));
+    let ext = h.extension(22, 4, "tools/call", Some("echo"), json!({"name": "echo"}));
+    assert!(!h.seen.contains_key(&plain) && !h.seen.contains_key(&ext), "running");
+    h.ep.close_all(UnixMillis(30));
+    h.drain();
+    let stopping = json!({"code": -32603, "message": "server shutting down"});
+    let seen = &h.seen[&held];
+    assert!(seen.ended);
+    assert_eq!(seen.messages(), [json!({"jsonrpc": "2.0", "id": 2, "error": stopping})]);
+    for (response, id) in [(plain, 3), (ext, 4)] {
+        let seen = &h.seen[&response];
+        assert!(seen.ended);
+        let answer: Value = serde_json::from_str(&seen.body).unwrap();
+        assert_eq!(answer, json!({"jsonrpc": "2.0", "id": id, "error": stopping}));
+    }
+    let calls = h.cancelled.iter().filter(|w| matches!(w, WorkId::Call(_))).count();
+    assert_eq!(calls, 2, "both runs are told to stop: {:?}", h.cancelled);
+}
+
+#[test]
 fn a_held_tasks_result_is_released_by_the_terminal_event() {
     let mut h = Harness::new();
     let session = h.initialize(0);

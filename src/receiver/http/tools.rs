@@ -275,6 +275,18 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         }
     }
 
+    /// Answers every running plain call with `error` and stops its work (the server
+    /// stops): its client learns that no result will come, rather than seeing the
+    /// connection cut.
+    pub(super) fn refuse_calls(&mut self, now: UnixMillis, error: &ErrorObject) {
+        let calls: Vec<WorkId> =
+            self.running.keys().filter(|w| matches!(w, WorkId::Call(_))).cloned().collect();
+        for work in calls {
+            let _ = self.report_call(now, &work, ToolReport::Error(error.clone()), None);
+            self.out.push(Output::CancelTool { work });
+        }
+    }
+
     /// Stops a plain call whose answer can no longer be delivered.
     pub(super) fn cancel_call(&mut self, n: u64) {
         let work = WorkId::Call(n);

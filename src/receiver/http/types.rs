@@ -105,6 +105,9 @@ pub enum BeforeTaskAnswer {
     /// Ask these questions first, by key: the call is answered `input_required`, and the
     /// caller calls again with the answers in `inputResponses`.
     Ask(InputRequests),
+    /// The tool could not decide (it failed): the call is answered with this error and
+    /// nothing starts.
+    Fail(ErrorObject),
 }
 
 /// What tool work reports.
