@@ -28,8 +28,11 @@ for (const { n, runs } of plan) {
   // for their TTL, and 2026-07-28 callers without credentials are one owner per address,
   // so the stored-task and byte budgets must hold every run's tasks at this size.
   const stored = (runs + 1) * n;
+  // The TS SDK client opens a connection per concurrent request (undici's pool has no
+  // cap): the server's connection limit must not be what this measures.
   const server = await startServer(bin, [
     '--poll-interval', '500',
+    '--max-connections', String(2 * n + 1024),
     '--max-live-per-owner', String(2 * n),
     '--max-tasks-per-owner', String(stored),
     '--max-bytes-per-owner', String(stored * 16 * 1024),
