@@ -6,9 +6,9 @@
 #
 # It installs what is missing (see scripts/lib/install.sh), then checks, in order from
 # cheapest to dearest: core modules stay platform-free, the default dependency tree has no
-# server stack, formatting, clippy (all features), every Rust test and doctest (all
-# features, so the reference server's HTTP tests too), the wasm release build, and that the
-# .wasm imports nothing from "env".
+# server stack, formatting, clippy (all features), that the fuzz targets compile, every Rust
+# test and doctest (all features, so the reference server's HTTP tests too), the wasm
+# release build, and that the .wasm imports nothing from "env".
 # Each step prints a banner and its time; the last line sums the test counts.
 #
 # Build output goes to $CARGO_TARGET_DIR, by default ~/.cache/mcp-tasks/target, so a fresh
@@ -75,6 +75,12 @@ step_clippy() {
   cargo clippy "${CARGO_LOCKED[@]}" --all-targets --all-features -- -D warnings
   # The bindings compile only for wasm, so the host run above never sees them.
   cargo clippy "${CARGO_LOCKED[@]}" --target "$WASM_TARGET" --lib -- -D warnings
+}
+
+step_fuzz_check() {
+  # The fuzz targets (fuzz/, their own workspace) are built only by scripts/fuzz.sh, on the
+  # nightly toolchain: checking them here keeps an API change from breaking them unseen.
+  cargo check "${CARGO_LOCKED[@]}" --manifest-path fuzz/Cargo.toml --bins
 }
 
 step_cargo_test() {
@@ -206,6 +212,7 @@ main() {
   run_step "default dependency tree has no server stack" step_default_deps
   run_step "cargo fmt --check" step_fmt
   run_step "cargo clippy -D warnings (host and wasm)" step_clippy
+  run_step "the fuzz targets compile" step_fuzz_check
   run_step "cargo test --all-features" step_cargo_test
   run_step "wasm release build ($WASM_TARGET)" step_wasm_build
   run_step "wasm imports nothing from env" step_wasm_imports

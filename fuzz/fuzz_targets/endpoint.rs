@@ -168,7 +168,14 @@ fn request(u: &mut Unstructured<'_>, h: &Harness) -> Result<Request> {
         message.insert("params".into(), Value::Object(params));
         serde_json::to_vec(&message).unwrap()
     };
-    Ok(Request { method, path, headers, body })
+    // Anonymous 2026-07-28 callers are owners by address: a few addresses, or none.
+    let peer = match u.int_in_range(0..=3)? {
+        0 => None,
+        1 => Some(std::net::IpAddr::from([127, 0, 0, 1])),
+        2 => Some(std::net::IpAddr::from([10, 0, 0, u.arbitrary()?])),
+        _ => Some(std::net::IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, 0, u.arbitrary()?])),
+    };
+    Ok(Request { method, path, headers, body, peer })
 }
 
 fn run(u: &mut Unstructured<'_>) -> Result<()> {
@@ -196,6 +203,7 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         path: "/mcp".into(),
         headers,
         body: serde_json::to_vec(&init).unwrap(),
+        peer: None,
     });
     for _ in 0..u.int_in_range(1..=8)? {
         match u.int_in_range(0..=9)? {
