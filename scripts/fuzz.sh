@@ -8,7 +8,8 @@
 #   FUZZ_TARGETS="sse_decoder mcp_name" bash scripts/fuzz.sh 60     a subset
 #
 # Installs cargo-fuzz from crates.io when it is missing. The corpus of each target grows in
-# fuzz/corpus/<target> (seeded from fuzz/seeds/<target> when present); crashes land in
+# fuzz/corpus/<target> (committed, minimised with `cargo +nightly fuzz cmin`, so that a run
+# goes on from the last; seeded from fuzz/seeds/<target> when present); crashes land in
 # fuzz/artifacts/<target>. Prints executions and crashes per target and exits non-zero when
 # any target crashed. libFuzzer stops a target at its first crash, so a crash count above 0
 # means "stopped early": minimise the input (cargo +nightly fuzz tmin), fix, rerun.
