@@ -6,6 +6,10 @@
 // Theirs: what the TS SDK does with a JSON response: decode the text and JSON.parse
 // (response.json()), JSONRPCMessageSchema.parse in the transport, then safeParse of the
 // request's result schema in Protocol.request.
+// Floor (a reference row under each message, in the "ours" column): the runtime's own
+// TextDecoder and JSON.parse of the same bytes, with no checks at all. Any decoder that
+// hands the caller the whole value pays at least about this much, so its ratio to the TS
+// SDK bounds what such a decoder can reach on this runtime.
 //
 //   node scripts/bench/decode.mjs PKG_WEB_DIR OUT.json
 import { readFileSync } from 'node:fs';
@@ -74,6 +78,7 @@ const rows = [];
 for (const [name, m] of Object.entries(messages)) {
   const o = () => ours.decodeResponse(m.method, m.bytes);
   const t = () => theirs(m.schema, m.bytes);
+  const f = () => JSON.parse(decoder.decode(m.bytes));
   // Warm up (JIT, wasm tiering) and size the batches.
   const size = (fn) => {
     let n = 10;
@@ -87,7 +92,9 @@ for (const [name, m] of Object.entries(messages)) {
   };
   const bo = size(o);
   const bt = size(t);
+  const bf = size(f);
   const s = await alternate(runs, () => rate(o, bo), () => rate(t, bt));
+  const floor = await alternate(runs, () => rate(f, bf), () => rate(t, bt));
   rows.push({
     section: 'decode',
     name: `${name} (${(m.bytes.length / 1024).toFixed(1)} KiB)`,
@@ -96,6 +103,14 @@ for (const [name, m] of Object.entries(messages)) {
     ours: s.ours,
     ts: s.ts,
     goal: { op: '>=', value: 2, of: 'ts' },
+  });
+  rows.push({
+    section: 'decode',
+    name: `  floor: TextDecoder + JSON.parse alone, no checks (in the ours column)`,
+    unit: 'msg/s',
+    better: 'higher',
+    ours: floor.ours,
+    ts: floor.ts,
   });
   console.log(`decode ${name}: ours ${Math.round(s.ours.sort((a, b) => a - b)[runs >> 1])}/s, TS ${Math.round(s.ts.sort((a, b) => a - b)[runs >> 1])}/s`);
 }
