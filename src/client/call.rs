@@ -1,7 +1,5 @@
 //! One call's state: what was asked, the task it became, and what to do next.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use serde_json::{Map, Value};
 
 use crate::id::TaskId;
@@ -170,8 +168,9 @@ impl Followed {
 pub(super) struct Rounds {
     /// `requestState`, echoed on the next round.
     pub request_state: Option<Value>,
-    /// The keys asked in this round, by input id.
-    pub asked: BTreeMap<String, InputId>,
+    /// The keys asked in this round, with their input ids (a handful: a vector costs the
+    /// package less code than another map type).
+    pub asked: Vec<(String, InputId)>,
     /// The answers so far.
     pub answers: InputResponses,
 }
@@ -199,8 +198,9 @@ pub(super) struct Call {
     pub update_at: Option<UnixMillis>,
     /// The `tools/call`, `tasks/get` or `tasks/result` in flight.
     pub primary: Option<ExchangeId>,
-    /// `tasks/cancel` and `tasks/update` in flight.
-    pub side: BTreeSet<ExchangeId>,
+    /// `tasks/cancel` and `tasks/update` in flight (a few at most, in the order sent: a
+    /// vector costs the package less code than another set type).
+    pub side: Vec<ExchangeId>,
     /// Consecutive transient failures of the primary request.
     pub failures: u32,
     /// Consecutive malformed answers to the primary request.
@@ -208,8 +208,8 @@ pub(super) struct Call {
     /// What to do, and from when.
     pub next: Option<(Step, UnixMillis)>,
     pub rounds: Option<Rounds>,
-    /// Extension input keys already handed to the host, by key.
-    pub surfaced: BTreeMap<String, InputId>,
+    /// Extension input keys already handed to the host, with their input ids.
+    pub surfaced: Vec<(String, InputId)>,
     /// Answers waiting for a `tasks/update`.
     pub outbox: InputResponses,
     /// Answers in the `tasks/update` in flight.
@@ -243,12 +243,12 @@ impl Call {
             cancel_at: None,
             update_at: None,
             primary: None,
-            side: BTreeSet::new(),
+            side: Vec::new(),
             failures: 0,
             peer_errors: 0,
             next: None,
             rounds: None,
-            surfaced: BTreeMap::new(),
+            surfaced: Vec::new(),
             outbox: InputResponses::new(),
             sending: InputResponses::new(),
             update_failures: 0,

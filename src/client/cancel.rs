@@ -29,7 +29,7 @@ impl Engine {
         let params = task_params(&task.task_id);
         let x = self.send_rpc(now, RequestKind::CancelTask, Purpose::Call(id), name, params);
         if let Some(call) = self.calls.get_mut(&id) {
-            call.side.insert(x);
+            call.side.push(x);
             call.cancel = Cancel::Sent;
         }
     }

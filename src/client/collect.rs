@@ -38,7 +38,7 @@ impl Engine {
         completion: Completion,
     ) {
         let Some(call) = self.calls.get_mut(&id) else { return };
-        call.side.remove(&x);
+        call.side.retain(|&s| s != x);
         if call.primary == Some(x) {
             call.primary = None;
         }
@@ -189,7 +189,7 @@ impl Engine {
             Rounds { request_state: result.get("requestState").cloned(), ..Rounds::default() };
         for (key, request) in requests {
             let input = self.new_input(Some(id), None, Route::Round { key: key.clone() });
-            rounds.asked.insert(key, input);
+            rounds.asked.push((key, input));
             self.emit(Event::InputRequested {
                 input,
                 call: Some(id),

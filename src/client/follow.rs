@@ -139,7 +139,7 @@ impl Engine {
             TaskOptIn::DeclaredCapability => {
                 // The tools' schemas say which arguments go into `Mcp-Param-*` headers.
                 if self.tools.is_none() {
-                    self.waiting_tools.insert(id);
+                    self.waiting_tools.push(id);
                     self.load_tools(now);
                     return;
                 }
@@ -179,7 +179,7 @@ impl Engine {
     fn decide_task(&mut self, now: UnixMillis, id: CallId) -> Option<bool> {
         let allowed = self.conn.allows_task_tool_call();
         if allowed && self.tools.is_none() {
-            self.waiting_tools.insert(id);
+            self.waiting_tools.push(id);
             self.load_tools(now);
             return None;
         }
@@ -409,7 +409,9 @@ impl Engine {
             }
         }
         self.by_token.remove(&call.token);
-        self.waiting_tools.remove(&id);
+        if !self.waiting_tools.is_empty() {
+            self.waiting_tools.retain(|&c| c != id);
+        }
         self.inputs.retain(|_, input| input.call != Some(id));
         if let Some(raw) = raw {
             self.emit(Event::RawResult { call: id, raw });
@@ -427,7 +429,10 @@ impl Engine {
 
     /// Calls waiting for the tool list go on.
     pub(super) fn tools_known(&mut self, now: UnixMillis) {
-        let waiting = std::mem::take(&mut self.waiting_tools);
+        // A call may have asked twice; each goes on once, in call order.
+        let mut waiting = std::mem::take(&mut self.waiting_tools);
+        waiting.sort_unstable();
+        waiting.dedup();
         for id in waiting {
             self.schedule(now, id, Step::Send, now);
         }

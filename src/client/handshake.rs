@@ -348,7 +348,7 @@ impl Engine {
                             };
                             c.next = Some((step, now));
                         }
-                        c.side.remove(&id);
+                        c.side.retain(|&x| x != id);
                     }
                 }
                 Some(Purpose::Op(op)) => {

@@ -137,13 +137,13 @@ impl Engine {
             return;
         };
         for (key, request) in requests {
-            if self.calls.get(&id).is_some_and(|c| c.surfaced.contains_key(&key)) {
+            if self.calls.get(&id).is_some_and(|c| c.surfaced.iter().any(|(k, _)| *k == key)) {
                 continue;
             }
             let input =
                 self.new_input(Some(id), Some(task_id.clone()), Route::Task { key: key.clone() });
             if let Some(call) = self.calls.get_mut(&id) {
-                call.surfaced.insert(key, input);
+                call.surfaced.push((key, input));
             }
             self.emit(Event::InputRequested {
                 input,
@@ -293,7 +293,7 @@ impl Engine {
         let params = extension::update_params(&task_id, call.sending.clone());
         let x = self.send_rpc(now, RequestKind::UpdateTask, Purpose::Call(id), name, params);
         if let Some(call) = self.calls.get_mut(&id) {
-            call.side.insert(x);
+            call.side.push(x);
         }
     }
 
@@ -332,7 +332,8 @@ impl Engine {
                 ClientError::MissingResponse { request: RequestKind::UpdateTask }
             }
         };
-        let inputs: Vec<_> = sent.keys().filter_map(|k| call.surfaced.get(k).copied()).collect();
+        let surfaced = |k: &String| call.surfaced.iter().find(|(s, _)| s == k).map(|&(_, i)| i);
+        let inputs: Vec<_> = sent.keys().filter_map(surfaced).collect();
         for input in inputs {
             self.emit(Event::InputFailed { input, error: error.clone() });
         }

@@ -46,7 +46,7 @@ mod resume;
 pub mod schedule;
 mod stream;
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use crate::id_map::IdMap;
 use std::fmt;
@@ -166,8 +166,9 @@ pub struct Engine {
     tools: Option<HashMap<String, Tool>>,
     /// The engine's own `tools/list` in flight.
     tools_op: Option<OpId>,
-    /// Calls that wait for the tools before deciding task or plain.
-    waiting_tools: BTreeSet<CallId>,
+    /// Calls that wait for the tools before deciding task or plain (a call may be in it
+    /// twice; `tools_known` sorts and dedups).
+    waiting_tools: Vec<CallId>,
     stream: StreamState,
     listen: ListenState,
     timers: Timers<TimerKey>,
@@ -208,7 +209,7 @@ impl Engine {
             inputs: IdMap::default(),
             tools: None,
             tools_op: None,
-            waiting_tools: BTreeSet::new(),
+            waiting_tools: Vec::new(),
             stream: StreamState::default(),
             listen: ListenState::default(),
             timers: Timers::new(),

@@ -1,7 +1,8 @@
 //! When to send the next request: poll intervals, backoff with jitter, `Retry-After`, and
 //! the end of a task's life. Pure functions of their inputs, `now` included.
 
-use std::collections::BTreeSet;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use crate::id_map::IdMap;
 use std::hash::Hash;
@@ -112,29 +113,36 @@ impl Rng {
 }
 
 /// Deadlines by key; the earliest is what the engine asks to be woken for.
+///
+/// A binary heap with lazy deletion rather than an ordered set: moving or clearing a
+/// deadline leaves its old heap entry behind, recognised as stale (the key's deadline in
+/// `at` differs) when it reaches the top. A heap is a few hundred bytes of code where an
+/// ordered set of pairs was kilobytes in the package. Stale entries are dropped from the top
+/// after every change, so the top is always live; the heap is rebuilt from `at` when they
+/// outnumber the live ones, so memory stays within twice the live deadlines.
 #[derive(Debug)]
 pub(crate) struct Timers<K> {
-    by_time: BTreeSet<(UnixMillis, K)>,
+    heap: BinaryHeap<Reverse<(UnixMillis, K)>>,
     at: IdMap<K, UnixMillis>,
 }
 
 impl<K: Copy + Ord + Hash> Timers<K> {
     pub(crate) fn new() -> Self {
-        Self { by_time: BTreeSet::new(), at: IdMap::default() }
+        Self { heap: BinaryHeap::new(), at: IdMap::default() }
     }
 
     /// Sets (or moves) `key`'s deadline.
     pub(crate) fn set(&mut self, key: K, at: UnixMillis) {
-        if let Some(old) = self.at.insert(key, at) {
-            self.by_time.remove(&(old, key));
+        if self.at.insert(key, at) != Some(at) {
+            self.heap.push(Reverse((at, key)));
         }
-        self.by_time.insert((at, key));
+        self.tidy();
     }
 
     /// Removes `key`'s deadline.
     pub(crate) fn clear(&mut self, key: K) {
-        if let Some(old) = self.at.remove(&key) {
-            self.by_time.remove(&(old, key));
+        if self.at.remove(&key).is_some() {
+            self.tidy();
         }
     }
 
@@ -145,18 +153,34 @@ impl<K: Copy + Ord + Hash> Timers<K> {
 
     /// The earliest deadline.
     pub(crate) fn next(&self) -> Option<UnixMillis> {
-        self.by_time.first().map(|(t, _)| *t)
+        self.heap.peek().map(|Reverse((t, _))| *t)
     }
 
     /// Takes one key due at `now`, earliest first.
     pub(crate) fn pop_due(&mut self, now: UnixMillis) -> Option<K> {
-        let (at, key) = *self.by_time.first()?;
+        let &Reverse((at, key)) = self.heap.peek()?;
         if at > now {
             return None;
         }
-        self.by_time.remove(&(at, key));
+        self.heap.pop();
         self.at.remove(&key);
+        self.tidy();
         Some(key)
+    }
+
+    /// Drops stale entries from the top, and rebuilds the heap when most are stale.
+    fn tidy(&mut self) {
+        if self.heap.len() > 2 * self.at.len() + 64 {
+            let live: Vec<_> = self.at.iter().map(|(&k, &t)| Reverse((t, k))).collect();
+            self.heap = BinaryHeap::from(live);
+            return;
+        }
+        while let Some(&Reverse((t, k))) = self.heap.peek() {
+            if self.at.get(&k) == Some(&t) {
+                break;
+            }
+            self.heap.pop();
+        }
     }
 }
 
@@ -217,6 +241,27 @@ mod tests {
             let policy = BackoffPolicy::default();
             let delay = retry_delay(&policy, attempt, Some(ms), &mut Rng::new(seed));
             prop_assert_eq!(delay, ms.min(policy.retry_after_cap_ms));
+        }
+
+        #[test]
+        fn timers_agree_with_an_ordered_model(ops in proptest::collection::vec((0u8..3, 0u32..12, 0u64..40), 0..400)) {
+            // The heap with lazy deletion against the plainest model: a map scanned whole.
+            let mut timers = Timers::new();
+            let mut model: std::collections::BTreeMap<u32, UnixMillis> = Default::default();
+            for (op, key, t) in ops {
+                match op {
+                    0 => { timers.set(key, UnixMillis(t)); model.insert(key, UnixMillis(t)); }
+                    1 => { timers.clear(key); model.remove(&key); }
+                    _ => {
+                        let due = model.iter().filter(|(_, at)| at.0 <= t).min_by_key(|(k, at)| (**at, **k)).map(|(k, _)| *k);
+                        prop_assert_eq!(timers.pop_due(UnixMillis(t)), due);
+                        if let Some(k) = due { model.remove(&k); }
+                    }
+                }
+                prop_assert_eq!(timers.next(), model.values().min().copied());
+                prop_assert_eq!(timers.get(key), model.get(&key).copied());
+                prop_assert!(timers.heap.len() <= 2 * model.len() + 65);
+            }
         }
 
         #[test]
