@@ -11,7 +11,8 @@
 # 3. the wasm tests (tests/wasm_client.rs, tests/wasm_scale.rs, tests/wasm_driver.rs and the
 #    bindings' unit tests) under
 #    `wasm-pack test --node` and, the same binary, in headless Chromium;
-# 4. the built package from JS: Node (web build with initSync, nodejs build), workerd, and
+# 4. the built package from JS: Node (web build with initSync, nodejs build), workerd (a
+#    Worker, and a Durable Object that follows a task from alarms across a restart), and
 #    the page example in Chromium over WebDriver;
 # 5. the TypeScript usage file with tsc --noEmit, and no `any` on the public surface;
 # 6. the size report (ours vs the TypeScript SDK, gzip) and its gate: the `web` package may
@@ -138,8 +139,9 @@ step_wasm_tests() {
 }
 
 step_js_tests() {
-  run_runner "node --test (package, workerd, page)" \
-    node --test --test-concurrency=1 tests/js/package.test.mjs tests/js/workerd.test.mjs tests/js/page.test.mjs
+  run_runner "node --test (package, workerd, a Durable Object following a task, page)" \
+    node --test --test-concurrency=1 tests/js/package.test.mjs tests/js/workerd.test.mjs \
+      tests/js/worker-follow.test.mjs tests/js/page.test.mjs
 }
 
 step_types() {

@@ -928,6 +928,28 @@ fn close_ends_calls_and_the_session() {
 }
 
 #[test]
+fn detach_ends_calls_but_leaves_the_session_for_a_later_resume() {
+    let mut h = legacy_task("job");
+    let reference = h.engine.reference(mcp_tasks::client::CallId(1)).unwrap();
+    let sent = h.sent.len();
+    h.engine.detach(h.now);
+    h.drain();
+    assert!(matches!(h.outcome(), Some(CallOutcome::Error(ClientError::Closed))));
+    assert_eq!(h.sent.len(), sent, "no DELETE, nothing else sent");
+    assert!(matches!(h.events.last(), Some(Event::Closed)));
+    assert!(matches!(
+        h.engine.call_tool(h.now, ToolCall::new("job", None)),
+        Err(ClientError::Closed)
+    ));
+    // A second engine joins the session the first one left open.
+    let mut later = Harness::new(Protocol::Legacy);
+    later.engine.resume(later.now, reference, None).unwrap();
+    later.drain();
+    let get = later.last("tasks/get");
+    assert_eq!(get.headers.get("mcp-session-id"), Some("S"));
+}
+
+#[test]
 fn ops_list_tools_tasks_and_get_a_task() {
     let mut h = legacy_ready();
     let op = h.engine.list_tasks(h.now, None).unwrap();

@@ -365,8 +365,9 @@ impl Engine {
         self.ensure_connected(now);
     }
 
-    /// Ends every call with [`ClientError::Closed`] and the session with `DELETE`.
-    pub(super) fn shut_down(&mut self, now: UnixMillis) {
+    /// Ends every call with [`ClientError::Closed`], and the session with `DELETE` when
+    /// `end_session` says so.
+    pub(super) fn shut_down(&mut self, now: UnixMillis, end_session: bool) {
         if self.closed {
             return;
         }
@@ -390,7 +391,7 @@ impl Engine {
         self.timers = super::schedule::Timers::new();
         let had_session =
             self.conn.session.is_some() && self.conn.policy().is_some_and(Policy::has_sessions);
-        if had_session {
+        if had_session && end_session {
             let id = self.alloc_exchange();
             let request = legacy::delete(&self.config, &self.conn, id);
             let mut exchange = Exchange::new(RequestKind::EndSession, Purpose::Close, None);

@@ -356,7 +356,16 @@ impl Engine {
     /// Stops everything: live calls end with [`ClientError::Closed`], the 2025-11-25
     /// session is ended with `DELETE`, and [`Event::Closed`] follows.
     pub fn close(&mut self, now: UnixMillis) {
-        self.shut_down(now);
+        self.shut_down(now, true);
+        self.after_input(now);
+    }
+
+    /// Stops everything as [`Engine::close`] does, but leaves the 2025-11-25 session open
+    /// on the server, so that the references of this client's tasks can be resumed by
+    /// another client later (in another process, or a Worker's next invocation) before
+    /// the server lets the session idle out. [`Event::Closed`] follows at once.
+    pub fn detach(&mut self, now: UnixMillis) {
+        self.shut_down(now, false);
         self.after_input(now);
     }
 

@@ -267,17 +267,32 @@ impl McpTaskClient {
     /// Stops every call, ends the 2025-11-25 session and closes the streams.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn close(&self) -> Promise {
+        self.shut(true)
+    }
+
+    /// Stops every call and closes the streams, but leaves the 2025-11-25 session open,
+    /// so that `McpTaskClient.resume` can follow this client's tasks from their references
+    /// later (a Worker's next invocation) while the server keeps the session.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn detach(&self) -> Promise {
+        self.shut(false)
+    }
+}
+
+impl McpTaskClient {
+    fn shut(&self, end_session: bool) -> Promise {
         let inner = self.inner.clone();
         promise(async move {
-            inner.driver.borrow_mut().engine.close(driver::now());
+            {
+                let engine = &mut inner.driver.borrow_mut().engine;
+                if end_session { engine.close(driver::now()) } else { engine.detach(driver::now()) }
+            }
             driver::pump(&inner.driver);
             state::wait(&inner.routes, |r| r.closed.then_some(())).await;
             Ok(JsValue::UNDEFINED)
         })
     }
-}
 
-impl McpTaskClient {
     /// Connects; with a reference, follows its task from the start, so that a 2025-11-25
     /// client joins the task's session instead of opening a new one.
     async fn open(
