@@ -8,7 +8,6 @@ use js_sys::{Function, Promise};
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::client::{CallId, ClientError, Engine, OpId, TaskMode, ToolCall};
 use crate::id::TaskId;
@@ -48,8 +47,6 @@ impl Drop for Inner {
     }
 }
 
-type JsResult = Result<JsValue, JsValue>;
-
 fn reject(failure: Failure) -> Promise {
     Promise::reject(&failure.to_js())
 }
@@ -59,7 +56,7 @@ fn promise<F>(body: F) -> Promise
 where
     F: std::future::Future<Output = Result<JsValue, Failure>> + 'static,
 {
-    future_to_promise(async move { body.await.map_err(|f| f.to_js()) as JsResult })
+    super::settle::to_promise(Box::pin(async move { body.await.map_err(|f| f.to_js()) }))
 }
 
 #[wasm_bindgen]

@@ -35,3 +35,18 @@ impl Settle {
         let _ = self.0.call2(&JsValue::UNDEFINED, &JsValue::from_bool(ok), &value);
     }
 }
+
+/// A future the bindings hand to JS as a promise or run in the background.
+pub(crate) type Work<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T>>>;
+
+/// A promise of `future`. `future_to_promise` and `spawn_local` are generic over the
+/// future, and each instantiation is its own closures and state in the package; every
+/// call goes through these two functions with one boxed type, so there is one of each.
+pub(crate) fn to_promise(future: Work<Result<JsValue, JsValue>>) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(future)
+}
+
+/// Runs `future` in the background (see [`to_promise`] for why boxed).
+pub(crate) fn spawn(future: Work<()>) {
+    wasm_bindgen_futures::spawn_local(future);
+}

@@ -47,9 +47,9 @@ impl Watch {
         let signal: Signal = signal.clone().unchecked_into();
         if aborted(&signal) {
             let f: Function = listener.as_ref().clone().unchecked_into();
-            wasm_bindgen_futures::spawn_local(async move {
+            super::settle::spawn(Box::pin(async move {
                 let _ = f.call0(&JsValue::UNDEFINED);
-            });
+            }));
         } else {
             signal.add_event_listener("abort", listener.as_ref().unchecked_ref());
         }

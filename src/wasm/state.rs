@@ -274,9 +274,9 @@ impl Drop for Hold {
             // turn instead of leaking the state.
             Err(_) => {
                 let (routes, call) = (self.routes.clone(), self.call);
-                wasm_bindgen_futures::spawn_local(async move {
+                super::settle::spawn(Box::pin(async move {
                     routes.borrow_mut().release(call);
-                });
+                }));
             }
         }
     }
@@ -407,10 +407,10 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
                 }
                 if let Some(callback) = state.on_progress.clone() {
                     let value = convert::to_js(&update);
-                    wasm_bindgen_futures::spawn_local(async move {
+                    super::settle::spawn(Box::pin(async move {
                         // A throwing progress callback is the caller's business, not the call's.
                         let _ = callback.call1(&JsValue::UNDEFINED, &value);
-                    });
+                    }));
                 }
                 state.events.push(CallEvent::Progress(update));
             }
@@ -425,9 +425,7 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
             });
             let handler = router.on_input.clone();
             let driver = router.driver.clone();
-            wasm_bindgen_futures::spawn_local(answer_input(
-                driver, handler, input, method, request,
-            ));
+            super::settle::spawn(Box::pin(answer_input(driver, handler, input, method, request)));
             return;
         }
         Event::CancelFailed { call, error } => {

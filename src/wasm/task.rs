@@ -104,9 +104,9 @@ impl McpTask {
     pub fn result(&self) -> Promise {
         let inner = self.inner.clone();
         let hold = self.hold.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
+        super::settle::to_promise(Box::pin(async move {
             client::outcome(&inner.routes, hold.call()).await.map_err(|f| f.to_js())
-        })
+        }))
     }
 
     /// Cancels the task and resolves once it has ended.
@@ -114,9 +114,9 @@ impl McpTask {
     pub fn cancel(&self) -> Promise {
         let inner = self.inner.clone();
         let hold = self.hold.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
+        super::settle::to_promise(Box::pin(async move {
             client::cancel(&inner, hold.call()).await.map_err(|f| f.to_js())
-        })
+        }))
     }
 
     /// Plain JSON to persist; `McpTaskClient.resume(reference)` follows the task again.
@@ -195,7 +195,7 @@ impl TaskUpdates {
         }
         let (inner, call, pos) = (self.inner.clone(), self.call, self.pos.clone());
         let claim = self.claim.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
+        super::settle::to_promise(Box::pin(async move {
             Ok(match step(&inner, call, &pos, true).await {
                 Step::Event(event) => iterator_result(convert::to_js(&update(&event)), false),
                 Step::End(_) => {
@@ -204,7 +204,7 @@ impl TaskUpdates {
                     iterator_result(JsValue::UNDEFINED, true)
                 }
             })
-        })
+        }))
     }
 
     /// Stops iterating (what `break` in `for await` calls).
@@ -293,7 +293,7 @@ impl ResponseStream {
             return finished();
         }
         let (inner, pos, claim) = (self.inner.clone(), self.pos.clone(), self.claim.clone());
-        wasm_bindgen_futures::future_to_promise(async move {
+        super::settle::to_promise(Box::pin(async move {
             let message = match step(&inner, call, &pos, false).await {
                 Step::Event(CallEvent::Created(task)) => json_message("taskCreated", "task", &task),
                 Step::Event(CallEvent::Status(update)) => {
@@ -317,7 +317,7 @@ impl ResponseStream {
                 }
             };
             Ok(iterator_result(message, false))
-        })
+        }))
     }
 
     /// Stops iterating; the call goes on (cancel it with the `signal` option).
