@@ -14,18 +14,24 @@ pub fn push_str_utf16(text: &str, out: &mut Vec<u16>) {
 }
 
 /// UTF-8 (checked) to UTF-16, resolving JSON escapes when `escapes`.
+///
+/// Plain loops over indices rather than iterator adaptors with closures: the package is
+/// built for size, which leaves a closure called per byte un-inlined, and this runs over
+/// every byte of a large tool result.
 fn widen(raw: &[u8], escapes: bool, out: &mut Vec<u16>) {
     out.reserve(raw.len());
     let stop = if escapes { b'\\' } else { 0x80 };
     let mut i = 0;
-    while let Some(&b) = raw.get(i) {
+    while i < raw.len() {
+        let b = raw[i];
         if b < 0x80 && b != stop {
-            // A run of plain ASCII, widened in one extend (one tight loop, not a push a
-            // byte).
-            let rest = raw.get(i..).unwrap_or_default();
-            let run = rest.iter().position(|&c| c >= 0x80 || c == stop).unwrap_or(rest.len());
-            out.extend(rest.get(..run).unwrap_or_default().iter().map(|&c| u16::from(c)));
-            i += run;
+            // A run of plain ASCII, found by a bare loop and widened in one extend.
+            let mut end = i + 1;
+            while end < raw.len() && raw[end] < 0x80 && raw[end] != stop {
+                end += 1;
+            }
+            out.extend(raw.get(i..end).unwrap_or_default().iter().map(|&c| u16::from(c)));
+            i = end;
             continue;
         }
         if b == b'\\' && escapes {
@@ -51,8 +57,12 @@ fn widen(raw: &[u8], escapes: bool, out: &mut Vec<u16>) {
             0xe0..=0xef => (3, u32::from(b & 0x0f)),
             _ => (4, u32::from(b & 0x07)),
         };
-        let tail = raw.get(i + 1..i + len).unwrap_or_default();
-        let code = tail.iter().fold(lead, |c, &t| (c << 6) | u32::from(t & 0x3f));
+        let mut code = lead;
+        let mut j = i + 1;
+        while j < i + len && j < raw.len() {
+            code = (code << 6) | u32::from(raw[j] & 0x3f);
+            j += 1;
+        }
         if code >= 0x10000 {
             let c = code - 0x10000;
             out.push(0xd800 | (c >> 10) as u16);
@@ -65,37 +75,51 @@ fn widen(raw: &[u8], escapes: bool, out: &mut Vec<u16>) {
 }
 
 /// A string's contents with escapes resolved; the scan has checked every escape.
+///
+/// Built as bytes in one pass (runs between escapes copied whole), for the reason
+/// [`widen`] gives.
 pub(crate) fn unescape(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut rest = raw;
-    while let Some(i) = rest.find('\\') {
-        out.push_str(&rest[..i]);
-        let b = rest.as_bytes();
-        let (ch, used) = match b.get(i + 1) {
-            Some(b'"') => ('"', 2),
-            Some(b'\\') => ('\\', 2),
-            Some(b'/') => ('/', 2),
+    let bytes = raw.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    let mut run = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        out.extend_from_slice(bytes.get(run..i).unwrap_or_default());
+        let (ch, used) = match bytes.get(i + 1) {
             Some(b'b') => ('\u{8}', 2),
             Some(b'f') => ('\u{c}', 2),
             Some(b'n') => ('\n', 2),
             Some(b'r') => ('\r', 2),
             Some(b't') => ('\t', 2),
-            _ => {
-                let first = hex4(b.get(i + 2..i + 6));
+            Some(b'u') => {
+                let first = hex4(bytes.get(i + 2..i + 6));
                 if (0xd800..0xdc00).contains(&first) {
-                    let second = hex4(b.get(i + 8..i + 12));
+                    let second = hex4(bytes.get(i + 8..i + 12));
                     let code = 0x10000 + ((first - 0xd800) << 10) + (second.wrapping_sub(0xdc00));
                     (char::from_u32(code).unwrap_or('\u{fffd}'), 12)
                 } else {
                     (char::from_u32(first).unwrap_or('\u{fffd}'), 6)
                 }
             }
+            // `\"`, `\\`, `\/`: the character itself.
+            Some(&c) => (char::from(c), 2),
+            None => break,
         };
-        out.push(ch);
-        rest = rest.get(i + used..).unwrap_or_default();
+        if ch.is_ascii() {
+            out.push(ch as u8);
+        } else {
+            out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
+        }
+        i += used;
+        run = i;
     }
-    out.push_str(rest);
-    out
+    out.extend_from_slice(bytes.get(run..).unwrap_or_default());
+    // Valid UTF-8 went in, and every escape became a whole character.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Four hex digits (checked by the scan) as a number.
