@@ -56,6 +56,7 @@
 mod asynchronous;
 mod backend;
 mod budget;
+mod codec;
 mod config;
 pub mod conformance;
 mod engine;
