@@ -43,7 +43,7 @@
 #
 # --native runs the requestor engine on the native driver against all of them at once:
 # the TS and Python SDK servers, the rmcp server and `mcp-tasks serve` (both generations),
-# as tests/native_peers.rs (`cargo test --features cli --test native_peers -- --ignored`,
+# as tests/native_peers.rs (`cargo test --features cli --test native_peers --test native_hosted -- --ignored`,
 # server URLs in MCP_TASKS_PEER_*), then `mcp-tasks call` completes a task, answers an
 # elicitation and cancels a task on each (exit statuses 0, 0 and 3). It also reads a task
 # the Python server fails by an exception (exit 1, the message shown), and drives the
@@ -320,7 +320,7 @@ step_native() {
   CLEANUP_PATHS+=("$log")
   if MCP_TASKS_PEER_TS="${urls[ts]}" MCP_TASKS_PEER_PY="${urls[py]}" \
     MCP_TASKS_PEER_RMCP="${urls[rmcp]}" MCP_TASKS_PEER_OURS="${urls[ours]}" \
-    cargo test "${CARGO_LOCKED[@]}" --features cli --test native_peers -- --ignored --nocapture 2>&1 | tee "$log"; then
+    cargo test "${CARGO_LOCKED[@]}" --features cli --test native_peers --test native_hosted -- --ignored --nocapture 2>&1 | tee "$log"; then
     :
   else
     PEER_FAILURES+=("native_peers")
