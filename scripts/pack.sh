@@ -24,15 +24,17 @@ while (($#)); do
   esac
 done
 
+# Install messages go to stderr: the last line on stdout is the tarball's path.
 if [[ -z "$FROM" ]]; then
-  ensure_wasm_package_tools
+  ensure_wasm_tools >&2
+  ensure_wasm_js_deps >&2
   export PATH="$WASM_TOOLS_BIN:$ROOT/tests/js/node_modules/.bin:$PATH"
   FROM="$(mktemp -d)/pkg"
   CLEANUP_PATHS+=("$(dirname "$FROM")")
   wasm-pack --quiet build --release --target web --out-dir "$FROM" --out-name mcp_tasks >&2
   node scripts/minify-package.mjs "$FROM" >&2
 else
-  npm_ci_if_needed "$ROOT/tests/js" >&2
+  ensure_wasm_js_deps >&2
 fi
 FROM="$(cd "$FROM" && pwd)"
 mkdir -p "$OUT"
