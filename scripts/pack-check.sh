@@ -10,10 +10,10 @@
 #   the tarball installed offline into an empty folder (tests/js/pack/tarball.test.mjs:
 #   its package.json and files, and the bytes a page loads identical to PKG_WEB_DIR's);
 #   from there, against `mcp-tasks serve` (serving that folder with --www): Node ESM and
-#   CommonJS with no init call (node.test.mjs), pages bundled by esbuild and by Vite and one
-#   without a bundler in headless Chromium (page.test.mjs), a Worker in workerd, bundled
-#   as wrangler does and with its modules listed by hand (workerd.test.mjs), tsc under
-#   node16 and bundler (types.test.mjs);
+#   CommonJS with no init call (node.test.mjs), pages bundled by esbuild and by Vite (and
+#   under its dev server) and one without a bundler in headless Chromium (page.test.mjs), a
+#   Worker in workerd, bundled as wrangler does and with its modules listed by hand
+#   (workerd.test.mjs), tsc under node16 and bundler (types.test.mjs);
 #   the README quotes tests/js/examples/install/ verbatim (readme.test.mjs).
 # Each check prints its pass count; ends with `summary: N passed, N failed, N skipped` and
 # fails on any failure.
@@ -108,7 +108,7 @@ step_checks() {
   export APP_DIR MCP_URL PKG_WEB
   run_tests "the tarball's package.json and files" tarball.test.mjs
   run_tests "Node: ESM import and CommonJS require, no init call" node.test.mjs
-  run_tests "pages in headless Chromium: esbuild, Vite, no bundler" page.test.mjs
+  run_tests "pages in headless Chromium: esbuild, Vite (build and dev server), no bundler" page.test.mjs
   run_tests "workerd: a Worker bundled as wrangler does, and listed by hand" workerd.test.mjs
   run_tests "tsc --noEmit: node16 (ESM, CommonJS) and bundler" types.test.mjs
   run_tests "README quotes the install examples" readme.test.mjs

@@ -1,14 +1,16 @@
 // The installed tarball in pages run by headless Chromium: bundled by esbuild (the .wasm a
 // file the bundle imports by URL) and by Vite (the .wasm an asset Vite emits from the
-// glue's new URL(..., import.meta.url)), and without a bundler (an import map). Every page
-// is served by `mcp-tasks serve --www APP_DIR` and runs a task there.
+// glue's new URL(..., import.meta.url)), the same under Vite's dev server, and without a
+// bundler (an import map). Every page is served by `mcp-tasks serve --www APP_DIR` (the dev
+// server proxies /mcp to it) and runs a task there.
 import assert from 'node:assert/strict';
 import { readdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startBrowser } from '../browser.mjs';
-import { APP_DIR, BASE_URL, jsDir, place } from './env.mjs';
+import { freePort } from '../workerd-stage.mjs';
+import { APP_DIR, BASE_URL, MCP_URL, jsDir, place } from './env.mjs';
 
 const require = createRequire(join(jsDir, 'package.json'));
 const html = (script) =>
@@ -52,6 +54,26 @@ test('Vite: a built page with the .wasm as an asset', async () => {
   assert.ok(assets.some((f) => /^mcp_tasks_bg-.*\.wasm$/.test(f)), `Vite emitted no .wasm asset: ${assets}`);
   const result = await browser.resultOf(`${BASE_URL}vite/index.html`);
   assert.match(result.content[0].text, /computed 2 steps/);
+});
+
+test('Vite dev server: the same module served unbundled, /mcp proxied to the server', async () => {
+  const { createServer } = await import(require.resolve('vite'));
+  const src = await place('vite-src', 'vite.js');
+  await writeFile(join(src, 'index.html'), html('./vite.js'));
+  const port = await freePort();
+  const server = await createServer({
+    root: src,
+    configFile: false,
+    logLevel: 'warn',
+    server: { host: '127.0.0.1', port, strictPort: true, proxy: { '/mcp': new URL(MCP_URL).origin } },
+  });
+  await server.listen();
+  try {
+    const result = await browser.resultOf(`http://127.0.0.1:${port}/index.html`);
+    assert.match(result.content[0].text, /computed 2 steps/);
+  } finally {
+    await server.close();
+  }
 });
 
 test('no bundler: node_modules served as is, an import map names the package', async () => {
