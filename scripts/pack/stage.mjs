@@ -11,8 +11,11 @@
 //   node.js     Node, `import`: reads its own .wasm and calls initSync, so no init call;
 //   node.cjs    Node, `require`: the same, as one CommonJS file (the glue and its snippets
 //               bundled by esbuild, so it needs no require() of ES modules);
-//   worker.js   workerd / wrangler (`workerd`, `worker`): imports the .wasm as the compiled
-//               WebAssembly.Module these runtimes give and calls initSync.
+//   worker.js   Cloudflare Workers (`workerd`, which wrangler, its vitest plugin and
+//               Miniflare resolve): imports the .wasm as the compiled WebAssembly.Module
+//               they give and calls initSync.
+// `worker` (webpack's webworker target, edge bundlers) gets the glue, as browsers do: those
+// do not all import a .wasm file as a compiled module, and init() works in a Web Worker.
 // Every entry exports exactly what the glue exports (init as the default export; calling
 // init or initSync again is a no-op once instantiated).
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -160,7 +163,7 @@ const pkg = {
   exports: {
     '.': {
       workerd: esm('./worker.js'),
-      worker: esm('./worker.js'),
+      worker: esm('./mcp_tasks.js'),
       browser: esm('./mcp_tasks.js'),
       node: {
         import: esm('./node.js'),

@@ -35,6 +35,7 @@ test('exports: an entry per runtime, types for each, the .wasm and package.json'
   assert.equal(root.node.require.default, './node.cjs');
   assert.equal(root.node.require.types, './node.d.cts');
   assert.equal(root.workerd.default, './worker.js');
+  assert.equal(root.worker.default, './mcp_tasks.js');
   assert.ok(pkg.exports['./mcp_tasks_bg.wasm']);
   assert.equal(pkg.exports['./package.json'], './package.json');
   const targets = JSON.stringify(pkg.exports).match(/"\.\/[^"]+"/g).map((s) => JSON.parse(s));
