@@ -110,11 +110,11 @@ pub enum Event {
         /// The request's params.
         params: Map<String, Value>,
     },
-    /// The server sent an input request as a task this client hosts (2025-11-25, with
-    /// [`Config::hosting`](super::Config::hosting)): the engine answered it with this task
-    /// at once, and the [`Event::InputRequested`] that follows carries the question. Answer
-    /// whenever ready, before the task's TTL runs out; the server collects the answer with
-    /// `tasks/result`.
+    /// The server sent an input request as a task this client hosts (2025-11-25, an
+    /// engine made with [`Engine::with_hosted_tasks`](super::Engine::with_hosted_tasks)):
+    /// the engine answered it with this task at once, and the [`Event::InputRequested`]
+    /// that follows carries the question. Answer whenever ready, before the task's TTL runs
+    /// out; the server collects the answer with `tasks/result`.
     TaskHosted {
         /// The input request that follows.
         input: InputId,
