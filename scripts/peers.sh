@@ -336,6 +336,8 @@ step_native() {
   done
   check "mcp-tasks call reports a task failed by an exception on py (exit 1, message)" \
     call_fails_with "${urls[py]}" raising_job "raising_job broke on purpose"
+  check "mcp-tasks call hosts the questions py asks as tasks (elicit_as_task twice)" \
+    call_hosts "${urls[py]}"
   url="${urls[everything]}"
   local passed=$TESTS_PASSED failed=$TESTS_FAILED
   check "mcp-tasks call completes the task tool on everything" everything_research "$url"
@@ -348,6 +350,23 @@ step_native() {
   check "mcp-tasks call answers multi-select fields with arrays on everything" everything_form "$url"
   echo "everything server: $((TESTS_PASSED - passed)) passed, $((TESTS_FAILED - failed)) failed"
   stop_servers
+}
+
+# call_hosts URL: `mcp-tasks call` hosts the two questions approve_twice asks as tasks
+# (elicit_as_task), each answered on stdin more than a poll interval after it came, and the
+# tool's result names both answers.
+call_hosts() {
+  local url="$1" log out
+  log="$(mktemp)"
+  CLEANUP_PATHS+=("$log")
+  out="$({
+    sleep 1.5
+    echo '{"action": "accept", "content": {"confirm": true}}'
+    sleep 1.5
+    echo '{"action": "decline"}'
+  } | "$MCP_TASKS_BIN" call --json "$url" approve_twice 2>"$log")" || return 1
+  [[ "$(grep -c '"event":"note","text":"the server asks as task ' "$log")" == 2 ]] &&
+    grep -qF '"text": "first: accept/True, second: decline/None"' <<<"$out"
 }
 
 # The text word_count counts in the `mcp-tasks call` checks, and its word count.
