@@ -134,7 +134,7 @@ start_server() {
   shift
   "$@" >"$log" 2>&1 &
   SERVER_PIDS+=($!)
-  for ((i = 0; i < 150; i++)); do
+  for ((i = 0; i < 300; i++)); do
     # The peers say "listening on URL"; mcp-tasks serve says "mcp-tasks: MCP at URL"; the
     # everything server names only its port (on every interface, loopback included).
     # Only a whole line counts: the server may be half way through writing it.
