@@ -1,9 +1,11 @@
-//! Client-hosted tasks on the native driver against the official Python SDK server: its
-//! tools ask with `elicit_as_task` and `create_message_as_task`, the engine hosts each
-//! question as a task, the host answers after longer than one poll interval, and the
-//! server cancels a hosted task with `tasks/cancel`.
+//! Client-hosted tasks on the native driver against the official SDK servers: the Python
+//! SDK's tools ask with `elicit_as_task` and `create_message_as_task`, the TypeScript SDK's
+//! with `elicitInputStream` and a `task` option; the engine hosts each question as a task,
+//! the host answers after longer than one poll interval, and the Python server cancels a
+//! hosted task with `tasks/cancel`.
 //!
-//! Run by `scripts/peers.sh --native` with `MCP_TASKS_PEER_PY` set (and `--ignored`).
+//! Run by `scripts/peers.sh --native` with `MCP_TASKS_PEER_PY` and `MCP_TASKS_PEER_TS` set
+//! (and `--ignored`).
 #![cfg(feature = "native")]
 
 use std::time::Duration;
@@ -21,14 +23,18 @@ const CHECK_LIMIT: Duration = Duration::from_secs(40);
 const THINKING: Duration = Duration::from_millis(1_500);
 const POLL_MS: u64 = 500;
 
-fn python() -> String {
-    std::env::var("MCP_TASKS_PEER_PY").unwrap_or_else(|_| {
-        panic!("MCP_TASKS_PEER_PY must name a running server (see scripts/peers.sh --native)")
+fn peer(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!("{var} must name a running server (see scripts/peers.sh --native)")
     })
 }
 
-fn hosting_driver() -> Driver {
-    let mut config = Config::new(python());
+fn python() -> Driver {
+    hosting_driver(&peer("MCP_TASKS_PEER_PY"))
+}
+
+fn hosting_driver(url: &str) -> Driver {
+    let mut config = Config::new(url);
     config.protocol = Protocol::Legacy;
     config.inputs = InputSupport { elicitation: true, sampling: true, ..InputSupport::default() };
     let limits = StoreConfig { poll_interval_ms: Some(POLL_MS), ..StoreConfig::default() };
@@ -121,7 +127,7 @@ async fn call(driver: &mut Driver, tool: &str, args: Value) -> Hosted {
 #[tokio::test]
 #[ignore = "needs the Python SDK server; run by scripts/peers.sh --native"]
 async fn python_sdk_elicit_as_task_twice_in_one_task() {
-    let mut driver = hosting_driver();
+    let mut driver = python();
     let seen = call(&mut driver, "approve_twice", json!({})).await;
     assert_eq!(seen.asked, ["elicitation/create", "elicitation/create"]);
     assert_eq!(seen.tasks.len(), 2);
@@ -133,7 +139,7 @@ async fn python_sdk_elicit_as_task_twice_in_one_task() {
 #[tokio::test]
 #[ignore = "needs the Python SDK server; run by scripts/peers.sh --native"]
 async fn python_sdk_create_message_as_task() {
-    let mut driver = hosting_driver();
+    let mut driver = python();
     let seen = call(&mut driver, "summarize_as_task", json!({})).await;
     assert_eq!(seen.asked, ["sampling/createMessage"]);
     assert_eq!(seen.tasks.len(), 1);
@@ -143,10 +149,20 @@ async fn python_sdk_create_message_as_task() {
 #[tokio::test]
 #[ignore = "needs the Python SDK server; run by scripts/peers.sh --native"]
 async fn python_sdk_cancels_a_hosted_task() {
-    let mut driver = hosting_driver();
+    let mut driver = python();
     // The server cancels after 0.5 s; the host would answer after 1.5 s.
     let seen = call(&mut driver, "ask_then_cancel", json!({"after": 0.5})).await;
     assert_eq!(seen.withdrawn, [WithdrawReason::Cancelled]);
     assert!(seen.text.ends_with(": cancelled"), "{}", seen.text);
     assert!(seen.text.contains(&seen.tasks[0]), "{} names {:?}", seen.text, seen.tasks);
+}
+
+#[tokio::test]
+#[ignore = "needs the TypeScript SDK server; run by scripts/peers.sh --native"]
+async fn typescript_sdk_elicit_input_stream_as_task() {
+    let mut driver = hosting_driver(&peer("MCP_TASKS_PEER_TS"));
+    let seen = call(&mut driver, "approve_as_task", json!({})).await;
+    assert_eq!(seen.asked, ["elicitation/create"]);
+    assert_eq!(seen.tasks.len(), 1);
+    assert_eq!(seen.text, format!("approved as task {}: accept/true", seen.tasks[0]));
 }
