@@ -32,6 +32,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 pub use client::McpTaskClient;
 pub use decode::decode_response;
+pub use error::McpTasksError;
 pub use task::{McpTask, ResponseStream, TaskUpdates};
 
 /// The TypeScript types of every argument and result (the classes' own declarations come

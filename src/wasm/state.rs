@@ -23,6 +23,7 @@ use crate::client::{
 use crate::id::TaskId;
 use crate::id_map::IdMap;
 use crate::protocol::json::jv;
+use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::protocol::legacy::WireShape;
 use crate::task::{Generation, Task, TaskStatus};
 
@@ -72,11 +73,15 @@ pub(crate) struct CallState {
     pub(crate) outcome: Option<CallOutcome>,
     /// The tool result as it came, when the engine kept it with the outcome.
     pub(crate) raw_result: Option<RawResult>,
+    /// The server's interim text for the model, when it sent one.
+    pub(crate) model_response: Option<String>,
     /// The caller's signal fired: promises reject with `AbortError`.
     pub(crate) aborted: bool,
     /// A cancel could not be delivered.
     pub(crate) cancel_failed: Option<ClientError>,
     pub(crate) on_progress: Option<Function>,
+    /// The call's own `onInputRequest`, before the client's.
+    pub(crate) on_input: Option<Function>,
     /// The promise of a plain `callTool`, settled with the outcome.
     pub(crate) waiting: Option<Waiting>,
     /// Handles, iterators and promises that may still read this state (see [`Hold`]).
@@ -162,6 +167,8 @@ pub(crate) struct Router {
     pub(crate) info: Option<ConnectionInfo>,
     pub(crate) closed: bool,
     pub(crate) on_input: Option<Function>,
+    /// The caller's `onEvent`: what the engine reports beyond calls' own promises.
+    pub(crate) on_event: Option<Function>,
     pub(crate) driver: Weak<RefCell<Driver>>,
     /// Futures waiting on the client as a whole (connecting, closing).
     client_wakers: Wakers,
@@ -229,6 +236,35 @@ impl Router {
     fn generation(&self) -> Option<Generation> {
         self.info.as_ref().map(|i| i.generation)
     }
+
+    /// Hands `{type: kind, [key]: value, taskId?}` to the caller's `onEvent`, after the
+    /// drain.
+    fn notify(&self, kind: &str, key: &str, value: JsValue, call: Option<CallId>) {
+        let Some(callback) = self.on_event.clone() else { return };
+        let task_id = call.and_then(|c| self.calls.get(&c)?.task_id.as_ref());
+        let task_id = task_id.map_or(JsValue::UNDEFINED, |t| JsValue::from_str(t.as_str()));
+        let event = convert::js_object(&[
+            ("type", JsValue::from_str(kind)),
+            (key, value),
+            ("taskId", task_id),
+        ]);
+        super::settle::spawn(Box::pin(async move {
+            // A throwing handler is the caller's business, not the client's.
+            let _ = callback.call1(&JsValue::UNDEFINED, &event);
+        }));
+    }
+}
+
+/// The connection as JS sees it (`ConnectionInfo`).
+pub(crate) fn connection_js(info: &ConnectionInfo) -> JsValue {
+    convert::to_js(&convert::compact(jv!({
+        "generation": convert::generation(info.generation),
+        "protocolVersion": info.protocol_version,
+        "sessionId": info.session_id,
+        "serverInfo": info.server_info,
+        "capabilities": info.capabilities,
+        "instructions": info.instructions,
+    })))
 }
 
 /// A claim on a call's state: while one exists, the state stays, so that handles,
@@ -340,11 +376,23 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
     let mut router = routes.borrow_mut();
     let call = match event {
         Event::Connected(info) => {
+            if router.connected.is_some() {
+                // A lost session was replaced; the tasks are read again under the new one.
+                router.notify("sessionReplaced", "connection", connection_js(&info), None);
+            }
             router.connected.get_or_insert(Ok(()));
             router.info = Some(info);
             None
         }
         Event::Disconnected { error } => {
+            if router.connected.is_some() {
+                router.notify(
+                    "disconnected",
+                    "error",
+                    Failure::Client(error.clone()).to_js(),
+                    None,
+                );
+            }
             router.connected.get_or_insert(Err(error));
             None
         }
@@ -362,7 +410,7 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
         Event::TaskFetched { op, view, raw } => {
             let answer = match raw {
                 Some(raw) => Answer::Raw(raw),
-                None => Answer::Tree(convert::task(&view.task)),
+                None => Answer::Tree(convert::task_view(&view)),
             };
             return op_answered(router, op, Ok(answer));
         }
@@ -384,7 +432,9 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
         }
         Event::StatusChanged { call, status, status_message } => {
             if let Some(state) = router.calls.get_mut(&call) {
-                let mut update = jv!({"status": status.as_str(), "statusMessage": status_message});
+                let mut update = convert::compact(
+                    jv!({"status": status.as_str(), "statusMessage": status_message}),
+                );
                 if let Some(task) = state.task.as_mut() {
                     task.set_status(status);
                     task.status_message.clone_from(&status_message);
@@ -416,16 +466,19 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
             }
             Some(call)
         }
-        Event::InputRequested { input, task_id, method, params, .. } => {
-            let request = jv!({
+        Event::InputRequested { input, call, task_id, method, params } => {
+            let request = convert::compact(jv!({
                 "method": method,
                 "params": params,
                 "taskId": task_id.as_ref().map(TaskId::as_str),
                 "generation": router.generation().map(convert::generation),
-            });
-            let handler = router.on_input.clone();
+            }));
+            let own = call.and_then(|c| router.calls.get(&c)?.on_input.clone());
+            let handler = own.or_else(|| router.on_input.clone());
+            let extension = router.generation() == Some(Generation::Extension);
             let driver = router.driver.clone();
-            super::settle::spawn(Box::pin(answer_input(driver, handler, input, method, request)));
+            let asked = Asked { input, method, extension };
+            super::settle::spawn(Box::pin(answer_input(driver, handler, asked, request)));
             return;
         }
         Event::CancelFailed { call, error } => {
@@ -450,14 +503,25 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
             router.closed = true;
             None
         }
-        // Input delivery failures, protocol violations the engine recovered from, and
-        // interim text for models have no place in this API yet; the bindings host no
-        // tasks (their config leaves `hosting` off), so the hosting events never come.
-        Event::InputFailed { .. }
-        | Event::ProtocolViolation { .. }
-        | Event::ModelImmediateResponse { .. }
-        | Event::TaskHosted { .. }
-        | Event::InputWithdrawn { .. } => return,
+        Event::ModelImmediateResponse { call, text } => {
+            router.notify("modelImmediateResponse", "text", JsValue::from_str(&text), Some(call));
+            if let Some(state) = router.calls.get_mut(&call) {
+                state.events.push(CallEvent::Model(jv!({ "text": text })));
+                state.model_response = Some(text);
+            }
+            Some(call)
+        }
+        Event::ProtocolViolation { call, error } => {
+            router.notify("protocolViolation", "error", Failure::Client(error).to_js(), call);
+            return;
+        }
+        Event::InputFailed { error, .. } => {
+            router.notify("inputFailed", "error", Failure::Client(error).to_js(), None);
+            return;
+        }
+        // The bindings host no tasks (their config leaves hosting off), so the hosting
+        // events never come.
+        Event::TaskHosted { .. } | Event::InputWithdrawn { .. } => return,
     };
     match call {
         Some(call) => {
@@ -469,30 +533,68 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
     }
 }
 
-/// Asks the host's `onInputRequest` and delivers its answer. Without a handler, or when
-/// it fails, an elicitation is answered `cancel` so that the task does not wait forever;
-/// other requests have no such answer and stay open.
+/// An input request handed to a handler.
+struct Asked {
+    input: InputId,
+    method: String,
+    /// Asked in 2026-07-28, whose answers have no error form.
+    extension: bool,
+}
+
+/// Asks the call's or the client's `onInputRequest` and delivers its answer. A handler
+/// that throws (or rejects) refuses the request: a 2025-11-25 server gets a JSON-RPC error
+/// response (the thrown `code` when it is an integer, else -32603, and its `message`); an
+/// extension elicitation gets `cancel`. Without a handler an elicitation is answered
+/// `cancel` so that the task does not wait forever; other requests without a handler, or
+/// refused under the extension, stay open.
 async fn answer_input(
     driver: Weak<RefCell<Driver>>,
     handler: Option<Function>,
-    input: InputId,
-    method: String,
+    asked: Asked,
     request: Value,
 ) {
-    let answer = match handler {
-        Some(handler) => match handler.call1(&JsValue::UNDEFINED, &convert::to_js(&request)) {
-            Ok(returned) => JsFuture::from(Promise::resolve(&returned)).await.ok(),
-            Err(_) => None,
-        },
+    let answered = match handler {
+        Some(handler) => {
+            Some(match handler.call1(&JsValue::UNDEFINED, &convert::to_js(&request)) {
+                Ok(returned) => JsFuture::from(Promise::resolve(&returned)).await,
+                Err(thrown) => Err(thrown),
+            })
+        }
         None => None,
     };
-    let answer = answer
-        .and_then(|a| convert::object(a, "the input answer").ok().flatten())
-        .or_else(|| (method == "elicitation/create").then(cancel_elicitation));
-    let (Some(answer), Some(shared)) = (answer, driver.upgrade()) else { return };
+    let elicitation = asked.method == "elicitation/create";
+    let answer = match answered {
+        Some(Ok(value)) => match convert::object(value, "the input answer") {
+            Ok(Some(answer)) => Ok(answer),
+            _ => Err(ErrorObject::new(ErrorCode::INTERNAL_ERROR, "the answer is not an object")),
+        },
+        Some(Err(thrown)) => Err(refusal(&thrown)),
+        None if elicitation => Ok(cancel_elicitation()),
+        None => return,
+    };
+    if answer.is_err() && asked.extension && !elicitation {
+        return;
+    }
+    let Some(shared) = driver.upgrade() else { return };
     // An answer for a request the engine no longer holds (its task ended) is dropped.
-    let _ = shared.borrow_mut().engine.answer_input(driver::now(), input, answer);
+    let engine = &mut shared.borrow_mut().engine;
+    let _ = match answer {
+        Ok(answer) => engine.answer_input(driver::now(), asked.input, answer),
+        Err(error) => engine.reject_input(driver::now(), asked.input, error),
+    };
     driver::pump(&shared);
+}
+
+/// What a handler threw, as the JSON-RPC error of the refused request.
+fn refusal(thrown: &JsValue) -> ErrorObject {
+    let code = convert::field(thrown, "code").and_then(|c| c.as_f64());
+    let code = code.filter(|c| c.fract() == 0.0 && c.abs() <= f64::from(i32::MAX));
+    let message = convert::field(thrown, "message").and_then(|m| m.as_string());
+    let message = message.or_else(|| thrown.as_string());
+    ErrorObject::new(
+        code.map_or(ErrorCode::INTERNAL_ERROR, |c| ErrorCode(c as i32)),
+        message.unwrap_or_else(|| "the input request was refused".into()),
+    )
 }
 
 fn cancel_elicitation() -> Map<String, Value> {
