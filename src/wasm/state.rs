@@ -577,11 +577,13 @@ async fn answer_input(
     }
     let Some(shared) = driver.upgrade() else { return };
     // An answer for a request the engine no longer holds (its task ended) is dropped.
-    let engine = &mut shared.borrow_mut().engine;
-    let _ = match answer {
-        Ok(answer) => engine.answer_input(driver::now(), asked.input, answer),
-        Err(error) => engine.reject_input(driver::now(), asked.input, error),
-    };
+    {
+        let engine = &mut shared.borrow_mut().engine;
+        let _ = match answer {
+            Ok(answer) => engine.answer_input(driver::now(), asked.input, answer),
+            Err(error) => engine.reject_input(driver::now(), asked.input, error),
+        };
+    }
     driver::pump(&shared);
 }
 
