@@ -177,6 +177,10 @@ mod tests {
         assert_eq!(v["generation"], "2025-11-25");
         assert_eq!(v["taskId"], "t-1");
         assert_eq!(TaskReference::from_json(&text).unwrap(), r);
+        // A task followed by id alone has no tool: the field is left out, and optional.
+        let bare = TaskReference { tool: String::new(), ..r.clone() };
+        assert!(!bare.to_map().contains_key("tool"));
+        assert_eq!(TaskReference::from_json(&bare.to_json()).unwrap(), bare);
         let bad = TaskReference::from_json(r#"{"endpoint":"x","generation":"1999-01-01"}"#);
         assert_eq!(bad.unwrap_err().code(), "client_bad_reference");
     }
