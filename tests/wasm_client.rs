@@ -315,7 +315,8 @@ async fn sleep(ms: u32) {
 /// A `fetch` for the `fetch` option that records every request body, and as `mode` says
 /// breaks one exchange: `"poll"` answers the first `tasks/get` with malformed JSON;
 /// `"answer"` refuses every delivery of an input answer (a 2025-11-25 response POST or
-/// a `tasks/update`) as a network error.
+/// a `tasks/update`) as a network error; `"session"` answers the first `tasks/get` with
+/// the 404 of a server that lost the session.
 fn test_fetch(mode: &str) -> (JsValue, js_sys::Array) {
     let make = js_sys::Function::new_with_args(
         "mode, seen",
@@ -326,6 +327,10 @@ fn test_fetch(mode: &str) -> (JsValue, js_sys::Array) {
           if (mode === 'poll' && !broken && body.includes('"tasks/get"')) {
             broken = true;
             return new Response('{not json', { status: 200, headers: { 'content-type': 'application/json' } });
+          }
+          if (mode === 'session' && !broken && body.includes('"tasks/get"')) {
+            broken = true;
+            return new Response('', { status: 404 });
           }
           const answer = body.includes('"tasks/update"') || (body.includes('"result"') && !body.includes('"method"'));
           if (mode === 'answer' && answer) throw new TypeError('refused by the test');
@@ -419,6 +424,40 @@ async fn protocol_violation_is_reported(url: &str, protocol: &str) {
         (event["class"].as_bool(), event["taskId"].as_str()),
         (Some(true), task.id().as_deref())
     );
+    ok(client.close()).await;
+}
+
+/// A 2025-11-25 session the server lost is replaced, and `onEvent` hears of it with the
+/// new connection.
+async fn lost_session_is_replaced(url: &str, protocol: &str) {
+    let events = Rc::new(RefCell::new(Vec::new()));
+    let options = recording(protocol, &events);
+    let connections = Rc::new(RefCell::new(Vec::new()));
+    let sink = connections.clone();
+    let recorder = get(&options, "onEvent").unchecked_into::<js_sys::Function>();
+    let on_event = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+        let connection = get(&event, "connection");
+        if !connection.is_undefined() {
+            sink.borrow_mut().push(json_of(&connection));
+        }
+        recorder.call1(&JsValue::NULL, &event).unwrap();
+    });
+    set(&options, "onEvent", &on_event.into_js_value());
+    let (fetch, _) = test_fetch("session");
+    set(&options, "fetch", &fetch);
+    set(&options, "listen", &JsValue::FALSE);
+    set(&options, "pollDefaultMs", &JsValue::from(100));
+    let client = connect_with(url, options).await;
+    let first = json_of(&client.connection())["sessionId"].clone();
+    let task =
+        as_task(&client, "slow_compute", json!({"seconds": 1, "steps": 1}), JsValue::UNDEFINED)
+            .await;
+    event_of(&events, "sessionReplaced").await;
+    let replaced = connections.borrow()[0].clone();
+    assert!(replaced["sessionId"].is_string() && replaced["sessionId"] != first, "{replaced}");
+    assert_eq!(json_of(&client.connection())["sessionId"], replaced["sessionId"]);
+    // The task is read again under the new session: its result, or lost with the old one.
+    let _ = JsFuture::from(task.result()).await;
     ok(client.close()).await;
 }
 
@@ -580,6 +619,7 @@ against!(ours(), LEGACY,
     legacy_input_refused => per_call_input_handler_refuses,
     legacy_stream_return => stream_return_cancels_unless_detached,
     legacy_options => options_and_shapes,
+    legacy_session_replaced => lost_session_is_replaced,
 );
 
 against!(ours(), EXTENSION,
@@ -605,6 +645,7 @@ against!(ts_sdk(), "auto",
     ts_sdk_model_hint => model_hint_reaches_js,
     ts_sdk_input_refused => per_call_input_handler_refuses,
     ts_sdk_options => options_and_shapes,
+    ts_sdk_session_replaced => lost_session_is_replaced,
 );
 
 #[wasm_bindgen_test]
