@@ -11,27 +11,25 @@ use std::future::poll_fn;
 use std::rc::{Rc, Weak};
 use std::task::{Poll, Waker};
 
-use js_sys::{Function, Promise};
-use serde_json::{Map, Value};
+use js_sys::Function;
+use serde_json::Value;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::client::{
-    CallId, CallOutcome, ClientError, ConnectionInfo, Event, InputId, OpId, RawResult,
-    TaskReference,
+    CallId, CallOutcome, ClientError, ConnectionInfo, Event, OpId, RawResult, TaskReference,
 };
 use crate::id::TaskId;
 use crate::id_map::IdMap;
 use crate::protocol::json::jv;
-use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::protocol::legacy::WireShape;
 use crate::task::{Generation, Task, TaskStatus};
 
 use super::convert;
-use super::driver::{self, Driver};
+use super::driver::Driver;
 use super::error::Failure;
 pub(crate) use super::history::CallEvent;
 use super::history::History;
+use super::input::Asked;
 use super::materialize;
 use super::settle::Settle;
 use super::signal::Watch;
@@ -478,7 +476,7 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
             let extension = router.generation() == Some(Generation::Extension);
             let driver = router.driver.clone();
             let asked = Asked { input, method, extension };
-            super::settle::spawn(Box::pin(answer_input(driver, handler, asked, request)));
+            super::settle::spawn(Box::pin(super::input::answer(driver, handler, asked, request)));
             return;
         }
         Event::CancelFailed { call, error } => {
@@ -531,76 +529,4 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
         }
         None => router.client_changed(),
     }
-}
-
-/// An input request handed to a handler.
-struct Asked {
-    input: InputId,
-    method: String,
-    /// Asked in 2026-07-28, whose answers have no error form.
-    extension: bool,
-}
-
-/// Asks the call's or the client's `onInputRequest` and delivers its answer. A handler
-/// that throws (or rejects) refuses the request: a 2025-11-25 server gets a JSON-RPC error
-/// response (the thrown `code` when it is an integer, else -32603, and its `message`); an
-/// extension elicitation gets `cancel`. Without a handler an elicitation is answered
-/// `cancel` so that the task does not wait forever; other requests without a handler, or
-/// refused under the extension, stay open.
-async fn answer_input(
-    driver: Weak<RefCell<Driver>>,
-    handler: Option<Function>,
-    asked: Asked,
-    request: Value,
-) {
-    let answered = match handler {
-        Some(handler) => {
-            Some(match handler.call1(&JsValue::UNDEFINED, &convert::to_js(&request)) {
-                Ok(returned) => JsFuture::from(Promise::resolve(&returned)).await,
-                Err(thrown) => Err(thrown),
-            })
-        }
-        None => None,
-    };
-    let elicitation = asked.method == "elicitation/create";
-    let answer = match answered {
-        Some(Ok(value)) => match convert::object(value, "the input answer") {
-            Ok(Some(answer)) => Ok(answer),
-            _ => Err(ErrorObject::new(ErrorCode::INTERNAL_ERROR, "the answer is not an object")),
-        },
-        Some(Err(thrown)) => Err(refusal(&thrown)),
-        None if elicitation => Ok(cancel_elicitation()),
-        None => return,
-    };
-    if answer.is_err() && asked.extension && !elicitation {
-        return;
-    }
-    let Some(shared) = driver.upgrade() else { return };
-    // An answer for a request the engine no longer holds (its task ended) is dropped.
-    {
-        let engine = &mut shared.borrow_mut().engine;
-        let _ = match answer {
-            Ok(answer) => engine.answer_input(driver::now(), asked.input, answer),
-            Err(error) => engine.reject_input(driver::now(), asked.input, error),
-        };
-    }
-    driver::pump(&shared);
-}
-
-/// What a handler threw, as the JSON-RPC error of the refused request.
-fn refusal(thrown: &JsValue) -> ErrorObject {
-    let code = convert::field(thrown, "code").and_then(|c| c.as_f64());
-    let code = code.filter(|c| c.fract() == 0.0 && c.abs() <= f64::from(i32::MAX));
-    let message = convert::field(thrown, "message").and_then(|m| m.as_string());
-    let message = message.or_else(|| thrown.as_string());
-    ErrorObject::new(
-        code.map_or(ErrorCode::INTERNAL_ERROR, |c| ErrorCode(c as i32)),
-        message.unwrap_or_else(|| "the input request was refused".into()),
-    )
-}
-
-fn cancel_elicitation() -> Map<String, Value> {
-    let mut answer = Map::new();
-    answer.insert("action".into(), jv!("cancel"));
-    answer
 }
