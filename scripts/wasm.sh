@@ -10,7 +10,8 @@
 #    TypeScript SDK server (tests/peers/ts-server.mjs, with CORS);
 # 3. the wasm tests (tests/wasm_client.rs, tests/wasm_scale.rs, tests/wasm_driver.rs and the
 #    bindings' unit tests) under
-#    `wasm-pack test --node` and, the same binary, in headless Chromium;
+#    `wasm-pack test --node` and, the same binary, in headless Chromium and headless
+#    Firefox (Debian's firefox-esr, geckodriver built from crates.io);
 # 4. the built package from JS: Node (web build with initSync, nodejs build), workerd (a
 #    Worker, and a Durable Object that follows a task from alarms across a restart), and
 #    the page example in Chromium over WebDriver;
@@ -136,6 +137,9 @@ step_wasm_tests() {
   # Without WASM_BINDGEN_USE_BROWSER the browser run silently skips every test.
   run_runner "wasm-pack test --headless --chrome" \
     env WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome -- --lib --test wasm_client --test wasm_scale --test wasm_driver
+  run_runner "wasm-pack test --headless --firefox" \
+    env WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --firefox --geckodriver "$WASM_TOOLS_BIN/geckodriver" \
+    -- --lib --test wasm_client --test wasm_scale --test wasm_driver
 }
 
 step_js_tests() {
@@ -157,7 +161,7 @@ step_types() {
 main() {
   run_step "wasm-pack build (web, nodejs, bundler)" step_build
   run_step "start mcp-tasks serve and the TypeScript SDK server" step_servers
-  run_step "wasm tests in Node and headless Chromium" step_wasm_tests
+  run_step "wasm tests in Node, headless Chromium and headless Firefox" step_wasm_tests
   run_step "the package from JS: Node, workerd, a page" step_js_tests
   run_step "TypeScript types" step_types
   run_step "size report and gate" run_runner "size gate" node scripts/size-report.mjs "$ROOT/pkg" --gate

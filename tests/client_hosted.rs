@@ -360,3 +360,20 @@ fn without_hosting_a_task_request_is_answered_plainly() {
     s.ask("g1", "tasks/get", json!({"taskId": "x"}));
     assert_eq!(s.answer("g1").unwrap()["error"]["code"], -32601);
 }
+
+#[test]
+fn a_refused_question_fails_its_hosted_task_with_the_error() {
+    use mcp_tasks::protocol::jsonrpc::{ErrorCode, ErrorObject};
+    let mut s = Hosting::new();
+    s.elicit_as_task("e1", json!(60_000));
+    let (input, task_id) = s.hosted();
+    s.ask("r1", "tasks/result", json!({"taskId": task_id}));
+    let refusal = ErrorObject::new(ErrorCode::INTERNAL_ERROR, "the person is away");
+    s.h.engine.reject_input(s.h.now, input, refusal).unwrap();
+    s.h.drain();
+    let result = s.answer("r1").expect("the held tasks/result answered");
+    assert_eq!(result["error"]["code"], -32603, "{result}");
+    assert_eq!(result["error"]["message"], "the person is away");
+    assert_eq!(s.status_notes(), vec![format!("{task_id}:failed")]);
+    assert!(s.h.engine.answer_input(s.h.now, input, accept()).is_err());
+}

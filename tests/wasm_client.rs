@@ -306,6 +306,295 @@ async fn deep_and_cyclic_arguments_are_refused(url: &str, protocol: &str) {
     ok(client.close()).await;
 }
 
+/// Resolves after `ms` milliseconds (the global `setTimeout`).
+async fn sleep(ms: u32) {
+    let wait = js_sys::Function::new_with_args("ms", "return new Promise(r => setTimeout(r, ms))");
+    ok(wait.call1(&JsValue::NULL, &JsValue::from(ms)).unwrap().unchecked_into()).await;
+}
+
+/// A `fetch` for the `fetch` option that records every request body, and as `mode` says
+/// breaks one exchange: `"poll"` answers the first `tasks/get` with malformed JSON;
+/// `"answer"` refuses every delivery of an input answer (a 2025-11-25 response POST or
+/// a `tasks/update`) as a network error; `"session"` answers the first `tasks/get` with
+/// the 404 of a server that lost the session.
+fn test_fetch(mode: &str) -> (JsValue, js_sys::Array) {
+    let make = js_sys::Function::new_with_args(
+        "mode, seen",
+        r#"let broken = false;
+        return async (url, init) => {
+          const body = init.body === undefined ? '' : typeof init.body === 'string' ? init.body : new TextDecoder().decode(init.body);
+          seen.push(body);
+          if (mode === 'poll' && !broken && body.includes('"tasks/get"')) {
+            broken = true;
+            return new Response('{not json', { status: 200, headers: { 'content-type': 'application/json' } });
+          }
+          if (mode === 'session' && !broken && body.includes('"tasks/get"')) {
+            broken = true;
+            return new Response('', { status: 404 });
+          }
+          const answer = body.includes('"tasks/update"') || (body.includes('"result"') && !body.includes('"method"'));
+          if (mode === 'answer' && answer) throw new TypeError('refused by the test');
+          return fetch(url, init);
+        };"#,
+    );
+    let seen = js_sys::Array::new();
+    (make.call2(&JsValue::NULL, &JsValue::from_str(mode), &seen).unwrap(), seen)
+}
+
+/// Connect options whose `onEvent` records every event (as plain JSON, with the error's
+/// code and `instanceof McpTasksError` for errors).
+fn recording(protocol: &str, events: &Rc<RefCell<Vec<Value>>>) -> JsValue {
+    let options = js(json!({ "protocol": protocol }));
+    let sink = events.clone();
+    let on_event = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+        let error = get(&event, "error");
+        let mut seen = json!({
+            "type": get(&event, "type").as_string(),
+            "taskId": get(&event, "taskId").as_string(),
+            "text": get(&event, "text").as_string(),
+        });
+        if !error.is_undefined() {
+            seen["code"] = json!(get(&error, "code").as_string());
+            seen["class"] = json!(mcp_tasks::wasm::McpTasksError::has_instance(&error));
+        }
+        sink.borrow_mut().push(seen);
+    });
+    set(&options, "onEvent", &on_event.into_js_value());
+    options
+}
+
+async fn connect_with(url: &str, options: JsValue) -> McpTaskClient {
+    McpTaskClient::try_from_js_value(ok(McpTaskClient::connect(url.to_owned(), options)).await)
+        .unwrap()
+}
+
+/// Waits until `events` holds one of `kind` (the test's own timeout ends a wait in vain).
+async fn event_of(events: &Rc<RefCell<Vec<Value>>>, kind: &str) -> Value {
+    for _ in 0..500 {
+        if let Some(e) = events.borrow().iter().find(|e| e["type"] == kind) {
+            return e.clone();
+        }
+        sleep(20).await;
+    }
+    panic!("no {kind} event in 10 s: {:?}", events.borrow());
+}
+
+/// The model-immediate-response hint of a 2025-11-25 task reaches the task, its updates
+/// and `onEvent`.
+async fn model_hint_reaches_js(url: &str, protocol: &str) {
+    let events = Rc::new(RefCell::new(Vec::new()));
+    let client = connect_with(url, recording(protocol, &events)).await;
+    let task =
+        as_task(&client, "hinted_compute", json!({"seconds": 0.2}), JsValue::UNDEFINED).await;
+    let hint = "Working on it; the result follows.";
+    assert_eq!(task.model_immediate_response().as_deref(), Some(hint));
+    let seen = updates(&task).await;
+    assert!(
+        seen.iter().any(|u| u["type"] == "modelImmediateResponse" && u["text"] == hint),
+        "{seen:?}"
+    );
+    let event = event_of(&events, "modelImmediateResponse").await;
+    assert_eq!(
+        (event["text"].as_str(), event["taskId"].as_str()),
+        (Some(hint), task.id().as_deref())
+    );
+    assert_eq!(text(&ok(task.result()).await), "hinted");
+    ok(client.close()).await;
+}
+
+/// A malformed poll answer is reported to `onEvent` as a protocol violation, and the task
+/// goes on to its result.
+async fn protocol_violation_is_reported(url: &str, protocol: &str) {
+    let events = Rc::new(RefCell::new(Vec::new()));
+    let options = recording(protocol, &events);
+    let (fetch, _) = test_fetch("poll");
+    set(&options, "fetch", &fetch);
+    set(&options, "pollDefaultMs", &JsValue::from(100));
+    // No notification stream: the task is polled at the plain interval.
+    set(&options, "listen", &JsValue::FALSE);
+    let client = connect_with(url, options).await;
+    let task =
+        as_task(&client, "slow_compute", json!({"seconds": 1, "steps": 1}), JsValue::UNDEFINED)
+            .await;
+    let event = event_of(&events, "protocolViolation").await;
+    let result = ok(task.result()).await;
+    assert!(text(&result).contains("computed"), "{:?}", json_of(&result));
+    assert_eq!(event["code"], "client_malformed_message", "{event}");
+    assert_eq!(
+        (event["class"].as_bool(), event["taskId"].as_str()),
+        (Some(true), task.id().as_deref())
+    );
+    ok(client.close()).await;
+}
+
+/// A 2025-11-25 session the server lost is replaced, and `onEvent` hears of it with the
+/// new connection.
+async fn lost_session_is_replaced(url: &str, protocol: &str) {
+    let events = Rc::new(RefCell::new(Vec::new()));
+    let options = recording(protocol, &events);
+    let connections = Rc::new(RefCell::new(Vec::new()));
+    let sink = connections.clone();
+    let recorder = get(&options, "onEvent").unchecked_into::<js_sys::Function>();
+    let on_event = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+        let connection = get(&event, "connection");
+        if !connection.is_undefined() {
+            sink.borrow_mut().push(json_of(&connection));
+        }
+        recorder.call1(&JsValue::NULL, &event).unwrap();
+    });
+    set(&options, "onEvent", &on_event.into_js_value());
+    let (fetch, _) = test_fetch("session");
+    set(&options, "fetch", &fetch);
+    set(&options, "listen", &JsValue::FALSE);
+    set(&options, "pollDefaultMs", &JsValue::from(100));
+    let client = connect_with(url, options).await;
+    let first = json_of(&client.connection())["sessionId"].clone();
+    let task =
+        as_task(&client, "slow_compute", json!({"seconds": 1, "steps": 1}), JsValue::UNDEFINED)
+            .await;
+    event_of(&events, "sessionReplaced").await;
+    let replaced = connections.borrow()[0].clone();
+    assert!(replaced["sessionId"].is_string() && replaced["sessionId"] != first, "{replaced}");
+    assert_eq!(json_of(&client.connection())["sessionId"], replaced["sessionId"]);
+    // The task is read again under the new session: its result, or lost with the old one.
+    let _ = JsFuture::from(task.result()).await;
+    ok(client.close()).await;
+}
+
+/// An answer that cannot be delivered (`maxAttempts: 0`: no retry) is reported to
+/// `onEvent` as `inputFailed`.
+async fn failed_input_delivery_is_reported(url: &str, protocol: &str) {
+    let events = Rc::new(RefCell::new(Vec::new()));
+    let inputs = Rc::new(Inputs::default());
+    let options = options(protocol, &inputs);
+    let recorder = recording(protocol, &events);
+    set(&options, "onEvent", &get(&recorder, "onEvent"));
+    let (fetch, _) = test_fetch("answer");
+    set(&options, "fetch", &fetch);
+    set(&options, "maxAttempts", &JsValue::from(0));
+    let client = connect_with(url, options).await;
+    let task =
+        as_task(&client, "confirm_delete", json!({"filename": "a.txt"}), JsValue::UNDEFINED).await;
+    let event = event_of(&events, "inputFailed").await;
+    assert_eq!(event["code"], "client_transport", "{event}");
+    assert_eq!(inputs.0.borrow().len(), 1);
+    ok(task.cancel()).await;
+    ok(client.close()).await;
+}
+
+/// A call's own `onInputRequest` comes before the client's; when it throws, the request is
+/// refused (a JSON-RPC error for 2025-11-25, `cancel` for the extension) and the tool does
+/// not go ahead.
+async fn per_call_input_handler_refuses(url: &str, protocol: &str) {
+    let (client, client_inputs) = connect(url, protocol).await;
+    let asked = Rc::new(RefCell::new(0));
+    let count = asked.clone();
+    let refuse = Closure::<dyn FnMut(JsValue) -> Result<JsValue, JsValue>>::new(move |_| {
+        *count.borrow_mut() += 1;
+        let error = js_sys::Error::new("not now");
+        set(&error, "code", &JsValue::from(-32001));
+        Err(error.into())
+    });
+    let opts = js(json!({}));
+    set(&opts, "onInputRequest", &refuse.into_js_value());
+    let task = as_task(&client, "confirm_delete", json!({"filename": "a.txt"}), opts).await;
+    let settled = JsFuture::from(task.result()).await;
+    assert_eq!(*asked.borrow(), 1);
+    assert!(client_inputs.0.borrow().is_empty(), "the client's handler was not asked");
+    match settled {
+        Ok(result) => {
+            let result = json_of(&result);
+            assert!(!text(&js(result.clone())).starts_with("deleted"), "{result}");
+        }
+        Err(e) => assert!(mcp_tasks::wasm::McpTasksError::has_instance(&e)),
+    }
+    ok(client.close()).await;
+}
+
+/// Leaving `callToolStream` early cancels its task, unless it was opened with `detach`.
+async fn stream_return_cancels_unless_detached(url: &str, protocol: &str) {
+    let (client, _) = connect(url, protocol).await;
+    for detach in [false, true] {
+        let opts = js(json!({ "detach": detach }));
+        let args = js(json!({"seconds": 30, "steps": 3}));
+        let stream = client.call_tool_stream("slow_compute".into(), args, opts);
+        let first = get(&ok(stream.next()).await, "value");
+        assert_eq!(get(&first, "type").as_string().as_deref(), Some("taskCreated"));
+        let id = get(&get(&first, "task"), "taskId").as_string().unwrap();
+        assert!(get(&ok(stream.return_()).await, "done").is_truthy());
+        assert!(get(&ok(stream.next()).await, "done").is_truthy());
+        if detach {
+            let task = json_of(&ok(client.get_task(id.clone())).await);
+            assert_eq!(task["status"], "working", "{task}");
+            ok(client.cancel_task(id)).await;
+        } else {
+            let (_, code) = err(client.get_task_result(id)).await;
+            assert_eq!(code, "call_cancelled");
+        }
+    }
+    // `throw` ends an iterator and rejects with what was thrown.
+    let task = as_task(&client, "slow_compute", json!({"seconds": 30}), JsValue::UNDEFINED).await;
+    let updates = task.updates();
+    let thrown = JsValue::from_str("stop");
+    let rejected = JsFuture::from(updates.throw_(thrown)).await.expect_err("rejects");
+    assert_eq!(rejected.as_string().as_deref(), Some("stop"));
+    assert!(get(&ok(updates.next()).await, "done").is_truthy());
+    ok(task.cancel()).await;
+    ok(client.close()).await;
+}
+
+/// Connection info has no `null`s; `getTask` under 2026-07-28 carries the inline result;
+/// `endpointMemory` comes out and, passed back, spares `auto` its probe; `listen: false`
+/// and the poll options still reach the result.
+async fn options_and_shapes(url: &str, protocol: &str) {
+    let (fetch, seen) = test_fetch("none");
+    let options = js(json!({
+        "protocol": protocol, "listen": false, "pollDefaultMs": 100, "pollFloorMs": 50,
+        "pollCapMs": 200, "backoffInitialMs": 10, "backoffMaxMs": 100, "maxBodyBytes": 1_000_000,
+        "callTimeoutMs": 60_000,
+    }));
+    set(&options, "fetch", &fetch);
+    let client = connect_with(url, options).await;
+    let connection = client.connection();
+    for key in ["sessionId", "serverInfo", "instructions"] {
+        assert!(!get(&connection, key).is_null(), "{key} is null");
+    }
+    assert!(get(&get(&connection, "serverInfo"), "name").is_string());
+    let task =
+        as_task(&client, "slow_compute", json!({"seconds": 0.2, "steps": 1}), JsValue::UNDEFINED)
+            .await;
+    let id = task.id().unwrap();
+    ok(task.result()).await;
+    let fetched = json_of(&ok(client.get_task(id)).await);
+    assert_eq!(fetched["status"], "completed");
+    if client.generation().as_string().as_deref() == Some(EXTENSION) {
+        assert!(text(&js(fetched["result"].clone())).contains("computed"), "{fetched}");
+    }
+    let bodies = seen.iter().filter_map(|b| b.as_string()).collect::<Vec<_>>();
+    assert!(!bodies.iter().any(|b| b.contains("subscriptions/listen")), "listen: false");
+    let memory = json_of(&client.endpoint_memory());
+    let generation = client.generation().as_string().unwrap();
+    assert_eq!(memory["endpoints"][url], json!(generation), "{memory}");
+    ok(client.close()).await;
+    // Passed back, the memory spares `auto` the probe of a 2025-11-25 endpoint.
+    let (fetch, seen) = test_fetch("none");
+    let options = js(json!({ "endpointMemory": memory }));
+    set(&options, "fetch", &fetch);
+    let again = connect_with(url, options).await;
+    let probed = seen.iter().filter_map(|b| b.as_string()).any(|b| b.contains("server/discover"));
+    assert_eq!(probed, generation == EXTENSION, "probe with memory of {generation}");
+    ok(again.close()).await;
+    // Bad option values are typed errors.
+    for bad in [
+        json!({"pollFloorMs": 10, "pollCapMs": 5}),
+        json!({"listen": 1}),
+        json!({"endpointMemory": {"endpoints": {"x": "1999-01-01"}}}),
+    ] {
+        let (_, code) = err(McpTaskClient::connect(url.to_owned(), js(bad))).await;
+        assert_eq!(code, "invalid_argument");
+    }
+}
+
 macro_rules! against {
     ($url:expr, $protocol:expr, $($name:ident => $case:ident),* $(,)?) => {
         $(
@@ -325,6 +614,12 @@ against!(ours(), LEGACY,
     legacy_stream => stream_yields_created_status_and_result,
     legacy_failures => failures_reject_with_codes,
     legacy_deep_and_cyclic => deep_and_cyclic_arguments_are_refused,
+    legacy_protocol_violation => protocol_violation_is_reported,
+    legacy_input_failed => failed_input_delivery_is_reported,
+    legacy_input_refused => per_call_input_handler_refuses,
+    legacy_stream_return => stream_return_cancels_unless_detached,
+    legacy_options => options_and_shapes,
+    legacy_session_replaced => lost_session_is_replaced,
 );
 
 against!(ours(), EXTENSION,
@@ -334,6 +629,11 @@ against!(ours(), EXTENSION,
     extension_resume => resume_follows_a_task_from_its_reference,
     extension_stream => stream_yields_created_status_and_result,
     extension_failures => failures_reject_with_codes,
+    extension_protocol_violation => protocol_violation_is_reported,
+    extension_input_failed => failed_input_delivery_is_reported,
+    extension_input_refused => per_call_input_handler_refuses,
+    extension_stream_return => stream_return_cancels_unless_detached,
+    extension_options => options_and_shapes,
 );
 
 // The TypeScript SDK 1.32 server speaks 2025-11-25 only: "auto" must find that out.
@@ -342,6 +642,10 @@ against!(ts_sdk(), "auto",
     ts_sdk_input_answered => input_request_is_answered,
     ts_sdk_cancel => cancel_ends_the_task,
     ts_sdk_stream => stream_yields_created_status_and_result,
+    ts_sdk_model_hint => model_hint_reaches_js,
+    ts_sdk_input_refused => per_call_input_handler_refuses,
+    ts_sdk_options => options_and_shapes,
+    ts_sdk_session_replaced => lost_session_is_replaced,
 );
 
 #[wasm_bindgen_test]

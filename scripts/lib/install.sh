@@ -206,6 +206,25 @@ ensure_chromium() {
   apt_install chromium chromium-driver
 }
 
+# Headless Firefox for `wasm-pack test --headless --firefox`: Debian's firefox-esr, and
+# geckodriver built from crates.io (Debian has no package of it; wasm-pack and npm's
+# `geckodriver` would download it from GitHub, which cannot work here).
+GECKODRIVER_VERSION=0.37.1
+ensure_firefox() {
+  if command -v firefox-esr >/dev/null || command -v firefox >/dev/null; then
+    echo "install: firefox present"
+  else
+    echo "install: apt-get install firefox-esr"
+    apt_install firefox-esr
+  fi
+  if "$WASM_TOOLS_BIN/geckodriver" --version 2>/dev/null | grep -q "^geckodriver $GECKODRIVER_VERSION\b"; then
+    echo "install: geckodriver $GECKODRIVER_VERSION present in $WASM_TOOLS_BIN"
+    return 0
+  fi
+  echo "install: cargo install --debug geckodriver@$GECKODRIVER_VERSION into $WASM_TOOLS"
+  cargo install --debug --quiet --locked geckodriver --version "$GECKODRIVER_VERSION" --root "$WASM_TOOLS"
+}
+
 # The npm side of the package tests (tests/js/package-lock.json): wasm-opt (binaryen),
 # workerd, TypeScript, and esbuild plus the TypeScript SDK for the size report.
 ensure_wasm_js_deps() {
@@ -217,6 +236,7 @@ ensure_wasm_js_deps() {
 ensure_wasm_package_tools() {
   ensure_wasm_tools
   ensure_chromium
+  ensure_firefox
   ensure_wasm_js_deps
   ensure_peer_node_deps
 }

@@ -40,8 +40,8 @@ pub(super) struct PendingInput {
     pub call: Option<CallId>,
     pub task_id: Option<TaskId>,
     pub route: Route,
-    /// The answer, once given (kept for retries of a 2025-11-25 response).
-    pub answer: Option<Map<String, Value>>,
+    /// The answer or the refusal, once given (kept for retries of a 2025-11-25 response).
+    pub answer: Option<Result<Map<String, Value>, ErrorObject>>,
     pub failures: u32,
     pub exchange: Option<ExchangeId>,
 }
@@ -172,12 +172,14 @@ impl Engine {
         }
     }
 
-    /// The host answered.
+    /// The host answered, or refused with an error: a 2025-11-25 request gets the error as
+    /// its JSON-RPC error response; the extension's answers have no error form, so there a
+    /// refusal is the elicitation's `cancel` action.
     pub(super) fn deliver_input(
         &mut self,
         now: UnixMillis,
         id: InputId,
-        response: Map<String, Value>,
+        answer: Result<Map<String, Value>, ErrorObject>,
     ) -> Result<(), ClientError> {
         if self.closed {
             return Err(ClientError::Closed);
@@ -186,36 +188,40 @@ impl Engine {
         if input.answer.is_some() {
             return Err(ClientError::InputAnswered { input: id });
         }
-        match input.route.clone() {
-            Route::Legacy { session, .. } => {
+        let route = input.route.clone();
+        let response = match (route.clone(), answer) {
+            (Route::Legacy { session, .. }, answer) => {
                 if session != self.conn.session {
                     self.inputs.remove(&id);
                     return Err(ClientError::UnknownInput { input: id });
                 }
-                input.answer = Some(response);
+                input.answer = Some(answer);
                 self.resend_input(now, id);
+                return Ok(());
             }
-            Route::Task { key } => {
-                input.answer = Some(Map::new());
-                let call = input.call.and_then(|c| self.calls.get_mut(&c).map(|call| (c, call)));
-                let Some((call_id, call)) = call else {
+            // A refused question fails the task this client hosts for it, with the error
+            // the server reads from `tasks/result`.
+            (Route::Hosted { task_id }, answer) => {
+                if !self.finish_hosted(now, id, &task_id, answer) {
                     return Err(ClientError::UnknownInput { input: id });
-                };
+                }
+                return Ok(());
+            }
+            (_, Ok(response)) => response,
+            (_, Err(_)) => cancel_action(),
+        };
+        input.answer = Some(Ok(Map::new()));
+        let call = input.call.and_then(|c| self.calls.get_mut(&c).map(|call| (c, call)));
+        let Some((call_id, call)) = call else {
+            return Err(ClientError::UnknownInput { input: id });
+        };
+        match route {
+            Route::Task { key } => {
                 call.outbox.insert(key, response);
                 self.send_update(now, call_id);
                 self.arm(now, call_id);
             }
-            Route::Hosted { task_id } => {
-                if !self.finish_hosted(now, id, &task_id, Ok(response)) {
-                    return Err(ClientError::UnknownInput { input: id });
-                }
-            }
             Route::Round { key } => {
-                input.answer = Some(Map::new());
-                let call = input.call.and_then(|c| self.calls.get_mut(&c).map(|call| (c, call)));
-                let Some((call_id, call)) = call else {
-                    return Err(ClientError::UnknownInput { input: id });
-                };
                 let Some(rounds) = call.rounds.as_mut() else {
                     return Err(ClientError::UnknownInput { input: id });
                 };
@@ -225,6 +231,7 @@ impl Engine {
                     self.schedule(now, call_id, Step::Send, now);
                 }
             }
+            Route::Legacy { .. } | Route::Hosted { .. } => {}
         }
         Ok(())
     }
@@ -238,7 +245,10 @@ impl Engine {
         if !self.conn.is_ready() || *session != self.conn.session || input.exchange.is_some() {
             return;
         }
-        let message = legacy::response(rpc.clone(), answer.clone(), input.task_id.as_ref());
+        let message = match answer {
+            Ok(answer) => legacy::response(rpc.clone(), answer.clone(), input.task_id.as_ref()),
+            Err(error) => Message::Error(ErrorResponse::new(Some(rpc.clone()), error.clone())),
+        };
         let x =
             self.send_legacy_message(now, RequestKind::InputResponse, Purpose::Input(id), &message);
         if let Some(input) = self.inputs.get_mut(&id) {
@@ -361,4 +371,11 @@ impl Engine {
         }
         self.send_update(now, id);
     }
+}
+
+/// `{"action": "cancel"}`: the extension's answer to a question the host refused.
+fn cancel_action() -> Map<String, Value> {
+    let mut answer = Map::new();
+    answer.insert("action".into(), Value::from("cancel"));
+    answer
 }

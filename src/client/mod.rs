@@ -56,7 +56,7 @@ use serde_json::{Map, Value};
 
 use crate::id::TaskId;
 use crate::protocol::http::{ExchangeId, HttpRequest, ResponseHead, TransportFailure};
-use crate::protocol::jsonrpc::RequestId;
+use crate::protocol::jsonrpc::{ErrorObject, RequestId};
 use crate::protocol::legacy::Tool;
 use crate::task::Generation;
 use crate::time::UnixMillis;
@@ -336,7 +336,23 @@ impl Engine {
         input: InputId,
         response: Map<String, Value>,
     ) -> Result<(), ClientError> {
-        let r = self.deliver_input(now, input, response);
+        let r = self.deliver_input(now, input, Ok(response));
+        self.after_input(now);
+        r
+    }
+
+    /// Refuses an input request with an error, once, instead of answering it: a
+    /// 2025-11-25 server request gets `error` as its JSON-RPC error response (retried as
+    /// answers are); an extension `inputRequests` entry, whose answers have no error form,
+    /// gets the elicitation's `{"action": "cancel"}`; a task this client hosts for the
+    /// request fails with `error`.
+    pub fn reject_input(
+        &mut self,
+        now: UnixMillis,
+        input: InputId,
+        error: ErrorObject,
+    ) -> Result<(), ClientError> {
+        let r = self.deliver_input(now, input, Err(error));
         self.after_input(now);
         r
     }

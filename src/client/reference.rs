@@ -16,7 +16,7 @@ use super::error::{ClientError, ReferenceProblem};
 /// JSON) and hand it to [`Engine::resume`](super::Engine::resume) after a restart.
 ///
 /// Its JSON form: `{endpoint, generation: "2025-11-25" | "2026-07-28", taskId, sessionId?,
-/// tool, progressToken?, expiresAtMs?}`.
+/// tool?, progressToken?, expiresAtMs?}` (`tool` left out when unknown).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TaskReference {
     /// The MCP endpoint URL.
@@ -27,7 +27,7 @@ pub struct TaskReference {
     pub task_id: TaskId,
     /// The 2025-11-25 session the task belongs to.
     pub session_id: Option<String>,
-    /// The tool that was called.
+    /// The tool that was called; empty when unknown (a task followed by id alone).
     pub tool: String,
     /// The progress token sent with the call, valid for the task's life.
     pub progress_token: Option<String>,
@@ -67,7 +67,9 @@ impl TaskReference {
         map.insert("generation".into(), self.generation.protocol_version().into());
         map.insert("taskId".into(), self.task_id.as_str().into());
         put_opt(&mut map, "sessionId", self.session_id.as_deref());
-        map.insert("tool".into(), self.tool.as_str().into());
+        if !self.tool.is_empty() {
+            map.insert("tool".into(), self.tool.as_str().into());
+        }
         put_opt(&mut map, "progressToken", self.progress_token.as_deref());
         put_opt(&mut map, "expiresAtMs", self.expires_at_ms);
         map
@@ -87,7 +89,7 @@ impl TaskReference {
                 generation: f.required("generation")?,
                 task_id: f.required("taskId")?,
                 session_id: f.optional("sessionId")?,
-                tool: f.required("tool")?,
+                tool: f.optional("tool")?.unwrap_or_default(),
                 progress_token: f.optional("progressToken")?,
                 expires_at_ms: f.optional("expiresAtMs")?,
             })
@@ -175,6 +177,10 @@ mod tests {
         assert_eq!(v["generation"], "2025-11-25");
         assert_eq!(v["taskId"], "t-1");
         assert_eq!(TaskReference::from_json(&text).unwrap(), r);
+        // A task followed by id alone has no tool: the field is left out, and optional.
+        let bare = TaskReference { tool: String::new(), ..r.clone() };
+        assert!(!bare.to_map().contains_key("tool"));
+        assert_eq!(TaskReference::from_json(&bare.to_json()).unwrap(), bare);
         let bad = TaskReference::from_json(r#"{"endpoint":"x","generation":"1999-01-01"}"#);
         assert_eq!(bad.unwrap_err().code(), "client_bad_reference");
     }

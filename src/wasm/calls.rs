@@ -33,12 +33,20 @@ pub(crate) fn start_call(
     if let Some(ms) = convert::millis(options, "timeoutMs")? {
         call = call.deadline(driver::now().saturating_add(ms));
     }
-    let on_progress = convert::function(options, "onProgress")?;
+    let callbacks = callbacks(options)?;
     if convert::field(options, "signal").as_ref().is_some_and(super::signal::aborted) {
         return Err(Failure::Aborted);
     }
     let started = inner.driver.borrow_mut().engine.call_tool(driver::now(), call);
-    register(inner, started, on_progress, None)
+    register(inner, started, callbacks, None)
+}
+
+/// A call's own `onProgress` and `onInputRequest`.
+pub(crate) type Callbacks = (Option<Function>, Option<Function>);
+
+/// The callbacks among a call's options.
+pub(crate) fn callbacks(options: &JsValue) -> Result<Callbacks, Failure> {
+    Ok((convert::function(options, "onProgress")?, convert::function(options, "onInputRequest")?))
 }
 
 /// Records a call the engine accepted (before draining, so no event for it is missed),
@@ -46,14 +54,15 @@ pub(crate) fn start_call(
 pub(crate) fn register(
     inner: &Inner,
     started: Result<CallId, ClientError>,
-    on_progress: Option<Function>,
+    (on_progress, on_input): Callbacks,
     task_id: Option<TaskId>,
 ) -> Result<Hold, Failure> {
     if let Ok(call) = &started {
         // A resumed task is taken to be working until its first poll says otherwise.
         let status = task_id.as_ref().map(|_| crate::task::TaskStatus::Working);
         let reference = inner.driver.borrow().engine.reference(*call).ok();
-        let state = CallState::new(task_id, status, reference, on_progress);
+        let mut state = CallState::new(task_id, status, reference, on_progress);
+        state.on_input = on_input;
         inner.routes.borrow_mut().insert_call(*call, state);
     }
     // Held before the drain: an outcome in it must not free the state unread.

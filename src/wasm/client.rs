@@ -10,7 +10,6 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::client::{ClientError, Engine, OpId, TaskMode};
 use crate::id::TaskId;
-use crate::protocol::json::jv;
 use crate::time::UnixMillis;
 
 use super::calls::{cancel, created, outcome, register, start_call, watch_call};
@@ -100,16 +99,20 @@ impl McpTaskClient {
     #[wasm_bindgen(getter, unchecked_return_type = "ConnectionInfo")]
     pub fn connection(&self) -> JsValue {
         let router = self.inner.routes.borrow();
-        let Some(info) = router.info.as_ref() else { return JsValue::UNDEFINED };
-        let value = jv!({
-            "generation": convert::generation(info.generation),
-            "protocolVersion": info.protocol_version,
-            "sessionId": info.session_id,
-            "serverInfo": info.server_info,
-            "capabilities": info.capabilities,
-            "instructions": info.instructions,
-        });
-        convert::to_js(&value)
+        router.info.as_ref().map_or(JsValue::UNDEFINED, state::connection_js)
+    }
+
+    /// Which generation each endpoint spoke, as plain JSON to persist and pass back as
+    /// the `endpointMemory` option, so that `protocol: "auto"` probes once per endpoint.
+    #[wasm_bindgen(getter, js_name = endpointMemory, unchecked_return_type = "EndpointMemory")]
+    pub fn endpoint_memory(&self) -> JsValue {
+        let mut endpoints = serde_json::Map::new();
+        for (endpoint, generation) in self.inner.driver.borrow().engine.endpoint_memory().iter() {
+            endpoints.insert(endpoint.into(), convert::generation(generation).into());
+        }
+        let mut memory = serde_json::Map::new();
+        memory.insert("endpoints".into(), serde_json::Value::Object(endpoints));
+        convert::object_to_js(&memory)
     }
 
     /// Lists the server's tools (every page).
@@ -124,8 +127,9 @@ impl McpTaskClient {
         self.op(move |engine, now| engine.list_tasks(now, cursor))
     }
 
-    /// Reads a task once.
-    #[wasm_bindgen(js_name = getTask, unchecked_return_type = "Promise<Task>")]
+    /// Reads a task once; under 2026-07-28 with what it carries inline (`result`,
+    /// `error`, `inputRequests`).
+    #[wasm_bindgen(js_name = getTask, unchecked_return_type = "Promise<TaskDetails>")]
     pub fn get_task(&self, #[wasm_bindgen(js_name = "taskId")] task_id: String) -> Promise {
         self.op(move |engine, now| engine.get_task(now, TaskId::from(task_id)))
     }
@@ -197,14 +201,17 @@ impl McpTaskClient {
         &self,
         name: String,
         #[wasm_bindgen(unchecked_optional_param_type = "JsonObject")] args: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "TaskCallOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallToolStreamOptions")] options: JsValue,
     ) -> ResponseStream {
-        let started =
-            start_call(&self.inner, name, args, &options, TaskMode::Auto).and_then(|hold| {
+        let detach = convert::flag(&options, "detach");
+        let started = detach
+            .and_then(|_| start_call(&self.inner, name, args, &options, TaskMode::Auto))
+            .and_then(|hold| {
                 let watch = watch_call(&self.inner, hold.call(), &options)?;
                 Ok((hold, watch))
             });
-        ResponseStream::new(self.inner.clone(), started)
+        let detach = convert::flag(&options, "detach").ok().flatten().unwrap_or(false);
+        ResponseStream::new(self.inner.clone(), started, detach)
     }
 
     /// Follows a task from its reference with this client.
@@ -304,6 +311,7 @@ impl McpTaskClient {
         }
         let routes: Routes = Rc::new(RefCell::new(Router::default()));
         routes.borrow_mut().on_input = convert::function(options, "onInputRequest")?;
+        routes.borrow_mut().on_event = convert::function(options, "onEvent")?;
         let sink = routes.clone();
         let on_event = Rc::new(move |event| state::on_event(&sink, event));
         let driver =
@@ -328,7 +336,7 @@ impl McpTaskClient {
                 let task_id = reference.task_id.clone();
                 let started =
                     inner.driver.borrow_mut().engine.resume(driver::now(), reference, None);
-                Some(register(&inner, started, None, Some(task_id))?)
+                Some(register(&inner, started, Default::default(), Some(task_id))?)
             }
             None => {
                 inner.driver.borrow_mut().engine.connect(driver::now());
@@ -373,13 +381,13 @@ impl McpTaskClient {
         let inner = &self.inner;
         let deadline =
             convert::millis(options, "timeoutMs")?.map(|ms| driver::now().saturating_add(ms));
-        let on_progress = convert::function(options, "onProgress")?;
+        let callbacks = super::calls::callbacks(options)?;
         if convert::field(options, "signal").as_ref().is_some_and(super::signal::aborted) {
             return Err(Failure::Aborted);
         }
         let task_id = reference.task_id.clone();
         let call = inner.driver.borrow_mut().engine.resume(driver::now(), reference, deadline);
-        let hold = register(inner, call, on_progress, Some(task_id))?;
+        let hold = register(inner, call, callbacks, Some(task_id))?;
         let call = hold.call();
         let watch = watch_call(inner, call, options)?;
         let handle = McpTask::new(inner.clone(), hold, watch);
@@ -410,7 +418,7 @@ impl McpTaskClient {
         };
         let task_id = reference.task_id.clone();
         let call = inner.driver.borrow_mut().engine.resume(driver::now(), reference, None);
-        register(inner, call, None, Some(task_id))
+        register(inner, call, Default::default(), Some(task_id))
     }
 }
 

@@ -7,7 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::client::{CallOutcome, Failure as CallFailure, RawResult, TaskReference};
 use crate::protocol::legacy::WireShape;
-use crate::task::{Generation, Task};
+use crate::task::{Generation, Outcome, Payload, Task, TaskView};
 
 use super::error::Failure;
 use super::materialize;
@@ -159,6 +159,15 @@ pub(crate) fn millis(options: &JsValue, key: &str) -> Result<Option<u64>, Failur
         .transpose()
 }
 
+/// `options[key]` as a boolean.
+pub(crate) fn flag(options: &JsValue, key: &str) -> Result<Option<bool>, Failure> {
+    field(options, key)
+        .map(|v| {
+            v.as_bool().ok_or_else(|| Failure::InvalidArgument(format!("{key} must be a boolean")))
+        })
+        .transpose()
+}
+
 /// `options[key]` as a function.
 pub(crate) fn function(options: &JsValue, key: &str) -> Result<Option<Function>, Failure> {
     field(options, key)
@@ -169,13 +178,16 @@ pub(crate) fn function(options: &JsValue, key: &str) -> Result<Option<Function>,
         .transpose()
 }
 
-/// `options.headers` as name/value pairs.
-pub(crate) fn headers(options: &JsValue) -> Result<Vec<(String, String)>, Failure> {
-    let Some(headers) = field(options, "headers") else { return Ok(Vec::new()) };
-    let bad = || Failure::InvalidArgument("headers must map names to strings".into());
-    let headers: Object = headers.dyn_into().map_err(|_| bad())?;
+/// `options[key]` (`headers`, `endpointMemory.endpoints`) as name/value pairs of strings.
+pub(crate) fn string_entries(
+    options: &JsValue,
+    key: &str,
+) -> Result<Vec<(String, String)>, Failure> {
+    let Some(entries) = field(options, key) else { return Ok(Vec::new()) };
+    let bad = || Failure::InvalidArgument("headers and endpoints map names to strings".into());
+    let entries: Object = entries.dyn_into().map_err(|_| bad())?;
     let mut out = Vec::new();
-    for entry in Object::entries(&headers).iter() {
+    for entry in Object::entries(&entries).iter() {
         let pair = js_sys::Array::from(&entry);
         match (pair.get(0).as_string(), pair.get(1).as_string()) {
             (Some(name), Some(value)) => out.push((name, value)),
@@ -183,6 +195,23 @@ pub(crate) fn headers(options: &JsValue) -> Result<Vec<(String, String)>, Failur
         }
     }
     Ok(out)
+}
+
+/// An object of our own making without its `null` members: JS sees an absent value as
+/// `undefined`, never `null` (the peer's own JSON keeps its nulls).
+pub(crate) fn compact(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (key, value) in map {
+                if !value.is_null() {
+                    out.insert(key, value);
+                }
+            }
+            Value::Object(out)
+        }
+        value => value,
+    }
 }
 
 /// The protocol revision string of a generation.
@@ -205,6 +234,32 @@ pub(crate) fn task(task: &Task) -> Value {
         out.insert("pollInterval".into(), poll.into());
     }
     Value::Object(out)
+}
+
+/// A task with what its status carries inline (2026-07-28): `inputRequests` while it
+/// waits for input, `result` or `error` once it ended.
+pub(crate) fn task_view(view: &TaskView) -> Value {
+    let mut out = task(&view.task);
+    let (key, value) = match &view.payload {
+        Payload::None => return out,
+        Payload::InputRequests(requests) => {
+            let mut map = Map::new();
+            for (key, r) in requests {
+                let request = crate::protocol::json::jv!({"method": r.method, "params": r.params});
+                map.insert(key.clone(), request);
+            }
+            ("inputRequests", Value::Object(map))
+        }
+        Payload::Outcome(Outcome::Result(result)) => ("result", Value::Object(result.clone())),
+        Payload::Outcome(Outcome::Error(e)) => (
+            "error",
+            compact(
+                crate::protocol::json::jv!({"code": e.code.0, "message": e.message, "data": e.data}),
+            ),
+        ),
+    };
+    out[key] = value;
+    out
 }
 
 /// A page of tasks as `listTasks` resolves it.

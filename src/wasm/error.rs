@@ -1,11 +1,11 @@
 //! Errors as JS sees them: real `Error` objects with a `name`, a stable `code`, the `fault`
 //! and structured `data`, built from the Rust error's `code()`.
 
-use js_sys::Reflect;
 use serde_json::Value;
 
 use crate::protocol::json::jv;
 use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::client::{ClientError, ExpiryReason, Fault};
 use crate::protocol::jsonrpc::ErrorObject;
@@ -95,18 +95,33 @@ impl Failure {
     }
 
     /// A JS `Error` with `name` (`AbortError` for aborts, else `McpTasksError`), `code`,
-    /// `fault` and `data`.
+    /// `fault` and `data`, of the class that `McpTasksError` answers `instanceof` for.
     pub(crate) fn to_js(&self) -> JsValue {
-        let error = js_sys::Error::new(&self.message());
-        error.set_name(if matches!(self, Self::Aborted) { "AbortError" } else { "McpTasksError" });
-        let set = |key: &str, value: &JsValue| {
-            // Defining a property on a fresh Error cannot fail.
-            let _ = Reflect::set(&error, &JsValue::from_str(key), value);
-        };
-        set("code", &JsValue::from_str(self.code()));
-        set("fault", &JsValue::from_str(self.fault()));
-        set("data", &convert::to_js(&self.data()));
-        error.into()
+        let name = if matches!(self, Self::Aborted) { "AbortError" } else { "McpTasksError" };
+        let data = convert::to_js(&convert::compact(self.data()));
+        tasks_error(&self.message(), name, self.code(), self.fault(), &data)
+    }
+}
+
+#[wasm_bindgen(module = "/src/wasm/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = tasksError)]
+    fn tasks_error(message: &str, name: &str, code: &str, fault: &str, data: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = isTasksError)]
+    fn is_tasks_error(value: &JsValue) -> bool;
+}
+
+/// The class of the errors every promise of this package rejects with: `error instanceof
+/// McpTasksError` holds for each of them (an `AbortError` too). Not constructed by callers.
+#[wasm_bindgen(skip_typescript)]
+pub struct McpTasksError;
+
+#[wasm_bindgen]
+impl McpTasksError {
+    /// `instanceof McpTasksError`.
+    #[wasm_bindgen(js_name = "[Symbol.hasInstance]")]
+    pub fn has_instance(value: &JsValue) -> bool {
+        is_tasks_error(value)
     }
 }
 
@@ -145,7 +160,9 @@ fn client_data(e: &ClientError) -> Value {
         UnsupportedProtocol { offered } => jv!({"offered": offered}),
         Rpc { request, error } => jv!({
             "request": request.as_str(),
-            "rpcError": {"code": error.code.0, "message": error.message, "data": error.data},
+            "rpcError": super::convert::compact(
+                jv!({"code": error.code.0, "message": error.message, "data": error.data})
+            ),
         }),
         TaskLost { task_id } => jv!({"taskId": task_id.as_str()}),
         UnknownCall { call } | CallFinished { call } | NotATask { call } => {
@@ -166,6 +183,7 @@ fn client_data(e: &ClientError) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use js_sys::Reflect;
     use wasm_bindgen::JsCast;
     use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -201,6 +219,7 @@ mod tests {
         for failure in &failures {
             let js = failure.to_js();
             let error = js.dyn_ref::<js_sys::Error>().expect("an Error instance");
+            assert!(McpTasksError::has_instance(&js), "instanceof McpTasksError");
             let name = String::from(error.name());
             let expected_name =
                 if failure.code() == "aborted" { "AbortError" } else { "McpTasksError" };
@@ -227,6 +246,7 @@ mod tests {
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), failures.len() - 1, "only the two expiry reasons share a code");
+        assert!(!McpTasksError::has_instance(&js_sys::Error::new("other").into()));
     }
 
     #[wasm_bindgen_test]

@@ -108,3 +108,21 @@ export function deferred() {
   });
   return [promise, settle];
 }
+
+/// The class of every error the package rejects with (`McpTasksError` in the package's
+/// exports answers `instanceof` for it): an `Error` with a stable `code`, the `fault` and
+/// structured `data`; `name` is `AbortError` when a signal aborted the operation.
+class TasksError extends Error {}
+
+export function tasksError(message, name, code, fault, data) {
+  const e = new TasksError(message);
+  e.name = name;
+  e.code = code;
+  e.fault = fault;
+  e.data = data;
+  return e;
+}
+
+export function isTasksError(value) {
+  return value instanceof TasksError;
+}

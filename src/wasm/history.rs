@@ -23,6 +23,8 @@ pub(crate) enum CallEvent {
     Status(Value),
     /// `notifications/progress` (`{progress, total?, message?}`).
     Progress(Value),
+    /// The server's interim text for the model (`{text}`).
+    Model(Value),
 }
 
 /// The bounded event log of one call.
@@ -101,7 +103,7 @@ mod tests {
         match event {
             CallEvent::Created(_) => "created".into(),
             CallEvent::Status(v) => format!("status {}", v["n"]),
-            CallEvent::Progress(v) => format!("progress {}", v["n"]),
+            CallEvent::Progress(v) | CallEvent::Model(v) => format!("progress {}", v["n"]),
         }
     }
 

@@ -5,6 +5,8 @@
 //!   request and reports the response to the engine);
 //! - [`state`] records the engine's events for the promises and iterators waiting on them
 //!   (a bounded [`history`] per call), one waker list per call and per request;
+//! - [`input`] hands the server's input requests to the caller's `onInputRequest` and
+//!   delivers the answer or refusal;
 //! - [`client`] and [`task`] are the exported classes; [`convert`] and [`error`] shape what
 //!   crosses the boundary; [`decode`] exposes the client's response decoding on its own.
 //!
@@ -21,6 +23,7 @@ mod decode;
 mod driver;
 mod error;
 mod history;
+mod input;
 mod materialize;
 mod options;
 mod settle;
@@ -32,6 +35,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 pub use client::McpTaskClient;
 pub use decode::decode_response;
+pub use error::McpTasksError;
 pub use task::{McpTask, ResponseStream, TaskUpdates};
 
 /// The TypeScript types of every argument and result (the classes' own declarations come

@@ -11,14 +11,12 @@ use std::future::poll_fn;
 use std::rc::{Rc, Weak};
 use std::task::{Poll, Waker};
 
-use js_sys::{Function, Promise};
-use serde_json::{Map, Value};
+use js_sys::Function;
+use serde_json::Value;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::client::{
-    CallId, CallOutcome, ClientError, ConnectionInfo, Event, InputId, OpId, RawResult,
-    TaskReference,
+    CallId, CallOutcome, ClientError, ConnectionInfo, Event, OpId, RawResult, TaskReference,
 };
 use crate::id::TaskId;
 use crate::id_map::IdMap;
@@ -27,10 +25,11 @@ use crate::protocol::legacy::WireShape;
 use crate::task::{Generation, Task, TaskStatus};
 
 use super::convert;
-use super::driver::{self, Driver};
+use super::driver::Driver;
 use super::error::Failure;
 pub(crate) use super::history::CallEvent;
 use super::history::History;
+use super::input::Asked;
 use super::materialize;
 use super::settle::Settle;
 use super::signal::Watch;
@@ -72,11 +71,15 @@ pub(crate) struct CallState {
     pub(crate) outcome: Option<CallOutcome>,
     /// The tool result as it came, when the engine kept it with the outcome.
     pub(crate) raw_result: Option<RawResult>,
+    /// The server's interim text for the model, when it sent one.
+    pub(crate) model_response: Option<String>,
     /// The caller's signal fired: promises reject with `AbortError`.
     pub(crate) aborted: bool,
     /// A cancel could not be delivered.
     pub(crate) cancel_failed: Option<ClientError>,
     pub(crate) on_progress: Option<Function>,
+    /// The call's own `onInputRequest`, before the client's.
+    pub(crate) on_input: Option<Function>,
     /// The promise of a plain `callTool`, settled with the outcome.
     pub(crate) waiting: Option<Waiting>,
     /// Handles, iterators and promises that may still read this state (see [`Hold`]).
@@ -162,6 +165,8 @@ pub(crate) struct Router {
     pub(crate) info: Option<ConnectionInfo>,
     pub(crate) closed: bool,
     pub(crate) on_input: Option<Function>,
+    /// The caller's `onEvent`: what the engine reports beyond calls' own promises.
+    pub(crate) on_event: Option<Function>,
     pub(crate) driver: Weak<RefCell<Driver>>,
     /// Futures waiting on the client as a whole (connecting, closing).
     client_wakers: Wakers,
@@ -229,6 +234,35 @@ impl Router {
     fn generation(&self) -> Option<Generation> {
         self.info.as_ref().map(|i| i.generation)
     }
+
+    /// Hands `{type: kind, [key]: value, taskId?}` to the caller's `onEvent`, after the
+    /// drain.
+    fn notify(&self, kind: &str, key: &str, value: JsValue, call: Option<CallId>) {
+        let Some(callback) = self.on_event.clone() else { return };
+        let task_id = call.and_then(|c| self.calls.get(&c)?.task_id.as_ref());
+        let task_id = task_id.map_or(JsValue::UNDEFINED, |t| JsValue::from_str(t.as_str()));
+        let event = convert::js_object(&[
+            ("type", JsValue::from_str(kind)),
+            (key, value),
+            ("taskId", task_id),
+        ]);
+        super::settle::spawn(Box::pin(async move {
+            // A throwing handler is the caller's business, not the client's.
+            let _ = callback.call1(&JsValue::UNDEFINED, &event);
+        }));
+    }
+}
+
+/// The connection as JS sees it (`ConnectionInfo`).
+pub(crate) fn connection_js(info: &ConnectionInfo) -> JsValue {
+    convert::to_js(&convert::compact(jv!({
+        "generation": convert::generation(info.generation),
+        "protocolVersion": info.protocol_version,
+        "sessionId": info.session_id,
+        "serverInfo": info.server_info,
+        "capabilities": info.capabilities,
+        "instructions": info.instructions,
+    })))
 }
 
 /// A claim on a call's state: while one exists, the state stays, so that handles,
@@ -340,11 +374,23 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
     let mut router = routes.borrow_mut();
     let call = match event {
         Event::Connected(info) => {
+            if router.connected.is_some() {
+                // A lost session was replaced; the tasks are read again under the new one.
+                router.notify("sessionReplaced", "connection", connection_js(&info), None);
+            }
             router.connected.get_or_insert(Ok(()));
             router.info = Some(info);
             None
         }
         Event::Disconnected { error } => {
+            if router.connected.is_some() {
+                router.notify(
+                    "disconnected",
+                    "error",
+                    Failure::Client(error.clone()).to_js(),
+                    None,
+                );
+            }
             router.connected.get_or_insert(Err(error));
             None
         }
@@ -362,7 +408,7 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
         Event::TaskFetched { op, view, raw } => {
             let answer = match raw {
                 Some(raw) => Answer::Raw(raw),
-                None => Answer::Tree(convert::task(&view.task)),
+                None => Answer::Tree(convert::task_view(&view)),
             };
             return op_answered(router, op, Ok(answer));
         }
@@ -384,7 +430,9 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
         }
         Event::StatusChanged { call, status, status_message } => {
             if let Some(state) = router.calls.get_mut(&call) {
-                let mut update = jv!({"status": status.as_str(), "statusMessage": status_message});
+                let mut update = convert::compact(
+                    jv!({"status": status.as_str(), "statusMessage": status_message}),
+                );
                 if let Some(task) = state.task.as_mut() {
                     task.set_status(status);
                     task.status_message.clone_from(&status_message);
@@ -416,16 +464,19 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
             }
             Some(call)
         }
-        Event::InputRequested { input, task_id, method, params, .. } => {
-            let request = jv!({
+        Event::InputRequested { input, call, task_id, method, params } => {
+            let request = convert::compact(jv!({
                 "method": method,
                 "params": params,
                 "taskId": task_id.as_ref().map(TaskId::as_str),
                 "generation": router.generation().map(convert::generation),
-            });
-            let handler = router.on_input.clone();
+            }));
+            let own = call.and_then(|c| router.calls.get(&c)?.on_input.clone());
+            let handler = own.or_else(|| router.on_input.clone());
+            let extension = router.generation() == Some(Generation::Extension);
             let driver = router.driver.clone();
-            super::settle::spawn(Box::pin(answer_input(driver, handler, input, method, request)));
+            let asked = Asked { input, method, extension };
+            super::settle::spawn(Box::pin(super::input::answer(driver, handler, asked, request)));
             return;
         }
         Event::CancelFailed { call, error } => {
@@ -450,14 +501,25 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
             router.closed = true;
             None
         }
-        // Input delivery failures, protocol violations the engine recovered from, and
-        // interim text for models have no place in this API yet; the bindings host no
-        // tasks (their config leaves `hosting` off), so the hosting events never come.
-        Event::InputFailed { .. }
-        | Event::ProtocolViolation { .. }
-        | Event::ModelImmediateResponse { .. }
-        | Event::TaskHosted { .. }
-        | Event::InputWithdrawn { .. } => return,
+        Event::ModelImmediateResponse { call, text } => {
+            router.notify("modelImmediateResponse", "text", JsValue::from_str(&text), Some(call));
+            if let Some(state) = router.calls.get_mut(&call) {
+                state.events.push(CallEvent::Model(jv!({ "text": text })));
+                state.model_response = Some(text);
+            }
+            Some(call)
+        }
+        Event::ProtocolViolation { call, error } => {
+            router.notify("protocolViolation", "error", Failure::Client(error).to_js(), call);
+            return;
+        }
+        Event::InputFailed { error, .. } => {
+            router.notify("inputFailed", "error", Failure::Client(error).to_js(), None);
+            return;
+        }
+        // The bindings host no tasks (their config leaves hosting off), so the hosting
+        // events never come.
+        Event::TaskHosted { .. } | Event::InputWithdrawn { .. } => return,
     };
     match call {
         Some(call) => {
@@ -467,36 +529,4 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
         }
         None => router.client_changed(),
     }
-}
-
-/// Asks the host's `onInputRequest` and delivers its answer. Without a handler, or when
-/// it fails, an elicitation is answered `cancel` so that the task does not wait forever;
-/// other requests have no such answer and stay open.
-async fn answer_input(
-    driver: Weak<RefCell<Driver>>,
-    handler: Option<Function>,
-    input: InputId,
-    method: String,
-    request: Value,
-) {
-    let answer = match handler {
-        Some(handler) => match handler.call1(&JsValue::UNDEFINED, &convert::to_js(&request)) {
-            Ok(returned) => JsFuture::from(Promise::resolve(&returned)).await.ok(),
-            Err(_) => None,
-        },
-        None => None,
-    };
-    let answer = answer
-        .and_then(|a| convert::object(a, "the input answer").ok().flatten())
-        .or_else(|| (method == "elicitation/create").then(cancel_elicitation));
-    let (Some(answer), Some(shared)) = (answer, driver.upgrade()) else { return };
-    // An answer for a request the engine no longer holds (its task ended) is dropped.
-    let _ = shared.borrow_mut().engine.answer_input(driver::now(), input, answer);
-    driver::pump(&shared);
-}
-
-fn cancel_elicitation() -> Map<String, Value> {
-    let mut answer = Map::new();
-    answer.insert("action".into(), jv!("cancel"));
-    answer
 }

@@ -82,6 +82,13 @@ impl McpTask {
             .unwrap_or(JsValue::UNDEFINED)
     }
 
+    /// The server's interim text for the model while the task runs (the 2025-11-25
+    /// `io.modelcontextprotocol/model-immediate-response` hint), when it sent one.
+    #[wasm_bindgen(getter, js_name = modelImmediateResponse)]
+    pub fn model_immediate_response(&self) -> Option<String> {
+        self.read(|s| s.model_response.clone())
+    }
+
     /// The client following the task.
     #[wasm_bindgen(getter)]
     pub fn client(&self) -> McpTaskClient {
@@ -150,14 +157,14 @@ enum Step {
     End(Option<Result<JsValue, Failure>>),
 }
 
-/// Waits for the call's next event after `pos` (skipping progress when `progress` is
-/// false), or its end with the outcome.
-async fn step(inner: &Inner, call: CallId, pos: &Cursor, progress: bool) -> Step {
+/// Waits for the call's next event after `pos` (only the task's creation and status
+/// changes when `all` is false), or its end with the outcome.
+async fn step(inner: &Inner, call: CallId, pos: &Cursor, all: bool) -> Step {
     state::wait_call(&inner.routes, call, |s| {
         let Some(s) = s else { return Some(Step::End(None)) };
         while let Some((event, next)) = s.events.next(pos.get()) {
             pos.set(next);
-            if progress || !matches!(event, CallEvent::Progress(_)) {
+            if all || matches!(event, CallEvent::Created(_) | CallEvent::Status(_)) {
                 return Some(Step::Event(event));
             }
         }
@@ -219,6 +226,19 @@ impl TaskUpdates {
         finished()
     }
 
+    /// Stops iterating and rejects with `error` (what a `throw` into the loop calls).
+    #[wasm_bindgen(
+        js_name = "throw",
+        unchecked_return_type = "Promise<IteratorResult<TaskUpdate, undefined>>"
+    )]
+    pub fn throw_(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] error: JsValue,
+    ) -> Promise {
+        drop(self.return_());
+        Promise::reject(&error)
+    }
+
     /// The iterator itself, for `for await`.
     #[wasm_bindgen(js_name = "[Symbol.asyncIterator]")]
     pub fn iterator(&self) -> TaskUpdates {
@@ -233,12 +253,12 @@ impl TaskUpdates {
 
 fn update(event: &CallEvent) -> Value {
     match event {
-        CallEvent::Created(task) => jv!({
+        CallEvent::Created(task) => convert::compact(jv!({
             "type": "status",
             "status": task["status"],
             "statusMessage": task.get("statusMessage"),
             "task": task,
-        }),
+        })),
         CallEvent::Status(status) => {
             let mut update = status.clone();
             update["type"] = jv!("status");
@@ -247,6 +267,11 @@ fn update(event: &CallEvent) -> Value {
         CallEvent::Progress(progress) => {
             let mut update = progress.clone();
             update["type"] = jv!("progress");
+            update
+        }
+        CallEvent::Model(text) => {
+            let mut update = text.clone();
+            update["type"] = jv!("modelImmediateResponse");
             update
         }
     }
@@ -260,18 +285,25 @@ pub struct ResponseStream {
     started: Rc<RefCell<Result<CallId, Option<Failure>>>>,
     pos: Cursor,
     claim: Claim,
+    /// Leaving early lets the task run on (`{ detach: true }`) instead of cancelling it.
+    detach: bool,
     _watch: Rc<Option<Watch>>,
 }
 
 impl ResponseStream {
-    pub(crate) fn new(inner: Rc<Inner>, started: Result<(Hold, Option<Watch>), Failure>) -> Self {
+    pub(crate) fn new(
+        inner: Rc<Inner>,
+        started: Result<(Hold, Option<Watch>), Failure>,
+        detach: bool,
+    ) -> Self {
         let (started, claim, watch) = match started {
             Ok((hold, watch)) => (Ok(hold.call()), Some(hold), watch),
             Err(failure) => (Err(Some(failure)), None, None),
         };
         let started = Rc::new(RefCell::new(started));
         let claim = Rc::new(RefCell::new(claim));
-        Self { inner, started, pos: Rc::new(Cell::new(0)), claim, _watch: Rc::new(watch) }
+        let pos = Rc::new(Cell::new(0));
+        Self { inner, started, pos, claim, detach, _watch: Rc::new(watch) }
     }
 }
 
@@ -300,7 +332,7 @@ impl ResponseStream {
                 Step::Event(CallEvent::Status(update)) => {
                     json_message("taskStatus", "task", &update["task"])
                 }
-                Step::Event(CallEvent::Progress(_)) | Step::End(None) => {
+                Step::Event(CallEvent::Progress(_) | CallEvent::Model(_)) | Step::End(None) => {
                     pos.set(usize::MAX);
                     give_up(&claim);
                     return Ok(iterator_result(JsValue::UNDEFINED, true));
@@ -321,20 +353,39 @@ impl ResponseStream {
         }))
     }
 
-    /// Stops iterating; the call goes on (cancel it with the `signal` option).
+    /// Stops iterating (what `break` in `for await` calls) and cancels the task unless
+    /// the stream was opened with `{ detach: true }`.
     #[wasm_bindgen(
         js_name = "return",
         unchecked_return_type = "Promise<IteratorResult<ResponseMessage, undefined>>"
     )]
     pub fn return_(&self) -> Promise {
-        self.pos.set(usize::MAX);
+        let ended = self.pos.replace(usize::MAX) == usize::MAX;
         give_up(&self.claim);
-        if let Ok(mut started) = self.started.try_borrow_mut() {
-            if let Err(failure) = &mut *started {
-                failure.take();
-            }
+        let started =
+            self.started.try_borrow_mut().ok().and_then(|mut started| match &mut *started {
+                Ok(call) => Some(*call),
+                Err(failure) => failure.take().and(None),
+            });
+        if let (Some(call), false, false) = (started, ended, self.detach) {
+            // A call that already ended has nothing to cancel.
+            let _ = self.inner.driver.borrow_mut().engine.cancel(super::driver::now(), call);
+            super::driver::pump(&self.inner.driver);
         }
         finished()
+    }
+
+    /// Stops iterating as `return()` does, and rejects with `error`.
+    #[wasm_bindgen(
+        js_name = "throw",
+        unchecked_return_type = "Promise<IteratorResult<ResponseMessage, undefined>>"
+    )]
+    pub fn throw_(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] error: JsValue,
+    ) -> Promise {
+        drop(self.return_());
+        Promise::reject(&error)
     }
 
     /// The iterator itself, for `for await`.
@@ -345,6 +396,7 @@ impl ResponseStream {
             started: self.started.clone(),
             pos: self.pos.clone(),
             claim: self.claim.clone(),
+            detach: self.detach,
             _watch: self._watch.clone(),
         }
     }

@@ -55,6 +55,38 @@ export interface ElicitResult {
 /** What `onInputRequest` returns: an `ElicitResult`, a `CreateMessageResult` or a `ListRootsResult`. */
 export type InputResponse = ElicitResult | JsonObject;
 
+/**
+ * Answers the server's input requests. Throwing (or rejecting) refuses the request: a
+ * 2025-11-25 server gets a JSON-RPC error response (the thrown `code` when it is an
+ * integer, else -32603, with its `message`); a 2026-07-28 elicitation gets
+ * `{ action: "cancel" }` (the extension's answers have no error form; other refused
+ * requests stay open).
+ */
+export type InputHandler = (request: InputRequest) => InputResponse | Promise<InputResponse>;
+
+/** Which generation each endpoint spoke: `McpTaskClient.endpointMemory`, as plain JSON. */
+export interface EndpointMemory {
+  endpoints: { [endpoint: string]: Generation };
+}
+
+/**
+ * What the client reports beyond the promises of calls, to `ConnectOptions.onEvent`
+ * (called after the engine's work, never inside it; a throwing handler is ignored).
+ * - `modelImmediateResponse`: the server's interim text for the model while a task runs
+ *   (also `McpTask.modelImmediateResponse` and an item of `updates()`);
+ * - `protocolViolation`: the server broke the protocol and the client carried on;
+ * - `inputFailed`: an answer to an input request could not be delivered;
+ * - `sessionReplaced`: the server lost the 2025-11-25 session; the client opened a new
+ *   one and reads its tasks again under it;
+ * - `disconnected`: the server could not be reached again after a lost session.
+ */
+export type ClientEvent =
+  | { type: "modelImmediateResponse"; text: string; taskId?: string }
+  | { type: "protocolViolation"; error: McpTasksError; taskId?: string }
+  | { type: "inputFailed"; error: McpTasksError }
+  | { type: "sessionReplaced"; connection: ConnectionInfo }
+  | { type: "disconnected"; error: McpTasksError };
+
 /** Options of `McpTaskClient.connect` and `McpTaskClient.resume`. */
 export interface ConnectOptions {
   /** Extra headers for every request, such as `Authorization`. */
@@ -63,8 +95,16 @@ export interface ConnectOptions {
   protocol?: Protocol;
   /** How the client introduces itself. */
   clientInfo?: Implementation;
-  /** Answers elicitation and sampling requests. Without it, elicitations are cancelled. */
-  onInputRequest?: (request: InputRequest) => InputResponse | Promise<InputResponse>;
+  /**
+   * Answers elicitation and sampling requests (a call's own `onInputRequest` comes first).
+   * Given here, the client declares that it answers them; without it, elicitations are
+   * cancelled.
+   */
+  onInputRequest?: InputHandler;
+  /** Told of what the client reports beyond the calls' promises (see `ClientEvent`). */
+  onEvent?: (event: ClientEvent) => void;
+  /** What `endpointMemory` returned before: `protocol: "auto"` then skips the probe. */
+  endpointMemory?: EndpointMemory;
   /** Used instead of the global `fetch`; called as `fetch(url, init)`. */
   fetch?: FetchLike;
   /** Aborting it closes the client (and rejects `connect` with an `AbortError`). */
@@ -77,6 +117,30 @@ export interface ConnectOptions {
    * when it is sent.
    */
   maxInFlight?: number;
+  /** How long a plain `tools/call` may take, in milliseconds (default 300 000). */
+  callTimeoutMs?: number;
+  /** The poll interval when the server suggests none, in milliseconds (default 1 000). */
+  pollDefaultMs?: number;
+  /** The shortest poll interval, whatever the server suggests (default 100). */
+  pollFloorMs?: number;
+  /** The longest poll interval, whatever the server suggests (default 30 000). */
+  pollCapMs?: number;
+  /** The first retry delay after a failure, doubling per failure (default 250). */
+  backoffInitialMs?: number;
+  /** The longest retry delay (default 30 000). */
+  backoffMaxMs?: number;
+  /** Consecutive failures of one request after which it is given up (default 12). */
+  maxAttempts?: number;
+  /** The largest JSON response body accepted, in bytes (default 16 MiB). */
+  maxBodyBytes?: number;
+  /** The largest SSE event accepted, in bytes. */
+  maxEventBytes?: number;
+  /**
+   * Open a notification stream for status pushes and input requests (the 2025-11-25 GET
+   * stream, the 2026-07-28 `subscriptions/listen`); default `true`. Polling goes on
+   * either way.
+   */
+  listen?: boolean;
 }
 
 /** Options of `McpTaskClient.resumeTask`. */
@@ -87,6 +151,8 @@ export interface TaskOptions {
   onProgress?: (progress: Progress) => void;
   /** Stop following the call after this many milliseconds. */
   timeoutMs?: number;
+  /** Answers this call's input requests, before the client's `onInputRequest`. */
+  onInputRequest?: InputHandler;
 }
 
 /** Options of `McpTaskClient.callTool`. */
@@ -96,6 +162,12 @@ export type CallToolOptions = TaskOptions;
 export interface TaskCallOptions extends TaskOptions {
   /** How long the server should keep the task, in milliseconds (2025-11-25; a hint). */
   ttlMs?: number;
+}
+
+/** Options of `McpTaskClient.callToolStream`. */
+export interface CallToolStreamOptions extends TaskCallOptions {
+  /** Leaving the stream early (`break`, `return()`) lets the task run on instead of cancelling it. */
+  detach?: boolean;
 }
 
 /** `notifications/progress` of a call. */
@@ -114,8 +186,26 @@ export interface Task {
   createdAt: string;
   /** ISO 8601. */
   lastUpdatedAt: string;
+  /** `null`: kept without limit (as the protocol says). */
   ttl: number | null;
   pollInterval?: number;
+}
+
+/** A JSON-RPC error object. */
+export interface RpcError {
+  code: number;
+  message: string;
+  data?: JsonValue;
+}
+
+/** `getTask`: the task, and under 2026-07-28 what its status carries inline. */
+export interface TaskDetails extends Task {
+  /** The tool's result, once `completed` (or `failed` with `isError: true`). */
+  result?: CallToolResult;
+  /** The JSON-RPC error of a `failed` task. */
+  error?: RpcError;
+  /** The open questions of an `input_required` task, by key. */
+  inputRequests?: { [key: string]: { method: InputRequest["method"]; params: JsonObject } };
 }
 
 /** A tool the server offers. */
@@ -156,10 +246,10 @@ export interface ListTasksResult {
 export interface ConnectionInfo {
   generation: Generation;
   protocolVersion: string;
-  sessionId?: string | null;
-  serverInfo?: JsonObject | null;
+  sessionId?: string;
+  serverInfo?: Implementation;
   capabilities: JsonObject;
-  instructions?: string | null;
+  instructions?: string;
 }
 
 /** Everything needed to follow a task again, as plain JSON. */
@@ -168,15 +258,17 @@ export interface TaskReference {
   generation: Generation;
   taskId: string;
   sessionId?: string;
-  tool: string;
+  /** Absent for a task followed by id alone (`getTaskResult`, `cancelTask`). */
+  tool?: string;
   progressToken?: string;
   expiresAtMs?: number;
 }
 
 /** One item of `McpTask.updates()`. */
 export type TaskUpdate =
-  | { type: "status"; status: TaskStatus; statusMessage?: string | null; task?: Task }
-  | ({ type: "progress" } & Progress);
+  | { type: "status"; status: TaskStatus; statusMessage?: string; task?: Task }
+  | ({ type: "progress" } & Progress)
+  | { type: "modelImmediateResponse"; text: string };
 
 /** One item of `callToolStream()`, as in the TypeScript SDK. */
 export type ResponseMessage =
@@ -221,8 +313,13 @@ export type ErrorCode =
   | "aborted"
   | "invalid_argument";
 
-/** The errors every promise of this package rejects with (real `Error` objects). */
-export interface McpTasksError extends Error {
+/**
+ * The errors every promise of this package rejects with: real `Error` objects, and
+ * `error instanceof McpTasksError` holds for each (an `AbortError` too). Not constructed
+ * by callers.
+ */
+export declare class McpTasksError extends Error {
+  private constructor();
   /** `"AbortError"` when a signal aborted the operation. */
   name: "McpTasksError" | "AbortError";
   /** Stable and machine-readable. */

@@ -31,6 +31,19 @@ async function collect(iterable) {
   return items;
 }
 
+test('web build: every rejection is an instance of the exported McpTasksError class', async () => {
+  const { McpTasksError } = web;
+  const bad = await McpTaskClient.connect(MCP_URL, { protocol: 'bogus' }).catch((e) => e);
+  assert.ok(bad instanceof McpTasksError && bad instanceof Error);
+  assert.equal(bad.code, 'invalid_argument');
+  const controller = new AbortController();
+  controller.abort();
+  const aborted = await McpTaskClient.connect(MCP_URL, { signal: controller.signal }).catch((e) => e);
+  assert.equal(aborted.name, 'AbortError');
+  assert.ok(aborted instanceof McpTasksError);
+  assert.ok(!(new Error('other') instanceof McpTasksError));
+});
+
 for (const protocol of ['2025-11-25', '2026-07-28']) {
   test(`web build, ${protocol}: a task's updates, input request and result`, async () => {
     const inputs = [];

@@ -39,9 +39,10 @@ const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const isTerminal = (status) => status === 'completed' || status === 'failed' || status === 'cancelled';
 
 // Background work must stop quietly once the client cancelled the task: the SDK store
-// refuses transitions out of a terminal state and throws.
+// refuses transitions out of a terminal state and throws. A task gone with its session
+// (the client closed it) throws "Task not found": nothing is running any more either.
 async function stillRunning(store, taskId) {
-  const task = await store.getTask(taskId);
+  const task = await store.getTask(taskId).catch(() => null);
   return task !== null && !isTerminal(task.status);
 }
 
@@ -212,6 +213,29 @@ function buildServer() {
           await store.storeTaskResult(task.taskId, 'completed', { content: [{ type: 'text', text }] });
         });
         return { task };
+      },
+      ...storeBackedHandlers,
+    },
+  );
+
+  // A task created with the 2025-11-25 model-immediate-response hint in its _meta.
+  server.experimental.tasks.registerToolTask(
+    'hinted_compute',
+    {
+      description: 'Like slow_compute (one step), and its CreateTaskResult carries a model-immediate-response hint.',
+      inputSchema: { seconds: z.number().min(0) },
+      execution: { taskSupport: 'required' },
+    },
+    {
+      createTask: async ({ seconds }, extra) => {
+        const task = await newTask(extra);
+        const store = extra.taskStore;
+        runInBackground(store, task.taskId, async () => {
+          await delay(seconds * 1000);
+          if (!(await stillRunning(store, task.taskId))) return;
+          await store.storeTaskResult(task.taskId, 'completed', { content: [{ type: 'text', text: 'hinted' }] });
+        });
+        return { task, _meta: { 'io.modelcontextprotocol/model-immediate-response': 'Working on it; the result follows.' } };
       },
       ...storeBackedHandlers,
     },
