@@ -26,6 +26,7 @@
 //! [`ConnectionManager`]: ::redis::aio::ConnectionManager
 
 mod blocking;
+mod leases;
 
 pub use blocking::BlockingRedis;
 

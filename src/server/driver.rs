@@ -21,14 +21,14 @@ use super::config::Config;
 use super::conn::{self, Busy, Deadlines, Guarded, InFlight};
 use super::http::{self, Body, Open, Tracked};
 use super::state::Shared;
-use super::{call, control, statics, tools};
+use super::{call, control, shared_store, statics, tools};
 use crate::id::RandomIds;
 use crate::protocol::http::Headers;
 use crate::receiver::Receiver;
 use crate::receiver::http::{
     self as endpoint, Endpoint, HttpMethod, TaskHandleAnswer, ToolDescriptor,
 };
-use crate::store::{MemoryBackend, TaskStore};
+use crate::store::TaskStore;
 
 /// A running server.
 #[derive(Debug)]
@@ -58,9 +58,10 @@ pub(super) fn start(
     tools: tools::Tools,
 ) -> std::io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
-    let store = TaskStore::new(MemoryBackend::new(), RandomIds, config.store.clone());
+    let (backend, leases) = shared_store::open(&config)?;
+    let store = TaskStore::new(backend, RandomIds, config.store.clone());
     let endpoint = Endpoint::new(endpoint_config(&config, &tools), Receiver::new(store));
-    let shared = Shared::new(config, endpoint, tools);
+    let shared = Shared::new(config, endpoint, tools, leases);
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, shared, stopped));
     Ok(ServerHandle { addr, stop, task })
@@ -104,6 +105,8 @@ async fn accept_loop(
 ) {
     let graceful = GracefulShutdown::new();
     let timers = tokio::spawn(timers(shared.clone()));
+    let follow =
+        shared.leases.clone().map(|l| tokio::spawn(shared_store::follow(shared.clone(), l)));
     let max = shared.config.max_connections;
     let places = Arc::new(Semaphore::new(max));
     let refusing = Arc::new(Semaphore::new(conn::REFUSING));
@@ -149,6 +152,9 @@ async fn accept_loop(
     }
     drop(listener);
     timers.abort();
+    if let Some(follow) = follow {
+        follow.abort();
+    }
     {
         let mut st = shared.lock();
         let now = st.now();

@@ -86,6 +86,8 @@ impl RedisServer {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", if self.appendonly { "yes" } else { "no" }])
+            // Every write reaches the log before the reply: a kill loses nothing.
+            .args(["--appendfsync", "always"])
             .args(["--dir", self.dir.to_str().expect("a UTF-8 temporary path")])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -126,9 +128,9 @@ impl RedisServer {
         }
     }
 
-    /// Kills the server and starts it again on the same port and directory.
-    pub fn restart(&mut self) {
-        self.stop();
+    /// Starts a stopped server again on the same port and directory.
+    pub fn resume(&mut self) {
+        assert!(self.child.is_none(), "resume a stopped server");
         assert!(self.spawn(), "redis-server restarts on port {}", self.port);
     }
 }
@@ -137,5 +139,63 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// An `mcp-tasks serve` process from the built binary, on a free loopback port; killed on
+/// drop.
+pub struct Serve {
+    child: Child,
+    pub addr: std::net::SocketAddr,
+}
+
+impl Serve {
+    /// Starts `BIN serve --listen 127.0.0.1:0 ARGS…` (`BIN` is the test's
+    /// `env!("CARGO_BIN_EXE_mcp-tasks")`) and waits (bounded) for the line that names its
+    /// address.
+    // The child is waited for by `Drop`, and on the failing path below.
+    #[allow(clippy::zombie_processes)]
+    pub fn start(bin: &str, args: &[&str]) -> Self {
+        use std::io::BufRead;
+        let mut child = Command::new(bin)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("mcp-tasks serve starts");
+        let stderr = child.stderr.take().expect("its stderr");
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Reads every line, so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = Instant::now() + READY;
+        let mut seen = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            let Ok(line) = rx.recv_timeout(left) else { break };
+            if let Some(rest) = line.split("MCP at http://").nth(1) {
+                let addr = rest.trim_end_matches("/mcp").parse().expect("an address");
+                return Self { child, addr };
+            }
+            seen.push(line);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("mcp-tasks serve did not start: {seen:?}");
+    }
+
+    /// SIGKILL: the process gets no chance to finish or hand over anything.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        self.kill();
     }
 }

@@ -1,0 +1,116 @@
+//! Serving from a store other servers share ([`Config::store_url`]): the task table is the
+//! only state that crosses servers, so what another server changed is seen by reading it.
+//!
+//! - Running work looks at the store every [`Config::store_poll`] (its wake-up is poked),
+//!   so answers and cancel requests that came through another server reach it.
+//! - The server renews a lease on each task whose work it runs, every third of
+//!   [`Config::store_lease`], and drops it when the work ends. Every server claims
+//!   lapsed leases (each one exactly once) and fails those tasks: their server stopped
+//!   without finishing them, and no work will ever end them otherwise.
+//!
+//! Leases compare wall-clock times of different machines: keep the servers' clocks in
+//! step to well under the lease.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::config::Config;
+use super::state::{Shared, StoreBackend};
+use crate::id::TaskId;
+use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
+use crate::store::BackendError;
+use crate::time::UnixMillis;
+
+/// How many lapsed leases one pass claims.
+const CLAIM_BATCH: usize = 64;
+
+/// The lease operations of a shared store.
+pub(crate) trait Leases: Send + Sync {
+    /// Extends the leases of `tasks` to `until`.
+    fn renew(&self, tasks: &[TaskId], until: UnixMillis) -> Result<(), BackendError>;
+    /// Drops the lease of `task`.
+    fn release(&self, task: &TaskId) -> Result<(), BackendError>;
+    /// Takes up to `limit` leases that ended by `now`; each is handed to one caller only.
+    fn claim_lapsed(&self, now: UnixMillis, limit: usize) -> Result<Vec<TaskId>, BackendError>;
+}
+
+#[cfg(feature = "redis")]
+impl Leases for crate::redis::BlockingRedis {
+    fn renew(&self, tasks: &[TaskId], until: UnixMillis) -> Result<(), BackendError> {
+        self.renew_leases(tasks, until)
+    }
+    fn release(&self, task: &TaskId) -> Result<(), BackendError> {
+        self.release_lease(task)
+    }
+    fn claim_lapsed(&self, now: UnixMillis, limit: usize) -> Result<Vec<TaskId>, BackendError> {
+        crate::redis::BlockingRedis::claim_lapsed(self, now, limit)
+    }
+}
+
+/// The backend [`Config::store_url`] names, and its leases when it is shared.
+pub(crate) fn open(config: &Config) -> std::io::Result<(StoreBackend, Option<Arc<dyn Leases>>)> {
+    let Some(url) = config.store_url.as_deref() else {
+        return Ok((Box::new(crate::store::MemoryBackend::new()), None));
+    };
+    let redis = ["redis://", "rediss://", "redis+unix://"].iter().any(|s| url.starts_with(s));
+    if !redis {
+        let message = format!("unknown store {url}: memory (the default) or redis://HOST:PORT");
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, message));
+    }
+    #[cfg(feature = "redis")]
+    {
+        let redis = crate::redis::BlockingRedis::connect(url, &config.store_prefix)
+            .map_err(std::io::Error::other)?;
+        Ok((Box::new(redis.clone()), Some(Arc::new(redis))))
+    }
+    #[cfg(not(feature = "redis"))]
+    {
+        let message = format!("store {url} needs the `redis` feature, which this build lacks");
+        Err(std::io::Error::new(std::io::ErrorKind::Unsupported, message))
+    }
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Pokes running work, renews its leases and fails the tasks of servers that stopped,
+/// until the server stops (the caller aborts it).
+pub(crate) async fn follow(shared: Arc<Shared>, leases: Arc<dyn Leases>) {
+    let poll = shared.config.store_poll.max(Duration::from_millis(10));
+    let lease = ms(shared.config.store_lease).max(1);
+    let beat = (lease / 3).max(1);
+    let mut last_beat: Option<UnixMillis> = None;
+    loop {
+        tokio::time::sleep(poll).await;
+        let running = {
+            let st = shared.lock();
+            st.poke_all();
+            st.running_tasks()
+        };
+        let now = shared.now();
+        if last_beat.is_none_or(|t| now.saturating_since(t) >= beat) {
+            // A failed renewal is tried again at the next poll.
+            if leases.renew(&running, now.saturating_add(lease)).is_ok() {
+                last_beat = Some(now);
+            }
+        }
+        let Ok(lapsed) = leases.claim_lapsed(now, CLAIM_BATCH) else { continue };
+        for id in lapsed {
+            if running.contains(&id) {
+                // Ours, renewed late (a stalled process): still running here.
+                let _ = leases.renew(std::slice::from_ref(&id), now.saturating_add(lease));
+                continue;
+            }
+            let mut st = shared.lock();
+            let now = st.now();
+            let error = ErrorObject::new(
+                ErrorCode::INTERNAL_ERROR,
+                "The server running this task stopped before it finished",
+            );
+            // Refused when the task already ended or is gone: nothing to do then.
+            let _ = st.receiver().work(&id).fail(error, now);
+            st.drain_events();
+        }
+    }
+}

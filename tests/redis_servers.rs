@@ -1,0 +1,55 @@
+//! Two `mcp-tasks serve` processes on one Redis serve the same tasks: created through one,
+//! followed, answered, cancelled and read through the other.
+#![cfg(feature = "cli")]
+
+mod redis_support;
+mod support;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mcp-tasks");
+
+use hyper::StatusCode;
+use redis_support::{RedisServer, Serve};
+use serde_json::json;
+use support::{ext, ext_task, poll_until};
+
+/// Two servers on `redis`, polling the store every 50 ms.
+fn pair(redis: &RedisServer) -> (Serve, Serve) {
+    let url = redis.url();
+    let args = ["--store", url.as_str(), "--store-poll", "50"];
+    (Serve::start(BIN, &args), Serve::start(BIN, &args))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_created_on_one_server_is_answered_and_read_on_the_other() {
+    let Some(redis) = RedisServer::start(false) else { return };
+    let (a, b) = pair(&redis);
+    let task = ext_task(a.addr, "confirm_delete", json!({"item": "report.pdf"})).await;
+
+    let waiting = poll_until(b.addr, &task, |t| t["status"] == "input_required").await;
+    let (key, ask) = waiting["inputRequests"].as_object().unwrap().iter().next().unwrap();
+    assert_eq!(ask["method"], "elicitation/create");
+    let update = json!({"taskId": task, "inputResponses": {key.as_str():
+        {"action": "accept", "content": {"confirm": true}}}});
+    let ack = ext(b.addr, "tasks/update", Some(&task), update, true).await;
+    assert_eq!(ack.status, StatusCode::OK);
+
+    // The work runs on A; it finds B's answer in the store.
+    let on_b = poll_until(b.addr, &task, |t| t["status"] == "completed").await;
+    let on_a = poll_until(a.addr, &task, |t| t["status"] == "completed").await;
+    assert_eq!(on_b["result"], on_a["result"], "one result, whoever reads it");
+    assert_eq!(on_b["result"]["content"][0]["text"], "deleted", "{on_b}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_through_one_server_stops_the_work_on_the_other() {
+    let Some(redis) = RedisServer::start(false) else { return };
+    let (a, b) = pair(&redis);
+    let task = ext_task(a.addr, "slow_compute", json!({"seconds": 60, "steps": 60})).await;
+    poll_until(b.addr, &task, |t| t["status"] == "working").await;
+    let ack = ext(b.addr, "tasks/cancel", Some(&task), json!({"taskId": task}), true).await;
+    assert_eq!(ack.status, StatusCode::OK);
+    let on_a = poll_until(a.addr, &task, |t| t["status"] == "cancelled").await;
+    assert_eq!(on_a["taskId"], task);
+    let on_b = poll_until(b.addr, &task, |t| t["status"] == "cancelled").await;
+    assert_eq!(on_b["status"], "cancelled");
+}
