@@ -10,7 +10,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_mcp-tasks");
 use hyper::StatusCode;
 use redis_support::{RedisServer, Serve};
 use serde_json::json;
-use support::{ext, ext_task, poll_until};
+use support::{Legacy, ext, ext_task, poll_until, response_of};
 
 /// Two servers on `redis`, polling the store every 50 ms.
 fn pair(redis: &RedisServer) -> (Serve, Serve) {
@@ -52,4 +52,30 @@ async fn a_cancel_through_one_server_stops_the_work_on_the_other() {
     assert_eq!(on_a["taskId"], task);
     let on_b = poll_until(b.addr, &task, |t| t["status"] == "cancelled").await;
     assert_eq!(on_b["status"], "cancelled");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_2025_session_runs_its_tasks_through_redis() {
+    let Some(redis) = RedisServer::start(false) else { return };
+    let (a, b) = pair(&redis);
+    let c = Legacy::connect(a.addr).await;
+    let task = c.start_task("confirm_delete", json!({"item": "x"})).await;
+    let mut held = c.result_stream(&task).await;
+    let ask = held.next().await.unwrap();
+    assert_eq!(ask["method"], "elicitation/create");
+    let answer = json!({"jsonrpc": "2.0", "id": ask["id"],
+        "result": {"action": "accept", "content": {"confirm": true}}});
+    assert_eq!(c.post(&answer).await.status, StatusCode::ACCEPTED);
+    let (done, _) = response_of(&mut held).await;
+    assert_eq!(done["result"]["content"][0]["text"], "deleted");
+    let listed = c.call("tasks/list", json!({})).await;
+    assert_eq!(listed["result"]["tasks"][0]["taskId"], task.as_str());
+    assert_eq!(listed["result"]["tasks"][0]["status"], "completed");
+
+    // The record is in Redis: a second server reads the same table (an extension caller
+    // there is another owner, so it is not found, not leaked).
+    let other = ext(b.addr, "tasks/get", Some(&task), json!({"taskId": task}), true).await;
+    assert_eq!(other.json().await["error"]["code"], -32602);
+    let cancelled = c.call("tasks/cancel", json!({"taskId": task})).await;
+    assert_eq!(cancelled["error"]["code"], -32602, "terminal: {cancelled}");
 }
