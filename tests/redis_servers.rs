@@ -79,3 +79,38 @@ async fn a_2025_session_runs_its_tasks_through_redis() {
     let cancelled = c.call("tasks/cancel", json!({"taskId": task})).await;
     assert_eq!(cancelled["error"]["code"], -32602, "terminal: {cancelled}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listen_stream_on_one_server_hears_of_changes_made_on_the_other() {
+    let Some(redis) = RedisServer::start(false) else { return };
+    let (a, b) = pair(&redis);
+    let task = ext_task(a.addr, "confirm_delete", json!({"item": "x"})).await;
+    poll_until(a.addr, &task, |t| t["status"] == "input_required").await;
+    let params = json!({"notifications": {"taskIds": [task]}});
+    let res = ext(b.addr, "subscriptions/listen", None, params, true).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let mut stream = res.sse();
+    let ack = stream.next().await.unwrap();
+    assert_eq!(ack["method"], "notifications/subscriptions/acknowledged");
+
+    // Answered through A, where the work runs: B reads the change from the store.
+    let asked = poll_until(a.addr, &task, |t| t["status"] == "input_required").await;
+    let key = asked["inputRequests"].as_object().unwrap().keys().next().unwrap().clone();
+    let update = json!({"taskId": task, "inputResponses": {key.as_str():
+        {"action": "accept", "content": {"confirm": false}}}});
+    assert_eq!(ext(a.addr, "tasks/update", Some(&task), update, true).await.status, StatusCode::OK);
+    let mut statuses = Vec::new();
+    let end = loop {
+        let msg = stream.next().await.expect("the stream ends with the listen result");
+        if msg.get("id").is_some() {
+            break msg;
+        }
+        assert_eq!(msg["method"], "notifications/tasks");
+        statuses.push(msg["params"]["status"].as_str().unwrap().to_owned());
+        if msg["params"]["status"] == "completed" {
+            assert_eq!(msg["params"]["result"]["content"][0]["text"], "kept");
+        }
+    };
+    assert_eq!(statuses.last().map(String::as_str), Some("completed"), "{statuses:?}");
+    assert_eq!(end["result"]["resultType"], "complete");
+}

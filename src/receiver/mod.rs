@@ -235,6 +235,13 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
         }
     }
 
+    /// Queues the events of a change made elsewhere (another server sharing the store)
+    /// and found by reading `record`: its status for those listening, and the answer to
+    /// the `tasks/result` calls held for it once it is terminal.
+    pub fn announce(&mut self, record: &StoredTask) {
+        self.push_status_of(record);
+    }
+
     /// Queues a status event for a record just read, and the wake-up when it is terminal.
     fn push_status_of(&mut self, record: &StoredTask) {
         let view = record.view();

@@ -3,6 +3,10 @@
 //!
 //! - Running work looks at the store every [`Config::store_poll`] (its wake-up is poked),
 //!   so answers and cancel requests that came through another server reach it.
+//! - At the same pace, the tasks that clients here follow (listen streams, held
+//!   `tasks/result` calls) and whose work runs elsewhere are read again; a change is
+//!   announced as a local one would be (a status notification, the held result). A
+//!   change made here may so be announced twice: the same status again, never a lost one.
 //! - The server renews a lease on each task whose work it runs, every third of
 //!   [`Config::store_lease`], and drops it when the work ends. Every server claims
 //!   lapsed leases (each one exactly once) and fails those tasks: their server stopped
@@ -11,6 +15,7 @@
 //! Leases compare wall-clock times of different machines: keep the servers' clocks in
 //! step to well under the lease.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +24,7 @@ use super::state::{Shared, StoreBackend};
 use crate::id::TaskId;
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::store::BackendError;
+use crate::task::Task;
 use crate::time::UnixMillis;
 
 /// How many lapsed leases one pass claims.
@@ -74,6 +80,24 @@ fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
+/// Reads `tasks` again and announces those that changed since the last look (or that
+/// were not looked at before); `seen` keeps what was read, for the followed tasks only.
+fn announce_changes(shared: &Shared, tasks: Vec<TaskId>, seen: &mut HashMap<TaskId, Task>) {
+    seen.retain(|id, _| tasks.contains(id));
+    for id in tasks {
+        let mut st = shared.lock();
+        let now = st.now();
+        // A task gone or unreadable now is looked at again next time.
+        let Ok(record) = st.receiver().store().peek(&id, now) else { continue };
+        if seen.get(&id) == Some(record.task()) {
+            continue;
+        }
+        seen.insert(id, record.task().clone());
+        st.receiver().announce(&record);
+        st.drain_events();
+    }
+}
+
 /// Pokes running work, renews its leases and fails the tasks of servers that stopped,
 /// until the server stops (the caller aborts it).
 pub(crate) async fn follow(shared: Arc<Shared>, leases: Arc<dyn Leases>) {
@@ -81,13 +105,16 @@ pub(crate) async fn follow(shared: Arc<Shared>, leases: Arc<dyn Leases>) {
     let lease = ms(shared.config.store_lease).max(1);
     let beat = (lease / 3).max(1);
     let mut last_beat: Option<UnixMillis> = None;
+    let mut seen: HashMap<TaskId, Task> = HashMap::new();
     loop {
         tokio::time::sleep(poll).await;
-        let running = {
-            let st = shared.lock();
+        let (running, followed) = {
+            let mut st = shared.lock();
             st.poke_all();
-            st.running_tasks()
+            (st.running_tasks(), st.endpoint().followed_tasks())
         };
+        let remote = followed.into_iter().filter(|t| !running.contains(t)).collect();
+        announce_changes(&shared, remote, &mut seen);
         let now = shared.now();
         if last_beat.is_none_or(|t| now.saturating_since(t) >= beat) {
             // A failed renewal is tried again at the next poll.

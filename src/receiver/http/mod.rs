@@ -134,6 +134,15 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         self
     }
 
+    /// The tasks a client here waits to hear about: those of open listen streams and of
+    /// held `tasks/result` calls. With a store other servers share, a change they make is
+    /// seen only by reading it: pass it on with [`Receiver::announce`].
+    pub fn followed_tasks(&self) -> Vec<TaskId> {
+        let mut tasks: Vec<TaskId> = self.listeners.followed().cloned().collect();
+        tasks.extend(self.held.keys().filter(|t| !self.listeners.follows(t)).cloned());
+        tasks
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config
