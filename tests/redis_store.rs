@@ -78,6 +78,35 @@ fn the_async_backend_serves_an_async_store() {
 }
 
 #[test]
+fn versions_as_large_as_lua_numbers_allow_still_compare() {
+    // Lua holds numbers as doubles: versions up to 2^53 must survive INCR, HSET and the
+    // comparison with the caller's decimal text.
+    let Some(server) = RedisServer::start(false) else { return };
+    let backend = BlockingRedis::connect(&server.url(), "big").unwrap();
+    let big: u64 = 1_000_000_000_000_000;
+    backend
+        .run(move |b| async move {
+            let mut conn = b.connection();
+            redis::cmd("SET")
+                .arg(b.key("version"))
+                .arg(big)
+                .query_async::<()>(&mut conn)
+                .await
+                .map_err(|e| mcp_tasks::store::BackendError {
+                    backend: "test",
+                    reason: e.to_string(),
+                })
+        })
+        .unwrap();
+    let mut store = TaskStore::new(backend, CounterIds::new("b"), StoreConfig::default());
+    let me = Owner::from("me");
+    let id = store.create(&me, Generation::Legacy, None, T0).unwrap().task_id;
+    store.set_status(&id, TaskStatus::InputRequired, MessageUpdate::Keep, T0).unwrap();
+    store.set_status(&id, TaskStatus::Working, MessageUpdate::Keep, T0).unwrap();
+    assert_eq!(store.get(&me, &id, T0).unwrap().task().status(), TaskStatus::Working);
+}
+
+#[test]
 fn redis_down_is_a_typed_backend_failure_not_a_hang() {
     let Some(mut server) = RedisServer::start(false) else { return };
     let backend = BlockingRedis::connect(&server.url(), "down").unwrap();
