@@ -8,6 +8,9 @@ mod support;
 const BIN: &str = env!("CARGO_BIN_EXE_mcp-tasks");
 
 use hyper::StatusCode;
+use mcp_tasks::id::TaskId;
+use mcp_tasks::redis::BlockingRedis;
+use mcp_tasks::store::Backend;
 use redis_support::{RedisServer, Serve};
 use serde_json::json;
 use support::{Legacy, ext, ext_task, poll_until, response_of};
@@ -17,6 +20,13 @@ fn pair(redis: &RedisServer) -> (Serve, Serve) {
     let url = redis.url();
     let args = ["--store", url.as_str(), "--store-poll", "50"];
     (Serve::start(BIN, &args), Serve::start(BIN, &args))
+}
+
+/// A 2025-11-25 session opened on `a`, as its client sees it on `a` and on `b`.
+async fn one_session(a: &Serve, b: &Serve) -> (Legacy, Legacy) {
+    let on_a = Legacy::connect(a.addr).await;
+    let on_b = Legacy { addr: b.addr, session: on_a.session.clone() };
+    (on_a, on_b)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,4 +123,87 @@ async fn a_listen_stream_on_one_server_hears_of_changes_made_on_the_other() {
     };
     assert_eq!(statuses.last().map(String::as_str), Some("completed"), "{statuses:?}");
     assert_eq!(end["result"]["resultType"], "complete");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_2025_session_opened_on_one_server_is_served_by_the_other() {
+    let Some(redis) = RedisServer::start(false) else { return };
+    let (a, b) = pair(&redis);
+    let (on_a, on_b) = one_session(&a, &b).await;
+    let task = on_a.start_task("slow_compute", json!({"seconds": 1, "steps": 2})).await;
+
+    let got = on_b.call("tasks/get", json!({"taskId": task})).await;
+    assert_eq!(got["result"]["taskId"], task.as_str(), "{got}");
+    let listed = on_b.call("tasks/list", json!({})).await;
+    assert_eq!(listed["result"]["tasks"][0]["taskId"], task.as_str(), "{listed}");
+    // Held on B while the work runs on A: answered when A's result lands in the store.
+    let mut held = on_b.result_stream(&task).await;
+    let (done, _) = response_of(&mut held).await;
+    assert_eq!(done["result"]["content"][0]["text"], "computed 2 steps in 1s", "{done}");
+
+    let long = on_a.start_task("slow_compute", json!({"seconds": 60, "steps": 60})).await;
+    let cancelled = on_b.call("tasks/cancel", json!({"taskId": long})).await;
+    assert_eq!(cancelled["result"]["status"], "cancelled", "{cancelled}");
+    let seen_on_a = on_a.call("tasks/get", json!({"taskId": long})).await;
+    assert_eq!(seen_on_a["result"]["status"], "cancelled");
+
+    let stranger = Legacy { addr: b.addr, session: "no-such-session".into() };
+    let res = stranger.post(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"})).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "only sessions some server opened");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_2025_question_from_work_on_one_server_is_answered_through_the_other() {
+    let Some(redis) = RedisServer::start(false) else { return };
+    let (a, b) = pair(&redis);
+    let (on_a, on_b) = one_session(&a, &b).await;
+    let task = on_a.start_task("confirm_delete", json!({"item": "x"})).await;
+    let mut waiting = None;
+    for _ in 0..200 {
+        let got = on_b.call("tasks/get", json!({"taskId": task})).await;
+        if got["result"]["status"] == "input_required" {
+            waiting = Some(got);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(waiting.is_some(), "the work on A asked");
+    let mut held = on_b.result_stream(&task).await;
+    let ask = held.next().await.unwrap();
+    assert_eq!(ask["method"], "elicitation/create", "{ask}");
+    let answer = json!({"jsonrpc": "2.0", "id": ask["id"],
+        "result": {"action": "accept", "content": {"confirm": true}}});
+    assert_eq!(on_b.post(&answer).await.status, StatusCode::ACCEPTED);
+    let (done, _) = response_of(&mut held).await;
+    assert_eq!(done["result"]["content"][0]["text"], "deleted", "{done}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_2025_status_notification_reaches_the_get_stream_on_the_other_server() {
+    let Some(redis) = RedisServer::start(false) else { return };
+    let (a, b) = pair(&redis);
+    let (on_a, on_b) = one_session(&a, &b).await;
+    let mut get = on_b.open_get_stream().await;
+    let task = on_a.start_task("slow_compute", json!({"seconds": 0.5, "steps": 1})).await;
+    // The client follows the task through B (it names it there).
+    let got = on_b.call("tasks/get", json!({"taskId": task})).await;
+    assert!(got.get("result").is_some(), "{got}");
+    let seen = get.until_status(&task, "completed").await;
+    assert!(seen.iter().all(|m| m["method"] == "notifications/tasks/status"), "{seen:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_2025_session_deleted_through_one_server_is_gone_from_both() {
+    let Some(redis) = RedisServer::start(false) else { return };
+    let (a, b) = pair(&redis);
+    let (on_a, on_b) = one_session(&a, &b).await;
+    let task = on_a.start_task("slow_compute", json!({"seconds": 60, "steps": 60})).await;
+    assert!(on_b.call("tasks/get", json!({"taskId": task})).await.get("result").is_some());
+    let h = [("mcp-session-id", on_b.session.as_str())];
+    assert_eq!(support::send(b.addr, "DELETE", &h, b"").await.status, StatusCode::OK);
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+    assert_eq!(on_a.post(&ping).await.status, StatusCode::NOT_FOUND, "ended on A too");
+    assert_eq!(on_b.post(&ping).await.status, StatusCode::NOT_FOUND);
+    let store = BlockingRedis::connect(&redis.url(), "mcp-tasks").unwrap();
+    assert_eq!(store.get(&TaskId(task)).unwrap(), None, "its tasks went with it");
 }

@@ -27,6 +27,7 @@
 
 mod blocking;
 mod leases;
+mod sessions;
 
 pub use blocking::BlockingRedis;
 

@@ -73,7 +73,7 @@ fn start_tool(shared: &Arc<Shared>, st: &mut State, start: StartTool) {
     match &work {
         WorkId::Task(id) => {
             let wake = st.register_work(id);
-            if let Some(leases) = &shared.leases {
+            if let Some(leases) = &shared.shared_store {
                 let lease =
                     u64::try_from(shared.config.store_lease.as_millis()).unwrap_or(u64::MAX);
                 // Without a lease, a crash of this server would leave the task working
@@ -118,7 +118,7 @@ fn finish(shared: &Shared, work: &WorkId, outcome: ToolResult) {
             // An ending the store could not take keeps its lease, no longer renewed: when
             // it lapses, a server fails the task rather than leaving it working forever.
             let unstored = matches!(reported, Err(ReportError::Store(StoreError::Backend(_))));
-            if let (Some(leases), false) = (&shared.leases, unstored) {
+            if let (Some(leases), false) = (&shared.shared_store, unstored) {
                 let _ = leases.release(id);
             }
         }

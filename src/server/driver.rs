@@ -94,6 +94,7 @@ fn endpoint_config(config: &Config, tools: &tools::Tools) -> endpoint::Config {
             .collect(),
         plain_calls_as_tasks: config.task_tools.then(|| TaskHandleAnswer::new(control::started)),
         input_by_capability: config.task_tools,
+        shared_sessions: config.store_url.is_some(),
         ..endpoint::Config::default()
     }
 }
@@ -106,7 +107,7 @@ async fn accept_loop(
     let graceful = GracefulShutdown::new();
     let timers = tokio::spawn(timers(shared.clone()));
     let follow =
-        shared.leases.clone().map(|l| tokio::spawn(shared_store::follow(shared.clone(), l)));
+        shared.shared_store.clone().map(|l| tokio::spawn(shared_store::follow(shared.clone(), l)));
     let max = shared.config.max_connections;
     let places = Arc::new(Semaphore::new(max));
     let refusing = Arc::new(Semaphore::new(conn::REFUSING));
@@ -233,12 +234,20 @@ async fn answer(shared: &Arc<Shared>, req: Request<Incoming>, peer: IpAddr) -> R
     // them: not kept here while the answer is awaited (a whole tool run for a plain call).
     drop(parts);
     let request = endpoint::Request { method, path, headers, body, peer: Some(peer) };
+    if let (Some(store), Some(session)) =
+        (&shared.shared_store, request.headers.get("mcp-session-id"))
+    {
+        shared_store::before_request(shared, store.as_ref(), session);
+    }
     let (response, (head, rx)) = {
         let mut st = shared.lock();
         let now = st.now();
         let response = st.endpoint().handle_request(now, request);
         let reading = st.open(response);
         st.flush();
+        if let Some(store) = &shared.shared_store {
+            shared_store::publish_sessions(&mut st, store.as_ref(), shared.config.session_idle);
+        }
         call::dispatch(shared, st);
         (response, reading)
     };

@@ -12,7 +12,7 @@
 //!   lapsed leases (each one exactly once) and fails those tasks: their server stopped
 //!   without finishing them, and no work will ever end them otherwise.
 //!
-//! Leases compare wall-clock times of different machines: keep the servers' clocks in
+//! SharedStore compare wall-clock times of different machines: keep the servers' clocks in
 //! step to well under the lease.
 
 use std::collections::HashMap;
@@ -20,9 +20,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::config::Config;
-use super::state::{Shared, StoreBackend};
+use super::state::{Shared, State, StoreBackend};
 use crate::id::TaskId;
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
+use crate::receiver::http::SharedSession;
 use crate::store::BackendError;
 use crate::task::Task;
 use crate::time::UnixMillis;
@@ -30,18 +31,27 @@ use crate::time::UnixMillis;
 /// How many lapsed leases one pass claims.
 const CLAIM_BATCH: usize = 64;
 
-/// The lease operations of a shared store.
-pub(crate) trait Leases: Send + Sync {
+/// What a shared store holds besides tasks: leases on running work, and 2025-11-25
+/// session records.
+pub(crate) trait SharedStore: Send + Sync {
     /// Extends the leases of `tasks` to `until`.
     fn renew(&self, tasks: &[TaskId], until: UnixMillis) -> Result<(), BackendError>;
     /// Drops the lease of `task`.
     fn release(&self, task: &TaskId) -> Result<(), BackendError>;
     /// Takes up to `limit` leases that ended by `now`; each is handed to one caller only.
     fn claim_lapsed(&self, now: UnixMillis, limit: usize) -> Result<Vec<TaskId>, BackendError>;
+    /// Stores session `id`'s record, expiring after `idle_ms` unless touched.
+    fn put_session(&self, id: &str, record: &str, idle_ms: u64) -> Result<(), BackendError>;
+    /// Session `id`'s record, if stored.
+    fn get_session(&self, id: &str) -> Result<Option<String>, BackendError>;
+    /// Restarts session `id`'s idle time; false when it is not stored.
+    fn touch_session(&self, id: &str, idle_ms: u64) -> Result<bool, BackendError>;
+    /// Deletes session `id`'s record.
+    fn delete_session(&self, id: &str) -> Result<(), BackendError>;
 }
 
 #[cfg(feature = "redis")]
-impl Leases for crate::redis::BlockingRedis {
+impl SharedStore for crate::redis::BlockingRedis {
     fn renew(&self, tasks: &[TaskId], until: UnixMillis) -> Result<(), BackendError> {
         self.renew_leases(tasks, until)
     }
@@ -51,10 +61,57 @@ impl Leases for crate::redis::BlockingRedis {
     fn claim_lapsed(&self, now: UnixMillis, limit: usize) -> Result<Vec<TaskId>, BackendError> {
         crate::redis::BlockingRedis::claim_lapsed(self, now, limit)
     }
+    fn put_session(&self, id: &str, record: &str, idle_ms: u64) -> Result<(), BackendError> {
+        crate::redis::BlockingRedis::put_session(self, id, record, idle_ms)
+    }
+    fn get_session(&self, id: &str) -> Result<Option<String>, BackendError> {
+        crate::redis::BlockingRedis::get_session(self, id)
+    }
+    fn touch_session(&self, id: &str, idle_ms: u64) -> Result<bool, BackendError> {
+        crate::redis::BlockingRedis::touch_session(self, id, idle_ms)
+    }
+    fn delete_session(&self, id: &str) -> Result<(), BackendError> {
+        crate::redis::BlockingRedis::delete_session(self, id)
+    }
+}
+
+/// Before a request: a session it names that is not open here but is in the store was
+/// opened by another server, and is adopted; one open here has its idle time restarted
+/// in the store, since the client may turn to another server next, or, when its record
+/// is gone (another server ended it), is forgotten here too.
+pub(crate) fn before_request(shared: &Shared, store: &dyn SharedStore, session: &str) {
+    let idle = ms(shared.config.session_idle);
+    if shared.lock().endpoint().knows_session(session) {
+        if let Ok(false) = store.touch_session(session, idle) {
+            let mut st = shared.lock();
+            st.endpoint().forget_session(session);
+            st.flush();
+        }
+        return;
+    }
+    let Ok(Some(text)) = store.get_session(session) else { return };
+    let Some(record) = SharedSession::decode(&text) else { return };
+    let mut st = shared.lock();
+    let now = st.now();
+    st.endpoint().adopt_session(session, &record, now);
+    let _ = store.touch_session(session, idle);
+}
+
+/// After the endpoint acted: the sessions opened here go to the store, those ended here
+/// leave it.
+pub(crate) fn publish_sessions(st: &mut State, store: &dyn SharedStore, idle: Duration) {
+    for (id, record) in st.endpoint().take_opened_sessions() {
+        let _ = store.put_session(&id, &record.encode(), ms(idle));
+    }
+    for id in st.endpoint().take_ended_sessions() {
+        let _ = store.delete_session(&id);
+    }
 }
 
 /// The backend [`Config::store_url`] names, and its leases when it is shared.
-pub(crate) fn open(config: &Config) -> std::io::Result<(StoreBackend, Option<Arc<dyn Leases>>)> {
+pub(crate) fn open(
+    config: &Config,
+) -> std::io::Result<(StoreBackend, Option<Arc<dyn SharedStore>>)> {
     let Some(url) = config.store_url.as_deref() else {
         return Ok((Box::new(crate::store::MemoryBackend::new()), None));
     };
@@ -100,7 +157,7 @@ fn announce_changes(shared: &Shared, tasks: Vec<TaskId>, seen: &mut HashMap<Task
 
 /// Pokes running work, renews its leases and fails the tasks of servers that stopped,
 /// until the server stops (the caller aborts it).
-pub(crate) async fn follow(shared: Arc<Shared>, leases: Arc<dyn Leases>) {
+pub(crate) async fn follow(shared: Arc<Shared>, leases: Arc<dyn SharedStore>) {
     let poll = shared.config.store_poll.max(Duration::from_millis(10));
     let lease = ms(shared.config.store_lease).max(1);
     let beat = (lease / 3).max(1);

@@ -13,7 +13,7 @@ use tokio::task::AbortHandle;
 use super::clock::Clock;
 use super::config::Config;
 use super::notes::Notes;
-use super::shared_store::Leases;
+use super::shared_store::SharedStore;
 use super::tools::Tools;
 use crate::id::{RandomIds, TaskId};
 use crate::protocol::http::ResponseHead;
@@ -37,7 +37,7 @@ pub(crate) struct Shared {
     /// Woken whenever the endpoint may want an earlier timeout.
     pub timer: Arc<Notify>,
     /// The leases on running work, when the store is shared with other servers.
-    pub leases: Option<Arc<dyn Leases>>,
+    pub shared_store: Option<Arc<dyn SharedStore>>,
 }
 
 impl Shared {
@@ -45,7 +45,7 @@ impl Shared {
         config: Config,
         endpoint: ServerEndpoint,
         tools: Tools,
-        leases: Option<Arc<dyn Leases>>,
+        shared_store: Option<Arc<dyn SharedStore>>,
     ) -> Arc<Self> {
         let timer = Arc::new(Notify::new());
         let state = State {
@@ -58,7 +58,7 @@ impl Shared {
             queued: Vec::new(),
             timer: timer.clone(),
         };
-        Arc::new(Self { config, tools, state: Mutex::new(state), timer, leases })
+        Arc::new(Self { config, tools, state: Mutex::new(state), timer, shared_store })
     }
 
     /// The state. A poisoned lock (a panic elsewhere) is taken over: every method leaves

@@ -52,11 +52,6 @@ pub(super) struct Listeners {
 }
 
 impl Listeners {
-    /// Whether an open stream follows `task`.
-    pub fn follows(&self, task: &TaskId) -> bool {
-        self.by_task.contains_key(task)
-    }
-
     /// The tasks some open stream follows.
     pub fn followed(&self) -> impl Iterator<Item = &TaskId> {
         self.by_task.keys()

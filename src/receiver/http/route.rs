@@ -104,6 +104,10 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 }
             }
             Event::InputRequested { task_id, key, request, owner } => {
+                // Announced again (a change read from a shared store): asked already.
+                if self.pending.asks(&task_id, &key) {
+                    return;
+                }
                 // Only a session's client can be asked; a 2026-07-28 task's questions
                 // wait in `tasks/get`.
                 let session = self.sessions.get(owner.as_str());
