@@ -207,3 +207,20 @@ async fn a_2025_session_deleted_through_one_server_is_gone_from_both() {
     let store = BlockingRedis::connect(&redis.url(), "mcp-tasks").unwrap();
     assert_eq!(store.get(&TaskId(task)).unwrap(), None, "its tasks went with it");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_2025_question_sent_by_one_server_is_answered_through_the_other() {
+    let Some(redis) = RedisServer::start(false) else { return };
+    let (a, b) = pair(&redis);
+    let (on_a, on_b) = one_session(&a, &b).await;
+    let task = on_a.start_task("confirm_delete", json!({"item": "x"})).await;
+    let mut held = on_a.result_stream(&task).await;
+    let ask = held.next().await.unwrap();
+    assert_eq!(ask["method"], "elicitation/create", "{ask}");
+    // The answer goes to the other server, which never sent that request.
+    let answer = json!({"jsonrpc": "2.0", "id": ask["id"],
+        "result": {"action": "accept", "content": {"confirm": false}}});
+    assert_eq!(on_b.post(&answer).await.status, StatusCode::ACCEPTED);
+    let (done, _) = response_of(&mut held).await;
+    assert_eq!(done["result"]["content"][0]["text"], "kept", "{done}");
+}

@@ -230,7 +230,11 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         id: &RequestId,
         answer: InputAnswer,
     ) {
-        let Some((task, key)) = self.take_pending(session, id) else {
+        // A question another server sent (sessions shared) names its task and key in its
+        // id; the store still checks that the task is this session's.
+        let shared = self.config.shared_sessions;
+        let asked_elsewhere = || shared.then(|| super::shared::parse_request_id(id)).flatten();
+        let Some((task, key)) = self.take_pending(session, id).or_else(asked_elsewhere) else {
             return;
         };
         let caller = Caller::legacy(Owner::new(session));

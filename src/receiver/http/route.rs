@@ -116,7 +116,11 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 }
                 self.next_request += 1;
                 let seq = self.next_request;
-                let id = RequestId::String(format!("srv-{seq}"));
+                let id = if self.config.shared_sessions {
+                    RequestId::String(super::shared::request_id(seq, &task_id, &key))
+                } else {
+                    RequestId::String(format!("srv-{seq}"))
+                };
                 let mut params = request.params;
                 let mut meta = match params.remove("_meta") {
                     Some(Value::Object(m)) => m,

@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 
 use super::Endpoint;
 use super::session::Session;
-use crate::id::IdSource;
+use crate::id::{IdSource, TaskId};
+use crate::protocol::jsonrpc::RequestId;
 use crate::store::Backend;
 use crate::time::UnixMillis;
 
@@ -56,6 +57,22 @@ impl SharedSession {
         };
         Some(Self { protocol_version, input_methods })
     }
+}
+
+/// The id of server→client request `seq` asking question `key` of `task`, readable by any
+/// server: `srv-<seq>:<length of the task id>:<task id><key>`.
+pub(super) fn request_id(seq: u64, task: &TaskId, key: &str) -> String {
+    format!("srv-{seq}:{}:{}{key}", task.as_str().len(), task.as_str())
+}
+
+/// The task and question a [`request_id`] names.
+pub(super) fn parse_request_id(id: &RequestId) -> Option<(TaskId, String)> {
+    let RequestId::String(text) = id else { return None };
+    let (_, rest) = text.strip_prefix("srv-")?.split_once(':')?;
+    let (len, rest) = rest.split_once(':')?;
+    let len: usize = len.parse().ok()?;
+    let (task, key) = (rest.get(..len)?, rest.get(len..)?);
+    (!task.is_empty() && !key.is_empty()).then(|| (TaskId(task.to_owned()), key.to_owned()))
 }
 
 /// Sessions opened and ended here, not yet published.
@@ -151,5 +168,16 @@ mod tests {
             None
         );
         assert_eq!(SharedSession::decode("nope"), None);
+    }
+
+    #[test]
+    fn a_question_id_names_its_task_and_key() {
+        let task = TaskId("t-1:x".into());
+        let id = RequestId::String(request_id(7, &task, "q:2"));
+        assert_eq!(parse_request_id(&id), Some((task, "q:2".to_owned())));
+        for other in ["srv-1", "srv-1:99:ab", "srv-1:0:k", "srv-1:2:ab", "x-1:1:ab"] {
+            assert_eq!(parse_request_id(&RequestId::String(other.into())), None, "{other}");
+        }
+        assert_eq!(parse_request_id(&RequestId::Number(3)), None);
     }
 }
