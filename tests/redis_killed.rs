@@ -13,7 +13,7 @@ use std::time::Duration;
 use hyper::StatusCode;
 use redis_support::{RedisServer, Serve};
 use serde_json::{Value, json};
-use support::{ext, ext_task, poll_until};
+use support::{Legacy, ext, ext_task, poll_until};
 use tokio::time::timeout;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,4 +95,63 @@ async fn tasks_survive_a_redis_restart_with_appendonly() {
     assert_eq!(ack.status, StatusCode::OK);
     let kept = poll_until(server.addr, &waiting, |t| t["status"] == "completed").await;
     assert_eq!(kept["result"]["content"][0]["text"], "kept");
+}
+
+/// `tasks/get` through `client` until the task's status is not `from`.
+async fn legacy_until_not(client: &Legacy, task: &str, from: &str) -> Value {
+    timeout(Duration::from_secs(20), async {
+        loop {
+            let got = client.call("tasks/get", json!({"taskId": task})).await;
+            if got["result"]["status"] != from {
+                return got["result"].clone();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the task left its status")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_2025_task_whose_server_was_killed_is_failed_and_its_session_lives_on() {
+    let Some(redis) = RedisServer::start(false) else { return };
+    let url = redis.url();
+    let args = ["--store", url.as_str(), "--store-poll", "50", "--store-lease", "900"];
+    let (mut a, b) = (Serve::start(BIN, &args), Serve::start(BIN, &args));
+    let on_a = Legacy::connect(a.addr).await;
+    let task = on_a.start_task("slow_compute", json!({"seconds": 60, "steps": 60})).await;
+    a.kill();
+    // The client turns to B with the same session, and learns what became of its task.
+    let on_b = Legacy { addr: b.addr, session: on_a.session.clone() };
+    let failed = legacy_until_not(&on_b, &task, "working").await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    let done = on_b.call("tasks/result", json!({"taskId": task})).await;
+    let message = done["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("server running this task stopped"), "{done}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_2025_session_and_its_task_survive_a_redis_restart() {
+    let Some(mut redis) = RedisServer::start(true) else { return };
+    let url = redis.url();
+    let args = ["--store", url.as_str(), "--store-poll", "50"];
+    let a = Serve::start(BIN, &args);
+    let on_a = Legacy::connect(a.addr).await;
+    let task = on_a.start_task("confirm_delete", json!({"item": "x"})).await;
+    legacy_until_not(&on_a, &task, "working").await;
+    redis.stop();
+    redis.resume();
+    // A server that never saw the session serves it from what Redis kept.
+    let b = Serve::start(BIN, &args);
+    let on_b = Legacy { addr: b.addr, session: on_a.session.clone() };
+    let got = legacy_until_not(&on_b, &task, "working").await;
+    assert_eq!(got["status"], "input_required", "{got}");
+    let mut held = on_b.result_stream(&task).await;
+    let ask = held.next().await.unwrap();
+    assert_eq!(ask["method"], "elicitation/create", "{ask}");
+    let answer = json!({"jsonrpc": "2.0", "id": ask["id"],
+        "result": {"action": "accept", "content": {"confirm": true}}});
+    assert_eq!(on_b.post(&answer).await.status, StatusCode::ACCEPTED);
+    let (done, _) = support::response_of(&mut held).await;
+    assert_eq!(done["result"]["content"][0]["text"], "deleted", "{done}");
 }
