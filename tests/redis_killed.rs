@@ -147,11 +147,5 @@ async fn a_2025_session_and_its_task_survive_a_redis_restart() {
     let got = legacy_until_not(&on_b, &task, "working").await;
     assert_eq!(got["status"], "input_required", "{got}");
     let mut held = on_b.result_stream(&task).await;
-    let ask = held.next().await.unwrap();
-    assert_eq!(ask["method"], "elicitation/create", "{ask}");
-    let answer = json!({"jsonrpc": "2.0", "id": ask["id"],
-        "result": {"action": "accept", "content": {"confirm": true}}});
-    assert_eq!(on_b.post(&answer).await.status, StatusCode::ACCEPTED);
-    let (done, _) = support::response_of(&mut held).await;
-    assert_eq!(done["result"]["content"][0]["text"], "deleted", "{done}");
+    assert_eq!(support::confirm_next(&mut held, &on_b, true).await, "deleted");
 }

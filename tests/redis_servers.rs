@@ -13,7 +13,7 @@ use mcp_tasks::redis::BlockingRedis;
 use mcp_tasks::store::Backend;
 use redis_support::{RedisServer, Serve};
 use serde_json::json;
-use support::{Legacy, ext, ext_task, poll_until, response_of};
+use support::{Legacy, confirm_next, ext, ext_task, poll_until, response_of};
 
 /// Two servers on `redis`, polling the store every 50 ms.
 fn pair(redis: &RedisServer) -> (Serve, Serve) {
@@ -71,13 +71,7 @@ async fn a_2025_session_runs_its_tasks_through_redis() {
     let c = Legacy::connect(a.addr).await;
     let task = c.start_task("confirm_delete", json!({"item": "x"})).await;
     let mut held = c.result_stream(&task).await;
-    let ask = held.next().await.unwrap();
-    assert_eq!(ask["method"], "elicitation/create");
-    let answer = json!({"jsonrpc": "2.0", "id": ask["id"],
-        "result": {"action": "accept", "content": {"confirm": true}}});
-    assert_eq!(c.post(&answer).await.status, StatusCode::ACCEPTED);
-    let (done, _) = response_of(&mut held).await;
-    assert_eq!(done["result"]["content"][0]["text"], "deleted");
+    assert_eq!(confirm_next(&mut held, &c, true).await, "deleted");
     let listed = c.call("tasks/list", json!({})).await;
     assert_eq!(listed["result"]["tasks"][0]["taskId"], task.as_str());
     assert_eq!(listed["result"]["tasks"][0]["status"], "completed");
@@ -169,13 +163,7 @@ async fn a_2025_question_from_work_on_one_server_is_answered_through_the_other()
     }
     assert!(waiting.is_some(), "the work on A asked");
     let mut held = on_b.result_stream(&task).await;
-    let ask = held.next().await.unwrap();
-    assert_eq!(ask["method"], "elicitation/create", "{ask}");
-    let answer = json!({"jsonrpc": "2.0", "id": ask["id"],
-        "result": {"action": "accept", "content": {"confirm": true}}});
-    assert_eq!(on_b.post(&answer).await.status, StatusCode::ACCEPTED);
-    let (done, _) = response_of(&mut held).await;
-    assert_eq!(done["result"]["content"][0]["text"], "deleted", "{done}");
+    assert_eq!(confirm_next(&mut held, &on_b, true).await, "deleted");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -215,12 +203,6 @@ async fn a_2025_question_sent_by_one_server_is_answered_through_the_other() {
     let (on_a, on_b) = one_session(&a, &b).await;
     let task = on_a.start_task("confirm_delete", json!({"item": "x"})).await;
     let mut held = on_a.result_stream(&task).await;
-    let ask = held.next().await.unwrap();
-    assert_eq!(ask["method"], "elicitation/create", "{ask}");
     // The answer goes to the other server, which never sent that request.
-    let answer = json!({"jsonrpc": "2.0", "id": ask["id"],
-        "result": {"action": "accept", "content": {"confirm": false}}});
-    assert_eq!(on_b.post(&answer).await.status, StatusCode::ACCEPTED);
-    let (done, _) = response_of(&mut held).await;
-    assert_eq!(done["result"]["content"][0]["text"], "kept", "{done}");
+    assert_eq!(confirm_next(&mut held, &on_b, false).await, "kept");
 }

@@ -9,7 +9,7 @@ mod plain;
 pub mod schema;
 mod sse;
 
-pub use legacy::{Legacy, response_of};
+pub use legacy::{Legacy, confirm_next, response_of};
 pub use plain::Plain;
 pub use sse::Sse;
 
