@@ -8,6 +8,8 @@
 // suite uses):
 //   slow_compute   taskSupport optional  {seconds, steps?, label?}  "step i/n" status messages, then a text result
 //   confirm_delete taskSupport required  {filename?}                input_required + elicitation/create {confirm: boolean}
+//   approve_as_task taskSupport required {}                        elicitation/create sent as a task the client
+//                                                                  hosts (elicitInputStream), its answer reported
 //   failing_job    taskSupport required  {}                         ends failed with an isError tool result
 //   greet          no task support       {name}                     "Hello, {name}!"
 // Prints "listening on URL" once it accepts connections. Answers CORS preflights for any origin.
@@ -167,6 +169,47 @@ function buildServer() {
             content: [{ type: 'text', text: 'failing_job failed on purpose' }],
             isError: true,
           });
+        });
+        return { task };
+      },
+      ...storeBackedHandlers,
+    },
+  );
+
+  // Asks for an approval as a task the client hosts (elicitInputStream with `task`), tied to
+  // this tool's own task: the SDK polls the client's task and collects its result.
+  server.experimental.tasks.registerToolTask(
+    'approve_as_task',
+    {
+      description: 'Asks for an approval as a task the client hosts, then reports the answer.',
+      inputSchema: {},
+      execution: { taskSupport: 'required' },
+    },
+    {
+      createTask: async (_args, extra) => {
+        const task = await newTask(extra);
+        const store = extra.taskStore;
+        runInBackground(store, task.taskId, async () => {
+          await store.updateTaskStatus(task.taskId, 'input_required', 'waiting for an approval');
+          const params = {
+            message: 'Approve?',
+            requestedSchema: { type: 'object', properties: { confirm: { type: 'boolean' } }, required: ['confirm'] },
+          };
+          const asked = server.server.experimental.tasks.elicitInputStream(params, {
+            task: { ttl: 60000 },
+            relatedTask: { taskId: task.taskId },
+          });
+          let clientTask;
+          let answer;
+          for await (const message of asked) {
+            if (message.type === 'taskCreated') clientTask = message.task.taskId;
+            if (message.type === 'result') answer = message.result;
+            if (message.type === 'error') throw message.error;
+          }
+          if (!(await stillRunning(store, task.taskId))) return;
+          await store.updateTaskStatus(task.taskId, 'working');
+          const text = `approved as task ${clientTask}: ${answer.action}/${answer.content?.confirm}`;
+          await store.storeTaskResult(task.taskId, 'completed', { content: [{ type: 'text', text }] });
         });
         return { task };
       },
