@@ -14,6 +14,8 @@
 //! | `P:version` | string | the store-wide version counter (`INCR`): a version never repeats |
 //! | `P:index` | sorted set | the index keys, all scored 0, scanned with `ZRANGEBYLEX` |
 //! | `P:counters` | hash | the counters (`HINCRBY`), a field deleted when it comes back to 0 |
+//! | `P:leases` | sorted set | running tasks by when their server's lease on them ends (the reference server's) |
+//! | `P:session:{id}` | string | a 2025-11-25 session other servers may adopt, expiring when idle (the reference server's) |
 //!
 //! Every conditional write is one Lua script (sent by `EVALSHA`, and by `EVAL` when the
 //! server has not seen it yet, e.g. after a restart), so it is atomic on the server and

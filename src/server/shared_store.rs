@@ -93,8 +93,9 @@ pub(crate) fn before_request(shared: &Shared, store: &dyn SharedStore, session: 
     let Some(record) = SharedSession::decode(&text) else { return };
     let mut st = shared.lock();
     let now = st.now();
-    st.endpoint().adopt_session(session, &record, now);
-    let _ = store.touch_session(session, idle);
+    if st.endpoint().adopt_session(session, &record, now) {
+        let _ = store.touch_session(session, idle);
+    }
 }
 
 /// After the endpoint acted: the sessions opened here go to the store, those ended here

@@ -126,9 +126,18 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     }
 
     /// Opens here session `id`, opened by another server, as `shared` describes it.
-    pub fn adopt_session(&mut self, id: &str, shared: &SharedSession, now: UnixMillis) {
+    /// False when this server is at its session cap
+    /// ([`Config::max_sessions`](super::Config::max_sessions)) even after ending its idle
+    /// ones: the request is then refused as for an unknown session.
+    pub fn adopt_session(&mut self, id: &str, shared: &SharedSession, now: UnixMillis) -> bool {
         if self.knows_session(id) {
-            return;
+            return true;
+        }
+        if self.sessions.len() >= self.config.max_sessions {
+            self.expire_sessions(now);
+        }
+        if self.sessions.len() >= self.config.max_sessions {
+            return false;
         }
         let input_methods = shared.input_methods.as_ref().map(|methods| {
             INPUT_METHODS.into_iter().filter(|m| methods.iter().any(|n| n == m)).collect()
@@ -149,6 +158,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             .unwrap_or(0);
         session.number_streams_from((base + 1) << 20);
         self.sessions.insert(id.to_owned(), session);
+        true
     }
 }
 
@@ -168,6 +178,24 @@ mod tests {
             None
         );
         assert_eq!(SharedSession::decode("nope"), None);
+    }
+
+    #[test]
+    fn adopting_keeps_to_the_session_cap_and_publishes_nothing() {
+        use crate::receiver::Receiver;
+        use crate::receiver::http::Config;
+        let config = Config { shared_sessions: true, max_sessions: 1, ..Config::default() };
+        let mut endpoint = Endpoint::new(config, Receiver::in_memory());
+        let shared = SharedSession { protocol_version: "2025-11-25".into(), input_methods: None };
+        let now = UnixMillis(1_000);
+        assert!(endpoint.adopt_session("a", &shared, now));
+        assert!(endpoint.adopt_session("a", &shared, now), "adopting again is a no-op");
+        assert!(!endpoint.adopt_session("b", &shared, now), "the cap holds");
+        assert!(endpoint.knows_session("a") && !endpoint.knows_session("b"));
+        assert!(endpoint.take_opened_sessions().is_empty(), "opened elsewhere, stored there");
+        assert!(endpoint.forget_session("a"));
+        assert!(endpoint.take_ended_sessions().is_empty(), "forgotten here, not ended");
+        assert!(endpoint.adopt_session("b", &shared, now));
     }
 
     #[test]
