@@ -20,8 +20,9 @@ use tokio::time::timeout;
 async fn a_task_whose_server_was_killed_is_failed_by_another_after_its_lease() {
     let Some(redis) = RedisServer::start(false) else { return };
     let url = redis.url();
-    // A short lease, so the test waits about a second for it to lapse.
-    let args = ["--store", url.as_str(), "--store-poll", "50", "--store-lease", "900"];
+    // A short lease, so the test waits seconds for it to lapse, yet renewals (every
+    // 500 ms) have room on a loaded machine.
+    let args = ["--store", url.as_str(), "--store-poll", "50", "--store-lease", "1500"];
     let (mut a, b) = (Serve::start(BIN, &args), Serve::start(BIN, &args));
     let task = ext_task(a.addr, "slow_compute", json!({"seconds": 60, "steps": 60})).await;
     poll_until(b.addr, &task, |t| t["status"] == "working").await;
@@ -33,9 +34,9 @@ async fn a_task_whose_server_was_killed_is_failed_by_another_after_its_lease() {
 
     // A task whose server lives on is not touched by the other's lease checks.
     let c = Serve::start(BIN, &args);
-    let task = ext_task(c.addr, "slow_compute", json!({"seconds": 3, "steps": 3})).await;
+    let task = ext_task(c.addr, "slow_compute", json!({"seconds": 4, "steps": 4})).await;
     let done = poll_until(b.addr, &task, |t| t["status"] != "working").await;
-    assert_eq!(done["status"], "completed", "renewed leases keep it alive past 900 ms");
+    assert_eq!(done["status"], "completed", "renewed leases keep it alive past 1500 ms");
 }
 
 /// `tasks/get` until `done` holds, through answers that fail while Redis is away.
@@ -116,7 +117,7 @@ async fn legacy_until_not(client: &Legacy, task: &str, from: &str) -> Value {
 async fn a_2025_task_whose_server_was_killed_is_failed_and_its_session_lives_on() {
     let Some(redis) = RedisServer::start(false) else { return };
     let url = redis.url();
-    let args = ["--store", url.as_str(), "--store-poll", "50", "--store-lease", "900"];
+    let args = ["--store", url.as_str(), "--store-poll", "50", "--store-lease", "1500"];
     let (mut a, b) = (Serve::start(BIN, &args), Serve::start(BIN, &args));
     let on_a = Legacy::connect(a.addr).await;
     let task = on_a.start_task("slow_compute", json!({"seconds": 60, "steps": 60})).await;
