@@ -41,6 +41,7 @@ step_install() {
   ensure_wasm_tools
   ensure_wasm_js_deps
   export PATH="$WASM_TOOLS_BIN:$ROOT/tests/js/node_modules/.bin:$PATH"
+  if wanted store; then ensure_redis_server; fi
 }
 
 step_build() {
@@ -55,7 +56,7 @@ step_build() {
     cargo build "${CARGO_LOCKED[@]}" --release --features cli --bin mcp-tasks
   fi
   if wanted store; then
-    cargo bench "${CARGO_LOCKED[@]}" --bench store --no-run
+    cargo bench "${CARGO_LOCKED[@]}" --features redis --bench store --no-run
   fi
 }
 
@@ -77,9 +78,32 @@ bench() {
   printf '==== %s: %ss%s ====\n' "$name" "$(fmt_secs $(($(now_ms) - start)))" "$( ((rc == 0)) || echo ", FAILED (exit $rc)")"
 }
 
+# The store rows, in memory and (the same operations) through a redis-server of the
+# bench's own on a free loopback port, with no persistence: the figures are of the round
+# trips and scripts, not of a disk.
 store_bench() {
-  cargo bench "${CARGO_LOCKED[@]}" --bench store | tee "$TMP_DIR/store.log"
+  local port redis_pid rc=0
+  port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+  mkdir -p "$TMP_DIR/redis"
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP_DIR/redis" \
+    >"$TMP_DIR/redis.log" 2>&1 &
+  redis_pid=$!
+  local tries=0
+  until redis-cli -p "$port" ping >/dev/null 2>&1; do
+    tries=$((tries + 1))
+    if ((tries > 200)); then
+      echo "redis-server did not answer PING on port $port" >&2
+      kill "$redis_pid" 2>/dev/null || true
+      return 1
+    fi
+    sleep 0.05
+  done
+  MCP_TASKS_BENCH_REDIS="redis://127.0.0.1:$port" \
+    cargo bench "${CARGO_LOCKED[@]}" --features redis --bench store | tee "$TMP_DIR/store.log" || rc=$?
+  kill "$redis_pid" 2>/dev/null || true
+  wait "$redis_pid" 2>/dev/null || true
   tail -n 1 "$TMP_DIR/store.log" >"$TMP_DIR/store.json"
+  return "$rc"
 }
 
 main() {

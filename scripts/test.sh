@@ -55,16 +55,17 @@ step_core_purity() {
   echo "checked ${dirs[*]}: clean"
 }
 
-# The async runtime and HTTP stack belong to the `server` feature only.
+# The async runtime and HTTP stack belong to the `server` feature only, the Redis client to
+# the `redis` feature.
 step_default_deps() {
   local hits
-  hits="$(cargo tree "${CARGO_LOCKED[@]}" -e normal --prefix none | grep -E '^(tokio|hyper|hyper-util|http-body-util) ' || true)"
+  hits="$(cargo tree "${CARGO_LOCKED[@]}" -e normal --prefix none | grep -E '^(tokio|hyper|hyper-util|http-body-util|redis) ' || true)"
   if [[ -n "$hits" ]]; then
     echo "the library's default dependency tree must not include the server stack:" >&2
     echo "$hits" >&2
     return 1
   fi
-  echo "default dependency tree: no tokio/hyper"
+  echo "default dependency tree: no tokio/hyper/redis"
 }
 
 step_fmt() {

@@ -8,6 +8,8 @@ mod id_map;
 pub mod native;
 pub mod protocol;
 pub mod receiver;
+#[cfg(feature = "redis")]
+pub mod redis;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod store;

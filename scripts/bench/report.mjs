@@ -80,7 +80,7 @@ const titles = {
   roundtrip: 'Client round trip through the public API (in-process fetch stub, 2025-11-25)',
   poll: 'Poll efficiency against mcp-tasks serve (2025-11-25 unless noted)',
   scale: 'Scale: one client, N concurrent 1 s tasks, mcp-tasks serve --poll-interval 500',
-  store: 'Receiver store (native, in-memory, 1000 owners)',
+  store: 'Receiver store (native, 1000 owners; in memory, and ", Redis" rows through a loopback redis-server)',
 };
 for (const r of table) {
   if (r.section !== section) {

@@ -62,11 +62,29 @@ ensure_node() {
   fi
 }
 
+# The Redis store's tests (tests/redis_*.rs) start their own redis-server on a free
+# loopback port; Debian 12 ships 7.0. The package's own service is not used (and, where
+# systemd runs, is stopped again so it does not hold port 6379 for nothing).
+ensure_redis_server() {
+  if command -v redis-server >/dev/null; then
+    echo "install: $(redis-server --version | cut -d' ' -f1-3) present"
+    return 0
+  fi
+  echo "install: apt-get install redis-server"
+  apt_install redis-server
+  if command -v systemctl >/dev/null && systemctl is-active --quiet redis-server 2>/dev/null; then
+    local sudo=()
+    if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
+    "${sudo[@]}" systemctl stop redis-server || true
+  fi
+}
+
 # Everything scripts/test.sh needs.
 ensure_test_tools() {
   ensure_rust_components
   ensure_wasm_target
   ensure_node
+  ensure_redis_server
 }
 
 # Where the peer and conformance tooling that is not in the repository lives: a cache

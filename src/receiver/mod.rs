@@ -26,7 +26,7 @@ use crate::id::{IdSource, RandomIds, TaskId};
 use crate::protocol::extension::MissingClientCapability;
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::store::{Backend, MemoryBackend, Owner, Removed, StoreError, StoredTask, TaskStore};
-use crate::task::{Generation, InputAnswer, InputAnswers, InputRequest, TaskView};
+use crate::task::{Generation, InputAnswer, InputAnswers, InputRequest, TaskStatus, TaskView};
 use crate::time::UnixMillis;
 
 pub use extension::detailed_task;
@@ -232,6 +232,27 @@ impl<B: Backend, I: IdSource> Receiver<B, I> {
     fn push_status(&mut self, id: &TaskId, now: UnixMillis) {
         if let Ok(record) = self.store.peek(id, now) {
             self.push_status_of(&record);
+        }
+    }
+
+    /// Queues the events of a change made elsewhere (another server sharing the store)
+    /// and found by reading `record`: its status for those listening, the questions of a
+    /// 2025-11-25 task waiting for input (for its requestor to be asked here too; the
+    /// answer may come to either server), and the answer to the `tasks/result` calls held
+    /// for it once it is terminal.
+    pub fn announce(&mut self, record: &StoredTask) {
+        self.push_status_of(record);
+        if record.generation() == Generation::Legacy
+            && record.task().status() == TaskStatus::InputRequired
+        {
+            for (key, request) in record.input_requests() {
+                self.events.push_back(Event::InputRequested {
+                    task_id: record.task().task_id.clone(),
+                    key: key.clone(),
+                    request: request.clone(),
+                    owner: record.owner().clone(),
+                });
+            }
         }
     }
 

@@ -75,10 +75,13 @@ impl<'r, B: Backend, I: IdSource> Work<'r, B, I> {
         self.receiver.store.take_input_answers(&self.id, now)
     }
 
-    /// Whether the requestor asked (cooperatively) to cancel, or the task already ended.
+    /// Whether the requestor asked (cooperatively) to cancel, or the task already ended
+    /// or is gone. A storage failure is not a reason to stop: a shared store that is
+    /// briefly away (a Redis restart) would otherwise end work it could still finish.
     pub fn should_stop(&mut self, now: UnixMillis) -> bool {
         match self.receiver.store.peek(&self.id, now) {
             Ok(record) => record.cancel_requested() || record.task().status().is_terminal(),
+            Err(StoreError::Backend(_)) => false,
             Err(_) => true,
         }
     }

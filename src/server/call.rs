@@ -12,7 +12,8 @@ use super::tool::{BeforeTask, ToolResult};
 use super::unwind::{Guarded, guard};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::protocol::legacy::{CallToolResult, WireShape};
-use crate::receiver::http::{BeforeTaskAnswer, Output, StartTool, ToolReport, WorkId};
+use crate::receiver::http::{BeforeTaskAnswer, Output, ReportError, StartTool, ToolReport, WorkId};
+use crate::store::StoreError;
 
 /// Acts on the work and decisions the endpoint queued, until none are left. Tool runs
 /// start under the lock that queued them, so that a cancel cannot come before the run
@@ -72,6 +73,14 @@ fn start_tool(shared: &Arc<Shared>, st: &mut State, start: StartTool) {
     match &work {
         WorkId::Task(id) => {
             let wake = st.register_work(id);
+            if let Some(leases) = &shared.shared_store {
+                let lease =
+                    u64::try_from(shared.config.store_lease.as_millis()).unwrap_or(u64::MAX);
+                // Without a lease, a crash of this server would leave the task working
+                // forever; the work still runs if Redis refuses now (the next renewal
+                // takes it in).
+                let _ = leases.renew(std::slice::from_ref(id), st.now().saturating_add(lease));
+            }
             let ctx = ToolContext::task(shared.clone(), caller, id.clone(), wake);
             tokio::spawn(async move {
                 let outcome = Guarded::new(tool.run_boxed(arguments, ctx)).await;
@@ -102,9 +111,17 @@ fn finish(shared: &Shared, work: &WorkId, outcome: ToolResult) {
     let now = st.now();
     // A report after the task ended (a cancel won) is refused; that is expected, and the
     // first terminal status stays.
-    let _ = st.endpoint().handle_tool_report(now, work, report);
+    let reported = st.endpoint().handle_tool_report(now, work, report);
     match work {
-        WorkId::Task(id) => st.unregister_work(id),
+        WorkId::Task(id) => {
+            st.unregister_work(id);
+            // An ending the store could not take keeps its lease, no longer renewed: when
+            // it lapses, a server fails the task rather than leaving it working forever.
+            let unstored = matches!(reported, Err(ReportError::Store(StoreError::Backend(_))));
+            if let (Some(leases), false) = (&shared.shared_store, unstored) {
+                let _ = leases.release(id);
+            }
+        }
         WorkId::Call(n) => st.untrack_call(*n),
     }
     st.flush();

@@ -77,6 +77,20 @@ pub struct Config {
     pub clock: Clock,
     /// The task store's limits and the `pollInterval` it suggests.
     pub store: StoreConfig,
+    /// Where tasks live: `None` in this process's memory; `redis://HOST:PORT[/DB]` in a
+    /// Redis that other servers may share (feature `redis`), so that any of them serves any
+    /// task.
+    pub store_url: Option<String>,
+    /// The prefix of every key this server writes in a shared store; servers that share
+    /// tasks use the same one.
+    pub store_prefix: String,
+    /// With a shared store, how often a running task's work looks for answers and cancel
+    /// requests that arrived through another server.
+    pub store_poll: Duration,
+    /// With a shared store, how long a task's work may go without its server's heartbeat
+    /// before another server takes the server for dead and fails the task. Heartbeats go
+    /// out every third of it.
+    pub store_lease: Duration,
 }
 
 impl Default for Config {
@@ -104,6 +118,10 @@ impl Default for Config {
             write_timeout: Duration::from_secs(30),
             clock: Clock::system(),
             store: StoreConfig::default(),
+            store_url: None,
+            store_prefix: "mcp-tasks".into(),
+            store_poll: Duration::from_millis(250),
+            store_lease: Duration::from_secs(30),
         }
     }
 }

@@ -13,11 +13,12 @@ use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
 
 use super::notes::Progress;
+use super::state::StoreBackend;
 use crate::id::{RandomIds, TaskId};
 use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::receiver::http::{ReportError, ToolReport, WorkId};
 use crate::receiver::{Caller, Work};
-use crate::store::{MemoryBackend, StoreError};
+use crate::store::StoreError;
 use crate::task::{Generation, InputAnswer, InputAnswers, InputRequest};
 use crate::time::UnixMillis;
 
@@ -114,7 +115,7 @@ pub(crate) trait Host: Send + Sync + 'static {
     fn with_work(
         &self,
         id: &TaskId,
-        f: &mut dyn FnMut(&mut Work<'_, MemoryBackend, RandomIds>, UnixMillis),
+        f: &mut dyn FnMut(&mut Work<'_, StoreBackend, RandomIds>, UnixMillis),
     );
 
     /// Passes what `work` says to the endpoint; for a question, its key.
@@ -199,7 +200,7 @@ impl ToolContext {
     /// Runs `f` on the task's work handle under the server's lock; `None` for a plain call.
     fn with_work<R>(
         &self,
-        f: impl FnOnce(&mut Work<'_, MemoryBackend, RandomIds>, UnixMillis) -> R,
+        f: impl FnOnce(&mut Work<'_, StoreBackend, RandomIds>, UnixMillis) -> R,
     ) -> Option<R> {
         let task = self.task.as_ref()?;
         let (mut f, mut out) = (Some(f), None);

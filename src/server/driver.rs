@@ -21,14 +21,14 @@ use super::config::Config;
 use super::conn::{self, Busy, Deadlines, Guarded, InFlight};
 use super::http::{self, Body, Open, Tracked};
 use super::state::Shared;
-use super::{call, control, statics, tools};
+use super::{call, control, shared_store, statics, tools};
 use crate::id::RandomIds;
 use crate::protocol::http::Headers;
 use crate::receiver::Receiver;
 use crate::receiver::http::{
     self as endpoint, Endpoint, HttpMethod, TaskHandleAnswer, ToolDescriptor,
 };
-use crate::store::{MemoryBackend, TaskStore};
+use crate::store::TaskStore;
 
 /// A running server.
 #[derive(Debug)]
@@ -58,9 +58,10 @@ pub(super) fn start(
     tools: tools::Tools,
 ) -> std::io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
-    let store = TaskStore::new(MemoryBackend::new(), RandomIds, config.store.clone());
+    let (backend, leases) = shared_store::open(&config)?;
+    let store = TaskStore::new(backend, RandomIds, config.store.clone());
     let endpoint = Endpoint::new(endpoint_config(&config, &tools), Receiver::new(store));
-    let shared = Shared::new(config, endpoint, tools);
+    let shared = Shared::new(config, endpoint, tools, leases);
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, shared, stopped));
     Ok(ServerHandle { addr, stop, task })
@@ -93,6 +94,7 @@ fn endpoint_config(config: &Config, tools: &tools::Tools) -> endpoint::Config {
             .collect(),
         plain_calls_as_tasks: config.task_tools.then(|| TaskHandleAnswer::new(control::started)),
         input_by_capability: config.task_tools,
+        shared_sessions: config.store_url.is_some(),
         ..endpoint::Config::default()
     }
 }
@@ -104,6 +106,8 @@ async fn accept_loop(
 ) {
     let graceful = GracefulShutdown::new();
     let timers = tokio::spawn(timers(shared.clone()));
+    let follow =
+        shared.shared_store.clone().map(|l| tokio::spawn(shared_store::follow(shared.clone(), l)));
     let max = shared.config.max_connections;
     let places = Arc::new(Semaphore::new(max));
     let refusing = Arc::new(Semaphore::new(conn::REFUSING));
@@ -149,6 +153,9 @@ async fn accept_loop(
     }
     drop(listener);
     timers.abort();
+    if let Some(follow) = follow {
+        follow.abort();
+    }
     {
         let mut st = shared.lock();
         let now = st.now();
@@ -227,12 +234,20 @@ async fn answer(shared: &Arc<Shared>, req: Request<Incoming>, peer: IpAddr) -> R
     // them: not kept here while the answer is awaited (a whole tool run for a plain call).
     drop(parts);
     let request = endpoint::Request { method, path, headers, body, peer: Some(peer) };
+    if let (Some(store), Some(session)) =
+        (&shared.shared_store, request.headers.get("mcp-session-id"))
+    {
+        shared_store::before_request(shared, store.as_ref(), session);
+    }
     let (response, (head, rx)) = {
         let mut st = shared.lock();
         let now = st.now();
         let response = st.endpoint().handle_request(now, request);
         let reading = st.open(response);
         st.flush();
+        if let Some(store) = &shared.shared_store {
+            shared_store::publish_sessions(&mut st, store.as_ref(), shared.config.session_idle);
+        }
         call::dispatch(shared, st);
         (response, reading)
     };

@@ -7,10 +7,10 @@ use std::any::Any;
 use super::ctx::Host;
 use super::notes::Progress;
 use super::state::Shared;
+use super::state::StoreBackend;
 use crate::id::{RandomIds, TaskId};
 use crate::receiver::Work;
 use crate::receiver::http::{ReportError, ToolReport, WorkId};
-use crate::store::MemoryBackend;
 use crate::task::InputAnswers;
 use crate::time::UnixMillis;
 
@@ -18,7 +18,7 @@ impl Host for Shared {
     fn with_work(
         &self,
         id: &TaskId,
-        f: &mut dyn FnMut(&mut Work<'_, MemoryBackend, RandomIds>, UnixMillis),
+        f: &mut dyn FnMut(&mut Work<'_, StoreBackend, RandomIds>, UnixMillis),
     ) {
         let mut st = self.lock();
         let now = st.now();

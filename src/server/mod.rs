@@ -26,6 +26,7 @@ mod fixture_tools;
 mod host;
 mod http;
 mod notes;
+mod shared_store;
 mod state;
 mod statics;
 mod tool;

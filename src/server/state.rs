@@ -13,12 +13,20 @@ use tokio::task::AbortHandle;
 use super::clock::Clock;
 use super::config::Config;
 use super::notes::Notes;
+use super::shared_store::SharedStore;
 use super::tools::Tools;
-use crate::id::TaskId;
+use crate::id::{RandomIds, TaskId};
 use crate::protocol::http::ResponseHead;
 use crate::receiver::Receiver;
 use crate::receiver::http::{Endpoint, Output, ResponseId, WorkId};
+use crate::store::Backend;
 use crate::time::UnixMillis;
+
+/// The server's task storage, chosen at start: memory, or one shared with other servers.
+pub(crate) type StoreBackend = Box<dyn Backend + Send>;
+
+/// The endpoint the server drives.
+pub(crate) type ServerEndpoint = Endpoint<StoreBackend, RandomIds>;
 
 /// The server's shared state, configuration and tools.
 pub(crate) struct Shared {
@@ -28,10 +36,17 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     /// Woken whenever the endpoint may want an earlier timeout.
     pub timer: Arc<Notify>,
+    /// The leases on running work, when the store is shared with other servers.
+    pub shared_store: Option<Arc<dyn SharedStore>>,
 }
 
 impl Shared {
-    pub fn new(config: Config, endpoint: Endpoint, tools: Tools) -> Arc<Self> {
+    pub fn new(
+        config: Config,
+        endpoint: ServerEndpoint,
+        tools: Tools,
+        shared_store: Option<Arc<dyn SharedStore>>,
+    ) -> Arc<Self> {
         let timer = Arc::new(Notify::new());
         let state = State {
             endpoint,
@@ -43,7 +58,7 @@ impl Shared {
             queued: Vec::new(),
             timer: timer.clone(),
         };
-        Arc::new(Self { config, tools, state: Mutex::new(state), timer })
+        Arc::new(Self { config, tools, state: Mutex::new(state), timer, shared_store })
     }
 
     /// The state. A poisoned lock (a panic elsewhere) is taken over: every method leaves
@@ -66,7 +81,7 @@ struct Exchange {
 
 /// The mutable state.
 pub(crate) struct State {
-    endpoint: Endpoint,
+    endpoint: ServerEndpoint,
     clock: Clock,
     /// A running task's wake-up: bumped on answers, cancel requests and removal.
     works: HashMap<TaskId, watch::Sender<u64>>,
@@ -92,13 +107,13 @@ impl State {
     }
 
     /// The endpoint.
-    pub fn endpoint(&mut self) -> &mut Endpoint {
+    pub fn endpoint(&mut self) -> &mut ServerEndpoint {
         &mut self.endpoint
     }
 
     /// The receiver inside the endpoint, for the control tools; call
     /// [`drain_events`](Self::drain_events) after changing it.
-    pub fn receiver(&mut self) -> &mut Receiver {
+    pub fn receiver(&mut self) -> &mut Receiver<StoreBackend, RandomIds> {
         self.endpoint.receiver_mut()
     }
 
@@ -188,6 +203,18 @@ impl State {
         self.works.remove(task);
     }
 
+    /// Wakes every running task's work, to look at the store again.
+    pub fn poke_all(&self) {
+        for tx in self.works.values() {
+            tx.send_modify(|n| *n = n.wrapping_add(1));
+        }
+    }
+
+    /// The tasks whose work runs here.
+    pub fn running_tasks(&self) -> Vec<TaskId> {
+        self.works.keys().cloned().collect()
+    }
+
     /// Keeps how to stop plain call `n` while it runs.
     pub fn track_call(&mut self, n: u64, stop: AbortHandle) {
         self.calls.insert(n, stop);
@@ -215,15 +242,17 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::id::RandomIds;
     use crate::receiver::http::Config as EndpointConfig;
-    use crate::store::{Owner, TaskStore};
+    use crate::store::{MemoryBackend, Owner, StoreConfig, TaskStore};
     use crate::task::Generation;
 
     #[test]
     fn a_removed_task_takes_its_notes_with_it() {
-        let receiver = Receiver::new(TaskStore::in_memory());
+        let backend: StoreBackend = Box::new(MemoryBackend::new());
+        let receiver = Receiver::new(TaskStore::new(backend, RandomIds, StoreConfig::default()));
         let endpoint = Endpoint::new(EndpointConfig::default(), receiver);
-        let shared = Shared::new(Config::default(), endpoint, Tools::default());
+        let shared = Shared::new(Config::default(), endpoint, Tools::default(), None);
         let mut st = shared.lock();
         let owner = Owner::new("session-1");
         let now = st.now();

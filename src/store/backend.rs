@@ -157,6 +157,46 @@ impl<B: Backend> Backend for Rc<RefCell<B>> {
     }
 }
 
+/// A boxed backend, so a server can pick its store at run time (`Box<dyn Backend + Send>`).
+impl<B: Backend + ?Sized> Backend for Box<B> {
+    fn get(&self, id: &TaskId) -> Result<Option<Versioned>, BackendError> {
+        (**self).get(id)
+    }
+    fn create(&mut self, task: StoredTask) -> Result<Write, BackendError> {
+        (**self).create(task)
+    }
+    fn put_if_version(
+        &mut self,
+        task: StoredTask,
+        expected: Version,
+    ) -> Result<Write, BackendError> {
+        (**self).put_if_version(task, expected)
+    }
+    fn remove_if_version(&mut self, id: &TaskId, expected: Version) -> Result<Write, BackendError> {
+        (**self).remove_if_version(id, expected)
+    }
+    fn index_insert(&mut self, key: String) -> Result<(), BackendError> {
+        (**self).index_insert(key)
+    }
+    fn index_remove(&mut self, key: &str) -> Result<(), BackendError> {
+        (**self).index_remove(key)
+    }
+    fn index_scan(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, BackendError> {
+        (**self).index_scan(prefix, after, limit)
+    }
+    fn counter_add(&mut self, name: &str, delta: i64) -> Result<i64, BackendError> {
+        (**self).counter_add(name, delta)
+    }
+    fn counters(&self) -> Result<usize, BackendError> {
+        (**self).counters()
+    }
+}
+
 /// The embedded default: everything in process memory.
 #[derive(Debug, Default)]
 pub struct MemoryBackend {

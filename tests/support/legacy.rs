@@ -99,6 +99,19 @@ impl Legacy {
     }
 }
 
+/// Takes the `elicitation/create` that comes next on `held`, accepts it with `confirm`
+/// through `answering` (any server the session is served by), and returns the text of the
+/// held `tasks/result` answer.
+pub async fn confirm_next(held: &mut Sse, answering: &Legacy, confirm: bool) -> String {
+    let ask = held.next().await.unwrap();
+    assert_eq!(ask["method"], "elicitation/create", "{ask}");
+    let answer = json!({"jsonrpc": "2.0", "id": ask["id"],
+        "result": {"action": "accept", "content": {"confirm": confirm}}});
+    assert_eq!(answering.post(&answer).await.status, StatusCode::ACCEPTED);
+    let (done, _) = response_of(held).await;
+    done["result"]["content"][0]["text"].as_str().unwrap_or_default().to_owned()
+}
+
 /// Waits for the held `tasks/result` response, returning it and the messages before it.
 pub async fn response_of(sse: &mut Sse) -> (Value, Vec<Value>) {
     sse.until_response(9).await

@@ -9,7 +9,7 @@ mod plain;
 pub mod schema;
 mod sse;
 
-pub use legacy::{Legacy, response_of};
+pub use legacy::{Legacy, confirm_next, response_of};
 pub use plain::Plain;
 pub use sse::Sse;
 
@@ -187,6 +187,14 @@ pub async fn ext_as(
         h.push(("authorization", a));
     }
     post(addr, &h, &json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": params})).await
+}
+
+/// Calls `tool` as a 2026-07-28 task and returns the task's id.
+pub async fn ext_task(addr: SocketAddr, tool: &str, arguments: Value) -> String {
+    let params = json!({"name": tool, "arguments": arguments});
+    let created = ext(addr, "tools/call", Some(tool), params, true).await.json().await;
+    assert_eq!(created["result"]["resultType"], "task", "{created}");
+    created["result"]["taskId"].as_str().unwrap().to_owned()
 }
 
 /// Polls `tasks/get` until `done` holds (the extension client's loop).

@@ -13,6 +13,7 @@ pub const USAGE: &str = "mcp-tasks serve [--listen 127.0.0.1:8787] [--www DIR] [
     [--max-sessions N] [--max-connections N] [--max-authorization-bytes N]
     [--max-stream-backlog-bytes N] [--stream-max-age MS] [--header-read-timeout MS]
     [--body-read-timeout MS] [--idle-timeout MS] [--write-timeout MS]
+    [--store memory|redis://HOST:PORT] [--store-prefix P] [--store-poll MS] [--store-lease MS]
 
   --task-tools              for hosts that do not speak MCP tasks: a plain call of a long
                             tool starts a task and answers at once with its id, and the tools
@@ -39,7 +40,14 @@ pub const USAGE: &str = "mcp-tasks serve [--listen 127.0.0.1:8787] [--www DIR] [
                             (default 10000; 0: none)
   --body-read-timeout MS    a request body must arrive within this; else 408 (default 30000)
   --idle-timeout MS         a connection without a request closes after this (default 60000)
-  --write-timeout MS        a client that takes no bytes for this is let go (default 30000)";
+  --write-timeout MS        a client that takes no bytes for this is let go (default 30000)
+  --store URL               where tasks live: memory (default) or redis://HOST:PORT[/DB],
+                            shared by every server given the same URL and prefix
+  --store-prefix P          the prefix of this server's Redis keys (default mcp-tasks)
+  --store-poll MS           how often running work looks for answers and cancels that came
+                            through another server (default 250)
+  --store-lease MS          a task whose server sent no heartbeat for this long is failed by
+                            another server (default 30000)";
 
 /// Runs `serve` with the arguments after the command's name.
 pub fn main(args: &[String]) -> ExitCode {
@@ -114,6 +122,13 @@ fn parse(args: &[String]) -> Result<(SocketAddr, Config), String> {
             "--body-read-timeout" => config.body_read_timeout = millis(&value()?)?,
             "--idle-timeout" => config.idle_timeout = millis(&value()?)?,
             "--write-timeout" => config.write_timeout = millis(&value()?)?,
+            "--store" => {
+                let v = value()?;
+                config.store_url = (v != "memory").then_some(v);
+            }
+            "--store-prefix" => config.store_prefix = value()?,
+            "--store-poll" => config.store_poll = millis(&value()?)?,
+            "--store-lease" => config.store_lease = millis(&value()?)?,
             other => return Err(format!("unknown flag: {other}")),
         }
     }
@@ -173,6 +188,31 @@ async fn wait_for_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn store_flags_pick_a_shared_store_and_its_timers() {
+        let (_, config) = parse(&[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.store_url, None, "memory by default");
+        let args: Vec<String> = [
+            "--store",
+            "redis://127.0.0.1:6390",
+            "--store-prefix",
+            "blue",
+            "--store-poll",
+            "40",
+            "--store-lease",
+            "5000",
+        ]
+        .map(String::from)
+        .into();
+        let (_, config) = parse(&args).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.store_url.as_deref(), Some("redis://127.0.0.1:6390"));
+        assert_eq!(config.store_prefix, "blue");
+        assert_eq!(config.store_poll, std::time::Duration::from_millis(40));
+        assert_eq!(config.store_lease, std::time::Duration::from_millis(5000));
+        let memory = ["--store", "memory"].map(String::from);
+        assert_eq!(parse(&memory).map(|(_, c)| c.store_url), Ok(None));
+    }
 
     #[test]
     fn budget_flags_set_the_store_budgets() {

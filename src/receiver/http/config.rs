@@ -158,6 +158,12 @@ pub struct Config {
     /// capabilities say it answers (`elicitation`, `sampling`, `roots`); the others wait
     /// in the store for an embedder that answers them another way.
     pub input_by_capability: bool,
+    /// Whether 2025-11-25 sessions are shared with other servers over one task store
+    /// (see [`SharedSession`](super::SharedSession)): the embedder publishes the sessions
+    /// opened and ended here and adopts those opened elsewhere. A session idle here is
+    /// then only forgotten here, its tasks kept (they end by their TTL): the client may
+    /// be using it through another server.
+    pub shared_sessions: bool,
 }
 
 impl Default for Config {
@@ -183,6 +189,7 @@ impl Default for Config {
             tools: Vec::new(),
             plain_calls_as_tasks: None,
             input_by_capability: false,
+            shared_sessions: false,
         }
     }
 }

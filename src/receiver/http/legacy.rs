@@ -73,7 +73,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         let idle = self.config.session_idle_ms;
         if self.sessions.get(id).is_some_and(|s| s.is_idle(now, idle)) {
             // Idle for too long: it ends here, whether or not a sweep got to it first.
-            self.end_session(id);
+            self.end_idle_session(id);
         }
         self.sessions.touch(id, now);
         let Some(session) = self.sessions.get(id) else {
@@ -128,6 +128,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         let input_methods =
             self.config.input_by_capability.then(|| answerable(&params.capabilities));
         let session = Session::new(version.clone(), now, self.config.sse_retry_ms, input_methods);
+        self.note_opened(&id, &session);
         self.sessions.insert(id.clone(), session);
         let mut capabilities = ServerCapabilities {
             tasks: Some(
@@ -229,7 +230,11 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         id: &RequestId,
         answer: InputAnswer,
     ) {
-        let Some((task, key)) = self.take_pending(session, id) else {
+        // A question another server sent (sessions shared) names its task and key in its
+        // id; the store still checks that the task is this session's.
+        let shared = self.config.shared_sessions;
+        let asked_elsewhere = || shared.then(|| super::shared::parse_request_id(id)).flatten();
+        let Some((task, key)) = self.take_pending(session, id).or_else(asked_elsewhere) else {
             return;
         };
         let caller = Caller::legacy(Owner::new(session));
@@ -293,6 +298,27 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     /// forgotten, its tasks are deleted (nobody can present their owner again) and their
     /// work stopped.
     pub(super) fn end_session(&mut self, id: &str) -> bool {
+        if !self.drop_session(id) {
+            return false;
+        }
+        self.note_ended(id);
+        let _ = self.receiver.remove_owner(&Owner::new(id));
+        true
+    }
+
+    /// Ends a session that went idle here: for good, or, when sessions are shared with
+    /// other servers, here only (its client may be using it through another one).
+    fn end_idle_session(&mut self, id: &str) {
+        if self.config.shared_sessions {
+            self.drop_session(id);
+        } else {
+            self.end_session(id);
+        }
+    }
+
+    /// Forgets a session here: its streams end, its held answers and pending questions
+    /// are forgotten, its plain calls on its streams stop. Its tasks stay.
+    pub(super) fn drop_session(&mut self, id: &str) -> bool {
         let Some(mut session) = self.sessions.remove(id) else {
             return false;
         };
@@ -322,7 +348,6 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         for n in calls {
             self.cancel_call(n);
         }
-        let _ = self.receiver.remove_owner(&Owner::new(id));
         true
     }
 
@@ -336,7 +361,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         };
         for id in self.sessions.seen_before(UnixMillis(cutoff)) {
             if self.sessions.get(&id).is_some_and(|s| s.is_idle(now, idle_ms)) {
-                self.end_session(&id);
+                self.end_idle_session(&id);
             } else {
                 self.sessions.touch(&id, now);
             }

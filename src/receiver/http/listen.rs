@@ -52,6 +52,11 @@ pub(super) struct Listeners {
 }
 
 impl Listeners {
+    /// The tasks some open stream follows.
+    pub fn followed(&self) -> impl Iterator<Item = &TaskId> {
+        self.by_task.keys()
+    }
+
     /// Starts the stream of listen request `request_id` on `response` (its head already
     /// sent): the acknowledgement, each followed task as it is now, and then its changes.
     /// A stream with nothing left to report (no task agreed, or all already terminal)

@@ -31,6 +31,7 @@ mod pending;
 mod route;
 mod session;
 mod sessions;
+mod shared;
 #[cfg(test)]
 mod tests;
 mod tools;
@@ -44,6 +45,7 @@ use serde_json::Value;
 
 pub use config::{Config, Generations, TaskHandleAnswer, ToolDescriptor};
 pub use owner::{ANONYMOUS_OWNER, is_anonymous};
+pub use shared::SharedSession;
 pub use types::{
     BeforeTaskAnswer, HttpMethod, Output, ReportError, Request, ResponseId, StartTool, ToolReport,
     WorkId,
@@ -93,6 +95,9 @@ pub struct Endpoint<B = MemoryBackend, I = RandomIds> {
     running: BTreeMap<WorkId, Running>,
     /// Calls waiting for their tool's decision before a task ([`Output::BeforeTask`]).
     deciding: BTreeMap<ResponseId, calls::Call>,
+    /// With [`Config::shared_sessions`], the sessions opened and ended here since the
+    /// embedder last published them.
+    shared: shared::Changes,
 }
 
 impl<B, I> fmt::Debug for Endpoint<B, I> {
@@ -125,6 +130,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             listeners: Listeners::default(),
             running: BTreeMap::new(),
             deciding: BTreeMap::new(),
+            shared: shared::Changes::default(),
         }
     }
 
@@ -132,6 +138,22 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     pub fn with_session_ids(mut self, ids: impl IdSource + Send + 'static) -> Self {
         self.session_ids = Box::new(ids);
         self
+    }
+
+    /// The tasks a client here waits to hear about: those of open listen streams, of held
+    /// `tasks/result` calls, and those a 2025-11-25 session with its GET stream here has
+    /// named. With a store other servers share, a change they make is seen only by
+    /// reading it: pass it on with [`Receiver::announce`].
+    pub fn followed_tasks(&self) -> Vec<TaskId> {
+        let mut tasks: std::collections::BTreeSet<TaskId> =
+            self.listeners.followed().cloned().collect();
+        tasks.extend(self.held.keys().cloned());
+        for id in self.sessions.keys() {
+            if let Some(s) = self.sessions.get(id).filter(|s| s.has_get_stream()) {
+                tasks.extend(s.named_tasks().cloned());
+            }
+        }
+        tasks.into_iter().collect()
     }
 
     /// The configuration.

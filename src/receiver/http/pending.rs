@@ -61,6 +61,13 @@ impl Pendings {
         }
     }
 
+    /// Whether question `question` of `task` is out already.
+    pub fn asks(&self, task: &TaskId, question: &str) -> bool {
+        self.by_task.get(task).is_some_and(|keys| {
+            keys.iter().any(|k| self.by_key.get(k).is_some_and(|p| p.key == question))
+        })
+    }
+
     /// Drops question `question` of `task`.
     pub fn remove_question(&mut self, task: &TaskId, question: &str) {
         let keys: Vec<Key> = self.by_task.get(task).into_iter().flatten().cloned().collect();

@@ -104,6 +104,10 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 }
             }
             Event::InputRequested { task_id, key, request, owner } => {
+                // Announced again (a change read from a shared store): asked already.
+                if self.pending.asks(&task_id, &key) {
+                    return;
+                }
                 // Only a session's client can be asked; a 2026-07-28 task's questions
                 // wait in `tasks/get`.
                 let session = self.sessions.get(owner.as_str());
@@ -112,7 +116,11 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 }
                 self.next_request += 1;
                 let seq = self.next_request;
-                let id = RequestId::String(format!("srv-{seq}"));
+                let id = if self.config.shared_sessions {
+                    RequestId::String(super::shared::request_id(seq, &task_id, &key))
+                } else {
+                    RequestId::String(format!("srv-{seq}"))
+                };
                 let mut params = request.params;
                 let mut meta = match params.remove("_meta") {
                     Some(Value::Object(m)) => m,

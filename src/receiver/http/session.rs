@@ -124,6 +124,17 @@ impl Session {
         }
     }
 
+    /// The input requests the client is sent, when limited.
+    pub fn input_methods(&self) -> Option<&[&'static str]> {
+        self.input_methods.as_deref()
+    }
+
+    /// Numbers the session's next POST streams from `first` (an adopted session's, so
+    /// that they never share ids with the streams of the server that opened it).
+    pub fn number_streams_from(&mut self, first: u64) {
+        self.next_stream = self.next_stream.max(first);
+    }
+
     /// When the client last used the session.
     pub fn last_seen(&self) -> UnixMillis {
         self.last_seen
@@ -168,6 +179,11 @@ impl Session {
     /// to (it may not have read the answer that created it yet).
     pub fn knows_task(&self, task: &TaskId) -> bool {
         !self.asks_for_tasks || self.named.contains(task)
+    }
+
+    /// The live tasks the client has named.
+    pub fn named_tasks(&self) -> impl Iterator<Item = &TaskId> {
+        self.named.iter()
     }
 
     /// Forgets a task that ended.
