@@ -133,6 +133,21 @@ export function toolDefinition(descriptor) {
   return JSON.stringify(definition);
 }
 
+export function beforeTaskOf(descriptor) {
+  return typeof descriptor?.beforeTask === 'function' ? descriptor.beforeTask : undefined;
+}
+
+// A tool's decision before its task starts (a 2026-07-28 multi-round call): `{ args }` to
+// go on, `{ ask: { key: { method, params } } }` to ask first. Synchronous.
+export function decide(beforeTask, args, responses) {
+  try {
+    const d = beforeTask(JSON.parse(args), JSON.parse(responses) ?? undefined) ?? {};
+    return JSON.stringify(d.ask ? { ask: d.ask } : { args: d.args ?? JSON.parse(args) });
+  } catch (error) {
+    return JSON.stringify({ error: String(error?.message ?? error) });
+  }
+}
+
 export function schedule(hooks, ms) {
   return setTimeout(() => hooks.timeout(), Math.max(0, ms));
 }

@@ -47,9 +47,24 @@ use crate::time::UnixMillis;
 
 pub use sql::{SqlBackend, SqlStore};
 
+/// The TypeScript types of the server's arguments (the client's, which they refer to, come
+/// with the client).
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("types.d.ts");
+
 /// The status message of a task whose work was lost with the isolate that ran it.
 pub const WORK_LOST: &str = "The Worker that ran this task stopped (restarted or evicted) \
     before the task finished; its work is lost. Call the tool again.";
+
+#[wasm_bindgen]
+extern "C" {
+    /// `McpTaskServerOptions`, read field by field.
+    #[wasm_bindgen(typescript_type = "McpTaskServerOptions")]
+    pub type ServerOptions;
+    /// A value the server accepts and ignores (`fetch`'s `env` and `ctx`).
+    #[wasm_bindgen(typescript_type = "unknown")]
+    pub type Unknown;
+}
 
 #[wasm_bindgen(module = "/src/worker/driver.js")]
 extern "C" {
@@ -102,11 +117,14 @@ extern "C" {
     fn object_id(state: &JsValue) -> String;
     fn storage(state: &JsValue) -> JsValue;
     fn route(request: &JsValue, namespace: &JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = beforeTaskOf)]
+    fn before_task_of(descriptor: &JsValue) -> Option<js_sys::Function>;
+    fn decide(decide: &js_sys::Function, args: &str, responses: &str) -> String;
 }
 
 /// Where the tasks are: in memory (a plain Worker), or in a Durable Object's SQLite.
 #[derive(Debug)]
-enum Store {
+pub(crate) enum Store {
     Memory(MemoryBackend),
     Sql(SqlBackend),
 }
@@ -169,6 +187,8 @@ impl IdSource for ObjectSessionIds {
 struct Inner {
     endpoint: Endpoint<Store, RandomIds>,
     tools: HashMap<String, js_sys::Function>,
+    /// The `beforeTask` of the tools that have one.
+    deciders: HashMap<String, js_sys::Function>,
     exchanges: HashMap<u64, Exchange>,
     runs: HashMap<WorkId, Run>,
     /// The `ServerHooks` JS object the driver calls back into.
@@ -227,7 +247,8 @@ impl McpTaskServer {
     /// its SQLite storage. Also `name`, `version`, `path` (default `/mcp`),
     /// `sweepIntervalMs` and `alarmIntervalMs` (the TTL sweep's and the alarm's period).
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<McpTaskServer, JsError> {
+    pub fn new(options: Option<ServerOptions>) -> Result<McpTaskServer, JsError> {
+        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
         let state = option(&options, "state");
         let sql = match storage(&state) {
             s if s.is_object() => {
@@ -258,6 +279,7 @@ impl McpTaskServer {
         let inner = Rc::new(RefCell::new(Inner {
             endpoint,
             tools: HashMap::new(),
+            deciders: HashMap::new(),
             exchanges: HashMap::new(),
             runs: HashMap::new(),
             hooks: JsValue::UNDEFINED,
@@ -277,7 +299,11 @@ impl McpTaskServer {
     /// `inputSchema`, ...) plus `taskSupport` (`"forbidden"`, `"optional"` or
     /// `"required"`); `run(args, task)` returns its result (a string, a `CallToolResult`,
     /// or a value sent as `structuredContent`).
-    pub fn tool(&self, descriptor: JsValue, run: js_sys::Function) -> Result<(), JsError> {
+    pub fn tool(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ToolDefinition")] descriptor: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ToolRun")] run: js_sys::Function,
+    ) -> Result<(), JsError> {
         let text = tool_definition(&descriptor)
             .map_err(|_| JsError::new("the tool descriptor is not a JSON object"))?;
         let value: Value = serde_json::from_str(&text).map_err(|e| JsError::new(&e.to_string()))?;
@@ -286,14 +312,29 @@ impl McpTaskServer {
         let tools = &mut inner.endpoint.config_mut().tools;
         tools.retain(|t| t.definition.name != tool.name);
         let name = tool.name.clone();
-        tools.push(ToolDescriptor::new(tool));
-        inner.tools.insert(name, run);
+        let decider = before_task_of(&descriptor);
+        tools.push(match decider {
+            Some(_) => ToolDescriptor::new(tool).deciding_before_task(),
+            None => ToolDescriptor::new(tool),
+        });
+        inner.tools.insert(name.clone(), run);
+        match decider {
+            Some(f) => inner.deciders.insert(name, f),
+            None => inner.deciders.remove(&name),
+        };
         Ok(())
     }
 
     /// Answers `request` (MCP at the configured path, 404 elsewhere). `env` and `ctx` are
     /// accepted so that `fetch: (r, env, ctx) => server.fetch(r, env, ctx)` reads naturally.
-    pub fn fetch(&self, request: JsValue, _env: JsValue, _ctx: JsValue) -> js_sys::Promise {
+    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
+    pub fn fetch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
+        env: Option<Unknown>,
+        ctx: Option<Unknown>,
+    ) -> js_sys::Promise {
+        let _ = (env, ctx);
         let hooks = self.inner.borrow().hooks.clone();
         serve(&request, &hooks)
     }
@@ -301,6 +342,7 @@ impl McpTaskServer {
     /// The Durable Object's `alarm()`: runs the TTL sweep and arms the next alarm while
     /// tasks are stored. (Work lost with an earlier isolate was failed when this one
     /// started: an alarm after a restart starts the object first.)
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn alarm(&self) -> js_sys::Promise {
         {
             let mut inner = self.inner.borrow_mut();
@@ -316,8 +358,11 @@ impl McpTaskServer {
 
 /// Routes a Worker's request to the Durable Object that owns it (see the module docs):
 /// `export default { fetch: (request, env) => routeToObject(request, env.TASKS) }`.
-#[wasm_bindgen(js_name = routeToObject)]
-pub fn route_to_object(request: JsValue, namespace: JsValue) -> js_sys::Promise {
+#[wasm_bindgen(js_name = routeToObject, unchecked_return_type = "Promise<Response>")]
+pub fn route_to_object(
+    #[wasm_bindgen(unchecked_param_type = "Request")] request: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "DurableObjectNamespaceLike")] namespace: JsValue,
+) -> js_sys::Promise {
     route(&request, &namespace)
 }
 
@@ -518,14 +563,40 @@ fn act(inner: &Shared, output: Output) {
                 run.cancel();
             }
         }
-        Output::BeforeTask { call, arguments, .. } => {
-            // Tools registered from JS ask nothing before their task.
-            let _ = inner.borrow_mut().endpoint.handle_before_task(
-                now(),
-                call,
-                BeforeTaskAnswer::Ready(arguments),
-            );
+        Output::BeforeTask { call, tool, arguments, input_responses } => {
+            let decider = inner.borrow().deciders.get(&tool).cloned();
+            let answer = match decider {
+                Some(f) => {
+                    let responses = input_responses.map_or(Value::Null, Value::Object);
+                    let args = Value::Object(arguments).to_string();
+                    decision(&decide(&f, &args, &responses.to_string()))
+                }
+                None => BeforeTaskAnswer::Ready(arguments),
+            };
+            let _ = inner.borrow_mut().endpoint.handle_before_task(now(), call, answer);
         }
+    }
+}
+
+/// A `beforeTask` decision as `driver.js` reports it: `{args}`, `{ask}` or `{error}`.
+fn decision(text: &str) -> BeforeTaskAnswer {
+    let refused = |message: String| {
+        BeforeTaskAnswer::Fail(ErrorObject::new(ErrorCode::INTERNAL_ERROR, message))
+    };
+    let Ok(Value::Object(mut d)) = serde_json::from_str::<Value>(text) else {
+        return refused("beforeTask returned something unreadable".into());
+    };
+    if let Some(ask) = d.remove("ask") {
+        return match serde_json::from_value(ask) {
+            Ok(requests) => BeforeTaskAnswer::Ask(requests),
+            Err(e) => refused(format!("beforeTask asked something unreadable: {e}")),
+        };
+    }
+    match d.remove("args") {
+        Some(Value::Object(args)) => BeforeTaskAnswer::Ready(args),
+        _ => refused(
+            d.get("error").and_then(Value::as_str).unwrap_or("beforeTask failed").to_owned(),
+        ),
     }
 }
 

@@ -36,6 +36,11 @@ before(async () => {
     pkg: PKG_WORKER,
     worker: join(here, 'examples', 'worker-suite.mjs'),
     packageName: 'mcp-tasks-worker',
+    // The example Worker itself, beside the test entry that re-exports it.
+    modules: [
+      { name: 'example.js', path: join(root, 'examples', 'worker', 'worker.js') },
+      { name: 'tools.js', path: join(root, 'examples', 'worker', 'tools.js') },
+    ],
     port,
     extraServices: '(name = "disk", disk = (path = "store", writable = true))',
     workerFields: `durableObjectNamespaces = [ (className = "McpTasks", uniqueKey = "mcp-tasks-worker-test", enableSql = true),
@@ -45,14 +50,6 @@ before(async () => {
                (name = "SUITE", durableObjectNamespace = "Suite"),
                (name = "ALARM_INTERVAL_MS", text = "${ALARM_MS}") ],`,
   });
-  // The example Worker itself, beside the test entry that re-exports it.
-  const { copyFile } = await import('node:fs/promises');
-  await copyFile(join(root, 'examples', 'worker', 'worker.js'), join(stage.dir, 'example.js'));
-  const { readFile, writeFile } = await import('node:fs/promises');
-  const config = await readFile(stage.config, 'utf8');
-  // After the test entry: workerd's first module is the main one.
-  const entry = '(name = "worker.mjs", esModule = embed "worker.mjs")';
-  await writeFile(stage.config, config.replace(entry, `${entry},\n              (name = "example.js", esModule = embed "example.js")`));
   await mkdir(join(stage.dir, 'store'));
   workerd = await runWorkerd(stage, port);
   url = `http://127.0.0.1:${port}/mcp`;
@@ -208,4 +205,11 @@ test('TTL expiry by the alarm: an expired task is swept and not found', async ()
   } finally {
     await client.close();
   }
+});
+
+test('the README shows the example Worker verbatim', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const readme = await readFile(join(root, 'README.md'), 'utf8');
+  const example = await readFile(join(root, 'examples', 'worker', 'worker.js'), 'utf8');
+  assert.ok(readme.includes(example), 'README.md lacks examples/worker/worker.js verbatim');
 });

@@ -23,17 +23,20 @@ const snippets = (pkg) =>
 /// Objects); `extraServices` more services (a disk). workerd's default outbound refuses
 /// loopback, so the Worker's fetches go through a network service that allows "local".
 /// `worker` may also be an absolute path; `packageName` is the module name the Worker
-/// imports the package by (default "mcp-tasks").
+/// imports the package by (default "mcp-tasks"); `modules` more ES modules, as
+/// { name, path } (absolute), that it imports by name.
 /// Resolves { dir, config, bin, remove() }.
-export async function stageWorker({ pkg, worker, port, workerFields, extraServices = '', packageName = 'mcp-tasks' }) {
+export async function stageWorker({ pkg, worker, port, workerFields, extraServices = '', packageName = 'mcp-tasks', modules: more = [] }) {
   const dir = await mkdtemp(join(tmpdir(), 'mcp-tasks-workerd-'));
   const parts = snippets(pkg);
   await copyFile(isAbsolute(worker) ? worker : join(here, 'examples', worker), join(dir, 'worker.mjs'));
   await copyFile(join(pkg, 'mcp_tasks.js'), join(dir, 'mcp_tasks.js'));
   await copyFile(join(pkg, 'mcp_tasks_bg.wasm'), join(dir, 'mcp_tasks_bg.wasm'));
   for (const s of parts) await copyFile(join(pkg, s.name), join(dir, s.file));
+  for (const [i, m] of more.entries()) await copyFile(m.path, join(dir, `module-${i}.js`));
   const modules = [
     '(name = "worker.mjs", esModule = embed "worker.mjs")',
+    ...more.map((m, i) => `(name = ${JSON.stringify(m.name)}, esModule = embed "module-${i}.js")`),
     `(name = "${packageName}", esModule = embed "mcp_tasks.js")`,
     `(name = "${packageName}/mcp_tasks_bg.wasm", wasm = embed "mcp_tasks_bg.wasm")`,
     ...parts.map((s) => `(name = ${JSON.stringify(s.name)}, esModule = embed ${JSON.stringify(s.file)})`),
