@@ -14,7 +14,7 @@ const TABLES = [
 ];
 
 export class SqlStore {
-  constructor(storage, prefix) {
+  constructor(storage) {
     this.storage = storage;
     this.sql = storage.sql;
     for (const t of TABLES) this.sql.exec(t);
@@ -65,11 +65,22 @@ export class SqlStore {
   }
 
   // Keys from `lower` (`inclusive` or not) that start with `prefix`, ascending. SQLite's
-  // BINARY collation compares UTF-8 bytes, the order the trait asks for.
+  // BINARY collation compares UTF-8 bytes, the order the trait asks for. The keys with
+  // the prefix are exactly those below its successor (its last character plus one), so
+  // the scan is a range of the primary key, not the rest of the table.
   indexScan(prefix, lower, inclusive, limit) {
     const op = inclusive ? '>=' : '>';
+    const chars = [...prefix];
+    const last = chars.pop()?.codePointAt(0);
+    if (last === undefined || last >= 0x10ffff) {
+      return this.sql
+        .exec(`SELECT key FROM mcp_index WHERE key ${op} ? AND substr(key, 1, length(?)) = ? ORDER BY key LIMIT ?`, lower, prefix, prefix, limit)
+        .toArray()
+        .map((r) => r.key);
+    }
+    const upper = chars.join('') + String.fromCodePoint(last === 0xd7ff ? 0xe000 : last + 1);
     return this.sql
-      .exec(`SELECT key FROM mcp_index WHERE key ${op} ? AND substr(key, 1, length(?)) = ? ORDER BY key LIMIT ?`, lower, prefix, prefix, limit)
+      .exec(`SELECT key FROM mcp_index WHERE key ${op} ? AND key < ? ORDER BY key LIMIT ?`, lower, upper, limit)
       .toArray()
       .map((r) => r.key);
   }
