@@ -100,10 +100,13 @@ pub fn store_bench(
             return Err(JsError::new("no such bench store"));
         };
         let t0 = UnixMillis(1_800_000_000_000);
+        if b.ids.is_empty() && matches!(op, "get" | "set_status") && count > 0 {
+            return Err(JsError::new("fill the store before reading it"));
+        }
         for _ in 0..count {
             let i = b.next;
             b.next = b.next.wrapping_add(1);
-            let owner = &b.owners[i % BENCH_OWNERS];
+            let Some(owner) = b.owners.get(i % BENCH_OWNERS) else { continue };
             // A spread of reads over the whole table (Knuth's multiplicative hash).
             let pick = |n: usize| (i.wrapping_mul(2_654_435_761)) % n.max(1);
             match op {
@@ -118,11 +121,14 @@ pub fn store_bench(
                 }
                 "get" => {
                     let k = pick(b.ids.len());
-                    let (id, owner) = (&b.ids[k], &b.owners[k % BENCH_OWNERS]);
+                    let (Some(id), Some(owner)) = (b.ids.get(k), b.owners.get(k % BENCH_OWNERS))
+                    else {
+                        continue;
+                    };
                     b.store.get(owner, id, t0).map_err(|e| fail(&e))?;
                 }
                 "set_status" => {
-                    let id = &b.ids[pick(b.ids.len())];
+                    let Some(id) = b.ids.get(pick(b.ids.len())) else { continue };
                     let to =
                         if i % 2 == 0 { TaskStatus::InputRequired } else { TaskStatus::Working };
                     let _ = b.store.set_status(id, to, MessageUpdate::Set("step".into()), t0);
