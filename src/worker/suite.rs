@@ -56,7 +56,7 @@ struct Bench {
     next: usize,
 }
 
-type BenchBackend = super::Store;
+type BenchBackend = super::backends::Store;
 
 thread_local! {
     static BENCHES: RefCell<Vec<(String, Bench)>> = const { RefCell::new(Vec::new()) };
@@ -86,9 +86,9 @@ pub fn store_bench(
             let backend = if storage.is_object() {
                 let sql = SqlStore::new(&storage).map_err(|e| JsError::new(&format!("{e:?}")))?;
                 sql.clear();
-                super::Store::Sql(SqlBackend::new(sql))
+                super::backends::Store::Sql(SqlBackend::new(sql))
             } else {
-                super::Store::Memory(MemoryBackend::new())
+                super::backends::Store::Memory(MemoryBackend::new())
             };
             let config =
                 StoreConfig { max_ttl_ms: None, ..StoreConfig::default() }.without_budgets();
