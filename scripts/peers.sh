@@ -43,7 +43,7 @@
 #
 # --native runs the requestor engine on the native driver against all of them at once:
 # the TS and Python SDK servers, the rmcp server and `mcp-tasks serve` (both generations),
-# as tests/native_peers.rs (`cargo test --features cli --test native_peers -- --ignored`,
+# as tests/native_peers.rs (`cargo test --features cli --test native_peers --test native_hosted -- --ignored`,
 # server URLs in MCP_TASKS_PEER_*), then `mcp-tasks call` completes a task, answers an
 # elicitation and cancels a task on each (exit statuses 0, 0 and 3). It also reads a task
 # the Python server fails by an exception (exit 1, the message shown), and drives the
@@ -134,7 +134,7 @@ start_server() {
   shift
   "$@" >"$log" 2>&1 &
   SERVER_PIDS+=($!)
-  for ((i = 0; i < 150; i++)); do
+  for ((i = 0; i < 300; i++)); do
     # The peers say "listening on URL"; mcp-tasks serve says "mcp-tasks: MCP at URL"; the
     # everything server names only its port (on every interface, loopback included).
     # Only a whole line counts: the server may be half way through writing it.
@@ -320,7 +320,7 @@ step_native() {
   CLEANUP_PATHS+=("$log")
   if MCP_TASKS_PEER_TS="${urls[ts]}" MCP_TASKS_PEER_PY="${urls[py]}" \
     MCP_TASKS_PEER_RMCP="${urls[rmcp]}" MCP_TASKS_PEER_OURS="${urls[ours]}" \
-    cargo test "${CARGO_LOCKED[@]}" --features cli --test native_peers -- --ignored --nocapture 2>&1 | tee "$log"; then
+    cargo test "${CARGO_LOCKED[@]}" --features cli --test native_peers --test native_hosted -- --ignored --nocapture 2>&1 | tee "$log"; then
     :
   else
     PEER_FAILURES+=("native_peers")
@@ -336,6 +336,8 @@ step_native() {
   done
   check "mcp-tasks call reports a task failed by an exception on py (exit 1, message)" \
     call_fails_with "${urls[py]}" raising_job "raising_job broke on purpose"
+  check "mcp-tasks call hosts the questions py asks as tasks (elicit_as_task twice)" \
+    call_hosts "${urls[py]}"
   url="${urls[everything]}"
   local passed=$TESTS_PASSED failed=$TESTS_FAILED
   check "mcp-tasks call completes the task tool on everything" everything_research "$url"
@@ -348,6 +350,23 @@ step_native() {
   check "mcp-tasks call answers multi-select fields with arrays on everything" everything_form "$url"
   echo "everything server: $((TESTS_PASSED - passed)) passed, $((TESTS_FAILED - failed)) failed"
   stop_servers
+}
+
+# call_hosts URL: `mcp-tasks call` hosts the two questions approve_twice asks as tasks
+# (elicit_as_task), each answered on stdin more than a poll interval after it came, and the
+# tool's result names both answers.
+call_hosts() {
+  local url="$1" log out
+  log="$(mktemp)"
+  CLEANUP_PATHS+=("$log")
+  out="$({
+    sleep 1.5
+    echo '{"action": "accept", "content": {"confirm": true}}'
+    sleep 1.5
+    echo '{"action": "decline"}'
+  } | "$MCP_TASKS_BIN" call --json "$url" approve_twice 2>"$log")" || return 1
+  [[ "$(grep -c '"event":"note","text":"the server asks as task ' "$log")" == 2 ]] &&
+    grep -qF '"text": "first: accept/True, second: decline/None"' <<<"$out"
 }
 
 # The text word_count counts in the `mcp-tasks call` checks, and its word count.

@@ -17,6 +17,7 @@ set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$ROOT/scripts/lib/install.sh"
+source "$ROOT/scripts/lib/serve.sh"
 cd "$ROOT"
 
 WASM_TARGET=wasm32-unknown-unknown
@@ -123,40 +124,6 @@ tally_summary() {
   fi
 }
 
-SERVE_PID=""
-stop_serve() {
-  if [[ -n "$SERVE_PID" ]]; then
-    kill "$SERVE_PID" 2>/dev/null || true
-    wait "$SERVE_PID" 2>/dev/null || true
-    SERVE_PID=""
-  fi
-}
-
-# start_serve LOG [FLAGS...]: builds and starts `mcp-tasks serve` on a free loopback port
-# with FLAGS, and sets SERVE_URL from its "MCP at" line (waiting at most 10 s). Not called
-# in $(...): the server's PID must stay in this shell so stop_serve can end it.
-SERVE_URL=""
-start_serve() {
-  local log="$1" i
-  shift
-  cargo build "${CARGO_LOCKED[@]}" --features cli --bin mcp-tasks
-  # The background child opens the log itself, possibly after the first read below.
-  : >"$log"
-  "$CARGO_TARGET_DIR/debug/mcp-tasks" serve --listen 127.0.0.1:0 "$@" >"$log" 2>&1 &
-  SERVE_PID=$!
-  trap 'stop_serve; on_exit' EXIT
-  SERVE_URL=""
-  for ((i = 0; i < 100; i++)); do
-    # Only a whole line: the server may be half way through writing it.
-    SERVE_URL="$(sed -n 's|^mcp-tasks: MCP at \(http://.*/mcp\)$|\1|p' "$log" | head -n 1)"
-    if [[ -n "$SERVE_URL" ]]; then return 0; fi
-    sleep 0.1
-  done
-  cat "$log" >&2
-  echo "mcp-tasks serve $* did not start" >&2
-  return 1
-}
-
 # Our reference server, proven against real peers: the official TypeScript and Python SDK
 # clients, and the MCP conformance suite (task and transport scenarios, with a baseline).
 step_interop() {
@@ -199,6 +166,15 @@ step_wasm_package() {
   tally_summary "$TMP_DIR/wasm.log"
 }
 
+# The npm package as a user installs it: the tarball packed from the pkg/ that
+# scripts/wasm.sh built, checked by publint and attw, installed into an empty folder and used
+# from Node (ESM, CommonJS), pages bundled by esbuild and Vite, workerd and tsc
+# (scripts/pack-check.sh).
+step_pack() {
+  bash "$ROOT/scripts/pack-check.sh" --from "$ROOT/pkg" | tee "$TMP_DIR/pack.log"
+  tally_summary "$TMP_DIR/pack.log"
+}
+
 # The demo page in headless Chromium against mcp-tasks serve (scripts/demo.sh --check).
 step_demo() {
   bash "$ROOT/scripts/demo.sh" --check | tee "$TMP_DIR/demo.log"
@@ -223,6 +199,7 @@ main() {
   run_step "interop: the TS SDK client and mcp-tasks call against a tool of one's own" step_interop_example
   run_step "interop: the engine and mcp-tasks call against the SDK, rmcp and our servers" step_interop_native
   run_step "npm package: wasm tests, Node, Chromium, workerd, types, size" step_wasm_package
+  run_step "npm package as installed: publint, attw, Node, esbuild, Vite, workerd, tsc" step_pack
   run_step "demo page: Playwright in headless Chromium" step_demo
   print_step_times
   printf '  %7ss  total\n' "$(fmt_secs $(($(now_ms) - start)))"

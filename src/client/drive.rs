@@ -308,6 +308,7 @@ impl Engine {
                 TimerKey::Input(input) => self.resend_input(now, input),
                 TimerKey::Stream => self.open_stream(now),
                 TimerKey::Listen => self.refresh_listen(now),
+                TimerKey::HostedSweep => self.sweep_hosted(now),
             }
         }
     }

@@ -110,6 +110,25 @@ pub enum Event {
         /// The request's params.
         params: Map<String, Value>,
     },
+    /// The server sent an input request as a task this client hosts (2025-11-25, an
+    /// engine made with [`Engine::with_hosted_tasks`](super::Engine::with_hosted_tasks)):
+    /// the engine answered it with this task at once, and the [`Event::InputRequested`]
+    /// that follows carries the question. Answer whenever ready, before the task's TTL runs
+    /// out; the server collects the answer with `tasks/result`.
+    TaskHosted {
+        /// The input request that follows.
+        input: InputId,
+        /// The task as created.
+        task: Task,
+    },
+    /// An input request can no longer be answered: stop asking the person, drop the
+    /// answer.
+    InputWithdrawn {
+        /// The input request.
+        input: InputId,
+        /// Why.
+        reason: WithdrawReason,
+    },
     /// A `tasks/cancel` could not be delivered; the task is still followed.
     CancelFailed {
         /// The call.
@@ -148,6 +167,18 @@ pub enum Event {
         error: ClientError,
     },
     /// [`Engine::close`](super::Engine::close) finished.
+    Closed,
+}
+
+/// Why an input request was withdrawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WithdrawReason {
+    /// The server cancelled the hosted task.
+    Cancelled,
+    /// The hosted task's TTL ran out before the answer.
+    Expired,
+    /// The client closed, or the session the question came in ended.
     Closed,
 }
 

@@ -412,7 +412,9 @@ impl Engine {
         if !self.waiting_tools.is_empty() {
             self.waiting_tools.retain(|&c| c != id);
         }
-        self.inputs.retain(|_, input| input.call != Some(id));
+        // A hosted task's question outlives the call it came in on (it ends with its own
+        // task, or the session).
+        self.inputs.retain(|_, input| input.call != Some(id) || input.is_hosted());
         if let Some(raw) = raw {
             self.emit(Event::RawResult { call: id, raw });
         }

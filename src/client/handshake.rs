@@ -62,7 +62,7 @@ impl Engine {
                 self.conn.generation = Some(Generation::Legacy);
                 self.conn.session = None;
                 self.conn.protocol_version.clear();
-                let params = legacy::initialize_params(&self.config);
+                let params = legacy::initialize_params(&self.config, self.hosted.is_some());
                 self.send_rpc(now, RequestKind::Initialize, Purpose::Connect, "initialize", params)
             }
             Phase::Acknowledging => self.send_legacy_message(
@@ -322,6 +322,8 @@ impl Engine {
     /// under it; a server that binds tasks to sessions answers "not found", which the
     /// call reports as lost.
     pub(super) fn session_lost(&mut self, now: UnixMillis) {
+        // Hosted tasks belong to the session they were asked in.
+        self.drop_hosted(now);
         self.conn.session = None;
         self.conn.protocol_version.clear();
         self.conn.phase = Phase::Idle;
@@ -382,6 +384,8 @@ impl Engine {
             self.fail_op(now, op, ClientError::Closed);
         }
         self.closed = true;
+        // Hosted tasks live in this engine only: their questions are withdrawn.
+        self.drop_hosted(now);
         let mut ids: Vec<_> = self.exchanges.keys().copied().collect();
         ids.sort_unstable();
         for id in ids {

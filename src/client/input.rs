@@ -30,6 +30,8 @@ pub(super) enum Route {
     Task { key: String },
     /// A multi-round `tools/call` key: the next round of the call.
     Round { key: String },
+    /// A task this client hosts: the answer completes it (see [`super::host`]).
+    Hosted { task_id: TaskId },
 }
 
 /// An input request handed to the host.
@@ -42,6 +44,13 @@ pub(super) struct PendingInput {
     pub answer: Option<Map<String, Value>>,
     pub failures: u32,
     pub exchange: Option<ExchangeId>,
+}
+
+impl PendingInput {
+    /// Whether it is the question of a task this client hosts.
+    pub(super) fn is_hosted(&self) -> bool {
+        matches!(self.route, Route::Hosted { .. })
+    }
 }
 
 impl Engine {
@@ -70,6 +79,9 @@ impl Engine {
             });
             return self.emit(Event::ProtocolViolation { call, error });
         }
+        if req.method.starts_with("tasks/") && self.hosted.is_some() {
+            return self.serve_hosted(now, req);
+        }
         let wanted = match req.method.as_str() {
             "ping" => return self.answer_server(now, req.id, Ok(Map::new())),
             "elicitation/create" => self.config.inputs.elicitation,
@@ -92,8 +104,9 @@ impl Engine {
             // Replayed after a resumption: the host has it already.
             return;
         }
-        let mut params = req.params.unwrap_or_default();
-        let meta = params.get("_meta").and_then(Value::as_object).cloned();
+        let hosts = self.hosts(&req);
+        let meta = req.params.as_ref().and_then(|p| p.get("_meta")).and_then(Value::as_object);
+        let meta = meta.cloned();
         let task_id = match related_task(meta.as_ref()) {
             Ok(related) => related.map(|r| r.task_id),
             Err(e) => {
@@ -108,7 +121,11 @@ impl Engine {
                 _ => None,
             })
         });
+        if hosts {
+            return self.host_request(now, call, task_id, req);
+        }
         // The host sees the request as the standalone one; `_meta` stays for its reading.
+        let mut params = req.params.unwrap_or_default();
         params.entry("_meta").or_insert_with(|| Value::Object(Map::new()));
         let route = Route::Legacy { rpc: req.id, session };
         let input = self.new_input(call, task_id.clone(), route);
@@ -116,7 +133,7 @@ impl Engine {
     }
 
     /// Answers a server request the engine handles itself.
-    fn answer_server(
+    pub(super) fn answer_server(
         &mut self,
         now: UnixMillis,
         id: RequestId,
@@ -187,6 +204,11 @@ impl Engine {
                 call.outbox.insert(key, response);
                 self.send_update(now, call_id);
                 self.arm(now, call_id);
+            }
+            Route::Hosted { task_id } => {
+                if !self.finish_hosted(now, id, &task_id, Ok(response)) {
+                    return Err(ClientError::UnknownInput { input: id });
+                }
             }
             Route::Round { key } => {
                 input.answer = Some(Map::new());

@@ -36,6 +36,8 @@ pub enum RequestKind {
     Listen,
     /// `DELETE` of the session (2025-11-25).
     EndSession,
+    /// `notifications/tasks/status` about a task the client hosts (2025-11-25).
+    StatusNotification,
 }
 
 impl RequestKind {
@@ -57,6 +59,7 @@ impl RequestKind {
             Self::Stream => "GET stream",
             Self::Listen => "subscriptions/listen",
             Self::EndSession => "DELETE session",
+            Self::StatusNotification => "notifications/tasks/status",
         }
     }
 }

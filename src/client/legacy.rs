@@ -20,7 +20,7 @@ use super::connection::{Connection, base_headers, request};
 pub(super) const VERSIONS: &[&str] = &[LEGACY_PROTOCOL_VERSION, "2025-06-18", "2025-03-26"];
 
 /// `initialize` params: the newest revision, what the host can answer, who we are.
-pub(super) fn initialize_params(config: &Config) -> Map<String, Value> {
+pub(super) fn initialize_params(config: &Config, hosting: bool) -> Map<String, Value> {
     let mut extra = Map::new();
     let empty = || Value::Object(Map::new());
     if config.inputs.elicitation {
@@ -32,10 +32,20 @@ pub(super) fn initialize_params(config: &Config) -> Map<String, Value> {
     if config.inputs.roots {
         extra.insert("roots".into(), empty());
     }
-    // The engine hosts no tasks of its own: server requests are answered plainly (the
-    // spec requires ignoring `params.task` for undeclared request types), so `tasks` is
-    // left out rather than promising `tasks/*` handlers it does not have.
-    let tasks: Option<ClientTasksCapability> = None;
+    // Without hosting, server requests are answered plainly (the spec requires ignoring
+    // `params.task` for undeclared request types), so `tasks` is left out rather than
+    // promising `tasks/*` handlers the engine would not serve.
+    let hosts = hosting && (config.inputs.elicitation || config.inputs.sampling);
+    let tasks = hosts.then(|| {
+        let mut tasks = ClientTasksCapability::default().with_list().with_cancel();
+        if config.inputs.elicitation {
+            tasks = tasks.with_elicitation_create();
+        }
+        if config.inputs.sampling {
+            tasks = tasks.with_sampling_create_message();
+        }
+        tasks
+    });
     InitializeParams {
         protocol_version: LEGACY_PROTOCOL_VERSION.into(),
         capabilities: ClientCapabilities { tasks, extra },
@@ -223,9 +233,9 @@ mod tests {
         config.client_info.name = "node-task-client".into();
         config.client_info.version = "0.0.1".into();
         let sdk = fixture("node-sdk-1.32.2.messages.jsonl", |m| m["method"] == "initialize");
-        assert_eq!(Value::Object(initialize_params(&config)), sdk["params"]);
+        assert_eq!(Value::Object(initialize_params(&config, false)), sdk["params"]);
         config.inputs.elicitation = true;
-        let caps = Value::Object(initialize_params(&config))["capabilities"].clone();
+        let caps = Value::Object(initialize_params(&config, false))["capabilities"].clone();
         assert_eq!(caps, json!({"elicitation": {}}));
     }
 

@@ -34,6 +34,7 @@ mod extension;
 mod failure;
 mod follow;
 mod handshake;
+mod host;
 mod input;
 mod kind;
 mod legacy;
@@ -66,7 +67,7 @@ pub use error::{ClientError, Fault, Feature, ReferenceProblem, RequestKind};
 #[cfg(test)]
 #[allow(unused_imports)]
 pub(crate) use error::tests::every_variant as every_error_variant;
-pub use event::{CallOutcome, ConnectionInfo, Event, ExpiryReason, Failure};
+pub use event::{CallOutcome, ConnectionInfo, Event, ExpiryReason, Failure, WithdrawReason};
 pub use reference::{EndpointMemory, TaskReference};
 
 use call::Call;
@@ -142,6 +143,8 @@ enum TimerKey {
     Stream,
     /// Reopening the extension listen stream.
     Listen,
+    /// Deleting hosted tasks whose TTL ran out.
+    HostedSweep,
 }
 
 /// The requestor engine. See the [module docs](self) for the driving contract.
@@ -191,6 +194,8 @@ pub struct Engine {
     next_op: u64,
     next_input: u64,
     closed: bool,
+    /// The tasks this client hosts for the server, once it asked for one.
+    hosted: Option<Box<host::Hosted>>,
 }
 
 impl Engine {
@@ -226,6 +231,7 @@ impl Engine {
             next_op: 0,
             next_input: 0,
             closed: false,
+            hosted: None,
         }
     }
 

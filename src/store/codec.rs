@@ -98,7 +98,9 @@ enum EndedIn {
 }
 
 impl StoredTask {
-    /// The whole record as a JSON document (see the [module docs](self)).
+    /// The whole record as one JSON document with a format number, every field included
+    /// (the owner, the creation order and the bytes charged too), for backends that keep
+    /// bytes.
     pub fn encode(&self) -> String {
         let task = &self.task;
         let out = Out {

@@ -14,6 +14,7 @@
 //! Every exported method takes `&self` and keeps its state in `Rc<RefCell<..>>`; no borrow
 //! is held across an `.await` or a call into JS, so concurrent calls on one client work.
 
+mod calls;
 mod client;
 mod convert;
 mod decode;

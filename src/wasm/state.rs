@@ -451,10 +451,13 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
             None
         }
         // Input delivery failures, protocol violations the engine recovered from, and
-        // interim text for models have no place in this API yet.
+        // interim text for models have no place in this API yet; the bindings host no
+        // tasks (their config leaves `hosting` off), so the hosting events never come.
         Event::InputFailed { .. }
         | Event::ProtocolViolation { .. }
-        | Event::ModelImmediateResponse { .. } => return,
+        | Event::ModelImmediateResponse { .. }
+        | Event::TaskHosted { .. }
+        | Event::InputWithdrawn { .. } => return,
     };
     match call {
         Some(call) => {

@@ -13,7 +13,8 @@ use crate::client::{CallId, CallOutcome};
 use crate::protocol::json::jv;
 use crate::task::TaskStatus;
 
-use super::client::{self, Inner, McpTaskClient};
+use super::calls;
+use super::client::{Inner, McpTaskClient};
 use super::convert;
 use super::error::Failure;
 use super::signal::Watch;
@@ -105,7 +106,7 @@ impl McpTask {
         let inner = self.inner.clone();
         let hold = self.hold.clone();
         super::settle::to_promise(Box::pin(async move {
-            client::outcome(&inner.routes, hold.call()).await.map_err(|f| f.to_js())
+            calls::outcome(&inner.routes, hold.call()).await.map_err(|f| f.to_js())
         }))
     }
 
@@ -115,7 +116,7 @@ impl McpTask {
         let inner = self.inner.clone();
         let hold = self.hold.clone();
         super::settle::to_promise(Box::pin(async move {
-            client::cancel(&inner, hold.call()).await.map_err(|f| f.to_js())
+            calls::cancel(&inner, hold.call()).await.map_err(|f| f.to_js())
         }))
     }
 

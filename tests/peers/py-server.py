@@ -12,6 +12,15 @@ the 2025-11-25 task protocol and exposes the same fixture tools as ts-server.mjs
                                                                   exception's text and stores no result, so
                                                                   tasks/result carries only _meta
   greet          no task support       {name}                     "Hello, {name}!"
+and three that ask the client to host tasks (the client must declare tasks.requests):
+  approve_twice     taskSupport required  {}       two elicitations sent as client tasks
+                                                    (elicit_as_task), one after the other; the
+                                                    result names both answers
+  summarize_as_task taskSupport required  {}       sampling sent as a client task
+                                                    (create_message_as_task); returns the text
+  ask_then_cancel   taskSupport required  {after?} an elicitation sent as a client task, which the
+                                                    server cancels with tasks/cancel after `after`
+                                                    seconds (default 1); returns the cancel's status
 Prints "listening on URL" once it accepts connections.
 """
 
@@ -30,6 +39,8 @@ from mcp.server.experimental.task_context import ServerTaskContext
 from mcp.server.lowlevel import Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.shared.experimental.tasks.helpers import is_terminal
+from mcp.shared.experimental.tasks.message_queue import QueuedMessage
+from mcp.shared.experimental.tasks.resolver import Resolver
 
 # mcp 1.30.0 marks the whole tasks API deprecated (tasks left the core spec); the fixture
 # uses it on purpose, so keep the server's output to what matters.
@@ -74,7 +85,26 @@ TOOLS = [
         inputSchema={"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
     ),
 ]
+for name, description in [
+    ("approve_twice", "Asks for two approvals, each as a task the client hosts."),
+    ("summarize_as_task", "Asks the client's model for a summary, as a task the client hosts."),
+    ("ask_then_cancel", "Asks as a task the client hosts, then cancels that task after `after` seconds."),
+]:
+    TOOLS.append(
+        types.Tool(
+            name=name,
+            description=description,
+            inputSchema={"type": "object", "properties": {"after": {"type": "number"}}},
+            execution=types.ToolExecution(taskSupport="required"),
+        )
+    )
 TOOLS_BY_NAME = {tool.name: tool for tool in TOOLS}
+
+APPROVAL = {
+    "type": "object",
+    "properties": {"confirm": {"type": "boolean"}},
+    "required": ["confirm"],
+}
 
 
 def text_result(text: str, is_error: bool = False) -> types.CallToolResult:
@@ -138,7 +168,53 @@ async def raising_job(_task: ServerTaskContext, _args: dict[str, Any]) -> types.
     raise RuntimeError("raising_job broke on purpose")
 
 
+def answer_text(answer: types.ElicitResult) -> str:
+    return f"{answer.action}/{(answer.content or {}).get('confirm')}"
+
+
+async def approve_twice(task: ServerTaskContext, _args: dict[str, Any]) -> types.CallToolResult:
+    first = await task.elicit_as_task("First approval?", APPROVAL, ttl=60000)
+    second = await task.elicit_as_task("Second approval?", APPROVAL, ttl=60000)
+    return text_result(f"first: {answer_text(first)}, second: {answer_text(second)}")
+
+
+async def summarize_as_task(task: ServerTaskContext, _args: dict[str, Any]) -> types.CallToolResult:
+    message = types.SamplingMessage(role="user", content=types.TextContent(type="text", text="Summarize: tasks"))
+    result = await task.create_message_as_task([message], max_tokens=50, ttl=60000)
+    content = result.content
+    return text_result(f"summary: {content.text if isinstance(content, types.TextContent) else content}")
+
+
+async def ask_then_cancel(task: ServerTaskContext, args: dict[str, Any]) -> types.CallToolResult:
+    # elicit_as_task() polls to the end and hides the client's task id; this is its first
+    # half (SDK internals, as task_context.py does it), then a tasks/cancel of our own.
+    await task_support.store.update_task(task.task_id, status="input_required")
+    request = task._session._build_elicit_form_request(
+        message="Approve? (the server will withdraw this question)",
+        requestedSchema=APPROVAL,
+        related_task_id=task.task_id,
+        task=types.TaskMetadata(ttl=60000),
+    )
+    resolver: Resolver[dict[str, Any]] = Resolver()
+    task._handler._pending_requests[request.id] = resolver
+    queued = QueuedMessage(type="request", message=request, resolver=resolver, original_request_id=request.id)
+    await task._queue.enqueue(task.task_id, queued)
+    created = types.CreateTaskResult.model_validate(await resolver.wait())
+    await task_support.store.update_task(task.task_id, status="working")
+    await anyio.sleep(float(args.get("after", 1)))
+    cancelled = await task._session.send_request(
+        types.ServerRequest(
+            types.CancelTaskRequest(params=types.CancelTaskRequestParams(taskId=created.task.taskId))
+        ),
+        types.CancelTaskResult,
+    )
+    return text_result(f"cancelled {created.task.taskId}: {cancelled.status}")
+
+
 WORK = {
+    "approve_twice": approve_twice,
+    "summarize_as_task": summarize_as_task,
+    "ask_then_cancel": ask_then_cancel,
     "slow_compute": slow_compute,
     "confirm_delete": confirm_delete,
     "failing_job": failing_job,

@@ -1,6 +1,10 @@
 //! `mcp-tasks call`: calls one tool, as a task where the server allows it, shows how it
 //! goes, answers its questions on the terminal and prints the result.
 //!
+//! It hosts tasks for the server (2025-11-25): a question the server sends as a task is
+//! answered whenever the person is ready, while the engine goes on following the call and
+//! answering the server's polls; questions are asked one at a time, in order.
+//!
 //! Exit status: 0 completed, 1 failed or `isError`, 2 usage error, 3 cancelled or expired,
 //! 4 transport or protocol error.
 
@@ -9,12 +13,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use mcp_tasks::client::{
-    CallId, CallOutcome, ClientError, Config, Engine, Event, Failure, InputSupport, Protocol,
-    ToolCall,
+    CallId, CallOutcome, ClientError, Config, Engine, Event, Failure, InputId, InputSupport,
+    Protocol, ToolCall,
 };
 use mcp_tasks::native::Driver;
 use mcp_tasks::protocol::legacy::{CallToolResult, WireShape};
+use mcp_tasks::store::StoreConfig;
 use serde_json::{Map, Value, json};
+use tokio::sync::mpsc;
 
 use crate::progress::{Display, Shown};
 use crate::prompt;
@@ -127,7 +133,8 @@ fn fresh_seed() -> u64 {
 }
 
 async fn run(request: Request) -> u8 {
-    let mut driver = Driver::new(Engine::new(request.config));
+    let engine = Engine::with_hosted_tasks(request.config, StoreConfig::default());
+    let mut driver = Driver::new(engine);
     let call = match driver.engine().call_tool(Driver::now(), request.call) {
         Ok(call) => call,
         Err(e) => return report_error(&e),
@@ -137,6 +144,14 @@ async fn run(request: Request) -> u8 {
     let code = loop {
         let event = tokio::select! {
             event = driver.next_event() => event,
+            Some((input, answer)) = ui.answers.recv() => {
+                ui.asking = None;
+                if let Err(e) = driver.engine().answer_input(Driver::now(), input, answer) {
+                    ui.note(&format!("could not answer: {e}"));
+                }
+                ui.ask_next();
+                continue;
+            }
             _ = tokio::signal::ctrl_c() => {
                 if cancelling {
                     break CANCELLED;
@@ -153,7 +168,7 @@ async fn run(request: Request) -> u8 {
             ui.note("the engine stopped without an outcome");
             break BROKEN;
         };
-        if let Some(code) = ui.handle(&mut driver, call, event).await {
+        if let Some(code) = ui.handle(call, event) {
             break code;
         }
     };
@@ -180,17 +195,40 @@ fn report_error(error: &ClientError) -> u8 {
     BROKEN
 }
 
+/// A question waiting for the person.
+struct Question {
+    input: InputId,
+    method: String,
+    params: Map<String, Value>,
+}
+
 /// The terminal (or JSON-lines) side of the call.
 struct Ui {
     json: bool,
     display: Display<io::Stderr>,
     shown: Shown,
+    /// Questions not asked yet, oldest first.
+    questions: Vec<Question>,
+    /// The question on the terminal now.
+    asking: Option<InputId>,
+    /// Answers from the person, read off the runtime.
+    answers: mpsc::UnboundedReceiver<(InputId, Map<String, Value>)>,
+    answered: mpsc::UnboundedSender<(InputId, Map<String, Value>)>,
 }
 
 impl Ui {
     fn new(json: bool) -> Self {
         let terminal = !json && io::stderr().is_terminal();
-        Self { json, display: Display::new(io::stderr(), terminal), shown: Shown::default() }
+        let (answered, answers) = mpsc::unbounded_channel();
+        Self {
+            json,
+            display: Display::new(io::stderr(), terminal),
+            shown: Shown::default(),
+            questions: Vec::new(),
+            asking: None,
+            answers,
+            answered,
+        }
     }
 
     fn note(&mut self, text: &str) {
@@ -218,7 +256,7 @@ impl Ui {
     }
 
     /// Handles one event of our call; `Some(exit status)` once it has an outcome.
-    async fn handle(&mut self, driver: &mut Driver, call: CallId, event: Event) -> Option<u8> {
+    fn handle(&mut self, call: CallId, event: Event) -> Option<u8> {
         match event {
             Event::TaskCreated { call: c, task, .. } if c == call => {
                 self.shown.status = Some(task.status().to_string());
@@ -240,10 +278,15 @@ impl Ui {
             }
             Event::ModelImmediateResponse { call: c, text } if c == call => self.note(&text),
             Event::InputRequested { input, method, params, .. } => {
-                let answer = self.answer(&method, params).await;
-                if let Err(e) = driver.engine().answer_input(Driver::now(), input, answer) {
-                    self.note(&format!("could not answer: {e}"));
-                }
+                self.questions.push(Question { input, method, params });
+                self.ask_next();
+            }
+            Event::TaskHosted { task, .. } => {
+                self.note(&format!("the server asks as task {}", task.task_id.as_str()));
+            }
+            Event::InputWithdrawn { input, reason } => {
+                self.questions.retain(|q| q.input != input);
+                self.note(&format!("the server no longer needs an answer ({reason:?})"));
             }
             Event::ProtocolViolation { error, .. } => {
                 self.note(&format!("the server broke the protocol: {error} [{}]", error.code()));
@@ -257,32 +300,40 @@ impl Ui {
         None
     }
 
-    /// Asks the person (or reads a JSON line in `--json` mode) without blocking the runtime.
-    async fn answer(&mut self, method: &str, params: Map<String, Value>) -> Map<String, Value> {
+    /// Puts the oldest waiting question to the person, unless one is being asked. The
+    /// answer is read off the runtime and comes back through `answers`.
+    fn ask_next(&mut self) {
+        if self.asking.is_some() || self.questions.is_empty() {
+            return;
+        }
+        let Question { input, method, params } = self.questions.remove(0);
         let _ = self.display.finish();
         if method != "elicitation/create" {
             self.note(&format!("cannot answer {method} here; declining"));
-            return decline();
+            let _ = self.answered.send((input, decline()));
+            return;
         }
+        self.asking = Some(input);
         let json = self.json;
         if json {
             self.emit(json!({"event": "input", "method": method, "params": params}));
         }
         let params = Value::Object(params);
-        let asked = tokio::task::spawn_blocking(move || {
+        let answered = self.answered.clone();
+        tokio::task::spawn_blocking(move || {
             let stdin = io::stdin();
-            let mut input = stdin.lock();
-            if json {
-                read_json_answer(&mut input)
+            let mut input_lines = stdin.lock();
+            let asked = if json {
+                read_json_answer(&mut input_lines)
             } else {
-                prompt::elicit(&params, &mut input, &mut io::stderr())
-            }
-        })
-        .await;
-        match asked {
-            Ok(Ok(Value::Object(answer))) => answer,
-            _ => decline(),
-        }
+                prompt::elicit(&params, &mut input_lines, &mut io::stderr())
+            };
+            let answer = match asked {
+                Ok(Value::Object(answer)) => answer,
+                _ => decline(),
+            };
+            let _ = answered.send((input, answer));
+        });
     }
 
     fn outcome(&mut self, outcome: CallOutcome) -> u8 {

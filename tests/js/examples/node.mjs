@@ -1,17 +1,15 @@
-// Node ≥ 18 with the package as published (the `web` build): compile the .wasm once,
-// then use the client. Run: node node.mjs http://127.0.0.1:8787/mcp
+// By hand: the glue instantiated from bytes you hold, for a runtime that loads files its
+// own way (a single-file bundle, an embedded asset). Plain Node needs none of this; once
+// instantiated, initSync and init do nothing. Run: node node.mjs http://127.0.0.1:8787/mcp
 import { readFile } from "node:fs/promises";
 import { initSync, McpTaskClient } from "mcp-tasks";
 
 initSync({ module: await readFile(new URL(import.meta.resolve("mcp-tasks/mcp_tasks_bg.wasm"))) });
 
 const client = await McpTaskClient.connect(process.argv[2], {
-  // Elicitations (and sampling requests) of either generation arrive here.
-  onInputRequest: async (request) => ({ action: "accept", content: { confirm: true } }),
+  onInputRequest: () => ({ action: "accept", content: { confirm: true } }),
 });
-const task = await client.callToolAsTask("confirm_delete", { filename: "report.pdf" }, { ttlMs: 60_000 });
-for await (const update of task.updates()) {
-  if (update.type === "status") console.error(`${task.id}: ${update.status} ${update.statusMessage ?? ""}`);
+for await (const message of client.callToolStream("confirm_delete", { filename: "report.pdf" })) {
+  if (message.type === "result") console.log(JSON.stringify(message.result));
 }
-console.log(JSON.stringify(await task.result()));
 await client.close();
