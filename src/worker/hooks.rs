@@ -283,7 +283,7 @@ fn start_tool(inner: &Shared, start: crate::receiver::http::StartTool) {
         };
         let run = Run::new(&key, task_id, &i.hooks);
         i.runs.insert(start.work.clone(), run.clone());
-        (run, f, keep_alive(&i.state))
+        (run, f, keep_alive(&i.waiter))
     };
     let args = Value::Object(start.arguments).to_string();
     run.start(&f, &args, &keep);

@@ -77,6 +77,9 @@ struct Inner {
     hooks: JsValue,
     /// The Durable Object's state, or `undefined` in a plain Worker.
     state: JsValue,
+    /// Whose `waitUntil` keeps tool work alive: the object's state, or in a plain Worker
+    /// the context of the request being handled.
+    waiter: JsValue,
     sql: Option<SqlStore>,
     timer: Option<(UnixMillis, JsValue)>,
     alarm_ms: u64,
@@ -151,6 +154,7 @@ impl McpTaskServer {
             exchanges: HashMap::new(),
             runs: HashMap::new(),
             hooks: JsValue::UNDEFINED,
+            waiter: state.clone(),
             state,
             sql,
             timer: None,
@@ -193,8 +197,8 @@ impl McpTaskServer {
         Ok(())
     }
 
-    /// Answers `request` (MCP at the configured path, 404 elsewhere). `env` and `ctx` are
-    /// accepted so that `fetch: (r, env, ctx) => server.fetch(r, env, ctx)` reads naturally.
+    /// Answers `request` (MCP at the configured path, 404 elsewhere). In a plain Worker (no
+    /// `state`), pass the request's `ctx`: its `waitUntil` keeps the tools' work alive.
     #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
     pub fn fetch(
         &self,
@@ -202,8 +206,13 @@ impl McpTaskServer {
         env: Option<Unknown>,
         ctx: Option<Unknown>,
     ) -> js_sys::Promise {
-        let _ = (env, ctx);
-        let hooks = self.inner.borrow().hooks.clone();
+        let _ = env;
+        let mut inner = self.inner.borrow_mut();
+        if let Some(ctx) = ctx.filter(|_| !inner.state.is_object()) {
+            inner.waiter = ctx.into();
+        }
+        let hooks = inner.hooks.clone();
+        drop(inner);
         serve(&request, &hooks)
     }
 

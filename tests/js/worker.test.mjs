@@ -207,6 +207,16 @@ test('TTL expiry by the alarm: an expired task is swept and not found', async ()
   }
 });
 
+test('a plain Worker (no Durable Object) serves tasks from memory, kept alive by waitUntil', async () => {
+  const client = await McpTaskClient.connect(`http://127.0.0.1:${port}/plain/mcp`, { protocol: '2026-07-28' });
+  try {
+    const task = await client.callToolAsTask('slow_compute', { seconds: 0.5, steps: 2 });
+    assert.equal(text(await task.result()), 'computed 2 steps in 0.5s');
+  } finally {
+    await client.close();
+  }
+});
+
 test('the README shows the example Worker verbatim', async () => {
   const { readFile } = await import('node:fs/promises');
   const readme = await readFile(join(root, 'README.md'), 'utf8');
