@@ -4,7 +4,10 @@
 #
 #   bash scripts/bench.sh            full run (several minutes)
 #   bash scripts/bench.sh --quick    fewer runs and sizes (BENCH_QUICK=1 does the same)
-#   BENCH_ONLY="size decode" bash scripts/bench.sh    a subset: size startup decode roundtrip poll scale store
+#   BENCH_ONLY="size decode" bash scripts/bench.sh    a subset: size startup decode roundtrip poll scale store store-do
+#
+# store-do: the receiver store inside workerd, the Durable Object SQLite backend beside the
+# in-memory one (scripts/bench/store-do.mjs, on the `worker-suite` build in pkg-worker-suite/).
 #
 # Installs what it needs (scripts/lib/install.sh), builds the release artefacts (the `web`
 # package with wasm-opt -Oz and its JS minified, a copy optimised the same way with names
@@ -17,6 +20,7 @@ set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$ROOT/scripts/lib/install.sh"
+source "$ROOT/scripts/lib/worker-package.sh"
 cd "$ROOT"
 
 for arg in "$@"; do
@@ -27,7 +31,7 @@ for arg in "$@"; do
 done
 MODE=full
 if [[ "${BENCH_QUICK:-}" == 1 || "${BENCH_QUICK:-}" == true ]]; then MODE=quick; fi
-ONLY="${BENCH_ONLY:-size startup decode roundtrip poll scale store}"
+ONLY="${BENCH_ONLY:-size startup decode roundtrip poll scale store store-do}"
 wanted() { [[ " $ONLY " == *" $1 "* ]]; }
 
 TMP_DIR="$(mktemp -d)"
@@ -57,6 +61,9 @@ step_build() {
   fi
   if wanted store; then
     cargo bench "${CARGO_LOCKED[@]}" --features redis --bench store --no-run
+  fi
+  if wanted store-do; then
+    build_worker_package suite >/dev/null
   fi
 }
 
@@ -116,6 +123,7 @@ main() {
   bench poll node scripts/bench/poll.mjs "$SERVE_BIN" "$PKG" "$TMP_DIR/poll.json"
   bench scale node scripts/bench/scale.mjs "$SERVE_BIN" "$PKG" "$TMP_DIR/scale.json"
   bench store store_bench
+  bench store-do node scripts/bench/store-do.mjs "$ROOT/pkg-worker-suite" "$TMP_DIR/store-do.json"
   echo
   node scripts/bench/report.mjs "$ROOT/bench-results" "$MODE" "${PARTS[@]}"
   print_step_times

@@ -7,6 +7,7 @@
 #
 #   bash scripts/conformance.sh URL                   e.g. http://127.0.0.1:8931/mcp
 #   CONFORMANCE_SCENARIOS="tasks-lifecycle tasks-wire-fields" bash scripts/conformance.sh URL
+#   CONFORMANCE_SCENARIOS=tasks bash scripts/conformance.sh URL   (every tasks-* scenario only)
 #
 # tests/conformance/expected-failures.yml lists the checks the reference server is known to
 # fail, with why (the suite's own baseline format). The run fails on a failing check that
@@ -115,6 +116,11 @@ step_run() {
   local url="$1" scenario dir log passed failed expected warnings skipped stale scenarios
   # shellcheck disable=SC2206 # a space-separated list on purpose
   scenarios=(${CONFORMANCE_SCENARIOS:-$(task_scenarios) ${EXTRA_SCENARIOS[*]}})
+  # CONFORMANCE_SCENARIOS=tasks: the task scenarios only (the Worker's run, scripts/wasm.sh).
+  if [[ "${CONFORMANCE_SCENARIOS:-}" == tasks ]]; then
+    # shellcheck disable=SC2207 # one scenario name per line
+    scenarios=($(task_scenarios))
+  fi
   if ((${#scenarios[@]} == 0)); then
     echo "the conformance suite lists no tasks-* server scenarios" >&2
     return 1

@@ -77,6 +77,8 @@ step_clippy() {
   cargo clippy "${CARGO_LOCKED[@]}" --all-targets --all-features -- -D warnings
   # The bindings compile only for wasm, so the host run above never sees them.
   cargo clippy "${CARGO_LOCKED[@]}" --target "$WASM_TARGET" --lib -- -D warnings
+  # The Worker receiver (feature `worker`, wasm only) and its test exports.
+  cargo clippy "${CARGO_LOCKED[@]}" --target "$WASM_TARGET" --lib --features worker-suite -- -D warnings
 }
 
 step_fuzz_check() {

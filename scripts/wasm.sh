@@ -15,7 +15,14 @@
 # 4. the built package from JS: Node (web build with initSync, nodejs build), workerd (a
 #    Worker, and a Durable Object that follows a task from alarms across a restart), and
 #    the page example in Chromium over WebDriver;
-# 5. the TypeScript usage file with tsc --noEmit, and no `any` on the public surface;
+# 4b. the Worker package (pkg-worker/, npm `mcp-tasks-worker`, cargo feature `worker`):
+#    tests/js/worker.test.mjs in workerd (our client and the TS SDK client against
+#    McpTaskServer in a Durable Object, a restart mid-task, TTL expiry by alarm, owners,
+#    and the store conformance suite over the object's SQLite, from the `worker-suite`
+#    build in pkg-worker-suite/); then `bash scripts/worker.sh` serving the example Worker
+#    to the SDK peer clients (scripts/peers.sh) and the conformance suite's tasks-*
+#    scenarios (scripts/conformance.sh);
+# 5. the TypeScript usage files with tsc --noEmit, and no `any` on the public surface;
 # 6. the size report (ours vs the TypeScript SDK, gzip) and its gate: the `web` package may
 #    not grow past the ceiling in tests/js/size/gate.json (see scripts/size-report.mjs).
 # Every runner must report at least one passed test. Ends with
@@ -24,6 +31,7 @@ set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$ROOT/scripts/lib/install.sh"
+source "$ROOT/scripts/lib/worker-package.sh"
 cd "$ROOT"
 
 ensure_wasm_package_tools
@@ -52,6 +60,7 @@ count_runner() {
   read -r passed failed < <(
     awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
          /^# pass / { p += $3 } /^# fail / { f += $3 }
+         /^summary: [0-9]+ passed, [0-9]+ failed/ { p += $2; f += $4 }
          END { printf "%d %d\n", p, f }' "$log"
   )
   TESTS_PASSED=$((TESTS_PASSED + passed))
@@ -93,6 +102,10 @@ step_build() {
     for (const f of ["mcp_tasks.js", "mcp_tasks_bg.wasm", "mcp_tasks.d.ts"]) if (!p.files.includes(f)) throw new Error(`files lacks ${f}`);
     console.log(`${p.name} ${p.version}: ${p.files.join(", ")}`)' "$ROOT/pkg/package.json"
   node "$ROOT/scripts/check-wasm-imports.mjs" "$ROOT/pkg/mcp_tasks_bg.wasm"
+  # The Worker package, and its test build with the store suite: built after pkg/, whose
+  # bytes they never change.
+  build_worker_package >/dev/null
+  build_worker_package suite >/dev/null
 }
 
 # start_server LOG PATTERN COMMAND...: starts a server in the background and sets
@@ -148,21 +161,46 @@ step_js_tests() {
       tests/js/worker-follow.test.mjs tests/js/page.test.mjs
 }
 
+step_worker_tests() {
+  run_runner "node --test (McpTaskServer in workerd: clients, restart, TTL, owners, store suite)" \
+    env PKG_WORKER="$ROOT/pkg-worker-suite" node --test --test-concurrency=1 tests/js/worker.test.mjs
+}
+
+# The example Worker served by scripts/worker.sh, to the SDK clients and the conformance
+# suite's task scenarios.
+step_worker_interop() {
+  local worker_url
+  start_server "$TMP_DIR/worker.log" '^\(http:\/\/127\.0\.0\.1:[0-9]*\/mcp\)$' \
+    bash scripts/worker.sh --pkg "$ROOT/pkg-worker" --store "$TMP_DIR/worker-store"
+  worker_url="$SERVER_URL"
+  echo "scripts/worker.sh: $worker_url"
+  run_runner "SDK peer clients against the Worker" bash scripts/peers.sh "$worker_url"
+  run_runner "conformance tasks-* against the Worker" \
+    env CONFORMANCE_SCENARIOS=tasks CONFORMANCE_OUT="$TMP_DIR/conformance-worker" \
+    bash scripts/conformance.sh "$worker_url"
+}
+
 step_types() {
   tsc -p tests/js/types/tsconfig.json
+  tsc -p tests/js/types/tsconfig.worker.json
   # The classes and argument types only; wasm-bindgen's raw InitOutput exports are `any`.
-  if sed '/^export type InitInput/,$d' "$ROOT/pkg/mcp_tasks.d.ts" | grep -nw any; then
-    echo "the public TypeScript surface uses any" >&2
-    return 1
-  fi
-  echo "tsc --noEmit: tests/js/types/usage.ts checks against pkg/mcp_tasks.d.ts; no any"
+  local d
+  for d in "$ROOT/pkg/mcp_tasks.d.ts" "$ROOT/pkg-worker/mcp_tasks.d.ts"; do
+    if sed '/^export type InitInput/,$d' "$d" | grep -nw any; then
+      echo "the public TypeScript surface uses any ($d)" >&2
+      return 1
+    fi
+  done
+  echo "tsc --noEmit: tests/js/types/usage.ts against pkg/, worker-usage.ts against pkg-worker/; no any"
 }
 
 main() {
-  run_step "wasm-pack build (web, nodejs, bundler)" step_build
+  run_step "wasm-pack build (web, nodejs, bundler; worker)" step_build
   run_step "start mcp-tasks serve and the TypeScript SDK server" step_servers
   run_step "wasm tests in Node, headless Chromium and headless Firefox" step_wasm_tests
   run_step "the package from JS: Node, workerd, a page" step_js_tests
+  run_step "the Worker package: McpTaskServer in workerd" step_worker_tests
+  run_step "the Worker (scripts/worker.sh) against the SDK clients and conformance tasks-*" step_worker_interop
   run_step "TypeScript types" step_types
   run_step "size report and gate" run_runner "size gate" node scripts/size-report.mjs "$ROOT/pkg" --gate
   stop_servers

@@ -18,3 +18,5 @@ pub mod time;
 
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub mod wasm;
+#[cfg(all(target_family = "wasm", target_os = "unknown", feature = "worker"))]
+pub mod worker;

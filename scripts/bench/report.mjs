@@ -81,6 +81,7 @@ const titles = {
   poll: 'Poll efficiency against mcp-tasks serve (2025-11-25 unless noted)',
   scale: 'Scale: one client, N concurrent 1 s tasks, mcp-tasks serve --poll-interval 500',
   store: 'Receiver store (native, 1000 owners; in memory, and ", Redis" rows through a loopback redis-server)',
+  'store-do': 'Receiver store in workerd: Durable Object SQLite beside in-memory (wasm, 1000 owners)',
 };
 for (const r of table) {
   if (r.section !== section) {

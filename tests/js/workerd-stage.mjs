@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, sep } from 'node:path';
+import { dirname, isAbsolute, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -22,18 +22,23 @@ const snippets = (pkg) =>
 /// 127.0.0.1:`port`. `workerFields` are more fields of the Worker (its bindings, Durable
 /// Objects); `extraServices` more services (a disk). workerd's default outbound refuses
 /// loopback, so the Worker's fetches go through a network service that allows "local".
+/// `worker` may also be an absolute path; `packageName` is the module name the Worker
+/// imports the package by (default "mcp-tasks"); `modules` more ES modules, as
+/// { name, path } (absolute), that it imports by name.
 /// Resolves { dir, config, bin, remove() }.
-export async function stageWorker({ pkg, worker, port, workerFields, extraServices = '' }) {
+export async function stageWorker({ pkg, worker, port, workerFields, extraServices = '', packageName = 'mcp-tasks', modules: more = [] }) {
   const dir = await mkdtemp(join(tmpdir(), 'mcp-tasks-workerd-'));
   const parts = snippets(pkg);
-  await copyFile(join(here, 'examples', worker), join(dir, 'worker.mjs'));
+  await copyFile(isAbsolute(worker) ? worker : join(here, 'examples', worker), join(dir, 'worker.mjs'));
   await copyFile(join(pkg, 'mcp_tasks.js'), join(dir, 'mcp_tasks.js'));
   await copyFile(join(pkg, 'mcp_tasks_bg.wasm'), join(dir, 'mcp_tasks_bg.wasm'));
   for (const s of parts) await copyFile(join(pkg, s.name), join(dir, s.file));
+  for (const [i, m] of more.entries()) await copyFile(m.path, join(dir, `module-${i}.js`));
   const modules = [
     '(name = "worker.mjs", esModule = embed "worker.mjs")',
-    '(name = "mcp-tasks", esModule = embed "mcp_tasks.js")',
-    '(name = "mcp-tasks/mcp_tasks_bg.wasm", wasm = embed "mcp_tasks_bg.wasm")',
+    ...more.map((m, i) => `(name = ${JSON.stringify(m.name)}, esModule = embed "module-${i}.js")`),
+    `(name = "${packageName}", esModule = embed "mcp_tasks.js")`,
+    `(name = "${packageName}/mcp_tasks_bg.wasm", wasm = embed "mcp_tasks_bg.wasm")`,
     ...parts.map((s) => `(name = ${JSON.stringify(s.name)}, esModule = embed ${JSON.stringify(s.file)})`),
   ];
   const services = [
