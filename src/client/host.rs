@@ -174,6 +174,9 @@ impl Engine {
     /// and serves the server's `tasks/*` for those tasks with the receiver core, within
     /// `limits` (TTL clamp, `pollInterval`, how many). A plain [`Engine::new`] hosts none
     /// and ignores `params.task`, as the spec asks of a client that did not declare it.
+    ///
+    /// Built for wasm without the crate feature `host` (the npm package's default entry),
+    /// the engine hosts nothing either: that build leaves the hosting code out.
     pub fn with_hosted_tasks(config: super::Config, limits: StoreConfig) -> Self {
         let mut engine = Self::new(config);
         engine.hosted = Some(Box::new(Hosted::new(limits)));
