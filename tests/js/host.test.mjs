@@ -158,6 +158,27 @@ test('TypeScript SDK: elicitInputStream as a task the client hosts', LIMIT, asyn
   }
 });
 
+test("TypeScript SDK: a hosted task's TTL running out aborts the handler's signal", LIMIT, async () => {
+  const { client, seen } = await hostingClient(TS_URL, async (request) => {
+    if (!request.signal.aborted) await new Promise((resolve) => request.signal.addEventListener('abort', resolve));
+    return { action: 'accept', content: { confirm: true } };
+  });
+  try {
+    // The question's task lives 800 ms; the handler waits for its signal.
+    const task = await client.callToolAsTask('approve_as_task', { ttl: 800 });
+    const ended = await task.result().then((r) => r.isError === true, (e) => e.code);
+    const { signal, hostedTaskId } = seen.requests[0];
+    assert.match(hostedTaskId, /\S/);
+    assert.ok(signal.aborted);
+    assert.deepEqual(signal.reason.data, { reason: 'expired' });
+    assert.equal(signal.reason.name, 'AbortError');
+    // The server lost the task it was polling: its own task does not complete.
+    assert.notEqual(task.status, 'completed', JSON.stringify({ ended, status: task.status }));
+  } finally {
+    await client.close();
+  }
+});
+
 test('without hostTasks the host build hosts nothing and declares no tasks capability', LIMIT, async () => {
   const seen = { requests: [], capabilities: [] };
   const client = await McpTaskClient.connect(TS_URL, {
