@@ -16,8 +16,8 @@
 # 4. the built package from JS: Node (web build with initSync, nodejs build), workerd (a
 #    Worker, and a Durable Object that follows a task from alarms across a restart), and
 #    the page example in Chromium over WebDriver; the host entry in Node with `hostTasks`
-#    against the Python SDK server (tests/peers/py-server.py) and the TypeScript SDK server
-#    (tests/js/host.test.mjs);
+#    against the Python SDK server (tests/peers/py-server.py) and the TypeScript SDK server,
+#    and in a page in Chromium (tests/js/host.test.mjs);
 # 4b. the Worker package (pkg-worker/, npm `mcp-tasks-worker`, cargo feature `worker`):
 #    tests/js/worker.test.mjs in workerd (our client and the TS SDK client against
 #    McpTaskServer in a Durable Object, a restart mid-task, TTL expiry by alarm, owners,
@@ -138,8 +138,11 @@ start_server() {
 step_servers() {
   local port www="$TMP_DIR/www"
   cargo build "${CARGO_LOCKED[@]}" --features cli --bin mcp-tasks
-  mkdir -p "$www"
+  mkdir -p "$www/host"
   cp tests/js/examples/page.html "$www/index.html"
+  # The host build's page (tests/js/host.test.mjs), with the build beside it.
+  cp tests/js/host.html "$www/host/index.html"
+  cp -r "$ROOT/pkg-host" "$www/host/pkg"
   start_server "$TMP_DIR/serve.log" '^mcp-tasks: MCP at \(http:\/\/.*\/mcp\)$' \
     "$CARGO_TARGET_DIR/debug/mcp-tasks" serve --listen 127.0.0.1:0 --www "$www" --pkg "$ROOT/pkg"
   MCP_URL="$SERVER_URL"
@@ -152,7 +155,8 @@ step_servers() {
   START_TRIES=600 start_server "$TMP_DIR/py-server.log" '^listening on \(http:\/\/.*\/mcp\/\{0,1\}\)$' \
     "$PEERS_VENV/bin/python" tests/peers/py-server.py "$port"
   PY_URL="$SERVER_URL"
-  export MCP_URL TS_URL PY_URL PAGE_URL PKG_WEB="$ROOT/pkg" PKG_NODE="$ROOT/pkg-node" PKG_HOST="$ROOT/pkg-host"
+  HOST_PAGE_URL="${PAGE_URL}host/"
+  export MCP_URL TS_URL PY_URL PAGE_URL HOST_PAGE_URL PKG_WEB="$ROOT/pkg" PKG_NODE="$ROOT/pkg-node" PKG_HOST="$ROOT/pkg-host"
   echo "mcp-tasks serve: $MCP_URL   TypeScript SDK server: $TS_URL   Python SDK server: $PY_URL"
 }
 
@@ -175,7 +179,7 @@ step_js_tests() {
 }
 
 step_host_tests() {
-  run_runner "node --test (the mcp-tasks/host entry: hostTasks against the Python and TS SDK servers)" \
+  run_runner "node --test (the mcp-tasks/host entry: hostTasks against the Python and TS SDK servers, Node and Chromium)" \
     node --test --test-concurrency=1 tests/js/host.test.mjs
 }
 

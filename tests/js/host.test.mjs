@@ -5,16 +5,20 @@
 // The handler answers after longer than the hosted task's poll interval (1 s), while the
 // server polls this client with tasks/get and tasks/result.
 //
+// Last, the same build in a page in headless Chromium (tests/js/host.html).
+//
 // Environment (scripts/wasm.sh sets it): PKG_HOST (the host build, `web` target), PY_URL
-// (tests/peers/py-server.py), TS_URL (tests/peers/ts-server.mjs).
+// (tests/peers/py-server.py), TS_URL (tests/peers/ts-server.mjs), HOST_PAGE_URL (where
+// `mcp-tasks serve` serves tests/js/host.html with PKG_HOST beside it in pkg/).
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { startBrowser } from './browser.mjs';
 
-const { PKG_HOST, PY_URL, TS_URL } = process.env;
-for (const [name, value] of Object.entries({ PKG_HOST, PY_URL, TS_URL })) {
+const { PKG_HOST, PY_URL, TS_URL, HOST_PAGE_URL } = process.env;
+for (const [name, value] of Object.entries({ PKG_HOST, PY_URL, TS_URL, HOST_PAGE_URL })) {
   if (!value) throw new Error(`${name} is not set (scripts/wasm.sh sets it)`);
 }
 
@@ -220,4 +224,17 @@ test("closing the client aborts its hosted questions' signals", LIMIT, async () 
   assert.deepEqual(signal.reason.data, { reason: 'closed' });
   assert.equal(signal.reason.fault, 'caller');
   assert.equal(await outcome, 'client_closed');
+});
+
+test('Chromium: a page hosts the TypeScript SDK server\'s question as a task', LIMIT, async () => {
+  const browser = await startBrowser();
+  try {
+    const shown = await browser.resultOf(`${HOST_PAGE_URL}?ts=${encodeURIComponent(TS_URL)}`);
+    assert.equal(shown.error, undefined, shown.error);
+    const [{ hostedTaskId, signal }] = shown.hosted;
+    assert.ok(signal);
+    assert.equal(shown.result.content[0].text, `approved as task ${hostedTaskId}: accept/true`);
+  } finally {
+    await browser.close();
+  }
 });
