@@ -2,15 +2,16 @@
 # The npm package as a user installs it: packs it (scripts/pack.sh) and checks the tarball
 # the way the ecosystem checks packages.
 #
-#   bash scripts/pack-check.sh [--from PKG_WEB_DIR]
+#   bash scripts/pack-check.sh [--from PKG_WEB_DIR] [--host PKG_HOST_DIR]
 #
 # --from reuses a minified release `web` build (scripts/wasm.sh leaves one in pkg/, which
-# the test command passes); without it scripts/pack.sh builds one. Then:
+# the test command passes), --host the same of the `mcp-tasks/host` entry (pkg-host/);
+# without them scripts/pack.sh builds them. Then:
 #   publint and attw (@arethetypeswrong/cli) on the tarball, no errors;
 #   the tarball installed offline into an empty folder (tests/js/pack/tarball.test.mjs:
 #   its package.json and files, and the bytes a page loads identical to PKG_WEB_DIR's);
 #   from there, against `mcp-tasks serve` (serving that folder with --www): Node ESM and
-#   CommonJS with no init call (node.test.mjs), pages bundled by esbuild and by Vite (and
+#   CommonJS with no init call, both entries (node.test.mjs), pages bundled by esbuild and by Vite (and
 #   under its dev server) and one without a bundler in headless Chromium (page.test.mjs), a
 #   Worker in workerd, bundled as wrangler does and with its modules listed by hand
 #   (workerd.test.mjs), tsc under node16 and bundler (types.test.mjs);
@@ -25,10 +26,12 @@ source "$ROOT/scripts/lib/serve.sh"
 cd "$ROOT"
 
 FROM=""
+HOST=""
 while (($#)); do
   case "$1" in
     --from) FROM="$2"; shift 2 ;;
-    *) echo "usage: bash scripts/pack-check.sh [--from PKG_WEB_DIR]" >&2; exit 2 ;;
+    --host) HOST="$2"; shift 2 ;;
+    *) echo "usage: bash scripts/pack-check.sh [--from PKG_WEB_DIR] [--host PKG_HOST_DIR]" >&2; exit 2 ;;
   esac
 done
 
@@ -78,10 +81,13 @@ run_tests() {
 step_pack() {
   local args=(--out "$TMP_DIR/npm")
   if [[ -n "$FROM" ]]; then args+=(--from "$FROM"); fi
+  if [[ -n "$HOST" ]]; then args+=(--host "$HOST"); fi
   bash "$ROOT/scripts/pack.sh" "${args[@]}" | tee "$TMP_DIR/pack.log"
   TARBALL="$(tail -n 1 "$TMP_DIR/pack.log")"
   [[ "$TARBALL" == */mcp-tasks-*.tgz && -f "$TARBALL" ]]
-  PKG_WEB="${FROM:-}"
+  # Absolute: the checks run in tests/js/pack.
+  PKG_WEB="${FROM:+$(cd "$FROM" && pwd)}"
+  PKG_HOST="${HOST:+$(cd "$HOST" && pwd)}"
   tar -tzf "$TARBALL" | sort
 }
 
@@ -105,7 +111,7 @@ step_serve() {
 }
 
 step_checks() {
-  export APP_DIR MCP_URL PKG_WEB
+  export APP_DIR MCP_URL PKG_WEB PKG_HOST
   run_tests "the tarball's package.json and files" tarball.test.mjs
   run_tests "Node: ESM import and CommonJS require, no init call" node.test.mjs
   run_tests "pages in headless Chromium: esbuild, Vite (build and dev server), no bundler" page.test.mjs

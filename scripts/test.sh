@@ -79,6 +79,8 @@ step_clippy() {
   cargo clippy "${CARGO_LOCKED[@]}" --target "$WASM_TARGET" --lib -- -D warnings
   # The Worker receiver (feature `worker`, wasm only) and its test exports.
   cargo clippy "${CARGO_LOCKED[@]}" --target "$WASM_TARGET" --lib --features worker-suite -- -D warnings
+  # The npm package's `mcp-tasks/host` entry (feature `host`).
+  cargo clippy "${CARGO_LOCKED[@]}" --target "$WASM_TARGET" --lib --features host -- -D warnings
 }
 
 step_fuzz_check() {
@@ -167,12 +169,12 @@ step_wasm_package() {
   tally_summary "$TMP_DIR/wasm.log"
 }
 
-# The npm package as a user installs it: the tarball packed from the pkg/ that
+# The npm package as a user installs it: the tarball packed from the pkg/ and pkg-host/ that
 # scripts/wasm.sh built, checked by publint and attw, installed into an empty folder and used
 # from Node (ESM, CommonJS), pages bundled by esbuild and Vite, workerd and tsc
 # (scripts/pack-check.sh).
 step_pack() {
-  bash "$ROOT/scripts/pack-check.sh" --from "$ROOT/pkg" | tee "$TMP_DIR/pack.log"
+  bash "$ROOT/scripts/pack-check.sh" --from "$ROOT/pkg" --host "$ROOT/pkg-host" | tee "$TMP_DIR/pack.log"
   tally_summary "$TMP_DIR/pack.log"
 }
 

@@ -5,7 +5,8 @@
 #
 # 1. wasm-pack build --release for the `web` (pkg/, the published package, its JS then
 #    minified), `nodejs` (pkg-node/) and `bundler` (pkg-bundler/) targets, wasm-opt -Oz; the
-#    optimised .wasm imports nothing from "env";
+#    optimised .wasm imports nothing from "env"; and the package's `mcp-tasks/host` entry,
+#    the `web` build with cargo feature `host` (pkg-host/, minified);
 # 2. starts `mcp-tasks serve` (serving the README's page at / and pkg/ at /pkg/) and the
 #    TypeScript SDK server (tests/peers/ts-server.mjs, with CORS);
 # 3. the wasm tests (tests/wasm_client.rs, tests/wasm_scale.rs, tests/wasm_driver.rs and the
@@ -14,7 +15,9 @@
 #    Firefox (Debian's firefox-esr, geckodriver built from crates.io);
 # 4. the built package from JS: Node (web build with initSync, nodejs build), workerd (a
 #    Worker, and a Durable Object that follows a task from alarms across a restart), and
-#    the page example in Chromium over WebDriver;
+#    the page example in Chromium over WebDriver; the host entry in Node with `hostTasks`
+#    against the Python SDK server (tests/peers/py-server.py) and the TypeScript SDK server,
+#    and in a page in Chromium (tests/js/host.test.mjs);
 # 4b. the Worker package (pkg-worker/, npm `mcp-tasks-worker`, cargo feature `worker`):
 #    tests/js/worker.test.mjs in workerd (our client and the TS SDK client against
 #    McpTaskServer in a Durable Object, a restart mid-task, TTL expiry by alarm, owners,
@@ -102,6 +105,11 @@ step_build() {
     for (const f of ["mcp_tasks.js", "mcp_tasks_bg.wasm", "mcp_tasks.d.ts"]) if (!p.files.includes(f)) throw new Error(`files lacks ${f}`);
     console.log(`${p.name} ${p.version}: ${p.files.join(", ")}`)' "$ROOT/pkg/package.json"
   node "$ROOT/scripts/check-wasm-imports.mjs" "$ROOT/pkg/mcp_tasks_bg.wasm"
+  # The host entry: the same package with the receiver core linked for `hostTasks`, built
+  # after pkg/, whose bytes it never changes.
+  wasm-pack --quiet build --release --target web --out-dir "$ROOT/pkg-host" --out-name mcp_tasks -- --features host
+  node "$ROOT/scripts/minify-package.mjs" "$ROOT/pkg-host"
+  node "$ROOT/scripts/check-wasm-imports.mjs" "$ROOT/pkg-host/mcp_tasks_bg.wasm"
   # The Worker package, and its test build with the store suite: built after pkg/, whose
   # bytes they never change.
   build_worker_package >/dev/null
@@ -118,7 +126,7 @@ start_server() {
   : >"$log"
   "$@" >"$log" 2>&1 &
   PIDS+=($!)
-  for ((i = 0; i < 200; i++)); do
+  for ((i = 0; i < ${START_TRIES:-200}; i++)); do
     SERVER_URL="$(sed -n "s/$pattern/\\1/p" "$log" | head -n 1)"
     if [[ -n "$SERVER_URL" ]]; then return 0; fi
     sleep 0.1
@@ -130,8 +138,11 @@ start_server() {
 step_servers() {
   local port www="$TMP_DIR/www"
   cargo build "${CARGO_LOCKED[@]}" --features cli --bin mcp-tasks
-  mkdir -p "$www"
+  mkdir -p "$www/host"
   cp tests/js/examples/page.html "$www/index.html"
+  # The host build's page (tests/js/host.test.mjs), with the build beside it.
+  cp tests/js/host.html "$www/host/index.html"
+  cp -r "$ROOT/pkg-host" "$www/host/pkg"
   start_server "$TMP_DIR/serve.log" '^mcp-tasks: MCP at \(http:\/\/.*\/mcp\)$' \
     "$CARGO_TARGET_DIR/debug/mcp-tasks" serve --listen 127.0.0.1:0 --www "$www" --pkg "$ROOT/pkg"
   MCP_URL="$SERVER_URL"
@@ -139,8 +150,14 @@ step_servers() {
   port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
   start_server "$TMP_DIR/ts-server.log" '^listening on \(http:\/\/.*\/mcp\/\{0,1\}\)$' node tests/peers/ts-server.mjs "$port"
   TS_URL="$SERVER_URL"
-  export MCP_URL TS_URL PAGE_URL PKG_WEB="$ROOT/pkg" PKG_NODE="$ROOT/pkg-node"
-  echo "mcp-tasks serve: $MCP_URL   TypeScript SDK server: $TS_URL"
+  port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+  # The Python SDK server can take 30 s to start on a loaded machine.
+  START_TRIES=600 start_server "$TMP_DIR/py-server.log" '^listening on \(http:\/\/.*\/mcp\/\{0,1\}\)$' \
+    "$PEERS_VENV/bin/python" tests/peers/py-server.py "$port"
+  PY_URL="$SERVER_URL"
+  HOST_PAGE_URL="${PAGE_URL}host/"
+  export MCP_URL TS_URL PY_URL PAGE_URL HOST_PAGE_URL PKG_WEB="$ROOT/pkg" PKG_NODE="$ROOT/pkg-node" PKG_HOST="$ROOT/pkg-host"
+  echo "mcp-tasks serve: $MCP_URL   TypeScript SDK server: $TS_URL   Python SDK server: $PY_URL"
 }
 
 step_wasm_tests() {
@@ -159,6 +176,11 @@ step_js_tests() {
   run_runner "node --test (package, workerd, a Durable Object following a task, page)" \
     node --test --test-concurrency=1 tests/js/package.test.mjs tests/js/workerd.test.mjs \
       tests/js/worker-follow.test.mjs tests/js/page.test.mjs
+}
+
+step_host_tests() {
+  run_runner "node --test (the mcp-tasks/host entry: hostTasks against the Python and TS SDK servers, Node and Chromium)" \
+    node --test --test-concurrency=1 tests/js/host.test.mjs
 }
 
 step_worker_tests() {
@@ -195,10 +217,11 @@ step_types() {
 }
 
 main() {
-  run_step "wasm-pack build (web, nodejs, bundler; worker)" step_build
+  run_step "wasm-pack build (web, nodejs, bundler; host; worker)" step_build
   run_step "start mcp-tasks serve and the TypeScript SDK server" step_servers
   run_step "wasm tests in Node, headless Chromium and headless Firefox" step_wasm_tests
   run_step "the package from JS: Node, workerd, a page" step_js_tests
+  run_step "the host entry: tasks the client hosts, against the SDK servers" step_host_tests
   run_step "the Worker package: McpTaskServer in workerd" step_worker_tests
   run_step "the Worker (scripts/worker.sh) against the SDK clients and conformance tasks-*" step_worker_interop
   run_step "TypeScript types" step_types

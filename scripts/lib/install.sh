@@ -257,6 +257,8 @@ ensure_wasm_package_tools() {
   ensure_firefox
   ensure_wasm_js_deps
   ensure_peer_node_deps
+  # The Python SDK server the `mcp-tasks/host` entry hosts tasks for.
+  ensure_peer_python_deps
 }
 
 # The rmcp 3.x peer server (tests/peers/rmcp-server, its own Cargo project and lockfile),

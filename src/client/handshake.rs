@@ -62,7 +62,7 @@ impl Engine {
                 self.conn.generation = Some(Generation::Legacy);
                 self.conn.session = None;
                 self.conn.protocol_version.clear();
-                let params = legacy::initialize_params(&self.config, self.hosted.is_some());
+                let params = legacy::initialize_params(&self.config, self.hosting());
                 self.send_rpc(now, RequestKind::Initialize, Purpose::Connect, "initialize", params)
             }
             Phase::Acknowledging => self.send_legacy_message(

@@ -174,6 +174,9 @@ impl Engine {
     /// and serves the server's `tasks/*` for those tasks with the receiver core, within
     /// `limits` (TTL clamp, `pollInterval`, how many). A plain [`Engine::new`] hosts none
     /// and ignores `params.task`, as the spec asks of a client that did not declare it.
+    ///
+    /// Built for wasm without the crate feature `host` (the npm package's default entry),
+    /// the engine hosts nothing either: that build leaves the hosting code out.
     pub fn with_hosted_tasks(config: super::Config, limits: StoreConfig) -> Self {
         let mut engine = Self::new(config);
         engine.hosted = Some(Box::new(Hosted::new(limits)));
@@ -183,7 +186,7 @@ impl Engine {
     /// Whether a server request is one the engine hosts as a task: a task-augmented
     /// request of a kind the host answers, with hosting on.
     pub(super) fn hosts(&self, req: &Request) -> bool {
-        self.hosted.is_some()
+        self.hosting()
             && matches!(req.method.as_str(), "elicitation/create" | "sampling/createMessage")
             && req.params.as_ref().is_some_and(|p| p.contains_key("task"))
     }
@@ -237,9 +240,19 @@ impl Engine {
         });
     }
 
+    /// Whether this engine hosts tasks (see [`crate::HOSTING`]).
+    pub(super) fn hosting(&self) -> bool {
+        crate::HOSTING && self.hosted.is_some()
+    }
+
+    /// The hosted tasks, when this engine hosts any.
+    fn hosted_mut(&mut self) -> Option<&mut Hosted> {
+        if crate::HOSTING { self.hosted.as_deref_mut() } else { None }
+    }
+
     /// The server's `tasks/*` request about a task this client hosts.
     pub(super) fn serve_hosted(&mut self, now: UnixMillis, req: Request) {
-        let Some(hosted) = self.hosted.as_mut() else { return };
+        let Some(hosted) = self.hosted_mut() else { return };
         match hosted.store.handle(&req.method, req.params.as_ref(), now) {
             Some(Reply::Result(result)) => self.answer_server(now, req.id, Ok(result)),
             Some(Reply::Error(error)) => self.answer_server(now, req.id, Err(error)),
@@ -258,7 +271,7 @@ impl Engine {
         task_id: &TaskId,
         answer: Result<Map<String, Value>, ErrorObject>,
     ) -> bool {
-        let Some(hosted) = self.hosted.as_mut() else { return false };
+        let Some(hosted) = self.hosted_mut() else { return false };
         hosted.asked.retain(|a| a.input != input);
         let done = hosted.store.finish(task_id, answer, now);
         self.inputs.remove(&input);
@@ -269,7 +282,7 @@ impl Engine {
     /// Deletes every hosted task (the client closes, or the session they belong to is
     /// gone); their questions are withdrawn.
     pub(super) fn drop_hosted(&mut self, now: UnixMillis) {
-        if let Some(hosted) = self.hosted.as_mut() {
+        if let Some(hosted) = self.hosted_mut() {
             // Nobody can collect them any more: the held requests go unanswered.
             hosted.held.clear();
             hosted.store.remove_all();
@@ -280,7 +293,7 @@ impl Engine {
 
     /// Deletes hosted tasks whose TTL ran out.
     pub(super) fn sweep_hosted(&mut self, now: UnixMillis) {
-        let Some(hosted) = self.hosted.as_mut() else { return };
+        let Some(hosted) = self.hosted_mut() else { return };
         hosted.store.sweep(now);
         hosted.expiries.retain(|(_, at)| *at > now);
         self.drain_hosted(now);

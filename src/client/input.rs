@@ -79,7 +79,7 @@ impl Engine {
             });
             return self.emit(Event::ProtocolViolation { call, error });
         }
-        if req.method.starts_with("tasks/") && self.hosted.is_some() {
+        if req.method.starts_with("tasks/") && self.hosting() {
             return self.serve_hosted(now, req);
         }
         let wanted = match req.method.as_str() {

@@ -304,6 +304,15 @@ impl McpTaskClient {
         options: &JsValue,
         resume: Option<crate::client::TaskReference>,
     ) -> Result<(Self, Option<Hold>), Failure> {
+        // Hosting links the receiver core (about 40 KB gzip): only the `mcp-tasks/host` entry
+        // (feature `host`) has it; the default entry refuses rather than host nothing.
+        let host = convert::flag(options, "hostTasks")? == Some(true);
+        if host && !cfg!(feature = "host") {
+            return Err(Failure::InvalidArgument(
+                "hostTasks needs the host entry: import { McpTaskClient } from \"mcp-tasks/host\""
+                    .into(),
+            ));
+        }
         let config = options::config(url, options, resume.as_ref().map(|r| r.generation))?;
         let signal = convert::field(options, "signal");
         if signal.as_ref().is_some_and(super::signal::aborted) {
@@ -314,8 +323,15 @@ impl McpTaskClient {
         routes.borrow_mut().on_event = convert::function(options, "onEvent")?;
         let sink = routes.clone();
         let on_event = Rc::new(move |event| state::on_event(&sink, event));
-        let driver =
-            Driver::new(Engine::new(config), convert::function(options, "fetch")?, on_event);
+        // The `mcp-tasks/host` entry's engine hosts tasks for the server (`hostTasks`).
+        #[cfg(feature = "host")]
+        let engine = match host {
+            true => Engine::with_hosted_tasks(config, Default::default()),
+            false => Engine::new(config),
+        };
+        #[cfg(not(feature = "host"))]
+        let engine = Engine::new(config);
+        let driver = Driver::new(engine, convert::function(options, "fetch")?, on_event);
         routes.borrow_mut().driver = Rc::downgrade(&driver);
         let inner = Rc::new(Inner { driver, routes, _watch: RefCell::new(None) });
         let weak = Rc::downgrade(&inner);

@@ -111,6 +111,13 @@ extern "C" {
     fn is_tasks_error(value: &JsValue) -> bool;
 }
 
+/// An `AbortError` (code `aborted`) of this package with its own message: what the signal
+/// of a withdrawn hosted question aborts with.
+#[cfg(feature = "host")]
+pub(crate) fn abort_error(message: &str, fault: &str, data: &JsValue) -> JsValue {
+    tasks_error(message, "AbortError", "aborted", fault, data)
+}
+
 /// The class of the errors every promise of this package rejects with: `error instanceof
 /// McpTasksError` holds for each of them (an `AbortError` too). Not constructed by callers.
 #[wasm_bindgen(skip_typescript)]

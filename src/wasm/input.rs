@@ -16,12 +16,52 @@ use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use super::convert;
 use super::driver::{self, Driver};
 
+#[cfg(feature = "host")]
+pub(crate) use super::host::{Hosting, Question};
+#[cfg(not(feature = "host"))]
+pub(crate) use unhosted::{Hosting, Question};
+
+/// The default entry hosts no tasks (its engine never reports any): the same calls as
+/// `super::host`, doing nothing, so that none of that code is linked.
+#[cfg(not(feature = "host"))]
+mod unhosted {
+    use wasm_bindgen::JsValue;
+
+    use crate::client::{InputId, WithdrawReason};
+    use crate::task::Task;
+
+    /// A hosted question: there are none.
+    pub(crate) enum Question {}
+
+    impl Question {
+        pub(crate) fn attach(&self, _: &JsValue) {
+            match *self {}
+        }
+    }
+
+    #[derive(Default)]
+    pub(crate) struct Hosting;
+
+    impl Hosting {
+        pub(crate) fn hosted(&mut self, _: InputId, _: &Task) {}
+
+        pub(crate) fn question(&mut self, _: InputId) -> Option<Question> {
+            None
+        }
+
+        pub(crate) fn withdrawn(&mut self, _: InputId, _: WithdrawReason) {}
+    }
+}
+
 /// An input request handed to a handler.
 pub(crate) struct Asked {
     pub(crate) input: InputId,
     pub(crate) method: String,
     /// Asked in 2026-07-28, whose answers have no error form.
     pub(crate) extension: bool,
+    /// The task the client hosts for the answer, if any: the handler gets its id and a
+    /// signal; dropped once the handler is done.
+    pub(crate) hosted: Option<Question>,
 }
 
 /// Asks the call's or the client's `onInputRequest` and delivers its answer. A handler
@@ -38,7 +78,11 @@ pub(crate) async fn answer(
 ) {
     let answered = match handler {
         Some(handler) => {
-            Some(match handler.call1(&JsValue::UNDEFINED, &convert::to_js(&request)) {
+            let request = convert::to_js(&request);
+            if let Some(question) = &asked.hosted {
+                question.attach(&request);
+            }
+            Some(match handler.call1(&JsValue::UNDEFINED, &request) {
                 Ok(returned) => JsFuture::from(Promise::resolve(&returned)).await,
                 Err(thrown) => Err(thrown),
             })

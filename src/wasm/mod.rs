@@ -6,7 +6,8 @@
 //! - [`state`] records the engine's events for the promises and iterators waiting on them
 //!   (a bounded [`history`] per call), one waker list per call and per request;
 //! - [`input`] hands the server's input requests to the caller's `onInputRequest` and
-//!   delivers the answer or refusal;
+//!   delivers the answer or refusal; `host` (feature `host`, the `mcp-tasks/host` entry)
+//!   gives a question the client hosts as a task its task id and `AbortSignal`;
 //! - [`client`] and [`task`] are the exported classes; [`convert`] and [`error`] shape what
 //!   crosses the boundary; [`decode`] exposes the client's response decoding on its own.
 //!
@@ -23,6 +24,8 @@ mod decode;
 mod driver;
 mod error;
 mod history;
+#[cfg(feature = "host")]
+mod host;
 mod input;
 mod materialize;
 mod options;

@@ -29,7 +29,7 @@ use super::driver::Driver;
 use super::error::Failure;
 pub(crate) use super::history::CallEvent;
 use super::history::History;
-use super::input::Asked;
+use super::input::{Asked, Hosting};
 use super::materialize;
 use super::settle::Settle;
 use super::signal::Watch;
@@ -165,6 +165,8 @@ pub(crate) struct Router {
     pub(crate) info: Option<ConnectionInfo>,
     pub(crate) closed: bool,
     pub(crate) on_input: Option<Function>,
+    /// The tasks this client hosts for the server (`hostTasks`), while their questions wait.
+    hosting: Hosting,
     /// The caller's `onEvent`: what the engine reports beyond calls' own promises.
     pub(crate) on_event: Option<Function>,
     pub(crate) driver: Weak<RefCell<Driver>>,
@@ -475,7 +477,7 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
             let handler = own.or_else(|| router.on_input.clone());
             let extension = router.generation() == Some(Generation::Extension);
             let driver = router.driver.clone();
-            let asked = Asked { input, method, extension };
+            let asked = Asked { input, method, extension, hosted: router.hosting.question(input) };
             super::settle::spawn(Box::pin(super::input::answer(driver, handler, asked, request)));
             return;
         }
@@ -517,9 +519,8 @@ pub(crate) fn on_event(routes: &Routes, event: Event) {
             router.notify("inputFailed", "error", Failure::Client(error).to_js(), None);
             return;
         }
-        // The bindings host no tasks (their config leaves hosting off), so the hosting
-        // events never come.
-        Event::TaskHosted { .. } | Event::InputWithdrawn { .. } => return,
+        Event::TaskHosted { input, task } => return router.hosting.hosted(input, &task),
+        Event::InputWithdrawn { input, reason } => return router.hosting.withdrawn(input, reason),
     };
     match call {
         Some(call) => {

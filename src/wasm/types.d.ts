@@ -35,6 +35,20 @@ export interface InputRequestOf<M extends string, P> {
   taskId?: string;
   /** The generation the request came in. */
   generation?: Generation;
+  /**
+   * With `hostTasks` (the `mcp-tasks/host` entry): the id of the task this client hosts for
+   * the answer, when the server sent the request as a task. The client already answered
+   * the server with that task; take as long as needed (within its TTL): what the handler
+   * returns becomes the task's result, a throw fails it.
+   */
+  hostedTaskId?: string;
+  /**
+   * With `hostedTaskId`: aborts when the question can no longer be answered, its `reason`
+   * an `AbortError` (`McpTasksError`, code `"aborted"`) whose `data.reason` is
+   * `"cancelled"` (the server cancelled the task), `"expired"` (its TTL ran out) or
+   * `"closed"` (the client closed or lost the session). An answer after that is dropped.
+   */
+  signal?: AbortSignal;
 }
 
 /** `elicitation/create` params: a message and the schema of the wanted answer. */
@@ -101,6 +115,19 @@ export interface ConnectOptions {
    * cancelled.
    */
   onInputRequest?: InputHandler;
+  /**
+   * Host tasks for a 2025-11-25 server (default `false`): declare `capabilities.tasks`
+   * (task-augmented `elicitation/create` and `sampling/createMessage` when
+   * `onInputRequest` is given, `tasks/list`, `tasks/cancel`), answer a request the server
+   * sends with `params.task` at once with a task, hand the question to `onInputRequest`
+   * with `hostedTaskId` and `signal`, and serve the server's `tasks/get`, `tasks/result`,
+   * `tasks/list` and `tasks/cancel` for it. Only in the `mcp-tasks/host` entry (`import {
+   * McpTaskClient } from "mcp-tasks/host"`, whose .wasm carries the task store): the default
+   * entry rejects `true` with an `invalid_argument` error saying so. Hosted tasks belong to
+   * the client and its session: closing it deletes them, and a client resumed from a
+   * `TaskReference` does not own the old client's hosted tasks.
+   */
+  hostTasks?: boolean;
   /** Told of what the client reports beyond the calls' promises (see `ClientEvent`). */
   onEvent?: (event: ClientEvent) => void;
   /** What `endpointMemory` returned before: `protocol: "auto"` then skips the probe. */

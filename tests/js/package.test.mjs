@@ -36,6 +36,11 @@ test('web build: every rejection is an instance of the exported McpTasksError cl
   const bad = await McpTaskClient.connect(MCP_URL, { protocol: 'bogus' }).catch((e) => e);
   assert.ok(bad instanceof McpTasksError && bad instanceof Error);
   assert.equal(bad.code, 'invalid_argument');
+  // Hosting tasks for the server is in the `mcp-tasks/host` entry only, and says so.
+  const hosting = await McpTaskClient.connect(MCP_URL, { hostTasks: true }).catch((e) => e);
+  assert.ok(hosting instanceof McpTasksError);
+  assert.equal(hosting.code, 'invalid_argument');
+  assert.match(hosting.message, /import \{ McpTaskClient \} from "mcp-tasks\/host"/);
   const controller = new AbortController();
   controller.abort();
   const aborted = await McpTaskClient.connect(MCP_URL, { signal: controller.signal }).catch((e) => e);

@@ -8,8 +8,9 @@
 // suite uses):
 //   slow_compute   taskSupport optional  {seconds, steps?, label?}  "step i/n" status messages, then a text result
 //   confirm_delete taskSupport required  {filename?}                input_required + elicitation/create {confirm: boolean}
-//   approve_as_task taskSupport required {}                        elicitation/create sent as a task the client
-//                                                                  hosts (elicitInputStream), its answer reported
+//   approve_as_task taskSupport required {ttl?}                    elicitation/create sent as a task the client
+//                                                                  hosts (elicitInputStream, TTL `ttl` ms, default
+//                                                                  60 000), its answer reported
 //   failing_job    taskSupport required  {}                         ends failed with an isError tool result
 //   greet          no task support       {name}                     "Hello, {name}!"
 // Prints "listening on URL" once it accepts connections. Answers CORS preflights for any origin.
@@ -183,11 +184,11 @@ function buildServer() {
     'approve_as_task',
     {
       description: 'Asks for an approval as a task the client hosts, then reports the answer.',
-      inputSchema: {},
+      inputSchema: { ttl: z.number().int().min(1).optional() },
       execution: { taskSupport: 'required' },
     },
     {
-      createTask: async (_args, extra) => {
+      createTask: async ({ ttl }, extra) => {
         const task = await newTask(extra);
         const store = extra.taskStore;
         runInBackground(store, task.taskId, async () => {
@@ -197,7 +198,7 @@ function buildServer() {
             requestedSchema: { type: 'object', properties: { confirm: { type: 'boolean' } }, required: ['confirm'] },
           };
           const asked = server.server.experimental.tasks.elicitInputStream(params, {
-            task: { ttl: 60000 },
+            task: { ttl: ttl ?? 60000 },
             relatedTask: { taskId: task.taskId },
           });
           let clientTask;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { APP_DIR } from './env.mjs';
 
-const { PKG_WEB } = process.env;
+const { PKG_WEB, PKG_HOST } = process.env;
 const installed = join(APP_DIR, 'node_modules', 'mcp-tasks');
 const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
 
@@ -38,6 +38,16 @@ test('exports: an entry per runtime, types for each, the .wasm and package.json'
   assert.equal(root.worker.default, './mcp_tasks.js');
   assert.ok(pkg.exports['./mcp_tasks_bg.wasm']);
   assert.equal(pkg.exports['./package.json'], './package.json');
+  // The host entry: the same conditions over its own build under host/.
+  const host = pkg.exports['./host'];
+  assert.deepEqual(Object.keys(host), Object.keys(root));
+  assert.equal(host.browser.default, './host/mcp_tasks.js');
+  assert.equal(host.node.import.default, './host/node.js');
+  assert.equal(host.node.require.default, './host/node.cjs');
+  assert.equal(host.workerd.default, './host/worker.js');
+  assert.equal(host.default.types, './host/mcp_tasks.d.ts');
+  assert.ok(pkg.exports['./host/mcp_tasks_bg.wasm']);
+  assert.ok(pkg.sideEffects.includes('./host/node.js'));
   const targets = JSON.stringify(pkg.exports).match(/"\.\/[^"]+"/g).map((s) => JSON.parse(s));
   for (const file of new Set(targets)) assert.ok(existsSync(join(installed, file)), `${file} is exported but missing`);
 });
@@ -48,4 +58,15 @@ test('what a page loads is byte for byte the gated web build', { skip: !PKG_WEB 
   for (const f of loaded) {
     assert.ok(readFileSync(join(installed, f)).equals(readFileSync(join(PKG_WEB, f))), `${f} differs from ${PKG_WEB}`);
   }
+});
+
+test('the host entry is byte for byte the host build', { skip: !PKG_HOST && 'PKG_HOST not set' }, () => {
+  const loaded = readdirSync(PKG_HOST, { recursive: true }).filter((f) => /\.(wasm|js)$/.test(f)).sort();
+  assert.ok(loaded.includes('mcp_tasks_bg.wasm') && loaded.includes('mcp_tasks.js'));
+  for (const f of loaded) {
+    const staged = join(installed, 'host', f);
+    assert.ok(readFileSync(staged).equals(readFileSync(join(PKG_HOST, f))), `host/${f} differs from ${PKG_HOST}`);
+  }
+  // Two builds: the default entry's .wasm is not the host one.
+  assert.ok(!readFileSync(join(installed, 'mcp_tasks_bg.wasm')).equals(readFileSync(join(installed, 'host', 'mcp_tasks_bg.wasm'))));
 });
