@@ -163,12 +163,12 @@ pub async fn sleep(ms: u32) {
 /// A `fetch` for the `fetch` option that records every request body, and as `mode` says
 /// breaks one exchange: `"poll"` answers the first `tasks/get` with malformed JSON;
 /// `"answer"` refuses every delivery of an input answer (a 2025-11-25 response POST or
-/// a `tasks/update`) as a network error; `"session"` answers the first `tasks/get` with
-/// the 404 of a server that lost the session.
+/// a `tasks/update`) as a network error; `"reconnect"` lets the first `initialize`
+/// through and refuses every later one as a network error (a server gone for good).
 pub fn test_fetch(mode: &str) -> (JsValue, js_sys::Array) {
     let make = js_sys::Function::new_with_args(
         "mode, seen",
-        r#"let broken = false;
+        r#"let broken = false, initialized = false;
         return async (url, init) => {
           const body = init.body === undefined ? '' : typeof init.body === 'string' ? init.body : new TextDecoder().decode(init.body);
           seen.push(body);
@@ -176,9 +176,9 @@ pub fn test_fetch(mode: &str) -> (JsValue, js_sys::Array) {
             broken = true;
             return new Response('{not json', { status: 200, headers: { 'content-type': 'application/json' } });
           }
-          if (mode === 'session' && !broken && body.includes('"tasks/get"')) {
-            broken = true;
-            return new Response('', { status: 404 });
+          if (mode === 'reconnect' && body.includes('"initialize"')) {
+            if (initialized) throw new TypeError('unreachable in the test');
+            initialized = true;
           }
           const answer = body.includes('"tasks/update"') || (body.includes('"result"') && !body.includes('"method"'));
           if (mode === 'answer' && answer) throw new TypeError('refused by the test');
@@ -232,4 +232,18 @@ pub async fn event_of(events: &Events, kind: &str) -> Value {
         sleep(20).await;
     }
     panic!("no {kind} event in 10 s: {:?}", events.borrow());
+}
+
+/// Ends a 2025-11-25 session from outside the client, as the server's operator (or the
+/// server itself) may: a `DELETE` of the session, which both servers honour. Returns the
+/// response's status.
+pub async fn delete_session(url: &str, connection: &JsValue) -> u16 {
+    let session = get(connection, "sessionId").as_string().expect("a 2025-11-25 session");
+    let version = get(connection, "protocolVersion").as_string().unwrap();
+    let init = js(json!({"method": "DELETE",
+        "headers": {"mcp-session-id": session, "mcp-protocol-version": version}}));
+    let fetch = get(&js_sys::global(), "fetch").unchecked_into::<js_sys::Function>();
+    let response = fetch.call2(&JsValue::NULL, &JsValue::from_str(url), &init).unwrap();
+    let response = ok(response.unchecked_into()).await;
+    get(&response, "status").as_f64().unwrap() as u16
 }
