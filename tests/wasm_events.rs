@@ -110,22 +110,24 @@ async fn failed_task_without_result_is_reported(url: &str, protocol: &str) {
     ok(client.close()).await;
 }
 
-/// An answer larger than the server takes (`mcp-tasks serve` refuses request bodies over
-/// 1 MiB with 413) is reported to `onEvent` as `inputFailed`: under 2025-11-25 the
-/// response POST is refused by its status, under 2026-07-28 the `tasks/update` by the
-/// JSON-RPC error that comes with it. The task goes on waiting for an answer.
+/// An answer larger than the server takes (request bodies over 1 MiB for `mcp-tasks
+/// serve`, over 4 MiB for the TypeScript SDK's transport, both refused with 413) is
+/// reported to `onEvent` as `inputFailed`: under 2025-11-25 the response POST is refused
+/// by its status, under 2026-07-28 the `tasks/update` by the JSON-RPC error that comes with
+/// it. The task goes on waiting for an answer.
 async fn oversize_answer_is_refused(url: &str, protocol: &str) {
     let events = Rc::new(RefCell::new(Vec::new()));
     let inputs = Rc::new(Inputs::default());
     let answer = json!({"action": "accept",
-        "content": {"confirm": true, "note": "x".repeat(1_100_000)}});
+        "content": {"confirm": true, "note": "x".repeat(4_500_000)}});
     let options = options_answering(protocol, &inputs, answer);
     set(&options, "onEvent", &recorder(&events));
     let client = connect_with(url, options).await;
     let task =
         as_task(&client, "confirm_delete", json!({"filename": "a.txt"}), JsValue::UNDEFINED).await;
     let event = event_of(&events, "inputFailed").await;
-    let code = if protocol == LEGACY { "client_unexpected_status" } else { "client_rpc_error" };
+    let generation = client.generation().as_string().unwrap();
+    let code = if generation == LEGACY { "client_unexpected_status" } else { "client_rpc_error" };
     assert_eq!((event["code"].as_str(), event["class"].as_bool()), (Some(code), Some(true)));
     assert!(event["taskId"].is_null(), "{event}");
     assert_eq!(inputs.0.borrow().len(), 1);
@@ -223,6 +225,7 @@ against!(ours(), EXTENSION,
 against!(ts_sdk(), "auto",
     ts_sdk_model_hint => model_hint_reaches_js,
     ts_sdk_protocol_violation => failed_task_without_result_is_reported,
+    ts_sdk_input_refused_by_server => oversize_answer_is_refused,
     ts_sdk_session_replaced => lost_session_is_replaced,
     ts_sdk_disconnected => revoked_access_disconnects,
 );

@@ -22,6 +22,7 @@
 //                                                                  its session ends (404 on its next request) and
 //                                                                  no new one is opened for them (403)
 // Prints "listening on URL" once it accepts connections. Answers CORS preflights for any origin.
+// Refuses request bodies over 4 MiB with 413, as the SDK transport does by default.
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -315,9 +316,21 @@ function refuseRevoked(req, res, sessionId) {
   return true;
 }
 
+// The SDK's transport refuses a body over 4 MiB (its default maxRequestBodySize) with 413
+// when it reads the body itself. This server reads bodies first, to see `initialize`, so it
+// applies the same limit with the same answer.
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const TOO_LARGE = Symbol('too large');
+
 async function readJson(req) {
   const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
+  let size = 0;
+  // Read to the end either way, so that the client sees the answer rather than a reset.
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+  }
+  if (size > MAX_BODY_BYTES) return TOO_LARGE;
   if (chunks.length === 0) return undefined;
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
@@ -345,6 +358,12 @@ const http = createServer(async (req, res) => {
       return;
     }
     const body = req.method === 'POST' ? await readJson(req) : undefined;
+    if (body === TOO_LARGE) {
+      const message = `Payload Too Large: Request body must not exceed ${MAX_BODY_BYTES} bytes`;
+      res.writeHead(413, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message } }));
+      return;
+    }
     const sessionId = req.headers['mcp-session-id'];
     if (refuseRevoked(req, res, sessionId)) return;
     let transport = sessionId ? transports.get(sessionId) : undefined;
