@@ -9,8 +9,8 @@
 #    the `web` build with cargo feature `host` (pkg-host/, minified);
 # 2. starts `mcp-tasks serve` (serving the README's page at / and pkg/ at /pkg/) and the
 #    TypeScript SDK server (tests/peers/ts-server.mjs, with CORS);
-# 3. the wasm tests (tests/wasm_client.rs, tests/wasm_scale.rs, tests/wasm_driver.rs and the
-#    bindings' unit tests) under
+# 3. the wasm tests (tests/wasm_client.rs, tests/wasm_arguments.rs, tests/wasm_events.rs,
+#    tests/wasm_scale.rs, tests/wasm_driver.rs and the bindings' unit tests) under
 #    `wasm-pack test --node` and, the same binary, in headless Chromium and headless
 #    Firefox (Debian's firefox-esr, geckodriver built from crates.io);
 # 4. the built package from JS: Node (web build with initSync, nodejs build), workerd (a
@@ -163,13 +163,13 @@ step_servers() {
 step_wasm_tests() {
   # The URLs are compiled into the test binary (option_env!).
   export MCP_TASKS_TEST_URL="$MCP_URL" MCP_TASKS_TEST_TS_URL="$TS_URL"
-  run_runner "wasm-pack test --node" wasm-pack test --node -- --lib --test wasm_client --test wasm_scale --test wasm_driver
+  run_runner "wasm-pack test --node" wasm-pack test --node -- --lib --test wasm_client --test wasm_arguments --test wasm_events --test wasm_scale --test wasm_driver
   # Without WASM_BINDGEN_USE_BROWSER the browser run silently skips every test.
   run_runner "wasm-pack test --headless --chrome" \
-    env WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome -- --lib --test wasm_client --test wasm_scale --test wasm_driver
+    env WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome -- --lib --test wasm_client --test wasm_arguments --test wasm_events --test wasm_scale --test wasm_driver
   run_runner "wasm-pack test --headless --firefox" \
     env WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --firefox --geckodriver "$WASM_TOOLS_BIN/geckodriver" \
-    -- --lib --test wasm_client --test wasm_scale --test wasm_driver
+    -- --lib --test wasm_client --test wasm_arguments --test wasm_events --test wasm_scale --test wasm_driver
 }
 
 step_js_tests() {

@@ -13,7 +13,17 @@
 //                                                                  60 000), its answer reported
 //   failing_job    taskSupport required  {}                         ends failed with an isError tool result
 //   greet          no task support       {name}                     "Hello, {name}!"
+//   hinted_compute taskSupport required  {seconds}                  a model-immediate-response hint in _meta
+// and two that break things on purpose, for the wasm tests of the client's events
+// (tests/wasm_events.rs):
+//   failed_without_result taskSupport required {}                   ends failed with no result at all: tasks/result
+//                                                                  carries only _meta (as the Python SDK 1.30
+//                                                                  server's answer for a task whose work raised)
+//   revoke_access  no task support       {}                         revokes the caller's Authorization credentials:
+//                                                                  its session ends (404 on its next request) and
+//                                                                  no new one is opened for them (403)
 // Prints "listening on URL" once it accepts connections. Answers CORS preflights for any origin.
+// Refuses request bodies over 4 MiB with 413, as the SDK transport does by default.
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -242,6 +252,39 @@ function buildServer() {
     },
   );
 
+  server.experimental.tasks.registerToolTask(
+    'failed_without_result',
+    {
+      description: 'Test fixture: the task ends failed, and its tasks/result carries only _meta.',
+      inputSchema: {},
+      execution: { taskSupport: 'required' },
+    },
+    {
+      createTask: async (_args, extra) => {
+        const task = await newTask(extra);
+        const store = extra.taskStore;
+        runInBackground(store, task.taskId, async () => {
+          await delay(50);
+          // The SDK adds the related-task _meta to what is stored; nothing else is sent.
+          await store.storeTaskResult(task.taskId, 'failed', {});
+        });
+        return { task };
+      },
+      ...storeBackedHandlers,
+    },
+  );
+
+  server.registerTool(
+    'revoke_access',
+    { description: "Test fixture: revokes the caller's Authorization credentials (see `revoked`).", inputSchema: {} },
+    async (_args, extra) => {
+      const credentials = extra.requestInfo?.headers?.authorization;
+      if (!credentials) return { content: [{ type: 'text', text: 'no Authorization to revoke' }], isError: true };
+      revoked.add(credentials);
+      return { content: [{ type: 'text', text: 'revoked' }] };
+    },
+  );
+
   server.registerTool(
     'greet',
     { description: 'Returns a greeting; never a task.', inputSchema: { name: z.string() } },
@@ -254,9 +297,41 @@ function buildServer() {
 // One transport (and McpServer) per session, keyed by the Mcp-Session-Id header.
 const transports = new Map();
 
+// Authorization values revoked by `revoke_access`. A request carrying one ends its session
+// and is answered as for any forgotten session (404); without a session (a new
+// `initialize`) it is refused (403), as a server refuses a withdrawn token.
+const revoked = new Set();
+
+function refuseRevoked(req, res, sessionId) {
+  const credentials = req.headers.authorization;
+  if (!credentials || !revoked.has(credentials)) return false;
+  if (sessionId) {
+    const transport = transports.get(sessionId);
+    transports.delete(sessionId);
+    transport?.close().catch(() => {});
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Session ended' } }));
+  } else {
+    res.writeHead(403, { 'content-type': 'text/plain' }).end('access revoked');
+  }
+  return true;
+}
+
+// The SDK's transport refuses a body over 4 MiB (its default maxRequestBodySize) with 413
+// when it reads the body itself. This server reads bodies first, to see `initialize`, so it
+// applies the same limit with the same answer.
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const TOO_LARGE = Symbol('too large');
+
 async function readJson(req) {
   const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
+  let size = 0;
+  // Read to the end either way, so that the client sees the answer rather than a reset.
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+  }
+  if (size > MAX_BODY_BYTES) return TOO_LARGE;
   if (chunks.length === 0) return undefined;
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
@@ -284,7 +359,14 @@ const http = createServer(async (req, res) => {
       return;
     }
     const body = req.method === 'POST' ? await readJson(req) : undefined;
+    if (body === TOO_LARGE) {
+      const message = `Payload Too Large: Request body must not exceed ${MAX_BODY_BYTES} bytes`;
+      res.writeHead(413, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message } }));
+      return;
+    }
     const sessionId = req.headers['mcp-session-id'];
+    if (refuseRevoked(req, res, sessionId)) return;
     let transport = sessionId ? transports.get(sessionId) : undefined;
     if (!transport) {
       if (sessionId || req.method !== 'POST' || body?.method !== 'initialize') {
