@@ -50,7 +50,11 @@ impl ServerHooks {
         };
         let exchange = {
             let mut inner = self.inner.borrow_mut();
-            let response = inner.endpoint.handle_request(now(), request);
+            let at = now();
+            if let Some(session) = request.headers.get("mcp-session-id") {
+                super::sessions::before_request(&mut inner, session, at);
+            }
+            let response = inner.endpoint.handle_request(at, request);
             let exchange = Exchange::new(response.0 as f64, &inner.hooks);
             inner.exchanges.insert(response.0, exchange.clone());
             exchange
@@ -173,6 +177,7 @@ pub(super) fn pump(inner: &Shared) {
     loop {
         let outputs: Vec<Output> = {
             let mut i = inner.borrow_mut();
+            super::sessions::publish(&mut i, now());
             std::iter::from_fn(|| i.endpoint.poll_output()).collect()
         };
         if outputs.is_empty() {

@@ -19,10 +19,21 @@
 //! loses its running work: when the object next starts (the alarm, or any request), each
 //! task left on the work table is failed with [`WORK_LOST`] as its status message, never
 //! left `working` for ever. The alarm also runs the store's TTL sweep.
+//!
+//! 2025-11-25 sessions survive restarts too: the object's next isolates serve them as
+//! `mcp-tasks serve --store` servers serve each other's, with the endpoint's shared
+//! sessions ([`Config::shared_sessions`](crate::receiver::http::Config::shared_sessions)).
+//! A session opened here is stored in the object's SQLite (`sessions.rs`); a request that
+//! names one this isolate does not know adopts it from there, so the same client with the
+//! same `Mcp-Session-Id` gets, lists, reads and cancels its tasks after a restart (those
+//! whose work was lost are failed as above). A session the client deletes leaves SQLite at
+//! once; an unused one lapses after the idle time and its record is deleted when the
+//! object next starts or by the alarm (its tasks end by their TTL).
 
 mod backends;
 mod hooks;
 mod js;
+mod sessions;
 mod sql;
 #[cfg(feature = "worker-suite")]
 mod suite;
@@ -133,6 +144,8 @@ impl McpTaskServer {
         };
         let mut config = Config {
             sweep_interval_ms: millis(&options, "sweepIntervalMs", 10_000),
+            // The object's later isolates serve the sessions this one opens (sessions.rs).
+            shared_sessions: sql.is_some(),
             ..Config::default()
         };
         if let Some(name) = option(&options, "name").as_string() {
@@ -162,7 +175,11 @@ impl McpTaskServer {
             alarm_armed: false,
         }));
         let hooks = JsValue::from(ServerHooks { inner: inner.clone() });
-        inner.borrow_mut().hooks = hooks;
+        {
+            let mut i = inner.borrow_mut();
+            i.hooks = hooks;
+            sessions::sweep(&i, now());
+        }
         fail_orphans(&inner);
         Ok(McpTaskServer { inner })
     }
@@ -227,6 +244,7 @@ impl McpTaskServer {
             let at = now();
             let _ = inner.endpoint.receiver_mut().store().sweep(at, 1000);
             inner.endpoint.drain_events(at);
+            sessions::sweep(&inner, at);
         }
         pump(&self.inner);
         js_sys::Promise::resolve(&JsValue::UNDEFINED)

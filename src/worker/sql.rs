@@ -60,6 +60,31 @@ extern "C" {
     /// The tasks whose work an earlier isolate ran, taken off the work table.
     #[wasm_bindgen(method, js_name = takeOrphans)]
     pub fn take_orphans(this: &SqlStore) -> Vec<String>;
+    /// Stores session `id`'s record, lapsing at `expires` (ms since the epoch).
+    #[wasm_bindgen(method, catch, js_name = putSession)]
+    pub fn put_session(
+        this: &SqlStore,
+        id: &str,
+        record: &str,
+        expires: f64,
+    ) -> Result<(), JsValue>;
+    /// Session `id`'s record, unless it lapsed by `now`.
+    #[wasm_bindgen(method, catch, js_name = getSession)]
+    pub fn get_session(this: &SqlStore, id: &str, now: f64) -> Result<Option<String>, JsValue>;
+    /// Moves session `id`'s lapse to `expires` when it was before `before`.
+    #[wasm_bindgen(method, catch, js_name = touchSession)]
+    pub fn touch_session(
+        this: &SqlStore,
+        id: &str,
+        expires: f64,
+        before: f64,
+    ) -> Result<(), JsValue>;
+    /// Deletes session `id`'s record.
+    #[wasm_bindgen(method, catch, js_name = deleteSession)]
+    pub fn delete_session(this: &SqlStore, id: &str) -> Result<(), JsValue>;
+    /// The sessions that lapsed by `now`.
+    #[wasm_bindgen(method, catch, js_name = lapsedSessions)]
+    pub fn lapsed_sessions(this: &SqlStore, now: f64) -> Result<Vec<String>, JsValue>;
     /// Empties every table.
     #[wasm_bindgen(method)]
     pub fn clear(this: &SqlStore);

@@ -11,6 +11,9 @@ const TABLES = [
   // Tasks whose work runs in this object's isolate now: a row left from an earlier
   // isolate names work that was lost with it.
   'CREATE TABLE IF NOT EXISTS mcp_work (id TEXT PRIMARY KEY) WITHOUT ROWID',
+  // The 2025-11-25 sessions opened here (`SharedSession::encode`), for the object's next
+  // isolate to adopt; `expires` is when an unused one lapses (ms since the epoch).
+  'CREATE TABLE IF NOT EXISTS mcp_sessions (id TEXT PRIMARY KEY, record TEXT NOT NULL, expires INTEGER NOT NULL)',
 ];
 
 export class SqlStore {
@@ -116,8 +119,38 @@ export class SqlStore {
     return this.sql.exec('DELETE FROM mcp_work RETURNING id').toArray().map((r) => r.id);
   }
 
+  putSession(id, record, expires) {
+    this.sql.exec(
+      'INSERT INTO mcp_sessions (id, record, expires) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record, expires = excluded.expires',
+      id,
+      record,
+      expires,
+    );
+  }
+
+  // Session `id`'s record unless it lapsed by `now`.
+  getSession(id, now) {
+    const rows = this.sql.exec('SELECT record FROM mcp_sessions WHERE id = ? AND expires > ?', id, now).toArray();
+    return rows.length ? rows[0].record : undefined;
+  }
+
+  // Moves session `id`'s lapse to `expires`, written only when it was before `before`:
+  // a session in use is rewritten once in a while, not on every request.
+  touchSession(id, expires, before) {
+    this.sql.exec('UPDATE mcp_sessions SET expires = ? WHERE id = ? AND expires < ?', expires, id, before);
+  }
+
+  deleteSession(id) {
+    this.sql.exec('DELETE FROM mcp_sessions WHERE id = ?', id);
+  }
+
+  // The sessions that lapsed by `now`.
+  lapsedSessions(now) {
+    return this.sql.exec('SELECT id FROM mcp_sessions WHERE expires <= ?', now).toArray().map((r) => r.id);
+  }
+
   // Empties every table (the conformance suite's fresh backend).
   clear() {
-    for (const t of ['mcp_tasks', 'mcp_index', 'mcp_counters', 'mcp_work']) this.sql.exec(`DELETE FROM ${t}`);
+    for (const t of ['mcp_tasks', 'mcp_index', 'mcp_counters', 'mcp_work', 'mcp_sessions']) this.sql.exec(`DELETE FROM ${t}`);
   }
 }

@@ -2,7 +2,8 @@
 // per owner, SQLite storage on local disk) in workerd. Our own client (the Node build) and
 // the official TypeScript SDK client call long tools as tasks in both generations (create,
 // poll, input, cancel, result); workerd is restarted mid-task and the task is reported
-// failed, never lost; TTL expiry runs from the alarm; another owner's task is not found;
+// failed, never lost, and 2025-11-25 sessions go on across it (a deleted one stays
+// deleted); TTL expiry runs from the alarm; another owner's task is not found;
 // and the store conformance suite runs against the Durable Object's SQLite inside workerd.
 //
 // Environment (scripts/wasm.sh sets it): PKG_WORKER (the `worker-suite` build of the
@@ -184,6 +185,111 @@ test('workerd restarted mid-task: the task is still there, reported failed with 
   } finally {
     await again.close();
   }
+});
+
+const restartWorkerd = async () => {
+  await workerd.stop();
+  workerd = await runWorkerd(stage, port);
+};
+
+// A raw 2025-11-25 request: its status, session id and JSON-RPC message (JSON or SSE).
+const rpc = async (session, message, headers = {}) => {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+      ...(session ? { 'mcp-session-id': session } : {}),
+      ...headers,
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', ...message }),
+  });
+  const body = await response.text();
+  const data = body.split('\n').find((l) => l.startsWith('data: '));
+  const json = data ? data.slice(6) : body;
+  return { status: response.status, session: response.headers.get('mcp-session-id'), message: json ? JSON.parse(json) : undefined };
+};
+const storedIn = async (owner) => (await fetch(`http://127.0.0.1:${port}/stored?owner=${owner}`)).json();
+const WORK_LOST = /stopped \(restarted or evicted\)/;
+
+test('workerd restarted: 2025-11-25 sessions go on, the SDK client and ours get, list and read their tasks', async () => {
+  // The SDK client sends no credentials: its session's object is named in the session id.
+  const sdk = new Client({ name: 'ts-sdk', version: '1.0.0' }, { capabilities: { tasks: {} } });
+  const transport = new StreamableHTTPClientTransport(new URL(url));
+  await sdk.connect(transport);
+  const ours = await connect('2025-11-25', { authorization: 'Bearer sessions-ours' });
+  try {
+    const sessionId = transport.sessionId;
+    assert.match(sessionId, /^[0-9a-f]+\.\S+$/);
+    const start = async (args) => {
+      const stream = sdk.experimental.tasks.callToolStream({ name: 'slow_compute', arguments: args }, CallToolResultSchema, { task: { ttl: 600_000 } });
+      for await (const m of stream) if (m.type === 'taskCreated') return m.task.taskId;
+      throw new Error('no task created');
+    };
+    const long = await start({ seconds: 60, steps: 60 });
+    const short = await start({ seconds: 0.1, steps: 1 });
+    for (let i = 0; i < 50 && (await sdk.experimental.tasks.getTask(short)).status !== 'completed'; i++) await sleep(100);
+    const ourTask = await ours.callToolAsTask('slow_compute', { seconds: 60, steps: 60 }, { ttlMs: 600_000 });
+    const ourSession = ours.connection.sessionId;
+    assert.equal((await storedIn('sessions-ours')).sessions, 1);
+
+    await restartWorkerd();
+
+    // The same clients, the same session ids: the sessions are adopted from the object's
+    // SQLite; the work is lost, the tasks are not.
+    const got = await sdk.experimental.tasks.getTask(long);
+    assert.equal(got.status, 'failed', JSON.stringify(got));
+    assert.match(got.statusMessage, WORK_LOST);
+    await assert.rejects(sdk.experimental.tasks.getTaskResult(long, CallToolResultSchema), (e) => WORK_LOST.test(e.message));
+    assert.equal(text(await sdk.experimental.tasks.getTaskResult(short, CallToolResultSchema)), 'computed 1 steps in 0.1s');
+    const listed = (await sdk.experimental.tasks.listTasks()).tasks.map((t) => t.taskId);
+    assert.deepEqual(listed.filter((id) => id === long || id === short).sort(), [long, short].sort());
+    // tasks/cancel reaches the task: it is already terminal, not unknown.
+    await assert.rejects(sdk.experimental.tasks.cancelTask(long), (e) => /terminal|failed/i.test(e.message));
+    assert.equal(transport.sessionId, sessionId);
+
+    const ourGot = await ours.getTask(ourTask.id);
+    assert.equal(ourGot.status, 'failed', JSON.stringify(ourGot));
+    assert.match(ourGot.statusMessage, WORK_LOST);
+    assert.equal(ours.connection.sessionId, ourSession, 'the session was kept, not replaced');
+    assert.ok((await ours.listTasks()).tasks.some((t) => t.taskId === ourTask.id));
+
+    // A session id nobody opened is still unknown, in the same object and in none.
+    const objectPart = sessionId.slice(0, sessionId.indexOf('.'));
+    for (const unknown of [`${objectPart}.not-a-session`, 'not-a-session']) {
+      const r = await rpc(unknown, { id: 1, method: 'tasks/list', params: {} });
+      assert.equal(r.status, 404, `${unknown}: ${JSON.stringify(r)}`);
+    }
+  } catch (error) {
+    failWith(error.stack);
+  } finally {
+    await sdk.close();
+    await ours.close();
+  }
+});
+
+test('workerd restarted: a deleted 2025-11-25 session stays deleted, in SQLite too', async () => {
+  const auth = { authorization: 'Bearer sessions-deleted' };
+  const opened = await rpc(undefined, { id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }, auth);
+  assert.equal(opened.status, 200, JSON.stringify(opened));
+  const session = opened.session;
+  await rpc(session, { method: 'notifications/initialized' }, auth);
+  const kept = await rpc(undefined, { id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }, auth);
+  assert.equal((await rpc(session, { id: 2, method: 'tasks/list', params: {} }, auth)).status, 200);
+  assert.equal((await storedIn('sessions-deleted')).sessions, 2);
+
+  const deleted = await fetch(url, { method: 'DELETE', headers: { 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25', ...auth } });
+  assert.equal(deleted.status, 200);
+  assert.equal((await storedIn('sessions-deleted')).sessions, 1, 'the deleted session left SQLite');
+
+  await restartWorkerd();
+
+  const after = await rpc(session, { id: 3, method: 'tasks/list', params: {} }, auth);
+  assert.equal(after.status, 404, JSON.stringify(after));
+  const other = await rpc(kept.session, { id: 4, method: 'tasks/list', params: {} }, auth);
+  assert.equal(other.status, 200, JSON.stringify(other));
+  assert.equal((await storedIn('sessions-deleted')).sessions, 1);
 });
 
 test('TTL expiry by the alarm: an expired task is swept and not found', async () => {

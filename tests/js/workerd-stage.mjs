@@ -76,7 +76,9 @@ export async function freePort() {
 }
 
 /// Starts workerd on a staged Worker and resolves once its socket accepts (up to 20 s for
-/// it to compile the Worker). Resolves { log(), stop() }; stop() waits for the exit.
+/// it to compile the Worker). Resolves { log(), stop() }; stop() waits for the exit. On
+/// SIGTERM workerd drains its open requests, and a client's open SSE stream would hold it
+/// for the stream's whole life: after `graceMs` it is killed, as a crash would stop it.
 export async function runWorkerd(stage, port) {
   let log = '';
   // In the staged folder, so relative paths in the config (a disk's) are the stage's.
@@ -85,11 +87,13 @@ export async function runWorkerd(stage, port) {
   child.stderr.on('data', (d) => (log += d));
   const running = {
     log: () => log,
-    stop: async () => {
+    stop: async (graceMs = 2_000) => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;
+      clearTimeout(timer);
     },
   };
   for (let i = 0; i < 200; i++) {

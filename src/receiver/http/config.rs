@@ -159,7 +159,8 @@ pub struct Config {
     /// in the store for an embedder that answers them another way.
     pub input_by_capability: bool,
     /// Whether 2025-11-25 sessions are shared with other servers over one task store
-    /// (see [`SharedSession`](super::SharedSession)): the embedder publishes the sessions
+    /// (see [`SharedSession`](super::SharedSession)), or with this server's own later runs
+    /// (a Worker's Durable Object after a restart): the embedder publishes the sessions
     /// opened and ended here and adopts those opened elsewhere. A session idle here is
     /// then only forgotten here, its tasks kept (they end by their TTL): the client may
     /// be using it through another server.

@@ -75,6 +75,15 @@ pub(super) fn parse_request_id(id: &RequestId) -> Option<(TaskId, String)> {
     (!task.is_empty() && !key.is_empty()).then(|| (TaskId(task.to_owned()), key.to_owned()))
 }
 
+/// A random stream-number base from a fresh session id: its last six hex digits, since an
+/// id may start with a fixed part (a Worker's begins with its Durable Object's id, the
+/// same for every session of the object and for each of its isolates).
+fn stream_base(id: &str) -> u64 {
+    id.get(id.len().saturating_sub(6)..)
+        .and_then(|tail| u64::from_str_radix(tail, 16).ok())
+        .unwrap_or(0)
+}
+
 /// Sessions opened and ended here, not yet published.
 #[derive(Debug, Default)]
 pub(super) struct Changes {
@@ -150,12 +159,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         );
         // Streams numbered from a random base: ids from another server's streams of the
         // session never name one of these.
-        let base = self
-            .session_ids
-            .next_id()
-            .ok()
-            .and_then(|id| u64::from_str_radix(id.get(..6)?, 16).ok())
-            .unwrap_or(0);
+        let base = self.session_ids.next_id().ok().map_or(0, |id| stream_base(&id));
         session.number_streams_from((base + 1) << 20);
         self.sessions.insert(id.to_owned(), session);
         true
@@ -196,6 +200,14 @@ mod tests {
         assert!(endpoint.forget_session("a"));
         assert!(endpoint.take_ended_sessions().is_empty(), "forgotten here, not ended");
         assert!(endpoint.adopt_session("b", &shared, now));
+    }
+
+    #[test]
+    fn adopted_streams_are_numbered_from_the_random_end_of_an_id() {
+        assert_eq!(stream_base("0123456789abcdef.00000000000000000000000000abc123"), 0xabc123);
+        assert_ne!(stream_base("feed.000000000000001"), stream_base("feed.000000000000002"));
+        assert_eq!(stream_base("s-1"), 0, "not hex: numbered from the first base");
+        assert_eq!(stream_base(""), 0);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 // The test entry around examples/worker/worker.js (staged beside it as example.js): the
 // example's Worker and Durable Object unchanged, plus `/suite` (the store conformance suite
-// over a Durable Object's SQLite, in its own object), `/stored` (how many task records an
-// owner's object holds, to watch the alarm's sweep) and `/plain/mcp` (a plain Worker: the
+// over a Durable Object's SQLite, in its own object), `/stored` (how many task and session
+// records an owner's object holds, to watch the alarm's sweep and deleted sessions) and `/plain/mcp` (a plain Worker: the
 // same tools on a server without a Durable Object, its tasks in the isolate's memory).
 import example, { McpTasks as Example } from "./example.js";
 import { registerTools } from "./tools.js";
@@ -17,8 +17,8 @@ export class McpTasks extends Example {
   }
   fetch(request) {
     if (new URL(request.url).pathname === "/stored") {
-      const { n } = this.ctx.storage.sql.exec("SELECT count(*) AS n FROM mcp_tasks").one();
-      return Response.json({ tasks: n });
+      const count = (table) => this.ctx.storage.sql.exec(`SELECT count(*) AS n FROM ${table}`).one().n;
+      return Response.json({ tasks: count("mcp_tasks"), sessions: count("mcp_sessions") });
     }
     return super.fetch(request);
   }
