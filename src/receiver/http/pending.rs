@@ -20,6 +20,8 @@ pub(super) struct Pending {
     /// Order of asking, so that re-sends keep it.
     pub seq: u64,
     pub msg: Value,
+    /// Sent with `params.task`: the client may answer with a task of its own.
+    pub augmented: bool,
     /// The stream it last went out on with a client reading, if any.
     pub delivered_on: Option<Reader>,
 }
@@ -109,7 +111,14 @@ mod tests {
     use super::*;
 
     fn ask(task: &str, key: &str, seq: u64) -> Pending {
-        Pending { task: task.into(), key: key.into(), seq, msg: Value::Null, delivered_on: None }
+        Pending {
+            task: task.into(),
+            key: key.into(),
+            seq,
+            msg: Value::Null,
+            augmented: false,
+            delivered_on: None,
+        }
     }
 
     fn k(session: &str, id: &str) -> Key {
