@@ -7,9 +7,9 @@
 //! with a `CreateTaskResult`, and the server polls that task (`tasks/get`) and fetches its
 //! answer (`tasks/result`) instead of holding the question open.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::session::Reader;
 use crate::id::TaskId;
@@ -23,6 +23,11 @@ pub(super) const DEFAULT_POLL_MS: u64 = 1_000;
 /// The bounds put on a client's `pollInterval`: a client cannot make the server poll in a
 /// busy loop, nor so rarely that an answer waits minutes to be noticed.
 pub(super) const POLL_BOUNDS_MS: (u64, u64) = (50, 60_000);
+/// How many questions sent with `params.task` are remembered after their server task
+/// ended, so that a client task created for one later is cancelled.
+const ABANDONED: usize = 256;
+/// How many `tasks/cancel` requests wait per session for a stream to reach its client.
+const QUEUED: usize = 16;
 
 /// What a session's client hosts as tasks, from its `initialize` capabilities.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +178,11 @@ pub(super) struct Follows {
     due: BTreeSet<(UnixMillis, Question)>,
     /// Requests out, by session and request id key.
     replies: BTreeMap<(String, String), Question>,
+    /// Questions sent with `params.task` whose server task ended before the client
+    /// answered, by session and request id key, oldest first.
+    abandoned: VecDeque<(String, String)>,
+    /// Requests (`tasks/cancel`) no stream reached yet, by session.
+    queued: BTreeMap<String, Vec<Value>>,
 }
 
 impl Follows {
@@ -271,8 +281,38 @@ impl Follows {
             .collect()
     }
 
+    /// Remembers that question request `id` of `session` went out with `params.task` for
+    /// a server task that has ended.
+    pub fn abandon(&mut self, session: String, id: String) {
+        if self.abandoned.len() >= ABANDONED {
+            self.abandoned.pop_front();
+        }
+        self.abandoned.push_back((session, id));
+    }
+
+    /// Whether request `id` of `session` was such a question (forgotten once asked).
+    pub fn take_abandoned(&mut self, session: &str, id: &str) -> bool {
+        let found = self.abandoned.iter().position(|(s, i)| s == session && i == id);
+        found.and_then(|at| self.abandoned.remove(at)).is_some()
+    }
+
+    /// Keeps `msg` for the next stream that reaches session `session`'s client.
+    pub fn queue(&mut self, session: &str, msg: Value) {
+        let queue = self.queued.entry(session.to_owned()).or_default();
+        if queue.len() < QUEUED {
+            queue.push(msg);
+        }
+    }
+
+    /// The messages kept for session `session`.
+    pub fn take_queued(&mut self, session: &str) -> Vec<Value> {
+        self.queued.remove(session).unwrap_or_default()
+    }
+
     /// Stops following the questions of session `session`.
     pub fn remove_session(&mut self, session: &str) {
+        self.queued.remove(session);
+        self.abandoned.retain(|(s, _)| s != session);
         let questions: Vec<Question> = self
             .by_question
             .iter()

@@ -134,16 +134,55 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             let Some(f) = self.follows.remove(&question) else {
                 continue;
             };
-            let cancels = self.sessions.get(&f.session).is_some_and(|s| s.hosting().cancels());
-            if f.phase == Phase::Fetching || !cancels {
-                continue;
+            if f.phase == Phase::Polling {
+                self.cancel_client_task(now, &f.session, task, &f.client_task);
             }
-            self.next_request += 1;
-            let id = RequestId::String(format!("srv-{}", self.next_request));
-            let msg = json!({"jsonrpc": "2.0", "id": id, "method": "tasks/cancel",
-                "params": {"taskId": f.client_task}});
-            // Its reply is not awaited: the answer is no longer wanted either way.
-            let _ = self.route_notice(now, &f.session, task, &msg);
+        }
+    }
+
+    /// A client answered a question with a task of its own after the server task that
+    /// asked it ended: nobody wants that answer, so the task is cancelled.
+    pub(super) fn abandoned_answer(&mut self, now: UnixMillis, session: &str, answer: InputAnswer) {
+        let InputAnswer::Response(result) = answer else {
+            return;
+        };
+        if let Ok(created) = CreateTaskResult::from_map(result) {
+            let client_task = created.task.task_id;
+            self.cancel_client_task(now, session, &TaskId::from(""), &client_task);
+        }
+    }
+
+    /// Sends session `session`'s client `tasks/cancel` for its task `client_task`, when it
+    /// serves it, where it reads about server task `task` (kept for the next stream to
+    /// reach it when none does now). Its reply is not awaited: the answer is unwanted
+    /// either way.
+    fn cancel_client_task(
+        &mut self,
+        now: UnixMillis,
+        session: &str,
+        task: &TaskId,
+        client_task: &TaskId,
+    ) {
+        if !self.sessions.get(session).is_some_and(|s| s.hosting().cancels()) {
+            return;
+        }
+        self.next_request += 1;
+        let id = RequestId::String(format!("srv-{}", self.next_request));
+        let msg = json!({"jsonrpc": "2.0", "id": id, "method": "tasks/cancel",
+            "params": {"taskId": client_task}});
+        if self.route_notice(now, session, task, &msg).is_none() {
+            self.follows.queue(session, msg);
+        }
+    }
+
+    /// Sends the requests kept for session `session`'s client, on the stream held for
+    /// `task` when given, else its standalone stream.
+    pub(super) fn send_queued(&mut self, now: UnixMillis, session: &str, task: Option<&TaskId>) {
+        let task = task.cloned().unwrap_or_else(|| TaskId::from(""));
+        for msg in self.follows.take_queued(session) {
+            if self.route_notice(now, session, &task, &msg).is_none() {
+                self.follows.queue(session, msg);
+            }
         }
     }
 

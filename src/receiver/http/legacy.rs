@@ -244,6 +244,9 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             Some(p) => (p.task, p.key),
             // A question another server sent (sessions shared) names its task and key in
             // its id; the store still checks that the task is this session's.
+            None if self.follows.take_abandoned(session, &super::route::request_key(id)) => {
+                return self.abandoned_answer(now, session, answer);
+            }
             None => {
                 match self.config.shared_sessions.then(|| super::shared::parse_request_id(id)) {
                     Some(Some(asked)) => asked,

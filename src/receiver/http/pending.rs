@@ -56,11 +56,15 @@ impl Pendings {
         Some(pending)
     }
 
-    /// Drops every request of `task`.
-    pub fn remove_task(&mut self, task: &TaskId) {
+    /// Drops every request of `task`; the keys of those sent with `params.task`.
+    pub fn remove_task(&mut self, task: &TaskId) -> Vec<Key> {
+        let mut augmented = Vec::new();
         for key in self.by_task.remove(task).unwrap_or_default() {
-            self.by_key.remove(&key);
+            if self.by_key.remove(&key).is_some_and(|p| p.augmented) {
+                augmented.push(key);
+            }
         }
+        augmented
     }
 
     /// Whether question `question` of `task` is out already.

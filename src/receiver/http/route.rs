@@ -169,7 +169,10 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     /// A task ended or went away: its held `tasks/result` calls get their answer (for a
     /// removed task, "not found") and its unanswered questions are dropped.
     fn settle(&mut self, now: UnixMillis, task: &TaskId) {
-        self.pending.remove_task(task);
+        // A client may still answer one of these with a task of its own, to be cancelled.
+        for (session, id) in self.pending.remove_task(task) {
+            self.follows.abandon(session, id);
+        }
         for held in self.held.remove(task).unwrap_or_default() {
             if let Some(s) = self.sessions.get_mut(&held.session) {
                 s.unhold(task);
@@ -281,6 +284,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     /// Sends again, in the order asked, the session's input requests (of `task`, or all)
     /// that no client is reading: never delivered, or delivered on a stream since lost.
     pub(super) fn resend(&mut self, now: UnixMillis, session: &str, task: Option<&TaskId>) {
+        self.send_queued(now, session, task);
         let Some(s) = self.sessions.get(session) else {
             return;
         };

@@ -258,3 +258,23 @@ fn a_poll_that_reached_no_client_is_sent_again_when_one_reads() {
     assert_eq!(polls.len(), 1, "sent again on the new stream");
     assert_eq!(polls[0]["params"], json!({"taskId": "c1"}));
 }
+
+#[test]
+fn a_client_task_created_after_the_server_task_ended_is_cancelled_on_its_next_stream() {
+    let mut h = Harness::new();
+    let (session, task, _, held) = asked(&mut h, hosting());
+    let question = sent(&h, held, "elicitation/create").remove(0);
+    // The cancel overtakes the client's answer to the question.
+    h.legacy(35, &session, 3, "tasks/cancel", json!({"taskId": task}));
+    assert!(h.seen[&held].ended);
+    reply(&mut h, 40, &session, &question["id"], json!({"task": client_task("working", 500)}));
+    assert!(sent(&h, held, "tasks/cancel").is_empty(), "no stream reaches the client");
+    advance(&mut h, 10_000);
+    assert!(sent(&h, held, "tasks/get").is_empty(), "an unwanted task is not polled");
+    let get = h.get(10_010, &session, None);
+    let cancels = sent(&h, get, "tasks/cancel");
+    assert_eq!(cancels.len(), 1, "sent on the next stream the client opens");
+    assert_eq!(cancels[0]["params"], json!({"taskId": "c1"}));
+    let again = h.get(10_020, &session, None);
+    assert!(sent(&h, again, "tasks/cancel").is_empty(), "sent once");
+}
