@@ -161,12 +161,26 @@ pub(super) struct Follow {
     pub phase: Phase,
     /// The request out now (its id as a key) and the stream it went out on, if any.
     pub out: Option<(String, Option<Reader>)>,
+    /// The question as sent, to ask again if the client loses its task.
+    pub question: Value,
+    /// How many times the question was asked again already.
+    pub asked_again: u8,
     due: Option<UnixMillis>,
 }
 
 impl Follow {
-    pub fn new(session: String, client_task: TaskId, poll_ms: u64) -> Self {
-        Self { session, client_task, poll_ms, phase: Phase::Polling, out: None, due: None }
+    /// Follows `client_task`, made by session `session`'s client for `question`.
+    pub fn new(session: String, client_task: TaskId, poll_ms: u64, question: Value) -> Self {
+        Self {
+            session,
+            client_task,
+            poll_ms,
+            phase: Phase::Polling,
+            out: None,
+            question,
+            asked_again: 0,
+            due: None,
+        }
     }
 }
 
@@ -336,8 +350,8 @@ mod tests {
     #[test]
     fn timers_replies_and_removal_stay_consistent() {
         let mut f = Follows::default();
-        f.insert(q("t1", "a"), Follow::new("s".into(), "c1".into(), 500));
-        f.insert(q("t10", "b"), Follow::new("s".into(), "c2".into(), 500));
+        f.insert(q("t1", "a"), Follow::new("s".into(), "c1".into(), 500, Value::Null));
+        f.insert(q("t10", "b"), Follow::new("s".into(), "c2".into(), 500, Value::Null));
         f.wake_at(&q("t1", "a"), UnixMillis(900));
         f.wake_at(&q("t1", "a"), UnixMillis(500));
         f.wake_at(&q("t10", "b"), UnixMillis(700));

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::Endpoint;
 use super::hosted::{ClientTaskError, DEFAULT_POLL_MS, Follow, POLL_BOUNDS_MS, Phase, Question};
+use super::pending::Pending;
 use super::route::request_key;
 use crate::id::{IdSource, TaskId};
 use crate::protocol::jsonrpc::RequestId;
@@ -19,6 +20,10 @@ use crate::store::{Backend, Owner};
 use crate::task::{InputAnswer, TaskStatus};
 use crate::time::UnixMillis;
 
+/// How many times a question is asked again after the client lost the task it made for
+/// it, before the tool is told ([`ClientTaskError::Lost`]).
+const ASK_AGAIN: u8 = 2;
+
 impl<B: Backend, I: IdSource> Endpoint<B, I> {
     /// The TTL to ask for when a question of `method` goes to session `session`'s client
     /// as a task it hosts; `None` asks plainly. Sessions shared with other servers are
@@ -28,16 +33,17 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         self.sessions.get(session).filter(|s| s.hosting().hosts(method)).map(|_| ttl)
     }
 
-    /// The client's answer to a question sent with `params.task`: a `CreateTaskResult`
-    /// starts following the client's task; a plain result (the client may ignore `task`)
-    /// or an error is the answer.
+    /// The client's answer to question `asked`, sent with `params.task`: a
+    /// `CreateTaskResult` starts following the client's task; a plain result (the client
+    /// may ignore `task`) or an error is the answer.
     pub(super) fn hosted_answer(
         &mut self,
         now: UnixMillis,
         session: &str,
-        question: Question,
+        asked: Pending,
         answer: InputAnswer,
     ) {
+        let question = (asked.task, asked.key);
         let created = match answer {
             InputAnswer::Response(result) if result.contains_key("task") => {
                 CreateTaskResult::from_map(result)
@@ -48,7 +54,9 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             Ok(created) => {
                 let task = created.task;
                 let poll = poll_ms(task.poll_interval);
-                let follow = Follow::new(session.to_owned(), task.task_id.clone(), poll);
+                let client_task = task.task_id.clone();
+                let mut follow = Follow::new(session.to_owned(), client_task, poll, asked.msg);
+                follow.asked_again = asked.asked_again;
                 self.follows.insert(question.clone(), follow);
                 self.client_task_status(now, &question, &task);
             }
@@ -73,7 +81,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             return Some(answer);
         };
         let f = self.follows.get(&question)?;
-        let client_task = f.client_task.clone();
+        let (client_task, asked_again) = (f.client_task.clone(), f.asked_again);
         match (f.phase, answer) {
             (Phase::Polling, InputAnswer::Response(result)) => {
                 match GetTaskResult::from_map(result) {
@@ -83,6 +91,11 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                         self.finish(now, &question, InputAnswer::Error(error.to_error_object()));
                     }
                 }
+            }
+            // The client lost its task (a reloaded page, a restarted host): the question
+            // is asked again, a few times at most.
+            (Phase::Polling, InputAnswer::Error(_)) if asked_again < ASK_AGAIN => {
+                self.ask_again(now, &question);
             }
             (Phase::Polling, InputAnswer::Error(error)) => {
                 let error = ClientTaskError::Lost { task: client_task, error };
@@ -227,6 +240,24 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         let reader = self.route_notice(now, &session, &question.0, &msg);
         self.follows.sent(question, request_key(&id), reader);
         self.follows.wake_at(question, now.saturating_add(poll));
+    }
+
+    /// Stops following `question`'s client task and asks the question again, as a new
+    /// request where the client reads about its server task.
+    fn ask_again(&mut self, now: UnixMillis, question: &Question) {
+        let Some(f) = self.follows.remove(question) else {
+            return;
+        };
+        self.next_request += 1;
+        let seq = self.next_request;
+        let id = RequestId::String(format!("srv-{seq}"));
+        let mut msg = f.question;
+        msg["id"] = json!(id);
+        let delivered_on = self.route(now, &f.session, &question.0, &msg);
+        let (task, key) = question.clone();
+        let asked_again = f.asked_again.saturating_add(1);
+        let pending = Pending { task, key, seq, msg, augmented: true, asked_again, delivered_on };
+        self.pending.insert((f.session, request_key(&id)), pending);
     }
 
     /// Stops following `question` and hands the tool `answer`.

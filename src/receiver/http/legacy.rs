@@ -238,9 +238,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             return;
         };
         let (task, key) = match self.take_pending(session, id) {
-            Some(p) if p.augmented => {
-                return self.hosted_answer(now, session, (p.task, p.key), answer);
-            }
+            Some(p) if p.augmented => return self.hosted_answer(now, session, p, answer),
             Some(p) => (p.task, p.key),
             // A question another server sent (sessions shared) names its task and key in
             // its id; the store still checks that the task is this session's.

@@ -22,6 +22,8 @@ pub(super) struct Pending {
     pub msg: Value,
     /// Sent with `params.task`: the client may answer with a task of its own.
     pub augmented: bool,
+    /// How many times it was asked before, the client having lost the task it made for it.
+    pub asked_again: u8,
     /// The stream it last went out on with a client reading, if any.
     pub delivered_on: Option<Reader>,
 }
@@ -121,6 +123,7 @@ mod tests {
             seq,
             msg: Value::Null,
             augmented: false,
+            asked_again: 0,
             delivered_on: None,
         }
     }

@@ -134,7 +134,15 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 let session = owner.as_str().to_owned();
                 let delivered_on = self.route(now, &session, &task_id, &msg);
                 let augmented = ttl.is_some();
-                let pending = Pending { task: task_id, key, seq, msg, augmented, delivered_on };
+                let pending = Pending {
+                    task: task_id,
+                    key,
+                    seq,
+                    msg,
+                    augmented,
+                    asked_again: 0,
+                    delivered_on,
+                };
                 self.pending.insert((session, request_key(&id)), pending);
             }
             Event::CancelRequested { task_id } => {

@@ -205,7 +205,7 @@ fn malformed_replies_reach_the_tool_as_typed_errors() {
 }
 
 #[test]
-fn a_cancelled_failed_or_lost_client_task_gives_the_tool_its_outcome() {
+fn a_cancelled_or_failed_client_task_gives_the_tool_its_outcome() {
     // Cancelled by the client: a typed error naming its task and reason.
     let mut h = Harness::new();
     let (session, _, key, held) = asked(&mut h, hosting());
@@ -228,18 +228,34 @@ fn a_cancelled_failed_or_lost_client_task_gives_the_tool_its_outcome() {
     h.post(50, &headers, json!({"jsonrpc": "2.0", "id": fetch["id"], "error": error}));
     let Some(InputAnswer::Error(e)) = answer(&h, &key) else { panic!("no error") };
     assert_eq!((e.code.0, e.message.as_str()), (-32600, "no form renderer"));
+}
 
-    // Lost: `tasks/get` answered with an error.
+#[test]
+fn a_question_whose_client_task_was_lost_is_asked_again_twice_then_fails() {
     let mut h = Harness::new();
     let (session, _, key, held) = asked(&mut h, hosting());
-    let question = sent(&h, held, "elicitation/create").remove(0);
-    reply(&mut h, 40, &session, &question["id"], json!({"task": client_task("working", 100)}));
-    advance(&mut h, 140);
-    let poll = sent(&h, held, "tasks/get").remove(0);
-    let error = json!({"code": -32602, "message": "Task not found"});
-    h.post(150, &headers, json!({"jsonrpc": "2.0", "id": poll["id"], "error": error}));
-    let (_, reason) = error_reason(answer(&h, &key));
+    let headers = [("Mcp-Session-Id", session.as_str())];
+    let mut now = 40;
+    for round in 1..=3 {
+        let question = sent(&h, held, "elicitation/create").remove(round - 1);
+        assert_eq!(question["params"]["task"], json!({"ttl": 1_800_000}), "round {round}");
+        assert_eq!(question["params"]["message"], "Approve?");
+        reply(&mut h, now, &session, &question["id"], json!({"task": client_task("working", 100)}));
+        advance(&mut h, now + 100);
+        let poll = sent(&h, held, "tasks/get").remove(round - 1);
+        // A reloaded client does not know the task its predecessor made.
+        let error = json!({"code": -32602, "message": "Task not found"});
+        h.post(now + 110, &headers, json!({"jsonrpc": "2.0", "id": poll["id"], "error": error}));
+        now += 200;
+        if round < 3 {
+            assert!(h.answers.is_empty(), "asked again, round {round}");
+            assert_eq!(sent(&h, held, "elicitation/create").len(), round + 1);
+        }
+    }
+    let (message, reason) = error_reason(answer(&h, &key));
     assert_eq!(reason, "client_task.lost");
+    assert!(message.contains("Task not found"), "{message}");
+    assert_eq!(sent(&h, held, "elicitation/create").len(), 3);
 }
 
 #[test]
