@@ -39,6 +39,7 @@ pub(crate) struct ClientHosting {
 
 impl ClientHosting {
     /// What `capabilities` declare; nothing before 2025-11-25, which has no tasks.
+    #[inline]
     pub fn declared(protocol_version: &str, capabilities: &ClientCapabilities) -> Self {
         match capabilities.tasks.as_ref().filter(|_| protocol_version >= "2025-11-25") {
             Some(tasks) => Self {
@@ -51,6 +52,7 @@ impl ClientHosting {
     }
 
     /// Whether questions of `method` may go task-augmented.
+    #[inline]
     pub fn hosts(self, method: &str) -> bool {
         match method {
             "elicitation/create" => self.elicitation,
@@ -60,6 +62,7 @@ impl ClientHosting {
     }
 
     /// Whether the client serves `tasks/cancel`.
+    #[inline]
     pub fn cancels(self) -> bool {
         self.cancel
     }
@@ -100,12 +103,14 @@ pub enum ClientTaskError {
     },
 }
 
+#[inline]
 fn detail(message: &Option<String>) -> String {
     message.as_ref().map(|m| format!(": {m}")).unwrap_or_default()
 }
 
 impl ClientTaskError {
     /// A stable code for this error.
+    #[inline]
     pub fn code(&self) -> &'static str {
         match self {
             Self::Malformed { .. } => "client_task.malformed",
@@ -116,6 +121,7 @@ impl ClientTaskError {
 
     /// The error the asking tool receives: -32603, the message, and `data.reason` =
     /// [`code`](Self::code) (with the client's task id when known).
+    #[inline]
     pub fn to_error_object(&self) -> ErrorObject {
         let mut data = json!({"reason": self.code()});
         match self {
@@ -144,6 +150,7 @@ pub(super) enum Phase {
 }
 
 impl Phase {
+    #[inline]
     pub fn method(self) -> &'static str {
         match self {
             Phase::Polling => "tasks/get",
@@ -170,6 +177,7 @@ pub(super) struct Follow {
 
 impl Follow {
     /// Follows `client_task`, made by session `session`'s client for `question`.
+    #[inline]
     pub fn new(session: String, client_task: TaskId, poll_ms: u64, question: Value) -> Self {
         Self {
             session,
@@ -200,25 +208,30 @@ pub(super) struct Follows {
 }
 
 impl Follows {
+    #[inline]
     pub fn insert(&mut self, question: Question, follow: Follow) {
         self.remove(&question);
         self.by_question.insert(question, follow);
     }
 
+    #[inline]
     pub fn get(&self, question: &Question) -> Option<&Follow> {
         self.by_question.get(question)
     }
 
+    #[inline]
     pub fn get_mut(&mut self, question: &Question) -> Option<&mut Follow> {
         self.by_question.get_mut(question)
     }
 
     /// Whether `question` is followed.
+    #[inline]
     pub fn follows(&self, question: &Question) -> bool {
         self.by_question.contains_key(question)
     }
 
     /// Wakes `question` at `at` (instead of any earlier time set).
+    #[inline]
     pub fn wake_at(&mut self, question: &Question, at: UnixMillis) {
         let Some(f) = self.by_question.get_mut(question) else {
             return;
@@ -230,11 +243,13 @@ impl Follows {
     }
 
     /// The earliest wake-up.
+    #[inline]
     pub fn next_due(&self) -> Option<UnixMillis> {
         self.due.first().map(|(at, _)| *at)
     }
 
     /// The questions due at `now`, their timers cleared.
+    #[inline]
     pub fn take_due(&mut self, now: UnixMillis) -> Vec<Question> {
         let mut woken = Vec::new();
         while let Some((at, _)) = self.due.first() {
@@ -254,6 +269,7 @@ impl Follows {
 
     /// Notes request `id` sent for `question` (on `reader`, if it reached one): it
     /// replaces the one before, whose reply is no longer awaited.
+    #[inline]
     pub fn sent(&mut self, question: &Question, id: String, reader: Option<Reader>) {
         let Some(f) = self.by_question.get_mut(question) else {
             return;
@@ -266,6 +282,7 @@ impl Follows {
 
     /// The question a client's reply to request `id` of `session` is about, if it is
     /// awaited.
+    #[inline]
     pub fn take_reply(&mut self, session: &str, id: &str) -> Option<Question> {
         let question = self.replies.remove(&(session.to_owned(), id.to_owned()))?;
         if let Some(f) = self.by_question.get_mut(&question) {
@@ -275,6 +292,7 @@ impl Follows {
     }
 
     /// Stops following `question`.
+    #[inline]
     pub fn remove(&mut self, question: &Question) -> Option<Follow> {
         let f = self.by_question.remove(question)?;
         if let Some(at) = f.due {
@@ -287,6 +305,7 @@ impl Follows {
     }
 
     /// The followed questions of server task `task`.
+    #[inline]
     pub fn of_task(&self, task: &TaskId) -> Vec<Question> {
         self.by_question
             .range((task.clone(), String::new())..)
@@ -297,6 +316,7 @@ impl Follows {
 
     /// Remembers that question request `id` of `session` went out with `params.task` for
     /// a server task that has ended.
+    #[inline]
     pub fn abandon(&mut self, session: String, id: String) {
         if self.abandoned.len() >= ABANDONED {
             self.abandoned.pop_front();
@@ -305,12 +325,14 @@ impl Follows {
     }
 
     /// Whether request `id` of `session` was such a question (forgotten once asked).
+    #[inline]
     pub fn take_abandoned(&mut self, session: &str, id: &str) -> bool {
         let found = self.abandoned.iter().position(|(s, i)| s == session && i == id);
         found.and_then(|at| self.abandoned.remove(at)).is_some()
     }
 
     /// Keeps `msg` for the next stream that reaches session `session`'s client.
+    #[inline]
     pub fn queue(&mut self, session: &str, msg: Value) {
         let queue = self.queued.entry(session.to_owned()).or_default();
         if queue.len() < QUEUED {
@@ -319,11 +341,13 @@ impl Follows {
     }
 
     /// The messages kept for session `session`.
+    #[inline]
     pub fn take_queued(&mut self, session: &str) -> Vec<Value> {
         self.queued.remove(session).unwrap_or_default()
     }
 
     /// Stops following the questions of session `session`.
+    #[inline]
     pub fn remove_session(&mut self, session: &str) {
         self.queued.remove(session);
         self.abandoned.retain(|(s, _)| s != session);
