@@ -9,6 +9,8 @@
 #                                             in task-tools mode (mcp-tasks serve --task-tools)
 #   bash scripts/peers.sh --example           the TS SDK client and `mcp-tasks call` against
 #                                             examples/custom_tool.rs (a tool of one's own)
+#   bash scripts/peers.sh --hosting SERVER_URL  the TS SDK client with a task store hosting
+#                                             the questions of `mcp-tasks serve` as tasks
 #
 # SERVER_URL is passed unchanged to both clients (tests/peers/ts-client.mjs and
 # tests/peers/py-client.py). The server must expose the fixture tools those scripts
@@ -19,6 +21,12 @@
 # --plain runs tests/peers/ts-plain-host.mjs only: the TS SDK client with no capabilities
 # drives long tools through plain tools/call and the control tools (get_task_status,
 # get_task_result, cancel_task, list_my_tasks, answer_task_input).
+#
+# --hosting runs tests/peers/ts-hosting-client.mjs only: the TS SDK client declares
+# tasks.requests.elicitation.create and tasks.cancel, answers deploy_release's question
+# with a task from its InMemoryTaskStore and the answer only later; the server must poll
+# that task at its pollInterval, fetch the answer, and cancel the task when the call is
+# cancelled. Run it against `mcp-tasks serve --demo-duration 300` (the demo tools).
 #
 # --example builds and starts examples/custom_tool.rs, a server whose only tool, word_count,
 # is registered through mcp_tasks::server::Tool like any user's. The TS SDK client
@@ -411,7 +419,7 @@ step_example() {
 }
 
 usage() {
-  echo "usage: bash scripts/peers.sh SERVER_URL | --sdk-servers | --rmcp-server | --native | --example | --plain SERVER_URL" >&2
+  echo "usage: bash scripts/peers.sh SERVER_URL | --sdk-servers | --rmcp-server | --native | --example | --plain SERVER_URL | --hosting SERVER_URL" >&2
   exit 2
 }
 
@@ -421,6 +429,11 @@ main() {
       run_step "install the TS SDK" ensure_peer_node_deps
       run_step "plain host against $2" \
         run_client "TS SDK plain host" "$2" node "$PEERS_DIR/ts-plain-host.mjs"
+      ;;
+    2:--hosting)
+      run_step "install the TS SDK" ensure_peer_node_deps
+      run_step "TS SDK client hosting tasks against $2" \
+        run_client "TS SDK hosting client" "$2" node "$PEERS_DIR/ts-hosting-client.mjs"
       ;;
     1:--sdk-servers)
       run_step "install peer SDKs" step_install

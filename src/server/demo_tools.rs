@@ -6,6 +6,11 @@
 //! Bad arguments give an `isError` result that says what to fix, so a model can correct
 //! its call.
 //!
+//! The deployment's approval goes to a 2025-11-25 client that hosts elicitations as tasks
+//! (`tasks.requests.elicitation.create`) as a task of the client's own: the client answers
+//! at once, the person whenever ready, and the endpoint polls the client's task and hands
+//! the answer here as if it had come at once (see `receiver::http`'s hosting).
+//!
 //! [`Config::demo_duration`]: super::Config::demo_duration
 
 use std::time::Duration;

@@ -165,6 +165,14 @@ pub struct Config {
     /// then only forgotten here, its tasks kept (they end by their TTL): the client may
     /// be using it through another server.
     pub shared_sessions: bool,
+    /// The TTL asked for when a question goes to a 2025-11-25 client as a task of its
+    /// own: a client that declared `tasks.requests.elicitation.create` (or
+    /// `.sampling.createMessage`) is sent such questions with `params.task`, answers with a
+    /// `CreateTaskResult`, and the endpoint polls that task at the client's `pollInterval`
+    /// and hands its answer to the tool as if it came at once (see
+    /// [`ClientTaskError`](super::ClientTaskError) for when it does not). `None`: every
+    /// question is asked plainly. Not with [`shared_sessions`](Self::shared_sessions).
+    pub client_task_ttl_ms: Option<u64>,
 }
 
 impl Default for Config {
@@ -191,6 +199,7 @@ impl Default for Config {
             plain_calls_as_tasks: None,
             input_by_capability: false,
             shared_sessions: false,
+            client_task_ttl_ms: Some(30 * 60 * 1000),
         }
     }
 }

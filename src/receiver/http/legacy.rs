@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::hosted::ClientHosting;
 use super::session::{EventId, Resumed, Session};
 use super::{Endpoint, Generations, Reading, ResponseId};
 use crate::id::{IdSource, TaskId};
@@ -127,7 +128,9 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         // it and a refusal at least ends the wait.
         let input_methods =
             self.config.input_by_capability.then(|| answerable(&params.capabilities));
-        let session = Session::new(version.clone(), now, self.config.sse_retry_ms, input_methods);
+        let mut session =
+            Session::new(version.clone(), now, self.config.sse_retry_ms, input_methods);
+        session.set_hosting(ClientHosting::declared(&version, &params.capabilities));
         self.note_opened(&id, &session);
         self.sessions.insert(id.clone(), session);
         let mut capabilities = ServerCapabilities {
@@ -230,12 +233,24 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         id: &RequestId,
         answer: InputAnswer,
     ) {
-        // A question another server sent (sessions shared) names its task and key in its
-        // id; the store still checks that the task is this session's.
-        let shared = self.config.shared_sessions;
-        let asked_elsewhere = || shared.then(|| super::shared::parse_request_id(id)).flatten();
-        let Some((task, key)) = self.take_pending(session, id).or_else(asked_elsewhere) else {
+        // A reply to a `tasks/*` request about a task the client hosts for a question.
+        let Some(answer) = self.followed_reply(now, session, id, answer) else {
             return;
+        };
+        let (task, key) = match self.take_pending(session, id) {
+            Some(p) if p.augmented => return self.hosted_answer(now, session, p, answer),
+            Some(p) => (p.task, p.key),
+            // A question another server sent (sessions shared) names its task and key in
+            // its id; the store still checks that the task is this session's.
+            None if self.follows.take_abandoned(session, &super::route::request_key(id)) => {
+                return self.abandoned_answer(now, session, answer);
+            }
+            None => {
+                match self.config.shared_sessions.then(|| super::shared::parse_request_id(id)) {
+                    Some(Some(asked)) => asked,
+                    _ => return,
+                }
+            }
         };
         let caller = Caller::legacy(Owner::new(session));
         if let Ok(true) = self.receiver.deliver_answer(&caller, &task, key, answer, now) {
@@ -334,6 +349,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             }
         }
         self.pending.remove_session(id);
+        self.follows.remove_session(id);
         // Plain calls only (tasks sort first): they are few, one per open request.
         let calls: Vec<u64> = self
             .running

@@ -23,11 +23,14 @@
 mod calls;
 mod config;
 mod extension;
+mod hosted;
+mod hosting;
 mod legacy;
 mod limits;
 mod listen;
 mod owner;
 mod pending;
+mod post;
 mod route;
 mod session;
 mod sessions;
@@ -44,6 +47,7 @@ use std::fmt;
 use serde_json::Value;
 
 pub use config::{Config, Generations, TaskHandleAnswer, ToolDescriptor};
+pub use hosted::ClientTaskError;
 pub use owner::{ANONYMOUS_OWNER, is_anonymous};
 pub use shared::SharedSession;
 pub use types::{
@@ -53,11 +57,12 @@ pub use types::{
 
 use crate::id::{IdSource, RandomIds, TaskId};
 use crate::protocol::http::Headers;
-use crate::protocol::jsonrpc::{ErrorCode, ErrorObject, Message};
+use crate::protocol::jsonrpc::{ErrorCode, ErrorObject};
 use crate::protocol::meta::EXTENSION_PROTOCOL_VERSION;
 use crate::receiver::Receiver;
 use crate::store::{Backend, MemoryBackend};
 use crate::time::UnixMillis;
+use hosted::Follows;
 use listen::Listeners;
 use pending::Pendings;
 use route::Held;
@@ -91,6 +96,8 @@ pub struct Endpoint<B = MemoryBackend, I = RandomIds> {
     readers: BTreeMap<ResponseId, Reading>,
     held: BTreeMap<TaskId, Vec<Held>>,
     pending: Pendings,
+    /// The tasks clients host for questions asked here, followed until they end.
+    follows: Follows,
     listeners: Listeners,
     running: BTreeMap<WorkId, Running>,
     /// Calls waiting for their tool's decision before a task ([`Output::BeforeTask`]).
@@ -127,6 +134,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             readers: BTreeMap::new(),
             held: BTreeMap::new(),
             pending: Pendings::default(),
+            follows: Follows::default(),
             listeners: Listeners::default(),
             running: BTreeMap::new(),
             deciding: BTreeMap::new(),
@@ -232,6 +240,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     /// and a late client response is not taken for it.
     pub fn forget_input(&mut self, task: &TaskId, key: &str) {
         self.pending.remove_question(task, key);
+        self.follows.remove(&(task.clone(), key.to_owned()));
     }
 
     /// Takes one HTTP request. Its response (and whatever else it causes) comes out of
@@ -328,7 +337,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
 
     /// Time passed: expired tasks and idle sessions go, session streams open for
     /// [`Config::stream_max_age_ms`] are ended for their clients to resume, quiet streams
-    /// get keep-alives.
+    /// get keep-alives, and the tasks clients host for questions are polled when due.
     pub fn handle_timeout(&mut self, now: UnixMillis) {
         self.start_sweeps(now);
         if self.next_sweep.is_some_and(|t| t <= now) {
@@ -338,6 +347,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             self.next_sweep = Some(now.saturating_add(self.config.sweep_interval_ms.max(1)));
         }
         self.out.keepalives(now, self.config.keepalive_ms);
+        self.poll_client_tasks(now);
         self.route_events(now);
     }
 
@@ -349,7 +359,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     /// When [`handle_timeout`](Self::handle_timeout) is next due.
     pub fn poll_timeout(&self) -> Option<UnixMillis> {
         let keepalive = self.out.next_keepalive(self.config.keepalive_ms);
-        [self.next_sweep, keepalive].into_iter().flatten().min()
+        [self.next_sweep, keepalive, self.follows.next_due()].into_iter().flatten().min()
     }
 
     /// Takes over the work of task `task` that outlived the endpoint that started it (a
@@ -445,65 +455,4 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             || (headers.get("mcp-session-id").is_none()
                 && headers.get("mcp-protocol-version") == Some(EXTENSION_PROTOCOL_VERSION))
     }
-
-    fn post(&mut self, now: UnixMillis, response: ResponseId, request: &Request) {
-        if let Err((status, message)) = check_post_headers(&request.headers) {
-            return self.out.fail(response, status, ErrorCode::SERVER_ERROR, message);
-        }
-        let cap = self.config.max_body_bytes;
-        let declared = request.headers.get("content-length").and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > cap as u64) || request.body.len() > cap {
-            return self.out.fail(
-                response,
-                413,
-                ErrorCode::INVALID_REQUEST,
-                "Request body too large",
-            );
-        }
-        let value: Value = match serde_json::from_slice(&request.body) {
-            Ok(v) => v,
-            Err(_) => return self.out.fail(response, 400, ErrorCode::PARSE_ERROR, "Parse error"),
-        };
-        if value.is_array() {
-            let text = "Invalid Request: batches are not supported";
-            return self.out.fail(response, 400, ErrorCode::INVALID_REQUEST, text);
-        }
-        let msg = match Message::from_value(value) {
-            Ok(m) => m,
-            Err(e) => {
-                let text = format!("Invalid Request: {e}");
-                return self.out.fail(response, 400, ErrorCode::INVALID_REQUEST, &text);
-            }
-        };
-        let extension = match self.config.generations {
-            Generations::Both => extension::speaks_extension(&request.headers, &msg),
-            Generations::Legacy => false,
-            Generations::Extension => true,
-        };
-        if extension {
-            self.extension_post(now, response, &request.headers, request.peer, msg);
-        } else {
-            self.legacy_post(now, response, &request.headers, msg);
-        }
-    }
-}
-
-/// The media-type headers every POST must carry: a JSON body, and an `Accept` that takes
-/// both answers a request can get (415 and 406 otherwise, as the SDK servers answer).
-fn check_post_headers(headers: &Headers) -> Result<(), (u16, &'static str)> {
-    let json_body = headers
-        .get("content-type")
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
-    if !json_body {
-        return Err((415, "Unsupported Media Type: Content-Type must be application/json"));
-    }
-    if !(wire::accepts(headers, "application/json") && wire::accepts(headers, "text/event-stream"))
-    {
-        return Err((
-            406,
-            "Not Acceptable: Accept must list application/json and text/event-stream",
-        ));
-    }
-    Ok(())
 }

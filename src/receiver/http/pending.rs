@@ -20,6 +20,10 @@ pub(super) struct Pending {
     /// Order of asking, so that re-sends keep it.
     pub seq: u64,
     pub msg: Value,
+    /// Sent with `params.task`: the client may answer with a task of its own.
+    pub augmented: bool,
+    /// How many times it was asked before, the client having lost the task it made for it.
+    pub asked_again: u8,
     /// The stream it last went out on with a client reading, if any.
     pub delivered_on: Option<Reader>,
 }
@@ -54,11 +58,15 @@ impl Pendings {
         Some(pending)
     }
 
-    /// Drops every request of `task`.
-    pub fn remove_task(&mut self, task: &TaskId) {
+    /// Drops every request of `task`; the keys of those sent with `params.task`.
+    pub fn remove_task(&mut self, task: &TaskId) -> Vec<Key> {
+        let mut augmented = Vec::new();
         for key in self.by_task.remove(task).unwrap_or_default() {
-            self.by_key.remove(&key);
+            if self.by_key.remove(&key).is_some_and(|p| p.augmented) {
+                augmented.push(key);
+            }
         }
+        augmented
     }
 
     /// Whether question `question` of `task` is out already.
@@ -109,7 +117,15 @@ mod tests {
     use super::*;
 
     fn ask(task: &str, key: &str, seq: u64) -> Pending {
-        Pending { task: task.into(), key: key.into(), seq, msg: Value::Null, delivered_on: None }
+        Pending {
+            task: task.into(),
+            key: key.into(),
+            seq,
+            msg: Value::Null,
+            augmented: false,
+            asked_again: 0,
+            delivered_on: None,
+        }
     }
 
     fn k(session: &str, id: &str) -> Key {

@@ -52,14 +52,9 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         self.resend(now, session, Some(&task));
     }
 
-    /// The (task, key) a client's response to server request `id` answers, if any.
-    pub(super) fn take_pending(
-        &mut self,
-        session: &str,
-        id: &RequestId,
-    ) -> Option<(TaskId, String)> {
-        let p = self.pending.remove(&(session.to_owned(), request_key(id)))?;
-        Some((p.task, p.key))
+    /// The question a client's response to server request `id` answers, if any.
+    pub(super) fn take_pending(&mut self, session: &str, id: &RequestId) -> Option<Pending> {
+        self.pending.remove(&(session.to_owned(), request_key(id)))
     }
 
     /// Acts on every event the receiver queued.
@@ -105,7 +100,9 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
             }
             Event::InputRequested { task_id, key, request, owner } => {
                 // Announced again (a change read from a shared store): asked already.
-                if self.pending.asks(&task_id, &key) {
+                if self.pending.asks(&task_id, &key)
+                    || self.follows.follows(&(task_id.clone(), key.clone()))
+                {
                     return;
                 }
                 // Only a session's client can be asked; a 2026-07-28 task's questions
@@ -128,15 +125,33 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 };
                 set_related_task(&mut meta, &task_id);
                 params.insert("_meta".into(), Value::Object(meta));
+                let ttl = self.hosted_ttl(owner.as_str(), &request.method);
+                if let Some(ttl) = ttl {
+                    params.insert("task".into(), json!({"ttl": ttl}));
+                }
                 let msg = json!({"jsonrpc": "2.0", "id": id, "method": request.method,
                     "params": params});
                 let session = owner.as_str().to_owned();
                 let delivered_on = self.route(now, &session, &task_id, &msg);
-                let pending = Pending { task: task_id, key, seq, msg, delivered_on };
+                let augmented = ttl.is_some();
+                let pending = Pending {
+                    task: task_id,
+                    key,
+                    seq,
+                    msg,
+                    augmented,
+                    asked_again: 0,
+                    delivered_on,
+                };
                 self.pending.insert((session, request_key(&id)), pending);
             }
-            Event::CancelRequested { task_id } => self.cancel_task_work(&task_id, false, true),
+            Event::CancelRequested { task_id } => {
+                self.cancel_client_tasks(now, &task_id);
+                self.cancel_task_work(&task_id, false, true);
+            }
             Event::Terminal { task_id, owner } => {
+                // Before the held `tasks/result` streams end: they reach the client.
+                self.cancel_client_tasks(now, &task_id);
                 // Ended tasks ask nothing more: the session need not remember them.
                 if let Some(s) = self.sessions.get_mut(owner.as_str()) {
                     s.forget_task(&task_id);
@@ -151,6 +166,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 for ended in self.listeners.removed(&mut self.out, &task_id) {
                     self.readers.remove(&ended);
                 }
+                self.cancel_client_tasks(now, &task_id);
                 self.cancel_task_work(&task_id, true, false);
                 self.out.push(Output::TaskRemoved { task: task_id.clone() });
                 self.settle(now, &task_id);
@@ -161,7 +177,10 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     /// A task ended or went away: its held `tasks/result` calls get their answer (for a
     /// removed task, "not found") and its unanswered questions are dropped.
     fn settle(&mut self, now: UnixMillis, task: &TaskId) {
-        self.pending.remove_task(task);
+        // A client may still answer one of these with a task of its own, to be cancelled.
+        for (session, id) in self.pending.remove_task(task) {
+            self.follows.abandon(session, id);
+        }
         for held in self.held.remove(task).unwrap_or_default() {
             if let Some(s) = self.sessions.get_mut(&held.session) {
                 s.unhold(task);
@@ -273,6 +292,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     /// Sends again, in the order asked, the session's input requests (of `task`, or all)
     /// that no client is reading: never delivered, or delivered on a stream since lost.
     pub(super) fn resend(&mut self, now: UnixMillis, session: &str, task: Option<&TaskId>) {
+        self.send_queued(now, session, task);
         let Some(s) = self.sessions.get(session) else {
             return;
         };
@@ -301,6 +321,6 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
 }
 
 /// A request id as a map key (`1` and `"1"` differ).
-fn request_key(id: &RequestId) -> String {
+pub(super) fn request_key(id: &RequestId) -> String {
     serde_json::to_string(id).unwrap_or_default()
 }

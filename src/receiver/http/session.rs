@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde_json::Value;
 
+use super::hosted::ClientHosting;
 use super::types::ResponseId;
 use super::wire::{Out, sse_event, sse_priming};
 use crate::id::TaskId;
@@ -98,6 +99,8 @@ pub(crate) struct Session {
     /// The client asked for tasks itself (a task-augmented call), so it matches questions
     /// to the tasks it knows; a task-unaware host is asked whatever it knows.
     asks_for_tasks: bool,
+    /// Which questions the client takes as tasks it hosts, and whether it cancels them.
+    hosting: ClientHosting,
 }
 
 impl Session {
@@ -121,7 +124,18 @@ impl Session {
             named: BTreeSet::new(),
             holds: BTreeSet::new(),
             asks_for_tasks: false,
+            hosting: ClientHosting::default(),
         }
+    }
+
+    /// Notes what the client's `initialize` said it hosts as tasks.
+    pub fn set_hosting(&mut self, hosting: ClientHosting) {
+        self.hosting = hosting;
+    }
+
+    /// What the client hosts as tasks.
+    pub fn hosting(&self) -> ClientHosting {
+        self.hosting
     }
 
     /// The input requests the client is sent, when limited.
