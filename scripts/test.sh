@@ -135,6 +135,9 @@ step_interop() {
   tally_summary "$TMP_DIR/peers.log"
   bash "$ROOT/scripts/conformance.sh" "$SERVE_URL" | tee "$TMP_DIR/conformance.log"
   tally_summary "$TMP_DIR/conformance.log"
+  # The TS SDK client with a task store hosts the server's questions as tasks.
+  bash "$ROOT/scripts/peers.sh" --hosting "$SERVE_URL" | tee "$TMP_DIR/peers-hosting.log"
+  tally_summary "$TMP_DIR/peers-hosting.log"
   stop_serve
 }
 
