@@ -166,9 +166,11 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
     }
 
     /// Sends session `session`'s client `tasks/cancel` for its task `client_task`, when it
-    /// serves it, where it reads about server task `task` (kept for the next stream to
-    /// reach it when none does now). Its reply is not awaited: the answer is unwanted
-    /// either way.
+    /// serves it: on the standalone stream, else where it reads about server task `task`
+    /// (kept for the next stream to reach it when none does now). Not on a held
+    /// `tasks/result` stream first: a client that cancelled `task` itself stops reading
+    /// those once its own `tasks/cancel` is answered, and the request would be lost. Its
+    /// reply is not awaited: the answer is unwanted either way.
     fn cancel_client_task(
         &mut self,
         now: UnixMillis,
@@ -183,7 +185,7 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         let id = RequestId::String(format!("srv-{}", self.next_request));
         let msg = json!({"jsonrpc": "2.0", "id": id, "method": "tasks/cancel",
             "params": {"taskId": client_task}});
-        if self.route_notice(now, session, task, &msg).is_none() {
+        if self.route_standalone(now, session, task, &msg).is_none() {
             self.follows.queue(session, msg);
         }
     }

@@ -150,7 +150,8 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
                 self.cancel_task_work(&task_id, false, true);
             }
             Event::Terminal { task_id, owner } => {
-                // Before the held `tasks/result` streams end: they reach the client.
+                // Before the held `tasks/result` streams end: they reach a client without a
+                // standalone stream.
                 self.cancel_client_tasks(now, &task_id);
                 // Ended tasks ask nothing more: the session need not remember them.
                 if let Some(s) = self.sessions.get_mut(owner.as_str()) {
@@ -260,6 +261,26 @@ impl<B: Backend, I: IdSource> Endpoint<B, I> {
         msg: &Value,
     ) -> Option<Reader> {
         self.route_on(now, session, task, msg, false)
+    }
+
+    /// Sends `msg` on the session's standalone stream when a client reads it, else as
+    /// [`route_notice`](Self::route_notice) about `task`: for a request that must outlive
+    /// `task`'s held `tasks/result` streams, which a client that learnt the task ended
+    /// (from its own `tasks/cancel`, say) may stop reading before the rest arrives.
+    pub(super) fn route_standalone(
+        &mut self,
+        now: UnixMillis,
+        session: &str,
+        task: &TaskId,
+        msg: &Value,
+    ) -> Option<Reader> {
+        if let Some(s) = self.sessions.get_mut(session).filter(|s| s.is_live(GET_STREAM)) {
+            let reader = s.reader(GET_STREAM);
+            if s.send(&mut self.out, GET_STREAM, msg, now) {
+                return reader;
+            }
+        }
+        self.route_notice(now, session, task, msg)
     }
 
     fn route_on(

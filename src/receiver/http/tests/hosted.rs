@@ -180,6 +180,21 @@ fn a_client_that_does_not_serve_cancel_is_not_sent_one() {
 }
 
 #[test]
+fn the_cancel_goes_on_the_standalone_stream_when_the_client_reads_one() {
+    let mut h = Harness::new();
+    let (session, task, _, held) = asked(&mut h, hosting());
+    let question = sent(&h, held, "elicitation/create").remove(0);
+    reply(&mut h, 40, &session, &question["id"], json!({"task": client_task("working", 500)}));
+    let get = h.get(50, &session, None);
+    h.legacy(100, &session, 3, "tasks/cancel", json!({"taskId": task}));
+    // A client whose own tasks/cancel was answered may drop the held stream unread.
+    assert!(sent(&h, held, "tasks/cancel").is_empty(), "not on the held stream");
+    let cancels = sent(&h, get, "tasks/cancel");
+    assert_eq!(cancels.len(), 1, "on the standalone stream");
+    assert_eq!(cancels[0]["params"], json!({"taskId": "c1"}));
+}
+
+#[test]
 fn malformed_replies_reach_the_tool_as_typed_errors() {
     let mut h = Harness::new();
     let (session, _, key, held) = asked(&mut h, hosting());
