@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: the page in www/ on the reference server, running on the npm package built
-# from this tree.
+# from this tree: its `mcp-tasks/host` entry (cargo feature `host`), so that a 2025-11-25
+# connection hosts the server's questions as tasks of the page's own.
 #
 #   bash scripts/demo.sh [--port N]   builds, serves http://127.0.0.1:N/ (default 8787, or
 #                                     $DEMO_PORT) and prints the page's URL; Ctrl-C stops it
@@ -12,8 +13,9 @@
 # It installs what it lacks first, once (scripts/lib/install.sh): the wasm32 target, the
 # pinned wasm-pack and wasm-bindgen CLIs, and tests/demo's npm lockfile: binaryen, whose
 # wasm-opt the release build runs, and playwright-core. --check also needs Debian's
-# chromium. The server is the debug build scripts/test.sh makes too, and pkg/ is rebuilt
-# only when the crate's wasm changed, so on a warm machine the page is up in seconds.
+# chromium. The server is the debug build scripts/test.sh makes too, and pkg-host/ (served
+# at /pkg/) is rebuilt only when the crate's wasm changed, so on a warm machine the page is
+# up in seconds.
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -40,6 +42,9 @@ if ! [[ "$PORT" =~ ^[0-9]+$ ]]; then
 fi
 
 DEMO_NODE="$ROOT/tests/demo"
+# The page's package, served at /pkg/: the host entry, in the directory scripts/wasm.sh
+# builds it in (pkg/ holds the default entry, which the size gate measures).
+PKG_DIR="$ROOT/pkg-host"
 SERVER_BIN="$CARGO_TARGET_DIR/debug/mcp-tasks"
 
 install_tools() {
@@ -49,27 +54,29 @@ install_tools() {
   if ((CHECK)); then ensure_chromium; fi
 }
 
-# build_package OUT: the `web` build of the npm package, as scripts/wasm.sh builds pkg/.
+# build_package OUT: the `mcp-tasks/host` entry of the npm package (the `web` build with
+# feature `host`), as scripts/wasm.sh builds pkg-host/ (less its minified JS).
 build_package() {
   PATH="$WASM_TOOLS_BIN:$DEMO_NODE/node_modules/.bin:$PATH" \
-    wasm-pack --quiet build --release --target web --out-dir "$1" --out-name mcp_tasks
+    wasm-pack --quiet build --release --target web --out-dir "$1" --out-name mcp_tasks -- --features host
   echo "package: $(du -h "$1/mcp_tasks_bg.wasm" | cut -f1) of wasm in ${1#"$ROOT"/}"
 }
 
-# pkg/, rebuilt only when cargo's wasm changed since the last build here: wasm-pack's
+# pkg-host/, rebuilt only when cargo's wasm changed since the last build here: wasm-pack's
 # wasm-opt -Oz (npm binaryen, itself wasm on Node) takes most of a minute, and cargo
-# alone says in a moment whether anything changed.
+# alone says in a moment whether anything changed. The stamp names the features too: a
+# build without them leaves an artifact at the same path.
 update_package() {
   local artifact="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/mcp_tasks.wasm"
   local stamp="$CARGO_TARGET_DIR/demo-pkg.stamp"
-  cargo build "${CARGO_LOCKED[@]}" --quiet --release --target wasm32-unknown-unknown --lib
-  if [[ -f "$ROOT/pkg/mcp_tasks.js" && -f "$ROOT/pkg/mcp_tasks_bg.wasm" && -f "$stamp" &&
-    ! "$artifact" -nt "$stamp" && "$(cat "$stamp")" == "$ROOT/pkg" ]]; then
-    echo "package: pkg/ is up to date"
+  cargo build "${CARGO_LOCKED[@]}" --quiet --release --target wasm32-unknown-unknown --lib --features host
+  if [[ -f "$PKG_DIR/mcp_tasks.js" && -f "$PKG_DIR/mcp_tasks_bg.wasm" && -f "$stamp" &&
+    ! "$artifact" -nt "$stamp" && "$(cat "$stamp")" == "$PKG_DIR host" ]]; then
+    echo "package: ${PKG_DIR#"$ROOT"/}/ is up to date"
     return 0
   fi
-  build_package "$ROOT/pkg"
-  echo "$ROOT/pkg" >"$stamp"
+  build_package "$PKG_DIR"
+  echo "$PKG_DIR host" >"$stamp"
 }
 
 build_server() {
@@ -93,7 +100,7 @@ serve() {
   # trap stops the server (SIGTERM: it ends its streams and exits).
   trap 'stop_server; on_exit' EXIT
   trap 'echo; exit 130' INT TERM
-  "$SERVER_BIN" serve --www "$ROOT/www" --pkg "$ROOT/pkg" --listen "127.0.0.1:$PORT" 2>"$log" &
+  "$SERVER_BIN" serve --www "$ROOT/www" --pkg "$PKG_DIR" --listen "127.0.0.1:$PORT" 2>"$log" &
   SERVER_PID=$!
   for ((i = 0; i < 100; i++)); do
     # Only a whole line: the server may be half way through writing it.

@@ -1,6 +1,8 @@
 // The demo page: connects to an MCP endpoint with the mcp-tasks package, lists its tools,
 // runs them (as tasks when they can be), and follows every task on a card. Task references
-// go to localStorage, so a reload picks the running tasks up again.
+// go to localStorage, so a reload picks the running tasks up again. The package is its
+// `mcp-tasks/host` entry (scripts/demo.sh serves it at /pkg/): a 2025-11-25 server may ask
+// its questions as tasks the page hosts, and poll them until the person answers.
 
 import init, { McpTaskClient, version } from "../pkg/mcp_tasks.js";
 import { h } from "./dom.js";
@@ -40,11 +42,31 @@ const cards = new Map();
 const cardsByTask = new Map();
 /** Questions for tasks whose card does not know its id yet: task id → [{request, resolve, reject}]. */
 const unclaimed = new Map();
+/** The tasks the page hosts for the server, by id: { pollInterval, polls }, from its replies. */
+const hosted = new Map();
+/** The card showing each hosted task's question. */
+const hostedCards = new Map();
+/** Whether the package loaded is the host entry; the default one refuses `hostTasks`. */
+let canHost = true;
 
 const connectOptions = () => ({
   clientInfo: { name: "mcp-tasks-demo-page", title: "MCP Tasks demo page", version: version() },
   onInputRequest,
+  // Only a 2025-11-25 connection hosts tasks: the extension has no client-hosted tasks.
+  hostTasks: canHost,
+  fetch: watchedFetch,
 });
+
+/** `connect(options)` (connect or resume), again without hosting if the package cannot host. */
+async function open(connect) {
+  try {
+    return await connect(connectOptions());
+  } catch (error) {
+    if (!canHost || error?.code !== "invalid_argument" || !/hostTasks/.test(error.message)) throw error;
+    canHost = false;
+    return connect(connectOptions());
+  }
+}
 
 // ---- connection ---------------------------------------------------------------------
 
@@ -59,7 +81,7 @@ async function connect(endpoint, protocol) {
   // holds its client), and closing a 2025-11-25 client would end their session.
   client = null;
   try {
-    const next = await McpTaskClient.connect(endpoint, { ...connectOptions(), protocol });
+    const next = await open((options) => McpTaskClient.connect(endpoint, { ...options, protocol }));
     const tools = await next.listTools();
     if (attempt !== connectAttempt) return;
     client = next;
@@ -273,10 +295,10 @@ function showFinal(card, { result, status, error }) {
 
 function onInputRequest(request) {
   const card = request.taskId ? cardsByTask.get(request.taskId) : null;
-  if (card) return card.ask(request);
+  if (card) return ask(card, request);
   return new Promise((resolve, reject) => {
     if (!request.taskId) {
-      showOrphan(request, resolve);
+      showOrphan(request, resolve, reject);
       return;
     }
     // The question can come before the call's promise tells the card its task id.
@@ -287,24 +309,86 @@ function onInputRequest(request) {
 }
 
 function claimQuestions(card, taskId) {
-  for (const { request, resolve, reject } of unclaimed.get(taskId) ?? []) card.ask(request).then(resolve, reject);
+  for (const { request, resolve, reject } of unclaimed.get(taskId) ?? []) ask(card, request).then(resolve, reject);
   unclaimed.delete(taskId);
 }
 
+/**
+ * Shows `request` on `card` and resolves with the answer. A question the page hosts as a
+ * task (`hostedTaskId`) says so, with what the page's replies tell of the server's polls.
+ */
+function ask(card, request) {
+  const id = request.hostedTaskId;
+  if (!id) return card.ask(request);
+  // A reload leaves the tasks the old page hosted behind: the resumed client does not own
+  // them, so the server, finding its task gone, asks anew as a new task.
+  const before = card.entry.hostedBeforeReload;
+  card.entry.hostedBeforeReload = undefined;
+  if (cards.has(card.entry.key)) store.saveTask({ key: card.entry.key, hostedTaskId: id });
+  hostedCards.set(id, card);
+  const answer = card.ask(request, { askedAgain: Boolean(before && before !== id) });
+  card.hostedInfo(id, hosted.get(id) ?? {});
+  const forget = () => {
+    hostedCards.delete(id);
+    hosted.delete(id);
+  };
+  answer.then(forget, forget);
+  return answer;
+}
+
+/**
+ * The package's fetch, watched: the page's own JSON-RPC replies say when the server made
+ * a question a task the page hosts (a CreateTaskResult) and each time it polled that task
+ * (the reply to its tasks/get), which the question's card shows.
+ */
+function watchedFetch(input, init) {
+  if (typeof init?.body === "string" && init.body.includes('"result"')) {
+    try {
+      for (const message of [JSON.parse(init.body)].flat()) noteReply(message?.result);
+    } catch {
+      // Not JSON: nothing to read.
+    }
+  }
+  return fetch(input, init);
+}
+
+function noteReply(result) {
+  if (!result || typeof result !== "object") return;
+  let id;
+  if (typeof result.task?.taskId === "string") {
+    id = result.task.taskId;
+    hosted.set(id, { pollInterval: result.task.pollInterval, polls: 0 });
+  } else if (typeof result.taskId === "string" && hosted.has(result.taskId) && result.status !== "cancelled") {
+    id = result.taskId;
+    const was = hosted.get(id);
+    hosted.set(id, { ...was, polls: was.polls + 1 });
+  } else {
+    return;
+  }
+  hostedCards.get(id)?.hostedInfo(id, hosted.get(id));
+}
+
 /** A question that names no task (asked before one exists): shown above the cards. */
-function showOrphan(request, resolve) {
+function showOrphan(request, resolve, reject) {
   const holder = new TaskCard(
     { key: "question", tool: "Question from the server", args: {}, startedAt: Date.now() },
-    { onCancel: () => {}, onDismiss: () => {} },
+    { onCancel: () => {}, onDismiss: () => holder.element.remove() },
   );
   holder.markPlain();
   holder.idText.textContent = "Not tied to a task yet";
   holder.cancelButton.hidden = true;
   els.orphans.append(holder.element);
-  holder.ask(request).then((answer) => {
-    holder.element.remove();
-    resolve(answer);
-  });
+  ask(holder, request).then(
+    (answer) => {
+      holder.element.remove();
+      resolve(answer);
+    },
+    (error) => {
+      // A hosted question the server withdrew: the holder keeps its note until dismissed.
+      holder.end("cancelled");
+      reject(error);
+    },
+  );
 }
 
 // ---- cards --------------------------------------------------------------------------
@@ -358,6 +442,7 @@ async function restore() {
       continue;
     }
     card.markResuming();
+    card.entry.hostedBeforeReload = saved.hostedTaskId;
     const ref = saved.reference;
     // Tasks of one 2025-11-25 session are followed by one client that joins it.
     const group = `${ref.endpoint} ${ref.generation} ${ref.sessionId ?? ""}`;
@@ -373,8 +458,7 @@ async function resumeGroup(members) {
   for (const { card, ref } of members) {
     let task;
     try {
-      const options = connectOptions();
-      task = via ? await via.resumeTask(ref) : await McpTaskClient.resume(ref, options);
+      task = via ? await via.resumeTask(ref) : await open((options) => McpTaskClient.resume(ref, options));
     } catch (error) {
       settle(card, { error });
       continue;
@@ -404,7 +488,7 @@ async function main() {
   try {
     await init();
   } catch (error) {
-    setConnection("error", `The mcp-tasks package did not load: ${error?.message ?? error}. Build it into pkg/ (bash scripts/demo.sh).`);
+    setConnection("error", `The mcp-tasks package did not load: ${error?.message ?? error}. Build it with bash scripts/demo.sh.`);
     return;
   }
   document.body.dataset.ready = "true";

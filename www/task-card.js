@@ -116,20 +116,67 @@ export class TaskCard {
     if (message && this.message !== message) this.render(message);
   }
 
-  /** Shows an input request and resolves with the answer a person gives. */
-  ask(request) {
+  /**
+   * Shows an input request and resolves with the answer a person gives. A question the
+   * page hosts as a task (`request.hostedTaskId`) is marked so (`askedAgain`: after a
+   * reload, anew) and rejects when its `signal` aborts: the server withdrew it.
+   */
+  ask(request, { askedAgain = false } = {}) {
     return new Promise((resolve, reject) => {
       const question = questionForm(request, (answer) => {
-        this.questions = this.questions.filter((q) => q !== entry);
-        question.remove();
-        this.element.toggleAttribute("data-asking", this.questions.length > 0);
+        this.drop(entry);
         resolve(answer);
       });
-      const entry = { element: question, reject };
+      const entry = { element: question, reject, hostedTaskId: request.hostedTaskId };
+      if (entry.hostedTaskId) {
+        entry.askedAgain = askedAgain;
+        entry.hostedLine = h("p", { class: "hosted", "data-hosted-task-id": entry.hostedTaskId });
+        question.firstChild.after(entry.hostedLine);
+        this.hostedInfo(entry.hostedTaskId, {});
+        const signal = request.signal;
+        const withdraw = () => this.withdrawn(entry, signal.reason);
+        if (signal?.aborted) queueMicrotask(withdraw);
+        else signal?.addEventListener("abort", withdraw, { once: true });
+      }
       this.questions.push(entry);
       this.questionBox.append(question);
       this.element.toggleAttribute("data-asking", true);
     });
+  }
+
+  /** What is known of hosted task `id`: its `pollInterval` and how often it was `polls`ed. */
+  hostedInfo(id, { pollInterval, polls }) {
+    const entry = this.questions.find((q) => q.hostedTaskId === id);
+    if (!entry) return;
+    const parts = ["Asked as a task this page hosts"];
+    if (typeof pollInterval === "number") parts.push(`the server polls every ${seconds(pollInterval)}`);
+    if (polls) parts.push(`${polls} poll${polls === 1 ? "" : "s"} so far`);
+    entry.hostedLine.dataset.polls = String(polls ?? 0);
+    entry.hostedLine.replaceChildren(
+      entry.askedAgain ? "Asked again after the reload: the task the page hosted before went with it. " : "",
+      parts.join(" · "),
+    );
+  }
+
+  /** The server withdrew hosted question `entry` (its task was cancelled or expired). */
+  withdrawn(entry, reason) {
+    this.drop(entry);
+    entry.reject(reason);
+    const why = reason?.data?.reason;
+    this.element.dataset.withdrawn = why ?? "closed";
+    this.say(
+      why === "cancelled"
+        ? "The server cancelled the task this page hosted for its question; the question is withdrawn."
+        : why === "expired"
+          ? "The task this page hosted for the question ran out of time; the question is withdrawn."
+          : "The connection closed; the question is withdrawn.",
+    );
+  }
+
+  drop(entry) {
+    this.questions = this.questions.filter((q) => q !== entry);
+    entry.element.remove();
+    this.element.toggleAttribute("data-asking", this.questions.length > 0);
   }
 
   /** The tool's result; `status` is the task's final status when there was a task. */
@@ -185,7 +232,9 @@ export class TaskCard {
     this.entry.endedAt ??= Date.now();
     for (const q of this.questions) {
       q.element.remove();
-      q.reject(new Error("the task ended before it was answered"));
+      // A hosted question waits for its signal: the server cancels its task when the tool's
+      // ends, and the note then says so.
+      if (!q.hostedTaskId) q.reject(new Error("the task ended before it was answered"));
     }
     this.questions = [];
     this.element.removeAttribute("data-asking");
@@ -262,6 +311,10 @@ function argsLine(args) {
 
 function shortId(id) {
   return id.length > 12 ? `${id.slice(0, 8)}…` : id;
+}
+
+function seconds(ms) {
+  return `${fmt(ms / 1000)} s`;
 }
 
 function fmt(n) {

@@ -1,8 +1,12 @@
 // The demo page (www/) in headless Chromium, driven by playwright-core, against a real
 // `mcp-tasks serve` serving it with a freshly built package: for each wire generation it
 // runs several tasks at once, watches one move, answers a deployment's approval in its
-// card, cancels another, reloads mid-task and sees the tasks resume to their ends. Then
-// the page at phone width, by keyboard. No console error may occur anywhere.
+// card, cancels another, reloads mid-task and sees the tasks resume to their ends. Under
+// 2025-11-25 the page hosts the approval as a task of its own: the page's POSTs show its
+// CreateTaskResult and its replies to the server's polls, then the answer; a cancelled
+// deployment withdraws its hosted question; a reload leaves the hosted task behind and the
+// server asks anew. Then the page at phone width, by keyboard. No console error may occur
+// anywhere.
 //
 // Environment (scripts/demo.sh --check sets it):
 //   MCP_TASKS_BIN  the mcp-tasks binary (built with --features cli)
@@ -11,7 +15,8 @@
 //   DEMO_OUT       where screenshots go (test-output/demo)
 //   CHROMIUM       the browser (default /usr/bin/chromium)
 //
-// Nothing here sleeps: every wait is for a DOM condition, with a timeout.
+// Nothing here sleeps: every wait is for a DOM condition or a request the page makes, with
+// a timeout.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -139,6 +144,51 @@ async function answer(page, id, choice) {
   await question.waitFor({ state: 'detached', timeout: WAIT });
 }
 
+/**
+ * Records the JSON-RPC messages the page POSTs to the MCP endpoint (its requests and its
+ * replies to the server's), each with when it was sent; `until(find, what)` resolves with
+ * `find(posts)` once that is truthy.
+ */
+function recordPosts(page) {
+  const posts = [];
+  const checks = new Set();
+  page.on('request', (request) => {
+    if (request.method() !== 'POST' || !request.url().endsWith('/mcp')) return;
+    let body;
+    try {
+      body = JSON.parse(request.postData() ?? 'null');
+    } catch {
+      return;
+    }
+    for (const message of [body].flat()) if (message) posts.push({ at: Date.now(), message });
+    for (const check of [...checks]) check();
+  });
+  const until = (find, what) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        checks.delete(check);
+        reject(new Error(`no POST from the page showed ${what} within ${WAIT} ms`));
+      }, WAIT);
+      const check = () => {
+        const found = find(posts);
+        if (!found) return;
+        checks.delete(check);
+        clearTimeout(timer);
+        resolve(found);
+      };
+      checks.add(check);
+      check();
+    });
+  return { posts, until };
+}
+
+/** Waits for the hosted question on card `id`; returns the hosted task's id. */
+async function hostedQuestion(page, id) {
+  const line = card(page, id).locator('form.question .hosted');
+  await line.waitFor({ timeout: WAIT });
+  return line.getAttribute('data-hosted-task-id');
+}
+
 async function resultText(page, id) {
   const outcome = card(page, id).locator('.outcome');
   await outcome.waitFor({ timeout: WAIT });
@@ -170,6 +220,10 @@ for (const generation of ['2025-11-25', '2026-07-28']) {
       await status(page, cancelled, 'cancelled');
 
       await status(page, approved, 'input_required');
+      // Only a 2025-11-25 connection hosts the question as a task of the page's.
+      await card(page, approved).locator('form.question').waitFor({ timeout: WAIT });
+      const hosted = await card(page, approved).locator('form.question .hosted').count();
+      assert.equal(hosted, generation === '2025-11-25' ? 1 : 0, 'hosted question lines');
       await answer(page, approved, 'Yes');
 
       // A second deployment left waiting for its answer across the reload.
@@ -218,6 +272,105 @@ for (const generation of ['2025-11-25', '2026-07-28']) {
     }
   });
 }
+
+test('2025-11-25: the approval is a task the page hosts, polled by the server until answered', async () => {
+  const { context, page, errors } = await openPage();
+  const wire = recordPosts(page);
+  try {
+    await connectWith(page, '2025-11-25');
+    const init = wire.posts.find((p) => p.message.method === 'initialize');
+    assert.ok(init.message.params.capabilities.tasks?.requests?.elicitation?.create, 'the page declares hosting');
+
+    const id = await run(page, 'deploy_release');
+    const hostedId = await hostedQuestion(page, id);
+    // The page's reply to the server's elicitation is a CreateTaskResult for that task.
+    const created = await wire.until((ps) => ps.find((p) => p.message.result?.task?.taskId === hostedId), 'the CreateTaskResult');
+    assert.ok(created.message.id !== undefined && created.message.method === undefined, 'a reply, not a request');
+    assert.equal(created.message.result.task.status, 'working');
+    const poll = created.message.result.task.pollInterval;
+    assert.equal(typeof poll, 'number');
+
+    // No one answers: the server polls (tasks/get), and the page replies each time, for
+    // longer than one poll interval.
+    const polls = await wire.until((ps) => {
+      const replies = ps.filter((p) => p.message.result?.taskId === hostedId);
+      return replies.length >= 2 && replies.at(-1).at - created.at > poll && replies;
+    }, `replies to tasks/get for ${hostedId} over more than ${poll} ms`);
+    for (const p of polls) assert.match(p.message.result.status, /^(working|input_required)$/);
+    const line = card(page, id).locator('form.question .hosted');
+    await line.and(page.locator(':not([data-polls="0"]):not([data-polls="1"])')).waitFor({ timeout: WAIT });
+    assert.match(await line.innerText(), new RegExp(`Asked as a task this page hosts · the server polls every ${poll / 1000} s · \\d+ polls so far`));
+    console.log(`2025-11-25: hosted ${hostedId}, polled ${polls.length} times over ${polls.at(-1).at - created.at} ms (interval ${poll} ms)`);
+    await page.screenshot({ path: join(DEMO_OUT, 'hosted-question.png'), fullPage: true });
+
+    // The person answers: the server fetches the answer (tasks/result) and the tool goes on.
+    const answeredAt = Date.now();
+    await answer(page, id, 'Yes');
+    await status(page, id, 'completed');
+    assert.match(await resultText(page, id), /3 of 3 instances healthy/);
+    const fetched = wire.posts.find((p) => p.at >= answeredAt && p.message.result?.action === 'accept');
+    assert.deepEqual(fetched?.message.result.content, { approve: true }, 'the reply to tasks/result carries the answer');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('2025-11-25: cancelling the deployment withdraws its hosted question', async () => {
+  const { context, page, errors } = await openPage();
+  const wire = recordPosts(page);
+  try {
+    await connectWith(page, '2025-11-25');
+    const id = await run(page, 'deploy_release');
+    const hostedId = await hostedQuestion(page, id);
+    await card(page, id).getByRole('button', { name: 'Cancel', exact: true }).click();
+    await status(page, id, 'cancelled');
+    // The server cancels the hosted task (tasks/cancel); the page's reply says it is, and
+    // the question's signal aborts: the question goes, and the card says why.
+    await wire.until((ps) => ps.find((p) => p.message.result?.taskId === hostedId && p.message.result.status === 'cancelled'),
+      'the reply to tasks/cancel');
+    await card(page, id).and(page.locator('[data-withdrawn="cancelled"]')).waitFor({ timeout: WAIT });
+    assert.equal(await card(page, id).locator('form.question').count(), 0);
+    assert.match(await card(page, id).locator('.note').innerText(), /server cancelled the task this page hosted/);
+    await page.screenshot({ path: join(DEMO_OUT, 'hosted-cancelled.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('2025-11-25: after a reload the server asks anew, as a new hosted task', async () => {
+  const { context, page, errors } = await openPage();
+  const wire = recordPosts(page);
+  try {
+    await connectWith(page, '2025-11-25');
+    const id = await run(page, 'deploy_release');
+    const first = await hostedQuestion(page, id);
+    await wire.until((ps) => ps.find((p) => p.message.result?.task?.taskId === first), 'the first CreateTaskResult');
+
+    const reloadedAt = Date.now();
+    await page.reload();
+    await card(page, id).and(page.locator('[data-resumed="true"]')).waitFor({ timeout: WAIT });
+    // The resumed client does not own the old page's hosted task: the server's tasks/get
+    // for it gets an error, and the server asks the question again, as a new task.
+    const second = await hostedQuestion(page, id);
+    assert.notEqual(second, first);
+    const refused = await wire.until((ps) => ps.find((p) => p.at >= reloadedAt && /not found/i.test(p.message.error?.message)),
+      'an error reply for the unknown task');
+    console.log(`2025-11-25: after the reload the page answered the server with ${JSON.stringify(refused.message.error)}`);
+    await wire.until((ps) => ps.find((p) => p.at >= reloadedAt && p.message.result?.task?.taskId === second), 'the new CreateTaskResult');
+    const line = card(page, id).locator('form.question .hosted');
+    assert.match(await line.innerText(), /^Asked again after the reload: the task the page hosted before went with it\./);
+    assert.ok(!wire.posts.some((p) => p.at >= reloadedAt && p.message.result?.taskId === first), 'no reply after the reload reports the old task');
+
+    await card(page, id).locator('form.question').getByRole('button', { name: 'Decline' }).click();
+    await status(page, id, 'completed');
+    assert.match(await resultText(page, id), /was not approved/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
 
 test('phone width: no sideways scrolling, every control labelled, usable by keyboard', async () => {
   const { context, page, errors } = await openPage({ width: 390, height: 844 });
